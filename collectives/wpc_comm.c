@@ -1,0 +1,307 @@
+/* collectives: wprof's own communicator (init, finalize) and the bookkeeping every exchange shares:
+ * requests kept pending past a deadline, cancels with a bound, draining stale messages, MPI errors. */
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "wpc_internal.h"
+
+#define WPC_FINALIZE_MS 500 /* wpc_finalize never spends longer than this on MPI */
+
+int64_t wpc_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t wpc_ms_ns(int64_t ms) { return ms * 1000000; }
+
+/* Between two polls of a wait that began at `since_ns`. Most waits end within microseconds, so the
+ * first millisecond only yields; after that a 50 us nap (never milliseconds) leaves the cores to the
+ * ranks still working, which matters on an oversubscribed node: ranks spinning in a sync point made
+ * the last rank's work, and so the release, arrive later. */
+void wpc_pause(int64_t since_ns) {
+  if (wpc_now_ns() - since_ns < wpc_ms_ns(WPC_SPIN_MS)) {
+    sched_yield();
+    return;
+  }
+  struct timespec ts = {0, WPC_NAP_NS};
+  nanosleep(&ts, NULL);
+}
+
+void wpc_set_note(struct wpc_ctx *ctx, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->note, sizeof(ctx->note), fmt, ap);
+  va_end(ap);
+}
+
+/* MPI may have been finalized behind our back (an application without wprof's MPI_Finalize hook). */
+int wpc_live(struct wpc_ctx *ctx) {
+  if (!ctx->have_mpi || ctx->comm == MPI_COMM_NULL) return 0;
+  int fin = 0;
+  if (PMPI_Finalized(&fin) != MPI_SUCCESS || fin) {
+    ctx->have_mpi = 0;
+    return 0;
+  }
+  return 1;
+}
+
+/* An MPI error makes every later call local: wprof degrades, the application goes on. Rank and size
+ * are kept so the caller still knows who it is. */
+int wpc_mpi_failed(struct wpc_ctx *ctx, const char *what, int rc) {
+  char msg[MPI_MAX_ERROR_STRING] = "";
+  int len = 0;
+  if (PMPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof(msg), "error %d", rc);
+  wpc_set_note(ctx, "%s failed (%s); wprof goes on without MPI", what, msg);
+  ctx->have_mpi = 0;
+  return WPC_EMPI;
+}
+
+int wpc_release_tag(uint32_t seq) { return WPC_TAG_REL_BASE + (int)(seq % WPC_TAG_REL_RANGE); }
+int wpc_data_tag(uint32_t gseq) { return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE); }
+
+struct wpc_blob *wpc_blob_new(size_t len) {
+  struct wpc_blob *b = malloc(sizeof(*b) + (len ? len : 1));
+  if (!b) return NULL;
+  b->refs = 1;
+  b->len = len;
+  memset(b->data, 0, len < 4096 ? len : 0); /* small messages: no uninitialised padding on the wire */
+  return b;
+}
+
+void wpc_blob_unref(struct wpc_blob *b) {
+  if (b && --b->refs == 0) free(b);
+}
+
+/* Keeps a request (and the buffer it uses) until it completes or wpc_finalize. If even the list
+ * cannot grow, the request is released to MPI and the buffer leaked: never freed under MPI. */
+void wpc_pending_add(struct wpc_ctx *ctx, MPI_Request req, struct wpc_blob *blob, int is_recv) {
+  struct wpc_priv *p = ctx->priv;
+  if (blob) blob->refs++;
+  if (p->n_pend == p->cap_pend) {
+    size_t cap = p->cap_pend ? 2 * p->cap_pend : 16;
+    struct wpc_pending *np = realloc(p->pend, cap * sizeof(*np));
+    if (!np) {
+      if (!is_recv) PMPI_Request_free(&req);
+      p->leaked_bytes += blob ? blob->len : 0;
+      return;
+    }
+    p->pend = np;
+    p->cap_pend = cap;
+  }
+  p->pend[p->n_pend++] = (struct wpc_pending){req, blob, is_recv};
+}
+
+/* Drops the pending requests that have completed, freeing their buffers. */
+void wpc_pending_poll(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  size_t keep = 0;
+  for (size_t i = 0; i < p->n_pend; i++) {
+    struct wpc_pending *e = &p->pend[i];
+    int flag = 0;
+    if (PMPI_Test(&e->req, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag) {
+      wpc_blob_unref(e->blob);
+      continue;
+    }
+    p->pend[keep++] = *e;
+  }
+  p->n_pend = keep;
+}
+
+/* Cancels a request and waits, up to the deadline, for it to complete. Returns 1 once the request is
+ * complete (cancelled, or matched just before the cancel: *cancelled says which), 0 if still active. */
+int wpc_cancel_wait(MPI_Request *req, int64_t deadline_ns, int *cancelled) {
+  *cancelled = 0;
+  if (*req == MPI_REQUEST_NULL) return 1;
+  if (PMPI_Cancel(req) != MPI_SUCCESS) return 0;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (PMPI_Test(req, &flag, &st) != MPI_SUCCESS) return 0;
+    if (flag) {
+      PMPI_Test_cancelled(&st, cancelled);
+      return 1;
+    }
+    if (wpc_now_ns() >= deadline_ns) return 0;
+    sched_yield();
+  }
+}
+
+/* A receive nobody will satisfy in time: cancel it; if MPI will not let go, keep it (and its buffer)
+ * pending for wpc_finalize. The caller's reference on `blob` is consumed either way. */
+void wpc_abandon_recv(struct wpc_ctx *ctx, MPI_Request *req, struct wpc_blob *blob) {
+  int cancelled = 0;
+  if (!wpc_cancel_wait(req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
+    wpc_pending_add(ctx, *req, blob, 1);
+  wpc_blob_unref(blob);
+}
+
+/* Receives and discards one message from `source` with `tag` (wildcards allowed), if one is waiting.
+ * Returns 1 if a message was taken, 0 if none, WPC_EMPI on an MPI error. */
+int wpc_drain_one(struct wpc_ctx *ctx, int source, int tag, int64_t deadline_ns) {
+  int flag = 0;
+  MPI_Message msg;
+  MPI_Status st;
+  int rc = PMPI_Improbe(source, tag, ctx->comm, &flag, &msg, &st);
+  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Improbe", rc);
+  if (!flag) return 0;
+  int count = 0;
+  PMPI_Get_count(&st, MPI_BYTE, &count);
+  struct wpc_blob *b = wpc_blob_new(count > 0 ? (size_t)count : 0);
+  MPI_Request req = MPI_REQUEST_NULL;
+  /* A matched message must be received; without memory, a 1-byte buffer truncates it (an error
+   * status, but the message is consumed). */
+  static unsigned char spare[1];
+  rc = PMPI_Imrecv(b ? b->data : spare, b ? count : 1, MPI_BYTE, &msg, &req);
+  if (rc != MPI_SUCCESS) {
+    wpc_blob_unref(b);
+    return wpc_mpi_failed(ctx, "MPI_Imrecv", rc);
+  }
+  for (;;) {
+    int done = 0;
+    if (PMPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done) break;
+    if (wpc_now_ns() >= deadline_ns) {
+      wpc_pending_add(ctx, req, b, 1);
+      break;
+    }
+    sched_yield();
+  }
+  wpc_blob_unref(b);
+  return 1;
+}
+
+static int alloc_slots(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  size_t n = (size_t)ctx->size;
+  p->slot_state = calloc(n, sizeof(*p->slot_state));
+  p->slot_req = malloc(n * sizeof(*p->slot_req));
+  p->slot_msg = calloc(n, sizeof(*p->slot_msg));
+  p->was_missing = calloc(n, 1);
+  p->idx = malloc(n * sizeof(*p->idx));
+  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->idx) return WPC_ENOMEM;
+  for (size_t i = 0; i < n; i++) p->slot_req[i] = MPI_REQUEST_NULL;
+  return WPC_OK;
+}
+
+static void free_slots(struct wpc_priv *p) {
+  if (!p->slots_leaked) {
+    free(p->slot_req);
+    free(p->slot_msg);
+  }
+  free(p->slot_state);
+  free(p->was_missing);
+  free(p->idx);
+}
+
+static void to_world_of_one(struct wpc_ctx *ctx) {
+  ctx->rank = 0;
+  ctx->size = 1;
+  ctx->have_mpi = 0;
+  ctx->comm = MPI_COMM_NULL;
+}
+
+int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms) {
+  memset(ctx, 0, sizeof(*ctx));
+  to_world_of_one(ctx);
+  ctx->timeout_ms = timeout_ms > 0 ? timeout_ms : WPC_DEFAULT_TIMEOUT_MS;
+  ctx->priv = calloc(1, sizeof(struct wpc_priv));
+  if (!ctx->priv) return WPC_ENOMEM;
+
+  int init = 0, fin = 0;
+  if (PMPI_Initialized(&init) != MPI_SUCCESS || !init) return WPC_OK;
+  if (PMPI_Finalized(&fin) != MPI_SUCCESS || fin) return WPC_OK;
+  if (parent == MPI_COMM_NULL) parent = MPI_COMM_WORLD;
+
+  MPI_Comm comm = MPI_COMM_NULL;
+  int rc = PMPI_Comm_dup(parent, &comm);
+  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Comm_dup", rc);
+  ctx->comm = comm; /* from here on, wpc_finalize frees it */
+  ctx->have_mpi = 1;
+  if ((rc = PMPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)) != MPI_SUCCESS ||
+      (rc = PMPI_Comm_rank(comm, &ctx->rank)) != MPI_SUCCESS ||
+      (rc = PMPI_Comm_size(comm, &ctx->size)) != MPI_SUCCESS) {
+    wpc_mpi_failed(ctx, "setting up wprof's communicator", rc);
+    PMPI_Comm_free(&ctx->comm);
+    to_world_of_one(ctx);
+    return WPC_EMPI;
+  }
+  if (ctx->rank == 0 && alloc_slots(ctx) != WPC_OK) {
+    free_slots(ctx->priv);
+    memset(ctx->priv, 0, sizeof(struct wpc_priv));
+    PMPI_Comm_free(&ctx->comm);
+    to_world_of_one(ctx);
+    return WPC_ENOMEM;
+  }
+  return WPC_OK;
+}
+
+/* Rank 0's standing arrival receives. One that cannot be cancelled keeps the slot buffers alive. */
+static void cancel_slots(struct wpc_ctx *ctx, int64_t end) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p->slot_state) return;
+  for (int r = 1; r < ctx->size; r++) {
+    if (p->slot_state[r] != WPC_SLOT_POSTED) continue;
+    int cancelled = 0;
+    int64_t dl = wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS);
+    if (!wpc_cancel_wait(&p->slot_req[r], dl < end ? dl : end, &cancelled)) p->slots_leaked = 1;
+    p->slot_state[r] = WPC_SLOT_IDLE;
+  }
+}
+
+/* Unmatched receives are cancelled; sends get a short while to complete, then are released to MPI
+ * with their buffers leaked (MPI may still read them). */
+static void settle_pending(struct wpc_ctx *ctx, int64_t end) {
+  struct wpc_priv *p = ctx->priv;
+  for (size_t i = 0; i < p->n_pend; i++) {
+    struct wpc_pending *e = &p->pend[i];
+    int cancelled = 0;
+    if (e->is_recv && wpc_cancel_wait(&e->req, end, &cancelled)) {
+      wpc_blob_unref(e->blob);
+      e->req = MPI_REQUEST_NULL;
+      e->blob = NULL;
+    }
+  }
+  int64_t send_end = wpc_now_ns() + wpc_ms_ns(WPC_GRACE_MS);
+  if (send_end > end) send_end = end;
+  while (p->n_pend && wpc_now_ns() < send_end) {
+    wpc_pending_poll(ctx);
+    if (p->n_pend) sched_yield();
+  }
+  for (size_t i = 0; i < p->n_pend; i++) {
+    struct wpc_pending *e = &p->pend[i];
+    if (e->req != MPI_REQUEST_NULL) PMPI_Request_free(&e->req);
+    p->leaked_bytes += e->blob ? e->blob->len : 0; /* deliberately not freed */
+  }
+  p->n_pend = 0;
+}
+
+void wpc_finalize(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  int fin = 1;
+  if (p && ctx->comm != MPI_COMM_NULL && PMPI_Finalized(&fin) == MPI_SUCCESS && !fin) {
+    int64_t end = wpc_now_ns() + wpc_ms_ns(WPC_FINALIZE_MS);
+    cancel_slots(ctx, end);
+    settle_pending(ctx, end);
+    /* Stale arrivals, releases and sizes addressed to us: take them so they do not linger. */
+    while (wpc_now_ns() < end && wpc_drain_one(ctx, MPI_ANY_SOURCE, MPI_ANY_TAG, end) == 1) {
+    }
+    settle_pending(ctx, end); /* a drain that did not finish in time */
+    PMPI_Comm_free(&ctx->comm);
+  } else if (p) {
+    /* MPI is gone (or never was): nobody can touch the buffers any more. */
+    for (size_t i = 0; i < p->n_pend; i++) wpc_blob_unref(p->pend[i].blob);
+    p->slots_leaked = 0;
+  }
+  if (p) {
+    free_slots(p);
+    free(p->pend);
+    free(p);
+  }
+  ctx->priv = NULL;
+  ctx->comm = MPI_COMM_NULL;
+  ctx->have_mpi = 0;
+}

@@ -1,0 +1,352 @@
+/* collectives: the finalize gather of packed tables. Sizes first (each rank to rank 0), then rank 0
+ * says "go" to the ranks it heard from and receives their data; every wait has a deadline, and a rank
+ * that does not deliver is simply absent (NULL) on rank 0. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpc_internal.h"
+
+static size_t n_chunks(size_t len) { return (len + WPC_CHUNK - 1) / WPC_CHUNK; }
+
+static int chunk_len(size_t len, size_t i) {
+  size_t left = len - i * WPC_CHUNK;
+  return (int)(left < WPC_CHUNK ? left : WPC_CHUNK);
+}
+
+/* ---- rank 0 ---------------------------------------------------------------------------------- */
+
+struct root_gather {
+  uint32_t gseq;
+  int n;
+  struct wpc_blob *sizes;  /* n wpc_size_msg; a blob so an uncancellable receive can keep it */
+  MPI_Request *req;        /* n size receives, then the data receives */
+  int *idx;
+  int *owner;              /* data request -> rank */
+  int *have_size;
+  int *failed;
+  int nreq;                /* data requests posted */
+};
+
+static struct wpc_size_msg *size_of(struct root_gather *g, int r) {
+  return (struct wpc_size_msg *)g->sizes->data + r;
+}
+
+static int post_size(struct wpc_ctx *ctx, struct root_gather *g, int r) {
+  int rc = PMPI_Irecv(size_of(g, r), (int)sizeof(struct wpc_size_msg), MPI_BYTE, r, WPC_TAG_SIZE, ctx->comm,
+                      &g->req[r]);
+  return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+}
+
+/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. */
+static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline) {
+  int got = 0, rc = WPC_OK;
+  int64_t t0 = wpc_now_ns();
+  for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
+  while (rc == WPC_OK && got < g->n - 1 && wpc_now_ns() < deadline) {
+    int outc = 0;
+    int mrc = PMPI_Testsome(g->n - 1, g->req + 1, &outc, g->idx, MPI_STATUSES_IGNORE);
+    if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Testsome", mrc);
+    if (outc == MPI_UNDEFINED || outc == 0) {
+      wpc_pause(t0);
+      continue;
+    }
+    for (int i = 0; i < outc && rc == WPC_OK; i++) {
+      int r = g->idx[i] + 1;
+      if (size_of(g, r)->gseq != g->gseq) {
+        rc = post_size(ctx, g, r);
+        continue;
+      }
+      g->have_size[r] = 1;
+      got++;
+    }
+  }
+  for (int r = 1; r < g->n; r++) { /* the silent ones: cancel, or leave their receive to finalize */
+    if (g->req[r] == MPI_REQUEST_NULL) continue;
+    int cancelled = 0;
+    if (!wpc_cancel_wait(&g->req[r], wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
+      wpc_pending_add(ctx, g->req[r], g->sizes, 1);
+    else if (!cancelled && size_of(g, r)->gseq == g->gseq)
+      g->have_size[r] = 1; /* arrived while we gave up */
+    g->req[r] = MPI_REQUEST_NULL;
+  }
+  return rc;
+}
+
+static int send_go(struct wpc_ctx *ctx, uint32_t gseq, int r, int take) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
+  if (!b) return WPC_ENOMEM;
+  ((struct wpc_go_msg *)b->data)->gseq = gseq;
+  ((struct wpc_go_msg *)b->data)->take = (uint32_t)take;
+  MPI_Request req;
+  int rc = PMPI_Isend(b->data, (int)sizeof(struct wpc_go_msg), MPI_BYTE, r, WPC_TAG_GO, ctx->comm, &req);
+  if (rc == MPI_SUCCESS) wpc_pending_add(ctx, req, b, 0);
+  wpc_blob_unref(b);
+  return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Isend", rc);
+}
+
+/* For each rank heard from: a buffer, its data receives posted (counted in g->nreq), then "go". A
+ * rank not heard from gets "go, but not you": if it is merely late, it need not wait any longer. */
+static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs, size_t *lens, size_t max_req) {
+  for (int r = 1; r < g->n; r++) {
+    if (!g->have_size[r]) {
+      int rc = send_go(ctx, g->gseq, r, 0);
+      if (rc != WPC_OK) return rc;
+      continue;
+    }
+    uint64_t len = size_of(g, r)->len;
+    size_t nc = n_chunks((size_t)len);
+    bufs[r] = malloc(len ? (size_t)len : 1);
+    if (!bufs[r] || (size_t)g->nreq + nc > max_req) { /* no room: that rank is left out */
+      free(bufs[r]);
+      bufs[r] = NULL;
+      g->failed[r] = 1;
+      int rc = send_go(ctx, g->gseq, r, 0);
+      if (rc != WPC_OK) return rc;
+      continue;
+    }
+    lens[r] = (size_t)len;
+    for (size_t c = 0; c < nc; c++) {
+      int rc = PMPI_Irecv(bufs[r] + c * WPC_CHUNK, chunk_len(len, c), MPI_BYTE, r, wpc_data_tag(g->gseq),
+                          ctx->comm, &g->req[g->nreq]);
+      if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+      g->owner[g->nreq++] = r;
+    }
+    int rc = send_go(ctx, g->gseq, r, 1);
+    if (rc != WPC_OK) return rc;
+  }
+  return WPC_OK;
+}
+
+static int wait_data(struct wpc_ctx *ctx, struct root_gather *g, int nreq, int64_t deadline) {
+  int left = nreq;
+  int64_t t0 = wpc_now_ns();
+  MPI_Status *st = malloc((size_t)(nreq ? nreq : 1) * sizeof(*st));
+  if (!st) return WPC_ENOMEM;
+  while (left > 0 && wpc_now_ns() < deadline) {
+    int outc = 0;
+    int mrc = PMPI_Testsome(nreq, g->req, &outc, g->idx, st);
+    if (mrc != MPI_SUCCESS && mrc != MPI_ERR_IN_STATUS) {
+      free(st);
+      return wpc_mpi_failed(ctx, "MPI_Testsome", mrc);
+    }
+    if (outc == MPI_UNDEFINED || outc == 0) {
+      wpc_pause(t0);
+      continue;
+    }
+    for (int i = 0; i < outc; i++) {
+      int r = g->owner[g->idx[i]];
+      if (mrc == MPI_ERR_IN_STATUS && st[i].MPI_ERROR != MPI_SUCCESS) g->failed[r] = 1; /* e.g. truncated */
+    }
+    left -= outc;
+  }
+  free(st);
+  return WPC_OK;
+}
+
+/* Ranks whose data is incomplete at the deadline: receives cancelled (or their buffers handed over
+ * to finalize, never freed under MPI), and the rank reported absent. */
+static int drop_late(struct wpc_ctx *ctx, struct root_gather *g, int nreq, uint8_t **bufs, size_t *lens) {
+  for (int k = 0; k < nreq; k++) {
+    if (g->req[k] == MPI_REQUEST_NULL) continue;
+    int cancelled = 0, r = g->owner[k];
+    if (!wpc_cancel_wait(&g->req[k], wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled)) {
+      g->failed[r] = 2; /* buffer must outlive the request */
+      wpc_pending_add(ctx, g->req[k], NULL, 1);
+    } else if (!g->failed[r]) {
+      g->failed[r] = 1;
+    }
+  }
+  int missing = 0;
+  for (int r = 1; r < g->n; r++) {
+    if (g->failed[r] == 2) {
+      struct wpc_priv *p = ctx->priv;
+      p->leaked_bytes += lens[r];
+      wpc_set_note(ctx, "rank %d's data did not arrive in time; its %zu-byte receive buffer is kept for MPI",
+                   r, lens[r]);
+    } else if (g->failed[r]) {
+      free(bufs[r]);
+    }
+    if (g->failed[r] || !g->have_size[r]) {
+      bufs[r] = NULL;
+      lens[r] = 0;
+      missing++;
+    }
+  }
+  return missing;
+}
+
+static void root_gather_free(struct root_gather *g) {
+  wpc_blob_unref(g->sizes);
+  free(g->req);
+  free(g->idx);
+  free(g->owner);
+  free(g->have_size);
+  free(g->failed);
+}
+
+/* Request slots: one size receive per rank, then data chunks (one per GiB) for at most 64 GiB a
+ * rank on average before a rank is left out for lack of slots. */
+static int root_gather(struct wpc_ctx *ctx, uint32_t gseq, uint8_t **bufs, size_t *lens) {
+  struct root_gather g = {.gseq = gseq, .n = ctx->size};
+  size_t n = (size_t)ctx->size, max_req = 64 * n;
+  g.sizes = wpc_blob_new(n * sizeof(struct wpc_size_msg));
+  g.req = malloc(max_req * sizeof(*g.req));
+  g.idx = malloc(max_req * sizeof(*g.idx));
+  g.owner = calloc(max_req, sizeof(*g.owner));
+  g.have_size = calloc(n, sizeof(int));
+  g.failed = calloc(n, sizeof(int));
+  if (!g.sizes || !g.req || !g.idx || !g.owner || !g.have_size || !g.failed) {
+    root_gather_free(&g);
+    return WPC_ENOMEM;
+  }
+  for (size_t i = 0; i < max_req; i++) g.req[i] = MPI_REQUEST_NULL;
+  int64_t t0 = wpc_now_ns();
+  int rc = collect_sizes(ctx, &g, t0 + wpc_ms_ns(ctx->timeout_ms));
+  if (rc == WPC_OK) rc = post_data(ctx, &g, bufs, lens, max_req);
+  if (rc == WPC_OK) rc = wait_data(ctx, &g, g.nreq, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
+  int missing = drop_late(ctx, &g, g.nreq, bufs, lens);
+  root_gather_free(&g);
+  if (rc != WPC_OK) return rc;
+  return missing ? WPC_ETIMEOUT : WPC_OK;
+}
+
+/* ---- other ranks ----------------------------------------------------------------------------- */
+
+static int send_size(struct wpc_ctx *ctx, uint32_t gseq, size_t len) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_size_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_size_msg *m = (struct wpc_size_msg *)b->data;
+  m->gseq = gseq;
+  m->len = len;
+  MPI_Request req;
+  int rc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_SIZE, ctx->comm, &req);
+  if (rc == MPI_SUCCESS) wpc_pending_add(ctx, req, b, 0);
+  wpc_blob_unref(b);
+  return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Isend", rc);
+}
+
+/* Waits for rank 0's "go" for this gather until the deadline; an older gather's go is dropped. */
+static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc = WPC_ETIMEOUT;
+  int64_t t0 = wpc_now_ns();
+  for (;;) {
+    if (req == MPI_REQUEST_NULL) {
+      int mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_GO, ctx->comm, &req);
+      if (mrc != MPI_SUCCESS) {
+        rc = wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
+        break;
+      }
+    }
+    int flag = 0;
+    int mrc = PMPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+    if (mrc != MPI_SUCCESS) {
+      rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
+      break;
+    }
+    if (flag && m->gseq == gseq) {
+      rc = m->take ? WPC_OK : WPC_ETIMEOUT;
+      break;
+    }
+    if (flag) continue; /* stale: re-post */
+    if (wpc_now_ns() >= deadline) break;
+    wpc_pause(t0);
+  }
+  if (req != MPI_REQUEST_NULL) {
+    int cancelled = 0;
+    if (!wpc_cancel_wait(&req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
+      wpc_pending_add(ctx, req, b, 1);
+    else if (!cancelled && m->gseq == gseq)
+      rc = m->take ? WPC_OK : WPC_ETIMEOUT;
+    else
+      wpc_set_note(ctx, "no \"go\" from rank 0 by this rank's gather deadline");
+  } else if (rc == WPC_ETIMEOUT) {
+    wpc_set_note(ctx, "rank 0 went on without this rank's data (its size came after rank 0's deadline)");
+  }
+  wpc_blob_unref(b);
+  return rc;
+}
+
+/* Sends the data in chunks and waits for them until the deadline. Sends still running then keep the
+ * copy alive (leaked, with a note): MPI may still be reading it. */
+static int send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline) {
+  size_t nc = n_chunks(data->len);
+  MPI_Request *req = malloc((nc ? nc : 1) * sizeof(*req));
+  if (!req) return WPC_ENOMEM;
+  int rc = WPC_OK;
+  size_t posted = 0;
+  for (; posted < nc; posted++) {
+    int mrc = PMPI_Isend(data->data + posted * WPC_CHUNK, chunk_len(data->len, posted), MPI_BYTE, 0,
+                         wpc_data_tag(gseq), ctx->comm, &req[posted]);
+    if (mrc != MPI_SUCCESS) {
+      rc = wpc_mpi_failed(ctx, "MPI_Isend", mrc);
+      break;
+    }
+  }
+  int done = posted == 0;
+  int64_t t0 = wpc_now_ns();
+  while (!done && rc == WPC_OK && wpc_now_ns() < deadline) {
+    int mrc = PMPI_Testall((int)posted, req, &done, MPI_STATUSES_IGNORE);
+    if (mrc != MPI_SUCCESS) rc = wpc_mpi_failed(ctx, "MPI_Testall", mrc);
+    else if (!done) wpc_pause(t0);
+  }
+  if (!done) {
+    for (size_t i = 0; i < posted; i++)
+      if (req[i] != MPI_REQUEST_NULL) wpc_pending_add(ctx, req[i], data, 0);
+    wpc_set_note(ctx, "rank 0 did not take this rank's %zu bytes in time; the send buffer is kept for MPI",
+                 data->len);
+    if (rc == WPC_OK) rc = WPC_ETIMEOUT;
+  }
+  free(req);
+  return rc;
+}
+
+static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len) {
+  struct wpc_blob *data = wpc_blob_new(len); /* our copy: the caller may free theirs at once */
+  if (!data) return WPC_ENOMEM;
+  if (len) memcpy(data->data, mine, len);
+  int64_t t0 = wpc_now_ns();
+  int rc = send_size(ctx, gseq, len);
+  /* Rank 0 waits timeout_ms for sizes from its own arrival; we may be early, hence twice that. */
+  if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms));
+  if (rc == WPC_OK) rc = send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
+  wpc_blob_unref(data);
+  return rc;
+}
+
+int wpc_gather(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint8_t ***bufs, size_t **lens) {
+  *bufs = NULL;
+  *lens = NULL;
+  if (!mine) len = 0;
+  if (ctx->rank != 0) {
+    if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
+    wpc_pending_poll(ctx);
+    return leaf_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len);
+  }
+  size_t n = (size_t)(ctx->size > 0 ? ctx->size : 1);
+  uint8_t **b = calloc(n, sizeof(*b));
+  size_t *l = calloc(n, sizeof(*l));
+  if (!b || !l || !(b[0] = malloc(len ? len : 1))) {
+    free(b);
+    free(l);
+    return WPC_ENOMEM;
+  }
+  if (len) memcpy(b[0], mine, len);
+  l[0] = len;
+  *bufs = b;
+  *lens = l;
+  if (ctx->size <= 1) return WPC_OK;
+  if (!ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
+  wpc_pending_poll(ctx);
+  return root_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, b, l);
+}
+
+void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens) {
+  if (bufs)
+    for (int r = 0; r < ctx->size; r++) free(bufs[r]);
+  free(bufs);
+  free(lens);
+}

@@ -1,0 +1,115 @@
+/* collectives (internal): what wpc_*.c share: message layouts and tags, the list of requests kept
+ * pending past a deadline, clocks and error handling. Not installed; tests may include it. */
+#ifndef WPC_INTERNAL_H
+#define WPC_INTERNAL_H
+
+#include "wpc.h"
+
+/* Tags on wprof's own communicator. Releases get a tag per sequence number (mod a range) so a stale
+ * release can never satisfy a later sync point's receive; the payload repeats the number to reject
+ * a wrapped match. Everything stays below 32767, the smallest MPI_TAG_UB the standard allows. */
+enum {
+  WPC_TAG_ARRIVE = 1,
+  WPC_TAG_SIZE = 2,
+  WPC_TAG_GO = 3,
+  WPC_TAG_DATA_BASE = 16,
+  WPC_TAG_DATA_RANGE = 16,
+  WPC_TAG_REL_BASE = 1024,
+  WPC_TAG_REL_RANGE = 16384,
+};
+
+#define WPC_NAME_LEN 24                  /* agree names travel truncated to this (with the NUL) */
+#define WPC_GRACE_MS 200                 /* wait for a rank already known missing, after a break */
+#define WPC_CANCEL_MS 100                /* bound on waiting for one cancel to complete */
+#define WPC_CHUNK ((size_t)1 << 30)      /* MPI counts are int: larger buffers go in chunks */
+#define WPC_DEFAULT_TIMEOUT_MS 10000
+#define WPC_SPIN_MS 1                    /* poll with sched_yield this long, then nap between polls */
+#define WPC_NAP_NS 50000
+
+struct wpc_agree_wire {
+  int32_t n;
+  int32_t pad;
+  int64_t value[WPC_AGREE_MAX];
+  char name[WPC_AGREE_MAX][WPC_NAME_LEN];
+};
+
+struct wpc_arrive_msg {
+  uint32_t seq;
+  uint32_t pad;
+  struct wpc_agree_wire agree;
+};
+
+struct wpc_release_msg {
+  uint32_t seq;
+  int32_t n_missing;
+  int32_t missing[WPC_MISSING_LISTED];
+  struct wpc_agree_wire agree; /* rank 0's values, so a differing rank can say so itself */
+};
+
+struct wpc_size_msg {
+  uint32_t gseq;
+  uint32_t pad;
+  uint64_t len;
+};
+
+struct wpc_go_msg {
+  uint32_t gseq;
+  uint32_t take; /* 0: rank 0 gave up on this rank's size; it need not wait any longer */
+};
+
+/* A buffer MPI may still read or write: freed when the last request using it completes, leaked
+ * (never freed under MPI's feet) when a request is abandoned. */
+struct wpc_blob {
+  int refs;
+  size_t len;
+  unsigned char data[];
+};
+
+struct wpc_pending {
+  MPI_Request req;
+  struct wpc_blob *blob; /* NULL when the buffer is owned elsewhere */
+  int is_recv;
+};
+
+enum { WPC_SLOT_IDLE = 0, WPC_SLOT_POSTED, WPC_SLOT_HAVE };
+
+struct wpc_priv {
+  struct wpc_pending *pend;
+  size_t n_pend, cap_pend;
+  /* Rank 0: one arrival receive per other rank, on one tag. A received arrival for a later sequence
+   * number is held (not re-posted) until rank 0 gets there, so per-rank order is kept. */
+  int *slot_state;
+  MPI_Request *slot_req;
+  struct wpc_arrive_msg *slot_msg;
+  unsigned char *was_missing; /* missing at the last sync point: waited for only WPC_GRACE_MS */
+  int *idx;                   /* scratch for Testsome */
+  int slots_leaked;           /* a receive into the slots could not be cancelled: keep them */
+  int root_silent;            /* non-root: no release at the last sync point, no sign of rank 0 since */
+  uint32_t gseq;              /* gather sequence number */
+  size_t leaked_bytes;
+};
+
+int64_t wpc_now_ns(void);
+void wpc_pause(int64_t since_ns);
+int64_t wpc_ms_ns(int64_t ms);
+void wpc_set_note(struct wpc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int wpc_live(struct wpc_ctx *ctx);
+int wpc_mpi_failed(struct wpc_ctx *ctx, const char *what, int rc);
+
+struct wpc_blob *wpc_blob_new(size_t len);
+void wpc_blob_unref(struct wpc_blob *b);
+void wpc_pending_add(struct wpc_ctx *ctx, MPI_Request req, struct wpc_blob *blob, int is_recv);
+void wpc_pending_poll(struct wpc_ctx *ctx);
+int wpc_cancel_wait(MPI_Request *req, int64_t deadline_ns, int *cancelled);
+void wpc_abandon_recv(struct wpc_ctx *ctx, MPI_Request *req, struct wpc_blob *blob);
+int wpc_drain_one(struct wpc_ctx *ctx, int source, int tag, int64_t deadline_ns);
+int wpc_release_tag(uint32_t seq);
+int wpc_data_tag(uint32_t gseq);
+
+void wpc_agree_pack(struct wpc_agree_wire *w, const struct wpc_agree_item *items, int n);
+void wpc_agree_sanitize(struct wpc_agree_wire *w);
+int wpc_agree_differs(const struct wpc_agree_wire *x, const struct wpc_agree_wire *ref);
+void wpc_agree_note(char *note, size_t cap, int rank, const struct wpc_agree_wire *x,
+                    const struct wpc_agree_wire *ref);
+
+#endif

@@ -1,0 +1,226 @@
+/* Schema v1 table definitions and their HDF5 compound types, one place for the writer and the
+ * reader so a column can never be spelled or typed differently on the two sides. */
+#include "h5_schema.h"
+
+#include <stdlib.h>
+
+#include "wpio_job.h"
+
+#define COL(s, f, t) { #f, t, offsetof(s, f) }
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct h5s_column ranks_cols[] = {
+  COL(struct wpio_rank_row, rank, H5S_I32),
+  COL(struct wpio_rank_row, hostname, H5S_STR),
+  COL(struct wpio_rank_row, pid, H5S_I64),
+  COL(struct wpio_rank_row, device, H5S_I32),
+  COL(struct wpio_rank_row, clock_offset_ns, H5S_I64),
+  COL(struct wpio_rank_row, clock_drift_ppm, H5S_F64),
+  COL(struct wpio_rank_row, clock_residual_ns, H5S_I64),
+  COL(struct wpio_rank_row, dropped_records, H5S_U64),
+  COL(struct wpio_rank_row, status, H5S_STR),
+  COL(struct wpio_rank_row, collected, H5S_I32),
+};
+
+static const struct h5s_column windows_cols[] = {
+  COL(struct wpio_window_row, rank, H5S_I32),
+  COL(struct wpio_window_row, window, H5S_I32),
+  COL(struct wpio_window_row, start_ns, H5S_I64),
+  COL(struct wpio_window_row, end_ns, H5S_I64),
+  COL(struct wpio_window_row, steps, H5S_I64),
+};
+
+static const struct h5s_column kernels_cols[] = {
+  COL(struct wpio_kernel_row, rank, H5S_I32),
+  COL(struct wpio_kernel_row, window, H5S_I32),
+  COL(struct wpio_kernel_row, name_id, H5S_U32),
+  COL(struct wpio_kernel_row, kind, H5S_KIND),
+  COL(struct wpio_kernel_row, calls, H5S_U64),
+  COL(struct wpio_kernel_row, total_ns, H5S_U64),
+  COL(struct wpio_kernel_row, min_ns, H5S_U64),
+  COL(struct wpio_kernel_row, max_ns, H5S_U64),
+  COL(struct wpio_kernel_row, bytes, H5S_U64),
+};
+
+static const struct h5s_column ranges_cols[] = {
+  COL(struct wpio_range_row, rank, H5S_I32),
+  COL(struct wpio_range_row, window, H5S_I32),
+  COL(struct wpio_range_row, name_id, H5S_U32),
+  COL(struct wpio_range_row, calls, H5S_U64),
+  COL(struct wpio_range_row, cpu_total_ns, H5S_U64),
+  COL(struct wpio_range_row, cpu_self_ns, H5S_U64),
+  COL(struct wpio_range_row, cuda_self_ns, H5S_U64),
+  COL(struct wpio_range_row, cuda_total_ns, H5S_U64),
+};
+
+static const struct h5s_column lite_cols[] = {
+  COL(struct wpio_lite_row, rank, H5S_I32),
+  COL(struct wpio_lite_row, name_id, H5S_U32),
+  COL(struct wpio_lite_row, calls, H5S_U64),
+  COL(struct wpio_lite_row, total_ns, H5S_U64),
+  COL(struct wpio_lite_row, min_ns, H5S_U64),
+  COL(struct wpio_lite_row, max_ns, H5S_U64),
+  COL(struct wpio_lite_row, p50_ns, H5S_U64),
+  COL(struct wpio_lite_row, p90_ns, H5S_U64),
+  COL(struct wpio_lite_row, p99_ns, H5S_U64),
+};
+
+static const struct h5s_column hist_cols[] = {
+  COL(struct h5s_hist_mem, rank, H5S_I32),
+  COL(struct h5s_hist_mem, name_id, H5S_U32),
+  COL(struct h5s_hist_mem, bucket, H5S_U32),
+  COL(struct h5s_hist_mem, lower_ns, H5S_U64),
+  COL(struct h5s_hist_mem, upper_ns, H5S_U64),
+  COL(struct h5s_hist_mem, count, H5S_U64),
+};
+
+static const struct h5s_column mpi_cols[] = {
+  COL(struct h5s_mpi_mem, rank, H5S_I32),
+  COL(struct h5s_mpi_mem, window, H5S_I32),
+  COL(struct h5s_mpi_mem, name_id, H5S_U32),
+  COL(struct h5s_mpi_mem, calls, H5S_U64),
+  COL(struct h5s_mpi_mem, total_ns, H5S_U64),
+  COL(struct h5s_mpi_mem, min_ns, H5S_U64),
+  COL(struct h5s_mpi_mem, max_ns, H5S_U64),
+  COL(struct h5s_mpi_mem, bytes, H5S_U64),
+};
+
+static const struct h5s_column timeline_cols[] = {
+  COL(struct h5s_timeline_mem, rank, H5S_I32),
+  COL(struct h5s_timeline_mem, kind, H5S_I32),
+  COL(struct h5s_timeline_mem, name_id, H5S_U32),
+  COL(struct h5s_timeline_mem, start_ns, H5S_I64),
+  COL(struct h5s_timeline_mem, end_ns, H5S_I64),
+};
+
+/* The columns every summary starts with. */
+#define SUMMARY_COMMON \
+  COL(struct h5s_summary_mem, name, H5S_STR), \
+  COL(struct h5s_summary_mem, ranks_present, H5S_U32), \
+  COL(struct h5s_summary_mem, calls, H5S_U64), \
+  COL(struct h5s_summary_mem, total_ns, H5S_U64), \
+  COL(struct h5s_summary_mem, min_ns, H5S_F64), \
+  COL(struct h5s_summary_mem, mean_ns, H5S_F64), \
+  COL(struct h5s_summary_mem, max_ns, H5S_F64), \
+  COL(struct h5s_summary_mem, imbalance, H5S_F64), \
+  COL(struct h5s_summary_mem, slowest_rank, H5S_I32)
+
+static const struct h5s_column sum_kernels_cols[] = {
+  SUMMARY_COMMON,
+  COL(struct h5s_summary_mem, kind, H5S_KIND),
+  COL(struct h5s_summary_mem, bytes, H5S_U64),
+};
+static const struct h5s_column sum_ranges_cols[] = {
+  SUMMARY_COMMON,
+  COL(struct h5s_summary_mem, cpu_self_ns, H5S_U64),
+  COL(struct h5s_summary_mem, cuda_self_ns, H5S_U64),
+  COL(struct h5s_summary_mem, cuda_total_ns, H5S_U64),
+};
+static const struct h5s_column sum_lite_cols[] = {
+  SUMMARY_COMMON,
+  COL(struct h5s_summary_mem, p50_ns, H5S_U64),
+  COL(struct h5s_summary_mem, p90_ns, H5S_U64),
+  COL(struct h5s_summary_mem, p99_ns, H5S_U64),
+};
+static const struct h5s_column sum_mpi_cols[] = {
+  SUMMARY_COMMON,
+  COL(struct h5s_summary_mem, bytes, H5S_U64),
+};
+
+#define TABLE(p, c, s) { p, c, NCOLS(c), sizeof(s) }
+static const struct h5s_table tables[H5S_NTABLES] = {
+  [H5S_RANKS] = TABLE("/ranks", ranks_cols, struct wpio_rank_row),
+  [H5S_WINDOWS] = TABLE("/windows", windows_cols, struct wpio_window_row),
+  [H5S_KERNELS] = TABLE("/kernels", kernels_cols, struct wpio_kernel_row),
+  [H5S_RANGES] = TABLE("/ranges", ranges_cols, struct wpio_range_row),
+  [H5S_LITE] = TABLE("/lite", lite_cols, struct wpio_lite_row),
+  [H5S_LITE_HIST] = TABLE("/lite_hist", hist_cols, struct h5s_hist_mem),
+  [H5S_MPI] = TABLE("/mpi", mpi_cols, struct h5s_mpi_mem),
+  [H5S_TIMELINE] = TABLE("/timeline", timeline_cols, struct h5s_timeline_mem),
+  [H5S_SUM_KERNELS] = TABLE("/summary/kernels", sum_kernels_cols, struct h5s_summary_mem),
+  [H5S_SUM_RANGES] = TABLE("/summary/ranges", sum_ranges_cols, struct h5s_summary_mem),
+  [H5S_SUM_LITE] = TABLE("/summary/lite", sum_lite_cols, struct h5s_summary_mem),
+  [H5S_SUM_MPI] = TABLE("/summary/mpi", sum_mpi_cols, struct h5s_summary_mem),
+};
+
+const struct h5s_table *h5s_table(enum h5s_table_id id) {
+  return ((unsigned)id < H5S_NTABLES) ? &tables[id] : NULL;
+}
+
+hid_t h5s_string_type(void) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  if (t < 0) return H5I_INVALID_HID;
+  if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+    H5Tclose(t);
+    return H5I_INVALID_HID;
+  }
+  return t;
+}
+
+hid_t h5s_kind_type(void) {
+  hid_t t = H5Tenum_create(H5T_NATIVE_INT32);
+  if (t < 0) return H5I_INVALID_HID;
+  for (int32_t k = 0; k < WPIO_KIND_COUNT; k++) {
+    if (H5Tenum_insert(t, wpio_kind_name(k), &k) < 0) {
+      H5Tclose(t);
+      return H5I_INVALID_HID;
+    }
+  }
+  return t;
+}
+
+/* A column's member type; `file` picks the fixed little-endian form. Caller closes. */
+static hid_t col_type(enum h5s_col_type type, int file) {
+  switch (type) {
+  case H5S_I32: return H5Tcopy(file ? H5T_STD_I32LE : H5T_NATIVE_INT32);
+  case H5S_U32: return H5Tcopy(file ? H5T_STD_U32LE : H5T_NATIVE_UINT32);
+  case H5S_I64: return H5Tcopy(file ? H5T_STD_I64LE : H5T_NATIVE_INT64);
+  case H5S_U64: return H5Tcopy(file ? H5T_STD_U64LE : H5T_NATIVE_UINT64);
+  case H5S_F64: return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
+  case H5S_STR: return h5s_string_type();
+  case H5S_KIND: return h5s_kind_type();
+  }
+  return H5I_INVALID_HID;
+}
+
+H5T_class_t h5s_col_class(enum h5s_col_type type) {
+  switch (type) {
+  case H5S_F64: return H5T_FLOAT;
+  case H5S_STR: return H5T_STRING;
+  case H5S_KIND: return H5T_ENUM;
+  default: return H5T_INTEGER;
+  }
+}
+
+/* Builds the compound: memory members at the struct offsets, file members packed in column order. */
+static hid_t compound(const struct h5s_table *t, int file) {
+  size_t size = 0;
+  hid_t *members = calloc(t->ncols, sizeof(*members));
+  if (!members) return H5I_INVALID_HID;
+  hid_t ct = H5I_INVALID_HID;
+  size_t i;
+  for (i = 0; i < t->ncols; i++) {
+    members[i] = col_type(t->cols[i].type, file);
+    if (members[i] < 0) goto out;
+    size += H5Tget_size(members[i]);
+  }
+  ct = H5Tcreate(H5T_COMPOUND, file ? size : t->row_size);
+  if (ct < 0) goto out;
+  size_t off = 0;
+  for (i = 0; i < t->ncols; i++) {
+    if (H5Tinsert(ct, t->cols[i].name, file ? off : t->cols[i].offset, members[i]) < 0) {
+      H5Tclose(ct);
+      ct = H5I_INVALID_HID;
+      goto out;
+    }
+    off += H5Tget_size(members[i]);
+  }
+out:
+  for (size_t j = 0; j < t->ncols; j++)
+    if (members[j] > 0) H5Tclose(members[j]);
+  free(members);
+  return ct;
+}
+
+hid_t h5s_mem_type(const struct h5s_table *t) { return compound(t, 0); }
+hid_t h5s_file_type(const struct h5s_table *t) { return compound(t, 1); }

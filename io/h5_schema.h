@@ -1,0 +1,69 @@
+/* Schema v1 of the HDF5 report, shared by the writer (plugin) and the reader (tools): every table's
+ * path, column names, file types and where each column lives in the in-memory row, so both agree. */
+#ifndef H5_SCHEMA_H
+#define H5_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <hdf5.h>
+
+#define H5S_NAMES_PATH "/names"
+#define H5S_SUMMARY_GROUP "/summary"
+#define H5S_SCHEMA_ATTR "schema_version"
+/* Tables with more rows than this are chunked and compressed; smaller ones stay contiguous. */
+#define H5S_CHUNK_THRESHOLD 4096
+#define H5S_CHUNK_ROWS 16384
+
+enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND };
+
+struct h5s_column {
+  const char *name;
+  enum h5s_col_type type;
+  size_t offset;  /* in the in-memory row */
+};
+
+struct h5s_table {
+  const char *path;
+  const struct h5s_column *cols;
+  size_t ncols;
+  size_t row_size;  /* sizeof the in-memory row */
+};
+
+enum h5s_table_id {
+  H5S_RANKS, H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE, H5S_LITE_HIST, H5S_MPI, H5S_TIMELINE,
+  H5S_SUM_KERNELS, H5S_SUM_RANGES, H5S_SUM_LITE, H5S_SUM_MPI, H5S_NTABLES
+};
+
+/* In-memory rows of tables that have no wpio_*_row of their own (the others use wpio_job.h's rows
+ * directly). The summaries carry the name itself; each summary table uses a subset of the fields. */
+struct h5s_hist_mem { int32_t rank; uint32_t name_id, bucket; uint64_t lower_ns, upper_ns, count; };
+struct h5s_summary_mem {
+  char *name;
+  uint32_t ranks_present;
+  uint64_t calls, total_ns;
+  double min_ns, mean_ns, max_ns, imbalance;
+  int32_t slowest_rank;
+  int32_t kind;
+  uint64_t bytes, cpu_self_ns, cuda_self_ns, cuda_total_ns, p50_ns, p90_ns, p99_ns;
+};
+struct h5s_mpi_mem {
+  int32_t rank, window;
+  uint32_t name_id;
+  uint64_t calls, total_ns, min_ns, max_ns, bytes;
+};
+struct h5s_timeline_mem { int32_t rank, kind; uint32_t name_id; int64_t start_ns, end_ns; };
+
+const struct h5s_table *h5s_table(enum h5s_table_id id);
+
+/* Variable-length UTF-8 string type (caller closes). */
+hid_t h5s_string_type(void);
+/* The kernel kind enum over a 32-bit integer (caller closes). */
+hid_t h5s_kind_type(void);
+/* Compound types of a table: the memory type matches the row struct, the file type is packed in
+ * column order with little-endian members. Caller closes; H5I_INVALID_HID on failure. */
+hid_t h5s_mem_type(const struct h5s_table *t);
+hid_t h5s_file_type(const struct h5s_table *t);
+/* HDF5 type class a column must have in a file. */
+H5T_class_t h5s_col_class(enum h5s_col_type type);
+
+#endif

@@ -1,0 +1,301 @@
+/* The HDF5 report writer (schema v1), the one entry point of the plugin libwprof_h5.so: writes every
+ * table of the schema to a temporary file in the target directory and renames it into place. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "h5_schema.h"
+#include "wpio_h5.h"
+#include "wpio_hist.h"
+#include "wpio_job.h"
+
+/* The first failure wins: its message is the one line the caller gets. */
+struct wctx {
+  char *err;
+  size_t errlen;
+  int failed;
+};
+
+static int fail(struct wctx *c, const char *fmt, ...) {
+  if (!c->failed && c->err && c->errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+  }
+  c->failed = 1;
+  return -1;
+}
+
+/* Dataset creation properties: small tables contiguous, large ones chunked + shuffle + deflate(1)
+ * (deflate only when this HDF5 has it; the table is still valid without). */
+static hid_t table_dcpl(size_t n) {
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  if (dcpl < 0) return dcpl;
+  /* no modification times in object headers: the same job gives the same bytes */
+  if (H5Pset_obj_track_times(dcpl, 0) < 0) goto bad;
+  if (n <= H5S_CHUNK_THRESHOLD) return dcpl;
+  hsize_t chunk = n < H5S_CHUNK_ROWS ? (hsize_t)n : H5S_CHUNK_ROWS;
+  if (H5Pset_chunk(dcpl, 1, &chunk) < 0) goto bad;
+  if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+    if (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, 1) < 0) goto bad;
+  }
+  return dcpl;
+bad:
+  H5Pclose(dcpl);
+  return H5I_INVALID_HID;
+}
+
+/* Creates a 1-D dataset of `n` rows of `ftype` at `path` and writes `rows` (memory type `mtype`). */
+static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype, const void *rows,
+                         size_t n, struct wctx *c) {
+  hsize_t dims = (hsize_t)n;
+  hid_t space = H5Screate_simple(1, &dims, NULL);
+  hid_t dcpl = table_dcpl(n);
+  hid_t d = H5I_INVALID_HID;
+  int rc = -1;
+  if (space < 0 || dcpl < 0) goto out;
+  d = H5Dcreate2(file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  if (d < 0) goto out;
+  if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) goto out;
+  rc = 0;
+out:
+  if (d >= 0 && H5Dclose(d) < 0) rc = -1;
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (space >= 0) H5Sclose(space);
+  return rc < 0 ? fail(c, "cannot write %s", path) : 0;
+}
+
+static int write_table(hid_t file, enum h5s_table_id id, const void *rows, size_t n,
+                       struct wctx *c) {
+  const struct h5s_table *t = h5s_table(id);
+  hid_t ft = h5s_file_type(t), mt = h5s_mem_type(t);
+  int rc = (ft < 0 || mt < 0) ? fail(c, "cannot build the HDF5 type of %s", t->path)
+                              : write_dataset(file, t->path, ft, mt, rows, n, c);
+  if (ft >= 0) H5Tclose(ft);
+  if (mt >= 0) H5Tclose(mt);
+  return rc;
+}
+
+/* Allocates n elements of `size` (at least one, so an empty table has a valid pointer). */
+static void *alloc_rows(size_t n, size_t size, struct wctx *c) {
+  if (n > SIZE_MAX / size) {
+    fail(c, "out of memory");
+    return NULL;
+  }
+  void *p = calloc(n ? n : 1, size);
+  if (!p) fail(c, "out of memory");
+  return p;
+}
+
+static int check_name_id(const struct wpio_job *job, uint32_t id, const char *table,
+                         struct wctx *c) {
+  if (id < job->names.n) return 0;
+  return fail(c, "%s has name_id %u but /names has %zu entries", table, id, job->names.n);
+}
+
+static int write_attr_int(hid_t loc, const char *key, int64_t v, struct wctx *c) {
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t a = space < 0 ? -1 : H5Acreate2(loc, key, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  int rc = (a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0) ? 0 : -1;
+  if (a >= 0) H5Aclose(a);
+  if (space >= 0) H5Sclose(space);
+  return rc < 0 ? fail(c, "cannot write attribute %s", key) : 0;
+}
+
+static int write_attr_str(hid_t loc, const char *key, const char *v, struct wctx *c) {
+  hid_t st = h5s_string_type();
+  hid_t space = H5Screate(H5S_SCALAR);
+  hid_t a = (st < 0 || space < 0) ? -1 : H5Acreate2(loc, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
+  const char *s = v ? v : "";
+  int rc = (a >= 0 && H5Awrite(a, st, &s) >= 0) ? 0 : -1;
+  if (a >= 0) H5Aclose(a);
+  if (space >= 0) H5Sclose(space);
+  if (st >= 0) H5Tclose(st);
+  return rc < 0 ? fail(c, "cannot write attribute %s", key) : 0;
+}
+
+/* Root attributes: the job's own, then schema_version, which the writer alone decides. */
+static int write_attrs(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  for (size_t i = 0; i < job->attrs.n; i++) {
+    const struct wpio_attr *a = &job->attrs.v[i];
+    if (!a->key || !a->key[0] || strcmp(a->key, H5S_SCHEMA_ATTR) == 0) continue;
+    int rc = a->is_int ? write_attr_int(file, a->key, a->ival, c)
+                       : write_attr_str(file, a->key, a->value, c);
+    if (rc < 0) return -1;
+  }
+  return write_attr_int(file, H5S_SCHEMA_ATTR, WPIO_SCHEMA_VERSION, c);
+}
+
+static int write_names(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  hid_t st = h5s_string_type();
+  if (st < 0) return fail(c, "cannot build the HDF5 string type");
+  int rc = write_dataset(file, H5S_NAMES_PATH, st, st, job->names.s, job->names.n, c);
+  H5Tclose(st);
+  return rc;
+}
+
+/* /ranks with empty strings in place of missing ones (h5py readers choke on null strings). */
+static int write_ranks(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  struct wpio_rank_row *rows = alloc_rows(job->ranks.n, sizeof(*rows), c);
+  if (!rows) return -1;
+  for (size_t i = 0; i < job->ranks.n; i++) {
+    rows[i] = job->ranks.v[i];
+    if (!rows[i].hostname) rows[i].hostname = "";
+    if (!rows[i].status) rows[i].status = "";
+  }
+  int rc = write_table(file, H5S_RANKS, rows, job->ranks.n, c);
+  free(rows);
+  return rc;
+}
+
+static int write_kernels(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  for (size_t i = 0; i < job->kernels.n; i++) {
+    const struct wpio_kernel_row *r = &job->kernels.v[i];
+    if (check_name_id(job, r->name_id, "/kernels", c) < 0) return -1;
+    if (r->kind < 0 || r->kind >= WPIO_KIND_COUNT)
+      return fail(c, "/kernels has an unknown kind %d", (int)r->kind);
+  }
+  return write_table(file, H5S_KERNELS, job->kernels.v, job->kernels.n, c);
+}
+
+static int write_ranges(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  for (size_t i = 0; i < job->ranges.n; i++)
+    if (check_name_id(job, job->ranges.v[i].name_id, "/ranges", c) < 0) return -1;
+  return write_table(file, H5S_RANGES, job->ranges.v, job->ranges.n, c);
+}
+
+static int write_lite(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  for (size_t i = 0; i < job->lite.n; i++)
+    if (check_name_id(job, job->lite.v[i].name_id, "/lite", c) < 0) return -1;
+  return write_table(file, H5S_LITE, job->lite.v, job->lite.n, c);
+}
+
+/* /lite_hist carries each bucket's bounds so readers need not know the bucket scheme. */
+static int write_hist(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  struct h5s_hist_mem *rows = alloc_rows(job->lite_hist.n, sizeof(*rows), c);
+  if (!rows) return -1;
+  int rc = 0;
+  for (size_t i = 0; i < job->lite_hist.n && rc == 0; i++) {
+    const struct wpio_hist_row *h = &job->lite_hist.v[i];
+    rc = check_name_id(job, h->name_id, "/lite_hist", c);
+    if (rc == 0 && h->bucket >= WPIO_HIST_BUCKETS)
+      rc = fail(c, "/lite_hist has bucket %u beyond the histogram", h->bucket);
+    rows[i] = (struct h5s_hist_mem){ h->rank, h->name_id, h->bucket, wpio_hist_lower(h->bucket),
+                                     wpio_hist_upper(h->bucket), h->count };
+  }
+  if (rc == 0) rc = write_table(file, H5S_LITE_HIST, rows, job->lite_hist.n, c);
+  free(rows);
+  return rc;
+}
+
+/* A summary table: the name itself instead of its id, then the table's own columns. */
+static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_id id,
+                         const struct wpio_summary_row *src, size_t n, struct wctx *c) {
+  struct h5s_summary_mem *rows = alloc_rows(n, sizeof(*rows), c);
+  if (!rows) return -1;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const struct wpio_summary_row *s = &src[i];
+    rc = check_name_id(job, s->name_id, h5s_table(id)->path, c);
+    if (rc < 0) break;
+    if (id == H5S_SUM_KERNELS && (s->kind < 0 || s->kind >= WPIO_KIND_COUNT)) {
+      rc = fail(c, "/summary/kernels has an unknown kind %d", (int)s->kind);
+      break;
+    }
+    rows[i] = (struct h5s_summary_mem){
+      .name = job->names.s[s->name_id], .ranks_present = s->ranks_present, .calls = s->calls,
+      .total_ns = s->total_ns, .min_ns = s->min_rank_ns, .mean_ns = s->mean_rank_ns,
+      .max_ns = s->max_rank_ns, .imbalance = s->imbalance, .slowest_rank = s->slowest_rank,
+      .kind = s->kind, .bytes = s->bytes, .cpu_self_ns = s->cpu_self_ns,
+      .cuda_self_ns = s->cuda_self_ns, .cuda_total_ns = s->cuda_total_ns, .p50_ns = s->p50_ns,
+      .p90_ns = s->p90_ns, .p99_ns = s->p99_ns };
+  }
+  if (rc == 0) rc = write_table(file, id, rows, n, c);
+  free(rows);
+  return rc;
+}
+
+static int write_all(hid_t file, const struct wpio_job *job, struct wctx *c) {
+  if (write_attrs(file, job, c) < 0 || write_names(file, job, c) < 0 ||
+      write_ranks(file, job, c) < 0 ||
+      write_table(file, H5S_WINDOWS, job->windows.v, job->windows.n, c) < 0 ||
+      write_kernels(file, job, c) < 0 || write_ranges(file, job, c) < 0 ||
+      write_lite(file, job, c) < 0 || write_hist(file, job, c) < 0)
+    return -1;
+  /* Tables of later issues: present and empty, so readers never branch on existence. */
+  if (write_table(file, H5S_MPI, NULL, 0, c) < 0 || write_table(file, H5S_TIMELINE, NULL, 0, c) < 0)
+    return -1;
+  hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g < 0) return fail(c, "cannot create %s", H5S_SUMMARY_GROUP);
+  H5Gclose(g);
+  if (write_summary(file, job, H5S_SUM_KERNELS, job->sum_kernels.v, job->sum_kernels.n, c) < 0 ||
+      write_summary(file, job, H5S_SUM_RANGES, job->sum_ranges.v, job->sum_ranges.n, c) < 0 ||
+      write_summary(file, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n, c) < 0 ||
+      write_summary(file, job, H5S_SUM_MPI, NULL, 0, c) < 0)
+    return -1;
+  return 0;
+}
+
+/* Creates the temporary file ourselves first, so that an unwritable directory gets errno's words. */
+static int precreate(const char *tmp, struct wctx *c) {
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(c, "cannot create %s: %s", tmp, strerror(errno));
+  close(fd);
+  return 0;
+}
+
+/* Makes the data durable before the rename publishes it. */
+static int sync_file(const char *tmp, struct wctx *c) {
+  int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(c, "cannot reopen %s: %s", tmp, strerror(errno));
+  int rc = fsync(fd);
+  int e = errno;
+  close(fd);
+  return rc < 0 ? fail(c, "cannot sync %s: %s", tmp, strerror(e)) : 0;
+}
+
+static int write_file(const struct wpio_job *job, const char *path, const char *tmp,
+                      struct wctx *c) {
+  if (precreate(tmp, c) < 0) return -1;
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+  /* a report directory on NFS or Lustre may not support the locks, and nobody shares this file */
+  if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+#endif
+  hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
+  if (fapl >= 0) H5Pclose(fapl);
+  if (file < 0) return fail(c, "cannot create HDF5 file %s", tmp);
+  int rc = write_all(file, job, c);
+  if (H5Fclose(file) < 0 && rc == 0) rc = fail(c, "cannot finish writing %s", tmp);
+  if (rc == 0) rc = sync_file(tmp, c);
+  if (rc == 0 && rename(tmp, path) < 0)
+    rc = fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+  return rc;
+}
+
+int wpio_h5_write_report(const struct wpio_job *job, const char *path, char *err, size_t errlen) {
+  struct wctx c = { err, errlen, 0 };
+  if (err && errlen) err[0] = '\0';
+  if (!job || !path || !path[0]) return fail(&c, "no job or no output path");
+  size_t tlen = strlen(path) + 32;
+  char *tmp = malloc(tlen);
+  if (!tmp) return fail(&c, "out of memory");
+  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
+
+  /* The application may have its own HDF5 error handler; ours must stay silent and leave it as
+   * it was. */
+  H5E_auto2_t old_fn = NULL;
+  void *old_data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  int rc = write_file(job, path, tmp, &c);
+  if (rc < 0) unlink(tmp);
+  H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+  free(tmp);
+  return rc;
+}

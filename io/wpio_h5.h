@@ -1,0 +1,29 @@
+/* The HDF5 side of io: the writer lives in the plugin libwprof_h5.so, which rank 0 of a profiled job
+ * dlopens (libwprof itself never links HDF5); the reader is a static library for the tools. */
+#ifndef WPIO_H5_H
+#define WPIO_H5_H
+
+#include <stddef.h>
+#include "wpio_job.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WPIO_H5_PLUGIN_NAME "libwprof_h5.so"
+#define WPIO_H5_WRITE_SYMBOL "wpio_h5_write_report"
+
+/* Writes `job` (summaries already computed) as schema v1 to `path`, through a temporary file in the
+ * same directory renamed into place. Returns 0, or -1 with a one-line reason in `err`. */
+typedef int (*wpio_h5_write_fn)(const struct wpio_job *job, const char *path, char *err, size_t errlen);
+int wpio_h5_write_report(const struct wpio_job *job, const char *path, char *err, size_t errlen);
+
+/* Reads a report written by any wprof of this schema into `job` (freshly initialised).
+ * Returns 0, or -1 with one clear line in `err`: missing file, not HDF5, not a wprof report,
+ * newer schema_version, or a damaged table. */
+int wpio_h5_read_report(const char *path, struct wpio_job *job, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,207 @@
+/* The job model's bookkeeping: growable arrays, root attributes, placeholder ranks and merging the
+ * tables of one rank (or one job) into another with the name ids remapped. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpio_job.h"
+
+static const char *const kind_names[WPIO_KIND_COUNT] = {"kernel", "memcpy", "memset", "sync", "other"};
+
+const char *wpio_kind_name(int kind) {
+  return (kind >= 0 && kind < WPIO_KIND_COUNT) ? kind_names[kind] : "other";
+}
+
+void wpio_job_init(struct wpio_job *job) {
+  memset(job, 0, sizeof *job);
+  wpio_strtab_init(&job->names);
+}
+
+void wpio_job_free(struct wpio_job *job) {
+  wpio_strtab_free(&job->names);
+  for (size_t i = 0; i < job->attrs.n; i++) {
+    free(job->attrs.v[i].key);
+    free(job->attrs.v[i].value);
+  }
+  for (size_t i = 0; i < job->ranks.n; i++) {
+    free(job->ranks.v[i].hostname);
+    free(job->ranks.v[i].status);
+  }
+  free(job->attrs.v);
+  free(job->ranks.v);
+  free(job->windows.v);
+  free(job->kernels.v);
+  free(job->ranges.v);
+  free(job->lite.v);
+  free(job->lite_hist.v);
+  free(job->sum_kernels.v);
+  free(job->sum_ranges.v);
+  free(job->sum_lite.v);
+  wpio_job_init(job);
+}
+
+int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
+  void **v = vec_v;
+  if (want <= *cap) return 0;
+  size_t ncap = *cap ? *cap : 16;
+  while (ncap < want) {
+    if (ncap > SIZE_MAX / 2) return -1;
+    ncap *= 2;
+  }
+  if (ncap > SIZE_MAX / elem_size) return -1;
+  void *p = realloc(*v, ncap * elem_size);
+  if (!p) return -1;
+  *v = p;
+  *cap = ncap;
+  return 0;
+}
+
+void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size) {
+  if (*n == SIZE_MAX) return NULL;
+  if (wpio_vec_reserve(vec_v, cap, elem_size, *n + 1) != 0) return NULL;
+  char *elem = (char *)*(void **)vec_v + *n * elem_size;
+  memset(elem, 0, elem_size);
+  (*n)++;
+  return elem;
+}
+
+static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
+
+static struct wpio_attr *attr_find_mut(struct wpio_job *job, const char *key) {
+  for (size_t i = 0; i < job->attrs.n; i++)
+    if (strcmp(job->attrs.v[i].key, key) == 0) return &job->attrs.v[i];
+  return NULL;
+}
+
+const struct wpio_attr *wpio_job_attr(const struct wpio_job *job, const char *key) {
+  return attr_find_mut((struct wpio_job *)job, key);
+}
+
+/* Sets key to a new value; the old value is released only once the new one exists. */
+static int attr_set(struct wpio_job *job, const char *key, const char *value, int is_int, int64_t ival) {
+  if (!key) return -1;
+  char *nv = dup_or_empty(value);
+  if (!nv) return -1;
+  struct wpio_attr *a = attr_find_mut(job, key);
+  if (!a) {
+    char *nk = strdup(key);
+    if (!nk || !(a = WPIO_VEC_PUSH(job->attrs))) {
+      free(nk);
+      free(nv);
+      return -1;
+    }
+    a->key = nk;
+  }
+  free(a->value);
+  a->value = nv;
+  a->is_int = is_int;
+  a->ival = ival;
+  return 0;
+}
+
+int wpio_job_set_attr(struct wpio_job *job, const char *key, const char *value) {
+  return attr_set(job, key, value, 0, 0);
+}
+
+int wpio_job_set_attr_int(struct wpio_job *job, const char *key, int64_t value) {
+  char text[32];
+  snprintf(text, sizeof text, "%lld", (long long)value);
+  return attr_set(job, key, text, 1, value);
+}
+
+/* Copies a rank row with its own strings. */
+static int rank_push_copy(struct wpio_job *job, const struct wpio_rank_row *src) {
+  char *host = dup_or_empty(src->hostname);
+  char *status = dup_or_empty(src->status);
+  struct wpio_rank_row *r = (host && status) ? WPIO_VEC_PUSH(job->ranks) : NULL;
+  if (!r) {
+    free(host);
+    free(status);
+    return -1;
+  }
+  *r = *src;
+  r->hostname = host;
+  r->status = status;
+  return 0;
+}
+
+int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char *status) {
+  struct wpio_rank_row row = {.rank = rank, .hostname = "", .pid = -1, .device = -1,
+                              .status = (char *)(status ? status : WPIO_STATUS_MISSING), .collected = 0};
+  return rank_push_copy(job, &row);
+}
+
+/* map[i] = dst id of src name i; NULL map (and 0) when src has no names. */
+static int merge_names(struct wpio_job *dst, const struct wpio_job *src, uint32_t **map_out) {
+  *map_out = NULL;
+  if (src->names.n == 0) return 0;
+  uint32_t *map = malloc(src->names.n * sizeof *map);
+  if (!map) return -1;
+  for (size_t i = 0; i < src->names.n; i++) {
+    const char *s = src->names.s[i];
+    map[i] = wpio_strtab_intern(&dst->names, s, strlen(s));
+    if (map[i] == UINT32_MAX) {
+      free(map);
+      return -1;
+    }
+  }
+  *map_out = map;
+  return 0;
+}
+
+/* Appends `n` rows of `elem` bytes, then rewrites each row's name_id (at `id_off`) through `map`. */
+static int append_rows(void *vec_v, size_t *vn, size_t *cap, size_t elem, const void *rows, size_t n,
+                       size_t id_off, const uint32_t *map, size_t nmap) {
+  if (n == 0) return 0;
+  for (size_t i = 0; i < n; i++) { /* validate first so a bad id leaves dst untouched */
+    uint32_t id;
+    memcpy(&id, (const char *)rows + i * elem + id_off, sizeof id);
+    if (id >= nmap) return -1;
+  }
+  if (*vn > SIZE_MAX - n || wpio_vec_reserve(vec_v, cap, elem, *vn + n) != 0) return -1;
+  char *out = (char *)*(void **)vec_v + *vn * elem;
+  memcpy(out, rows, n * elem);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t id;
+    memcpy(&id, out + i * elem + id_off, sizeof id);
+    id = map[id];
+    memcpy(out + i * elem + id_off, &id, sizeof id);
+  }
+  *vn += n;
+  return 0;
+}
+
+#define APPEND_NAMED(dst, src, field, T, map, nmap)                                                \
+  append_rows(&(dst)->field.v, &(dst)->field.n, &(dst)->field.cap, sizeof(T), (src)->field.v,      \
+              (src)->field.n, offsetof(T, name_id), map, nmap)
+
+static int merge_attrs(struct wpio_job *dst, const struct wpio_job *src) {
+  for (size_t i = 0; i < src->attrs.n; i++) {
+    const struct wpio_attr *a = &src->attrs.v[i];
+    if (wpio_job_attr(dst, a->key)) continue;
+    if (attr_set(dst, a->key, a->value, a->is_int, a->ival) != 0) return -1;
+  }
+  return 0;
+}
+
+int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
+  uint32_t *map = NULL;
+  if (merge_names(dst, src, &map) != 0) return -1;
+  size_t nmap = src->names.n;
+  int rc = merge_attrs(dst, src);
+  for (size_t i = 0; rc == 0 && i < src->ranks.n; i++) rc = rank_push_copy(dst, &src->ranks.v[i]);
+  if (rc == 0 && src->windows.n) {
+    rc = WPIO_VEC_RESERVE(dst->windows, dst->windows.n + src->windows.n);
+    if (rc == 0) {
+      memcpy(dst->windows.v + dst->windows.n, src->windows.v, src->windows.n * sizeof *src->windows.v);
+      dst->windows.n += src->windows.n;
+    }
+  }
+  if (rc == 0) rc = APPEND_NAMED(dst, src, kernels, struct wpio_kernel_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, ranges, struct wpio_range_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, lite, struct wpio_lite_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, lite_hist, struct wpio_hist_row, map, nmap);
+  free(map);
+  return rc;
+}

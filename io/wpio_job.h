@@ -1,0 +1,149 @@
+/* The in-memory form of a report: one rank's tables (packed and gathered) and the whole job's
+ * (merged on rank 0, written to HDF5, read back by the tools) use this one structure. */
+#ifndef WPIO_JOB_H
+#define WPIO_JOB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WPIO_SCHEMA_VERSION 1
+
+/* Kinds of GPU activity rows in /kernels (an HDF5 enum in the report). */
+enum wpio_kind { WPIO_KIND_KERNEL = 0, WPIO_KIND_MEMCPY = 1, WPIO_KIND_MEMSET = 2, WPIO_KIND_SYNC = 3, WPIO_KIND_OTHER = 4 };
+#define WPIO_KIND_COUNT 5
+const char *wpio_kind_name(int kind);
+
+/* Status of a rank in /ranks. */
+#define WPIO_STATUS_OK "ok"
+#define WPIO_STATUS_MISSING "missing"
+#define WPIO_STATUS_CORRUPT "corrupt"
+
+/* A growable array: `v` holds `n` elements, room for `cap`. */
+#define WPIO_VEC(T) struct { T *v; size_t n, cap; }
+
+/* String dictionary: names[i] is name_id i. Lookup by hash, so merging stays linear. */
+struct wpio_strtab {
+  char **s;
+  size_t n, cap;
+  uint32_t *slots; /* open addressing: index+1, 0 = empty */
+  size_t nslots;
+};
+void wpio_strtab_init(struct wpio_strtab *t);
+void wpio_strtab_free(struct wpio_strtab *t);
+/* Returns the id of `str` (first `len` bytes), adding it if new; UINT32_MAX when out of memory. */
+uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);
+/* Returns the id of `str` or UINT32_MAX when absent. */
+uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str);
+
+struct wpio_attr {
+  char *key;
+  char *value;   /* always set: the textual value */
+  int is_int;    /* written as an integer attribute when set */
+  int64_t ival;
+};
+
+struct wpio_rank_row {
+  int32_t rank;
+  char *hostname;
+  int64_t pid;
+  int32_t device;            /* -1: none */
+  int64_t clock_offset_ns;   /* to rank 0; 0 until clock alignment lands */
+  double clock_drift_ppm;
+  int64_t clock_residual_ns;
+  uint64_t dropped_records;  /* CUPTI records lost */
+  char *status;              /* WPIO_STATUS_* */
+  int32_t collected;         /* 1 when the rank is in WPROF_RANKS and recorded data */
+};
+
+struct wpio_window_row { int32_t rank, window; int64_t start_ns, end_ns; int64_t steps; };
+
+struct wpio_kernel_row {
+  int32_t rank, window;
+  uint32_t name_id;
+  int32_t kind;              /* enum wpio_kind */
+  uint64_t calls, total_ns, min_ns, max_ns, bytes;
+};
+
+struct wpio_range_row {
+  int32_t rank, window;
+  uint32_t name_id;
+  uint64_t calls, cpu_total_ns, cpu_self_ns, cuda_self_ns, cuda_total_ns;
+};
+
+struct wpio_lite_row {
+  int32_t rank;
+  uint32_t name_id;
+  uint64_t calls, total_ns, min_ns, max_ns, p50_ns, p90_ns, p99_ns;
+};
+
+/* One non-empty histogram bucket of a lite scope on a rank (see wpio_hist.h for the buckets). */
+struct wpio_hist_row { int32_t rank; uint32_t name_id; uint32_t bucket; uint64_t count; };
+
+/* One row per name across ranks. `total_ns` and the per-rank statistics are over the table's
+ * main time: kernels total_ns, ranges cpu_total_ns, lite total_ns. Ranks without the name do not
+ * count in min/mean/max. */
+struct wpio_summary_row {
+  uint32_t name_id;
+  int32_t kind;              /* kernels only, else -1 */
+  uint32_t ranks_present;
+  uint64_t calls;
+  uint64_t total_ns;
+  double min_rank_ns, mean_rank_ns, max_rank_ns;
+  double imbalance;          /* max / mean */
+  int32_t slowest_rank;
+  /* sums of the table's other columns */
+  uint64_t cpu_self_ns, cuda_self_ns, cuda_total_ns; /* ranges only, else 0 */
+  uint64_t bytes;            /* kernels only, else 0 */
+  uint64_t p50_ns, p90_ns, p99_ns;                   /* lite only: from merged histograms */
+};
+
+struct wpio_job {
+  struct wpio_strtab names;
+  WPIO_VEC(struct wpio_attr) attrs;
+  WPIO_VEC(struct wpio_rank_row) ranks;
+  WPIO_VEC(struct wpio_window_row) windows;
+  WPIO_VEC(struct wpio_kernel_row) kernels;
+  WPIO_VEC(struct wpio_range_row) ranges;
+  WPIO_VEC(struct wpio_lite_row) lite;
+  WPIO_VEC(struct wpio_hist_row) lite_hist;
+  WPIO_VEC(struct wpio_summary_row) sum_kernels;
+  WPIO_VEC(struct wpio_summary_row) sum_ranges;
+  WPIO_VEC(struct wpio_summary_row) sum_lite;
+};
+
+void wpio_job_init(struct wpio_job *job);
+void wpio_job_free(struct wpio_job *job);
+
+/* Grows a WPIO_VEC by one zeroed element and returns it, or NULL when out of memory. */
+void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size);
+#define WPIO_VEC_PUSH(vec) \
+  ((__typeof__((vec).v))wpio_vec_grow(&(vec).v, &(vec).n, &(vec).cap, sizeof(*(vec).v)))
+/* Makes room for `want` elements in total (n unchanged). 0 or -1 (OOM / overflow). */
+int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want);
+#define WPIO_VEC_RESERVE(vec, want) wpio_vec_reserve(&(vec).v, &(vec).cap, sizeof(*(vec).v), (want))
+
+/* Attributes: set (replacing an existing key) a string or integer root attribute. 0 or -1 (OOM). */
+int wpio_job_set_attr(struct wpio_job *job, const char *key, const char *value);
+int wpio_job_set_attr_int(struct wpio_job *job, const char *key, int64_t value);
+const struct wpio_attr *wpio_job_attr(const struct wpio_job *job, const char *key);
+
+/* Appends every row of `src` to `dst`, remapping name ids and adding attributes of `src` that `dst`
+ * lacks. Summaries are not merged: compute them afterwards. 0 or -1 (OOM, or a name_id of `src`
+ * outside its names, in which case no row of that table is appended). */
+int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src);
+
+/* Adds a /ranks row for a rank whose data never arrived or did not decode. */
+int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char *status);
+
+/* Sorts the rank rows by rank and computes the three summaries (replacing existing ones) and the
+ * lite percentiles from the histograms. 0 or -1 (OOM). */
+int wpio_job_summarize(struct wpio_job *job);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

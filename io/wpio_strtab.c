@@ -1,0 +1,96 @@
+/* The name dictionary (/names): interning with FNV-1a hashing and open addressing, so merging the
+ * tables of thousands of ranks stays linear in the number of names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpio_job.h"
+
+#define STRTAB_MIN_SLOTS 64u
+#define STRTAB_NONE UINT32_MAX
+
+static uint64_t fnv1a(const char *s, size_t len) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+void wpio_strtab_init(struct wpio_strtab *t) { memset(t, 0, sizeof *t); }
+
+void wpio_strtab_free(struct wpio_strtab *t) {
+  for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+  free(t->s);
+  free(t->slots);
+  memset(t, 0, sizeof *t);
+}
+
+/* Slot holding `str` or the empty slot where it would go. `str` has no NUL in its first `len`
+ * bytes, so strncmp matching all `len` bytes means the stored string is at least that long and
+ * reading its byte `len` stays inside it. */
+static size_t strtab_probe(const struct wpio_strtab *t, const char *str, size_t len, uint64_t h) {
+  size_t mask = t->nslots - 1;
+  size_t i = (size_t)h & mask;
+  for (;;) {
+    uint32_t slot = t->slots[i];
+    if (slot == 0) return i;
+    const char *s = t->s[slot - 1];
+    if (strncmp(s, str, len) == 0 && s[len] == '\0') return i;
+    i = (i + 1) & mask;
+  }
+}
+
+/* Doubles the slot array (load factor stays <= 1/2) and re-inserts every string. */
+static int strtab_rehash(struct wpio_strtab *t, size_t nslots) {
+  uint32_t *slots = calloc(nslots, sizeof *slots);
+  if (!slots) return -1;
+  free(t->slots);
+  t->slots = slots;
+  t->nslots = nslots;
+  for (size_t k = 0; k < t->n; k++) {
+    size_t len = strlen(t->s[k]);
+    size_t i = strtab_probe(t, t->s[k], len, fnv1a(t->s[k], len));
+    t->slots[i] = (uint32_t)(k + 1);
+  }
+  return 0;
+}
+
+static int strtab_reserve_one(struct wpio_strtab *t) {
+  if (t->n >= (size_t)STRTAB_NONE - 1) return -1; /* ids and slots are 32-bit */
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 16;
+    char **s = realloc(t->s, cap * sizeof *s);
+    if (!s) return -1;
+    t->s = s;
+    t->cap = cap;
+  }
+  if ((t->n + 1) * 2 > t->nslots) {
+    size_t nslots = t->nslots ? t->nslots * 2 : STRTAB_MIN_SLOTS;
+    if (strtab_rehash(t, nslots) != 0) return -1;
+  }
+  return 0;
+}
+
+uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len) {
+  if (!str) return STRTAB_NONE;
+  len = strnlen(str, len); /* a name ends at its first NUL, as it will in HDF5 */
+  if (strtab_reserve_one(t) != 0) return STRTAB_NONE;
+  uint64_t h = fnv1a(str, len);
+  size_t i = strtab_probe(t, str, len, h);
+  if (t->slots[i]) return t->slots[i] - 1;
+  char *copy = malloc(len + 1);
+  if (!copy) return STRTAB_NONE;
+  memcpy(copy, str, len);
+  copy[len] = '\0';
+  t->s[t->n] = copy;
+  t->slots[i] = (uint32_t)(t->n + 1);
+  return (uint32_t)t->n++;
+}
+
+uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str) {
+  if (!str || t->nslots == 0) return STRTAB_NONE;
+  size_t len = strlen(str);
+  size_t i = strtab_probe(t, str, len, fnv1a(str, len));
+  return t->slots[i] ? t->slots[i] - 1 : STRTAB_NONE;
+}

@@ -1,0 +1,357 @@
+/* Cross-rank summaries (/summary/{kernels,ranges,lite}) and the lite percentiles: rows are sorted
+ * once by (name, rank), then one linear pass per table; nothing here is quadratic in ranks or names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpio_hist.h"
+#include "wpio_job.h"
+
+/* Sort key of a table row: by name, then rank, then `sub` (the row index, or the hist bucket). */
+struct row_key {
+  uint32_t name;
+  uint32_t rankb; /* rank with the sign bit flipped, so unsigned order is signed order */
+  uint64_t sub;
+};
+
+/* The columns of one row that the summary reads, whatever its table. */
+struct row_vals {
+  int32_t kind;
+  uint64_t calls, main_ns, cpu_self_ns, cuda_self_ns, cuda_total_ns, bytes;
+};
+
+enum table { T_KERNELS, T_RANGES, T_LITE };
+
+static uint32_t rank_bias(int32_t rank) { return (uint32_t)rank ^ 0x80000000u; }
+static int32_t rank_unbias(uint32_t b) { return (int32_t)(b ^ 0x80000000u); }
+
+static int key_cmp(const void *a, const void *b) {
+  const struct row_key *x = a, *y = b;
+  if (x->name != y->name) return x->name < y->name ? -1 : 1;
+  if (x->rankb != y->rankb) return x->rankb < y->rankb ? -1 : 1;
+  return (x->sub > y->sub) - (x->sub < y->sub);
+}
+
+static int same_group(const struct row_key *x, const struct row_key *y) {
+  return x->name == y->name && x->rankb == y->rankb;
+}
+
+static size_t table_rows(const struct wpio_job *job, enum table t) {
+  return t == T_KERNELS ? job->kernels.n : t == T_RANGES ? job->ranges.n : job->lite.n;
+}
+
+static struct row_vals row_values(const struct wpio_job *job, enum table t, size_t i) {
+  struct row_vals v = {.kind = -1};
+  if (t == T_KERNELS) {
+    const struct wpio_kernel_row *r = &job->kernels.v[i];
+    v.kind = r->kind, v.calls = r->calls, v.main_ns = r->total_ns, v.bytes = r->bytes;
+  } else if (t == T_RANGES) {
+    const struct wpio_range_row *r = &job->ranges.v[i];
+    v.calls = r->calls, v.main_ns = r->cpu_total_ns, v.cpu_self_ns = r->cpu_self_ns;
+    v.cuda_self_ns = r->cuda_self_ns, v.cuda_total_ns = r->cuda_total_ns;
+  } else {
+    const struct wpio_lite_row *r = &job->lite.v[i];
+    v.calls = r->calls, v.main_ns = r->total_ns;
+  }
+  return v;
+}
+
+static void row_identity(const struct wpio_job *job, enum table t, size_t i, uint32_t *name, int32_t *rank) {
+  if (t == T_KERNELS) *name = job->kernels.v[i].name_id, *rank = job->kernels.v[i].rank;
+  else if (t == T_RANGES) *name = job->ranges.v[i].name_id, *rank = job->ranges.v[i].rank;
+  else *name = job->lite.v[i].name_id, *rank = job->lite.v[i].rank;
+}
+
+/* Row keys of a table sorted by (name, rank, row index); NULL with *n = 0 for an empty table. */
+static int sorted_row_keys(const struct wpio_job *job, enum table t, struct row_key **out) {
+  size_t n = table_rows(job, t);
+  *out = NULL;
+  if (n == 0) return 0;
+  struct row_key *k = malloc(n * sizeof *k);
+  if (!k) return -1;
+  for (size_t i = 0; i < n; i++) {
+    int32_t rank;
+    row_identity(job, t, i, &k[i].name, &rank);
+    k[i].rankb = rank_bias(rank);
+    k[i].sub = i;
+  }
+  qsort(k, n, sizeof *k, key_cmp);
+  *out = k;
+  return 0;
+}
+
+/* Folds one rank's total of a name into the summary row (ranks arrive in ascending order, so a
+ * strict comparison keeps the lowest rank on ties). */
+static void add_rank_total(struct wpio_summary_row *s, int32_t rank, uint64_t rank_total) {
+  double t = (double)rank_total;
+  if (s->ranks_present == 0 || t < s->min_rank_ns) s->min_rank_ns = t;
+  if (s->ranks_present == 0 || t > s->max_rank_ns) {
+    s->max_rank_ns = t;
+    s->slowest_rank = rank;
+  }
+  s->ranks_present++;
+}
+
+static void add_row(struct wpio_summary_row *s, const struct row_vals *v) {
+  s->calls += v->calls;
+  s->total_ns += v->main_ns;
+  s->cpu_self_ns += v->cpu_self_ns;
+  s->cuda_self_ns += v->cuda_self_ns;
+  s->cuda_total_ns += v->cuda_total_ns;
+  s->bytes += v->bytes;
+}
+
+static void finish_row(struct wpio_summary_row *s) {
+  s->mean_rank_ns = s->ranks_present ? (double)s->total_ns / s->ranks_present : 0.0;
+  s->imbalance = s->mean_rank_ns > 0.0 ? s->max_rank_ns / s->mean_rank_ns : 0.0;
+}
+
+/* Builds one summary row for the name group keys[*pos ..] and advances *pos past it. */
+static void summarize_name(const struct wpio_job *job, enum table t, const struct row_key *k, size_t n,
+                           size_t *pos, struct wpio_summary_row *s) {
+  size_t i = *pos;
+  uint64_t first_idx = UINT64_MAX;
+  memset(s, 0, sizeof *s);
+  s->name_id = k[i].name;
+  s->kind = -1;
+  while (i < n && k[i].name == s->name_id) {
+    size_t g = i;
+    uint64_t rank_total = 0;
+    for (; i < n && same_group(&k[g], &k[i]); i++) {
+      struct row_vals v = row_values(job, t, k[i].sub);
+      if (k[i].sub < first_idx) first_idx = k[i].sub, s->kind = v.kind;
+      rank_total += v.main_ns;
+      add_row(s, &v);
+    }
+    add_rank_total(s, rank_unbias(k[g].rankb), rank_total);
+  }
+  finish_row(s);
+  *pos = i;
+}
+
+/* One of the job's summary vectors (each WPIO_VEC is its own anonymous type, so address the fields). */
+struct sum_vec {
+  struct wpio_summary_row **v;
+  size_t *n, *cap;
+};
+#define SUM_VEC(vec) ((struct sum_vec){&(vec).v, &(vec).n, &(vec).cap})
+
+/* Summary rows of a table in ascending name order, from its sorted keys. */
+static int summarize_table(const struct wpio_job *job, enum table t, const struct row_key *k, size_t n,
+                           struct sum_vec out) {
+  size_t pos = 0;
+  while (pos < n) {
+    struct wpio_summary_row *s = wpio_vec_grow(out.v, out.n, out.cap, sizeof *s);
+    if (!s) return -1;
+    summarize_name(job, t, k, n, &pos, s);
+  }
+  return 0;
+}
+
+/* Sorting the summary by total descending needs the names for ties, so sort keys that carry them. */
+struct sum_order {
+  uint64_t total;
+  const char *name;
+  size_t idx;
+};
+
+static int sum_order_cmp(const void *a, const void *b) {
+  const struct sum_order *x = a, *y = b;
+  if (x->total != y->total) return x->total > y->total ? -1 : 1;
+  int c = strcmp(x->name, y->name);
+  if (c) return c;
+  return (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+static int sort_summary(const struct wpio_job *job, struct wpio_summary_row *rows, size_t n) {
+  if (n < 2) return 0;
+  struct sum_order *o = malloc(n * sizeof *o);
+  struct wpio_summary_row *tmp = malloc(n * sizeof *tmp);
+  if (!o || !tmp) {
+    free(o);
+    free(tmp);
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    uint32_t id = rows[i].name_id;
+    o[i] = (struct sum_order){rows[i].total_ns, id < job->names.n ? job->names.s[id] : "", i};
+  }
+  qsort(o, n, sizeof *o, sum_order_cmp);
+  for (size_t i = 0; i < n; i++) tmp[i] = rows[o[i].idx];
+  memcpy(rows, tmp, n * sizeof *tmp);
+  free(o);
+  free(tmp);
+  return 0;
+}
+
+/* ---- lite percentiles ---- */
+
+static int sorted_hist_keys(const struct wpio_job *job, struct row_key **out) {
+  size_t n = job->lite_hist.n;
+  *out = NULL;
+  if (n == 0) return 0;
+  struct row_key *k = malloc(n * sizeof *k);
+  if (!k) return -1;
+  for (size_t i = 0; i < n; i++) {
+    const struct wpio_hist_row *h = &job->lite_hist.v[i];
+    k[i] = (struct row_key){h->name_id, rank_bias(h->rank), ((uint64_t)h->bucket << 32) | (i & 0xffffffffu)};
+  }
+  qsort(k, n, sizeof *k, key_cmp);
+  *out = k;
+  return 0;
+}
+
+/* The hist row behind a key: the low 32 bits of `sub` are its index (tables past 2^32 rows are
+ * out of reach of the 32-bit name ids anyway). */
+static const struct wpio_hist_row *hist_row(const struct wpio_job *job, const struct row_key *k) {
+  return &job->lite_hist.v[k->sub & 0xffffffffu];
+}
+
+static void set_percentiles(uint64_t p[3], const struct wpio_hist_entry *e, uint32_t n, uint64_t min,
+                            uint64_t max) {
+  p[0] = wpio_hist_percentile(e, n, 0.50, min, max);
+  p[1] = wpio_hist_percentile(e, n, 0.90, min, max);
+  p[2] = wpio_hist_percentile(e, n, 0.99, min, max);
+}
+
+/* p50/p90/p99 of every /lite row from its rank's histogram of the name (rows without a histogram
+ * keep what they had). Walks the sorted lite keys and hist keys side by side. */
+static int fill_row_percentiles(struct wpio_job *job, const struct row_key *lk, size_t nl,
+                                const struct row_key *hk, size_t nh) {
+  struct wpio_hist_entry *e = nh ? malloc(nh * sizeof *e) : NULL;
+  if (nh && !e) return -1;
+  size_t h = 0;
+  for (size_t i = 0; i < nl;) {
+    size_t g = i;
+    while (i < nl && same_group(&lk[g], &lk[i])) i++;
+    while (h < nh && key_cmp(&hk[h], &(struct row_key){lk[g].name, lk[g].rankb, 0}) < 0) h++;
+    uint32_t ne = 0;
+    for (; h < nh && same_group(&hk[h], &lk[g]); h++) {
+      const struct wpio_hist_row *r = hist_row(job, &hk[h]);
+      e[ne++] = (struct wpio_hist_entry){r->bucket, r->count};
+    }
+    if (ne == 0) continue;
+    for (size_t j = g; j < i; j++) {
+      struct wpio_lite_row *row = &job->lite.v[lk[j].sub];
+      uint64_t p[3];
+      set_percentiles(p, e, ne, row->min_ns, row->max_ns);
+      row->p50_ns = p[0], row->p90_ns = p[1], row->p99_ns = p[2];
+    }
+  }
+  free(e);
+  return 0;
+}
+
+/* Scratch for merging the histograms of one name across ranks: dense counts by bucket plus the
+ * list of buckets touched, so resetting costs what was used. */
+struct merge_scratch {
+  uint64_t *counts;
+  uint32_t *touched;
+  uint32_t ntouched;
+  struct wpio_hist_entry *e;
+};
+
+static int u32_cmp(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+static void scratch_add(struct merge_scratch *m, const struct wpio_hist_row *r) {
+  if (r->bucket >= WPIO_HIST_BUCKETS || r->count == 0) return;
+  if (m->counts[r->bucket] == 0) m->touched[m->ntouched++] = r->bucket;
+  m->counts[r->bucket] += r->count;
+}
+
+/* Sorted entries of the merged histogram; clears the scratch for the next name. */
+static uint32_t scratch_drain(struct merge_scratch *m) {
+  qsort(m->touched, m->ntouched, sizeof *m->touched, u32_cmp);
+  uint32_t n = m->ntouched;
+  for (uint32_t i = 0; i < n; i++) {
+    m->e[i] = (struct wpio_hist_entry){m->touched[i], m->counts[m->touched[i]]};
+    m->counts[m->touched[i]] = 0;
+  }
+  m->ntouched = 0;
+  return n;
+}
+
+/* min/max of the lite rows per name_id, to clamp the merged percentiles. */
+static int lite_bounds(const struct wpio_job *job, uint64_t **min_out, uint64_t **max_out) {
+  size_t nn = job->names.n ? job->names.n : 1;
+  uint64_t *mn = malloc(nn * sizeof *mn), *mx = calloc(nn, sizeof *mx);
+  if (!mn || !mx) {
+    free(mn);
+    free(mx);
+    return -1;
+  }
+  for (size_t i = 0; i < nn; i++) mn[i] = UINT64_MAX;
+  for (size_t i = 0; i < job->lite.n; i++) {
+    const struct wpio_lite_row *r = &job->lite.v[i];
+    if (r->name_id >= job->names.n) continue;
+    if (r->min_ns < mn[r->name_id]) mn[r->name_id] = r->min_ns;
+    if (r->max_ns > mx[r->name_id]) mx[r->name_id] = r->max_ns;
+  }
+  *min_out = mn;
+  *max_out = mx;
+  return 0;
+}
+
+/* Summary p50/p90/p99 from the histograms of all ranks merged exactly (counts added). `sum` is in
+ * ascending name order, as are the hist keys. */
+static int fill_summary_percentiles(struct wpio_job *job, const struct row_key *hk, size_t nh) {
+  if (nh == 0 || job->sum_lite.n == 0) return 0;
+  struct merge_scratch m = {calloc(WPIO_HIST_BUCKETS, sizeof(uint64_t)),
+                            malloc(WPIO_HIST_BUCKETS * sizeof(uint32_t)), 0,
+                            malloc(WPIO_HIST_BUCKETS * sizeof(struct wpio_hist_entry))};
+  uint64_t *mn = NULL, *mx = NULL;
+  int rc = (m.counts && m.touched && m.e) ? lite_bounds(job, &mn, &mx) : -1;
+  size_t h = 0;
+  for (size_t s = 0; rc == 0 && s < job->sum_lite.n; s++) {
+    struct wpio_summary_row *row = &job->sum_lite.v[s];
+    while (h < nh && hk[h].name < row->name_id) h++;
+    for (; h < nh && hk[h].name == row->name_id; h++) scratch_add(&m, hist_row(job, &hk[h]));
+    uint32_t ne = scratch_drain(&m);
+    if (ne == 0) continue;
+    int known = row->name_id < job->names.n;
+    uint64_t lo = known ? mn[row->name_id] : 1, hi = known ? mx[row->name_id] : 0; /* lo > hi: no clamp */
+    uint64_t p[3];
+    set_percentiles(p, m.e, ne, lo, hi);
+    row->p50_ns = p[0], row->p90_ns = p[1], row->p99_ns = p[2];
+  }
+  free(m.counts);
+  free(m.touched);
+  free(m.e);
+  free(mn);
+  free(mx);
+  return rc;
+}
+
+/* ---- the entry point ---- */
+
+static int rank_row_cmp(const void *a, const void *b) {
+  const struct wpio_rank_row *x = a, *y = b;
+  return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+/* Summary of one table: sorted keys, the name-ordered rows, (lite) percentiles, final order. */
+static int summarize_one(struct wpio_job *job, enum table t, struct sum_vec out) {
+  struct row_key *k = NULL, *hk = NULL;
+  size_t n = table_rows(job, t);
+  *out.n = 0;
+  int rc = sorted_row_keys(job, t, &k);
+  if (rc == 0) rc = summarize_table(job, t, k, n, out);
+  if (rc == 0 && t == T_LITE) {
+    rc = sorted_hist_keys(job, &hk);
+    if (rc == 0) rc = fill_row_percentiles(job, k, n, hk, job->lite_hist.n);
+    if (rc == 0) rc = fill_summary_percentiles(job, hk, job->lite_hist.n);
+  }
+  if (rc == 0) rc = sort_summary(job, *out.v, *out.n);
+  free(k);
+  free(hk);
+  return rc;
+}
+
+int wpio_job_summarize(struct wpio_job *job) {
+  if (job->ranks.n > 1) qsort(job->ranks.v, job->ranks.n, sizeof *job->ranks.v, rank_row_cmp);
+  if (summarize_one(job, T_KERNELS, SUM_VEC(job->sum_kernels)) != 0) return -1;
+  if (summarize_one(job, T_RANGES, SUM_VEC(job->sum_ranges)) != 0) return -1;
+  return summarize_one(job, T_LITE, SUM_VEC(job->sum_lite));
+}

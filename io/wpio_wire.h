@@ -1,0 +1,33 @@
+/* The packed wire format of a job (one rank's tables on the way to rank 0, spill files): versioned,
+ * CRC-checked, and every length and id is checked by the decoder, which never trusts its input. */
+#ifndef WPIO_WIRE_H
+#define WPIO_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wpio_job.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WPIO_WIRE_MAGIC "WPRK"
+#define WPIO_WIRE_VERSION 1
+#define WPIO_WIRE_MAX_STRING (1u << 20) /* 1 MiB: longer names are refused as corrupt */
+
+/* Packs every table of `job` (summaries are not packed: they are recomputed after merging).
+ * On success *buf is malloc'ed (caller frees) and 0 is returned; -1 when out of memory or when a
+ * string is longer than WPIO_WIRE_MAX_STRING (the decoder would refuse it). */
+int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len);
+
+/* Decodes `buf` into `job` (which must be freshly initialised). Returns 0, or -1 with a one-line
+ * reason in `err` (truncated, bad magic, unsupported version, checksum, bad length or id); on error
+ * `job` holds nothing that needs more than wpio_job_free. */
+int wpio_decode(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
+
+uint32_t wpio_crc32(const uint8_t *p, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

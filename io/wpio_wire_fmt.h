@@ -1,0 +1,29 @@
+/* Private to the wire encoder and decoder: header layout, section tags and fixed row sizes.
+ * Everything is little-endian; see wpio_wire.h for the guarantees. */
+#ifndef WPIO_WIRE_FMT_H
+#define WPIO_WIRE_FMT_H
+
+/* header: magic[4], u16 version, u16 flags, u64 payload length, u32 crc32(payload) */
+#define WIRE_HEADER_SIZE 20u
+/* section: u16 tag, u64 length of what follows (u32 row count + rows) */
+#define WIRE_SECTION_HEAD 10u
+#define WIRE_COUNT_SIZE 4u
+
+enum wire_tag {
+  WIRE_NAMES = 1, WIRE_ATTRS = 2, WIRE_RANKS = 3, WIRE_WINDOWS = 4,
+  WIRE_KERNELS = 5, WIRE_RANGES = 6, WIRE_LITE = 7, WIRE_LITE_HIST = 8,
+  WIRE_TAG_MAX = 8
+};
+
+/* Fixed row sizes, and the smallest possible row of the variable-width sections (all strings
+ * empty): the decoder bounds a row count by them before allocating anything. */
+#define WIRE_ROW_WINDOW (4 + 4 + 8 + 8 + 8)
+#define WIRE_ROW_KERNEL (4 + 4 + 4 + 4 + 5 * 8)
+#define WIRE_ROW_RANGE (4 + 4 + 4 + 5 * 8)
+#define WIRE_ROW_LITE (4 + 4 + 7 * 8)
+#define WIRE_ROW_HIST (4 + 4 + 4 + 8)
+#define WIRE_MIN_NAME 4
+#define WIRE_MIN_ATTR (4 + 4 + 1 + 8)
+#define WIRE_MIN_RANK (4 + 4 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 4)
+
+#endif

@@ -1,0 +1,41 @@
+/* The backend registry: adding a backend is one file and one line in `gpu_backends`. Selection turns
+ * WPROF_BACKEND into a backend that can run here, falling back to host (never NULL). */
+#include "backend.h"
+
+#include <string.h>
+
+#include "config.h"
+
+/* GPU backends in the order `auto` tries them; the host backend is the fallback, not listed. */
+static const struct wpr_backend *const gpu_backends[] = {
+    NULL, /* cupti and cuda-profiler-api arrive with the next issue */
+};
+
+#define N_GPU_BACKENDS (sizeof gpu_backends / sizeof gpu_backends[0])
+
+static const struct wpr_backend *backend_named(const char *name) {
+  for (size_t i = 0; i < N_GPU_BACKENDS; i++)
+    if (gpu_backends[i] && strcmp(gpu_backends[i]->name, name) == 0) return gpu_backends[i];
+  return NULL;
+}
+
+static const struct wpr_backend *first_available_gpu(void) {
+  for (size_t i = 0; i < N_GPU_BACKENDS; i++)
+    if (gpu_backends[i] && gpu_backends[i]->available()) return gpu_backends[i];
+  return NULL;
+}
+
+const struct wpr_backend *wpr_backend_select(int kind, int *fell_back) {
+  int dummy;
+  if (!fell_back) fell_back = &dummy;
+  *fell_back = 0;
+  if (kind == WPR_BACKEND_HOST) return &wpr_backend_host;
+  if (kind == WPR_BACKEND_AUTO) {
+    const struct wpr_backend *b = first_available_gpu();
+    return b ? b : &wpr_backend_host; /* no usable GPU is what auto means by host: not a fallback */
+  }
+  const struct wpr_backend *b = backend_named(wpr_backend_kind_name(kind));
+  if (b && b->available()) return b;
+  *fell_back = 1;
+  return &wpr_backend_host;
+}

@@ -1,0 +1,298 @@
+/* The one option table: every WPROF_* variable is declared once below, and the table drives the
+ * defaults, env parsing and its warnings, the report's attributes and the README's table. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+
+struct option;
+/* Parses `text` into the option's field(s) of `cfg`; 0, or -1 when malformed (cfg untouched). */
+typedef int (*option_parse_fn)(struct wpr_config *cfg, const struct option *opt, const char *text);
+/* The effective value as text (and as an integer for integer-valued options). */
+typedef void (*option_format_fn)(const struct wpr_config *cfg, const struct option *opt, char *buf,
+                                 size_t len, int *is_int, int64_t *ival);
+
+struct option {
+  struct wpr_option_info info;  /* first, so wpr_option_at can hand it out */
+  const char *expect;           /* for warnings: `WPROF_X="v" is not <expect>` */
+  option_parse_fn parse;
+  option_format_fn format;
+  size_t offset;                /* the field in struct wpr_config */
+  int64_t lo, hi;               /* integer bounds */
+  const char *const *words;     /* enum spellings, NULL-terminated; index = value */
+};
+
+static const char *const backend_words[] = {"auto", "cupti", "cuda-profiler-api", "host", NULL};
+static const char *const log_words[] = {"error", "warn", "info", "debug", NULL};
+
+static int parse_int(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_path(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_word(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_bool(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const char *text);
+static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                       int *is_int, int64_t *ival);
+static void format_text(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival);
+static void format_word(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival);
+static void format_bool(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival);
+static void format_ranks(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                         int *is_int, int64_t *ival);
+
+#define FIELD(f) offsetof(struct wpr_config, f)
+
+static const struct option options[] = {
+    {{"WPROF_DELAY_ITERS", "delay_iters", "integer >= 0", "0",
+      "step() calls after start() before the window opens (0: start() opens it)"},
+     "an integer >= 0", parse_int, format_int, FIELD(delay_iters), 0, INT64_MAX, NULL},
+    {{"WPROF_MAX_ITERS", "max_iters", "integer >= 0", "0",
+      "profiled steps after which the window closes (0: no limit, stop() closes it)"},
+     "an integer >= 0", parse_int, format_int, FIELD(max_iters), 0, INT64_MAX, NULL},
+    {{"WPROF_OUTPUT", "output", "path", "wprof-report.h5", "the HDF5 report written by rank 0"},
+     "a non-empty path", parse_path, format_text, FIELD(output), 0, 0, NULL},
+    {{"WPROF_BACKEND", "backend_requested", "auto|cupti|cuda-profiler-api|host", "auto",
+      "collector; auto picks cupti when a CUDA device is usable, else host"},
+     "one of auto|cupti|cuda-profiler-api|host", parse_word, format_word, FIELD(backend), 0, 0,
+     backend_words},
+    {{"WPROF_LITE", "lite", "boolean", "1", "record lite scopes (wprof_scope_begin/end)"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(lite), 0, 0, NULL},
+    {{"WPROF_RANKS", "ranks", "rank list", "",
+      "ranks that collect, e.g. 0,4-7 (empty: all); the others only take part in sync points"},
+     "a rank list like 0,4-7", parse_ranks, format_ranks, FIELD(ranks), 0, INT32_MAX, NULL},
+    {{"WPROF_SYNC_TIMEOUT_MS", "sync_timeout_ms", "integer 1..3600000", "10000",
+      "deadline of a sync point or the gather before missing ranks are named and left behind"},
+     "an integer in 1..3600000", parse_int, format_int, FIELD(sync_timeout_ms), 1, 3600000, NULL},
+    {{"WPROF_LOG", "log", "error|warn|info|debug", "warn", "messages printed to stderr"},
+     "one of error|warn|info|debug", parse_word, format_word, FIELD(log_level), 0, 0, log_words},
+};
+
+#define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
+
+static void *field_of(struct wpr_config *cfg, const struct option *opt) { return (char *)cfg + opt->offset; }
+static const void *cfield_of(const struct wpr_config *cfg, const struct option *opt) {
+  return (const char *)cfg + opt->offset;
+}
+
+/* ---- parsing ---- */
+
+/* A whole-string base-10 integer: no sign games, no trailing bytes, no overflow. */
+static int text_to_int64(const char *text, int64_t *out) {
+  if (!*text || isspace((unsigned char)*text)) return -1;
+  errno = 0;
+  char *end = NULL;
+  long long v = strtoll(text, &end, 10);
+  if (errno == ERANGE || end == text || *end != '\0') return -1;
+  *out = (int64_t)v;
+  return 0;
+}
+
+static int parse_int(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  int64_t v;
+  if (text_to_int64(text, &v) || v < opt->lo || v > opt->hi) return -1;
+  *(int64_t *)field_of(cfg, opt) = v;
+  return 0;
+}
+
+static int parse_path(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  size_t n = strlen(text);
+  if (n == 0 || n >= WPR_PATH_MAX) return -1;
+  memcpy(field_of(cfg, opt), text, n + 1);
+  return 0;
+}
+
+static int parse_word(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  for (int i = 0; opt->words[i]; i++) {
+    if (strcasecmp(text, opt->words[i]) == 0) {
+      *(int *)field_of(cfg, opt) = i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static int parse_bool(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  static const char *const yes[] = {"1", "on", "true", "yes"};
+  static const char *const no[] = {"0", "off", "false", "no"};
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+    int v = strcasecmp(text, yes[i]) == 0 ? 1 : strcasecmp(text, no[i]) == 0 ? 0 : -1;
+    if (v >= 0) {
+      *(int *)field_of(cfg, opt) = v;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+/* One rank number of a span, at *p: digits only (no sign), within [0, INT32_MAX]. */
+static int rank_number(const char **p, int32_t *out) {
+  const char *s = *p;
+  while (*s == ' ') s++;
+  if (!isdigit((unsigned char)*s)) return -1;
+  errno = 0;
+  char *end = NULL;
+  long long v = strtoll(s, &end, 10);
+  if (errno == ERANGE || v > INT32_MAX) return -1;
+  while (*end == ' ') end++;
+  *out = (int32_t)v;
+  *p = end;
+  return 0;
+}
+
+/* "N" or "N-M" at *p, up to the next comma or the end. */
+static int rank_span(const char **p, struct wpr_rank_span *span) {
+  if (rank_number(p, &span->lo)) return -1;
+  span->hi = span->lo;
+  if (**p == '-') {
+    (*p)++;
+    if (rank_number(p, &span->hi) || span->hi < span->lo) return -1;
+  }
+  return (**p == ',' || **p == '\0') ? 0 : -1;
+}
+
+static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  struct wpr_rank_span spans[WPR_RANK_SPANS_MAX];
+  int n = 0;
+  size_t len = strlen(text);
+  if (len >= sizeof cfg->ranks) return -1;
+  for (const char *p = text; *p;) {
+    if (n == WPR_RANK_SPANS_MAX || rank_span(&p, &spans[n])) return -1;
+    n++;
+    if (*p == ',' && *++p == '\0') return -1; /* a trailing comma is a typo, not "all" */
+  }
+  memcpy(cfg->ranks, text, len + 1);
+  memcpy(cfg->rank_spans, spans, (size_t)n * sizeof spans[0]);
+  cfg->n_rank_spans = n;
+  return 0;
+}
+
+/* ---- formatting (the report's attributes) ---- */
+
+static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                       int *is_int, int64_t *ival) {
+  int64_t v = *(const int64_t *)cfield_of(cfg, opt);
+  snprintf(buf, len, "%" PRId64, v);
+  *is_int = 1;
+  *ival = v;
+}
+
+static void format_text(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival) {
+  snprintf(buf, len, "%s", (const char *)cfield_of(cfg, opt));
+}
+
+static void format_word(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival) {
+  int v = *(const int *)cfield_of(cfg, opt);
+  int n = 0;
+  while (opt->words[n]) n++;
+  snprintf(buf, len, "%s", v >= 0 && v < n ? opt->words[v] : "?");
+}
+
+static void format_bool(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                        int *is_int, int64_t *ival) {
+  int v = *(const int *)cfield_of(cfg, opt) != 0;
+  snprintf(buf, len, "%d", v);
+  *is_int = 1;
+  *ival = v;
+}
+
+static void format_ranks(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                         int *is_int, int64_t *ival) {
+  snprintf(buf, len, "%s", cfg->n_rank_spans ? cfg->ranks : "all");
+}
+
+/* ---- the public face ---- */
+
+void wpr_config_defaults(struct wpr_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  /* defaults go through the same parsers as the environment, so the table's text is the truth */
+  for (int i = 0; i < N_OPTIONS; i++) options[i].parse(cfg, &options[i], options[i].info.default_text);
+}
+
+static void warn_malformed(const struct option *opt, const char *text) {
+  const char *def = opt->info.default_text;
+  wpr_log(WPR_LOG_WARN, "%s=\"%.200s\" is not %s; using the default %s%s%s", opt->info.env, text,
+          opt->expect, *def ? "" : "\"", def, *def ? "" : "\" (all)");
+}
+
+int wpr_config_load(struct wpr_config *cfg, wpr_env_lookup lookup, void *ctx) {
+  wpr_config_defaults(cfg);
+  if (!lookup) return 0;
+  int bad = 0;
+  for (int i = 0; i < N_OPTIONS; i++) {
+    const char *text = lookup(options[i].info.env, ctx);
+    if (!text) continue;
+    if (options[i].parse(cfg, &options[i], text)) {
+      warn_malformed(&options[i], text);
+      bad++;
+    }
+  }
+  return bad;
+}
+
+/* The library's only getenv: everything else reads the parsed struct wpr_config. */
+const char *wpr_env_getenv(const char *name, void *ctx) { return getenv(name); }
+
+int wpr_config_rank_selected(const struct wpr_config *cfg, int rank) {
+  if (cfg->n_rank_spans == 0) return 1;
+  for (int i = 0; i < cfg->n_rank_spans; i++)
+    if (rank >= cfg->rank_spans[i].lo && rank <= cfg->rank_spans[i].hi) return 1;
+  return 0;
+}
+
+const char *wpr_backend_kind_name(int kind) {
+  if (kind < 0 || kind >= (int)(sizeof backend_words / sizeof backend_words[0]) - 1) return "unknown";
+  return backend_words[kind];
+}
+
+int wpr_option_count(void) { return N_OPTIONS; }
+
+const struct wpr_option_info *wpr_option_at(int i) {
+  return i >= 0 && i < N_OPTIONS ? &options[i].info : NULL;
+}
+
+void wpr_config_value(const struct wpr_config *cfg, int i, char *buf, size_t len, int *is_int, int64_t *ival) {
+  int dummy_is_int;
+  int64_t dummy_ival;
+  if (!is_int) is_int = &dummy_is_int;
+  if (!ival) ival = &dummy_ival;
+  *is_int = 0;
+  *ival = 0;
+  if (len) buf[0] = '\0';
+  if (i < 0 || i >= N_OPTIONS || !buf || !len) return;
+  options[i].format(cfg, &options[i], buf, len, is_int, ival);
+}
+
+/* Table cells: a '|' would end the cell, so it is escaped (as in `auto\|cupti`). */
+static void markdown_cell(FILE *out, const char *text) {
+  for (; *text; text++) {
+    if (*text == '|') fputc('\\', out);
+    fputc(*text, out);
+  }
+}
+
+void wpr_config_write_markdown(FILE *out) {
+  fprintf(out, "| Variable | Default | Meaning |\n| --- | --- | --- |\n");
+  for (int i = 0; i < N_OPTIONS; i++) {
+    const struct wpr_option_info *o = &options[i].info;
+    fprintf(out, "| `%s` | ", o->env);
+    if (*o->default_text)
+      fprintf(out, "`%s`", o->default_text);
+    else
+      fprintf(out, "(all ranks)");
+    fprintf(out, " | ");
+    markdown_cell(out, o->doc);
+    fprintf(out, " (");
+    markdown_cell(out, o->type);
+    fprintf(out, ") |\n");
+  }
+}

@@ -1,0 +1,59 @@
+/* The one option table: every WPROF_* variable is declared once (name, type, default, doc, report
+ * attribute) and drives env parsing, validation messages, the report's attributes and the README. */
+#ifndef WPR_CONFIG_H
+#define WPR_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+enum wpr_backend_kind { WPR_BACKEND_AUTO = 0, WPR_BACKEND_CUPTI, WPR_BACKEND_CUDA_PROFILER_API, WPR_BACKEND_HOST };
+const char *wpr_backend_kind_name(int kind);
+
+#define WPR_PATH_MAX 4096
+#define WPR_RANK_SPANS_MAX 64
+
+struct wpr_rank_span { int32_t lo, hi; };
+
+struct wpr_config {
+  int64_t delay_iters;        /* WPROF_DELAY_ITERS */
+  int64_t max_iters;          /* WPROF_MAX_ITERS, 0 = no limit */
+  char output[WPR_PATH_MAX];  /* WPROF_OUTPUT */
+  int backend;                /* WPROF_BACKEND: enum wpr_backend_kind */
+  int lite;                   /* WPROF_LITE */
+  char ranks[1024];           /* WPROF_RANKS as given ("" = all ranks) */
+  struct wpr_rank_span rank_spans[WPR_RANK_SPANS_MAX];
+  int n_rank_spans;           /* 0 = all ranks */
+  int64_t sync_timeout_ms;    /* WPROF_SYNC_TIMEOUT_MS */
+  int log_level;              /* WPROF_LOG: enum wpr_log_level */
+};
+
+/* Looks a variable up (getenv in the library, a table in tests and fuzzers). */
+typedef const char *(*wpr_env_lookup)(const char *name, void *ctx);
+/* The process environment as a wpr_env_lookup (`ctx` unused): the library's only getenv. */
+const char *wpr_env_getenv(const char *name, void *ctx);
+
+/* Fills `cfg` with defaults, then parses each variable `lookup` finds. A malformed value gets one
+ * warning naming the variable and value, and the default is kept. Returns the number of malformed
+ * values (0 when all were good). */
+int wpr_config_load(struct wpr_config *cfg, wpr_env_lookup lookup, void *ctx);
+void wpr_config_defaults(struct wpr_config *cfg);
+
+/* 1 when `rank` collects data under WPROF_RANKS. */
+int wpr_config_rank_selected(const struct wpr_config *cfg, int rank);
+
+/* The table itself, for the report's attributes and the docs. */
+struct wpr_option_info {
+  const char *env;        /* "WPROF_DELAY_ITERS" */
+  const char *attr;       /* report attribute: "delay_iters" */
+  const char *type;       /* "integer >= 0", "boolean", "path", ... */
+  const char *default_text;
+  const char *doc;
+};
+int wpr_option_count(void);
+const struct wpr_option_info *wpr_option_at(int i);
+/* The effective value of option i, as text; *is_int and *ival set for integer-valued options. */
+void wpr_config_value(const struct wpr_config *cfg, int i, char *buf, size_t len, int *is_int, int64_t *ival);
+/* The README's table of variables (markdown), generated from the table. */
+void wpr_config_write_markdown(FILE *out);
+
+#endif

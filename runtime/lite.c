@@ -1,0 +1,252 @@
+/* Lite scopes: a registry of names (locked, off the hot path) and one table per thread that only its
+ * thread writes, so wprof_scope_begin/end take no lock, allocate nothing after a thread's first use
+ * of a scope, and make no syscall beyond reading the TSC. Tables outlive their threads for collect. */
+#include "lite.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "timer.h"
+#include "wpio_hist.h"
+#include "wprof/wprof.h"
+
+#define LITE_MAX_SCOPES 4096
+#define LITE_CHUNK 32                       /* slots allocated together on a thread's first use */
+#define LITE_CHUNKS (LITE_MAX_SCOPES / LITE_CHUNK)
+#define LITE_HASH_SLOTS (2 * LITE_MAX_SCOPES)
+
+/* One (thread, scope). Only the owning thread writes; collect reads the statistics and histogram
+ * concurrently, so those go through relaxed atomics (plain moves on x86-64). */
+struct lite_slot {
+  uint32_t depth;      /* recursion depth: only the outermost begin/end is timed */
+  uint64_t start;      /* ticks at the outermost begin */
+  uint64_t calls, total_ns, min_ns, max_ns;
+  uint64_t *groups[WPIO_HIST_GROUPS]; /* WPIO_HIST_SUB counters per power of two, made on demand */
+};
+
+struct lite_thread {
+  struct lite_slot *chunks[LITE_CHUNKS];
+  struct lite_thread *next;
+};
+
+/* registry: names[id], found by name through an open-addressing table of id + 1 */
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *scope_names[LITE_MAX_SCOPES];
+static uint32_t scope_slots[LITE_HASH_SLOTS];
+static unsigned scope_count;   /* published with release once names[id] is set */
+static int lite_enabled = 1;
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct lite_thread *threads_head;
+
+static __thread struct lite_thread *lite_tls __attribute__((tls_model("initial-exec")));
+
+void wpr_lite_set_enabled(int enabled) { __atomic_store_n(&lite_enabled, enabled != 0, __ATOMIC_RELAXED); }
+
+/* ---- registry ---- */
+
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* The slot holding `name`, or the empty slot where it belongs. Called with registry_lock held. */
+static uint32_t *registry_find(const char *name) {
+  uint32_t i = name_hash(name) & (LITE_HASH_SLOTS - 1);
+  while (scope_slots[i] && strcmp(scope_names[scope_slots[i] - 1], name) != 0)
+    i = (i + 1) & (LITE_HASH_SLOTS - 1);
+  return &scope_slots[i];
+}
+
+static int registry_add(const char *name, uint32_t *slot) {
+  static int full_warned;
+  unsigned id = scope_count;
+  if (id >= LITE_MAX_SCOPES) {
+    wpr_warn_once(&full_warned, "more than %d lite scopes; \"%.100s\" and later ones are not timed",
+                  LITE_MAX_SCOPES, name);
+    return WPROF_ENOMEM;
+  }
+  char *copy = strdup(name);
+  if (!copy) return WPROF_ENOMEM;
+  scope_names[id] = copy;
+  *slot = id + 1;
+  __atomic_store_n(&scope_count, id + 1, __ATOMIC_RELEASE);
+  return (int)id;
+}
+
+int wprof_scope_id(const char *name) {
+  if (!name || !*name) return WPROF_EINVAL;
+  wpr_timer_init(); /* ids exist only after calibration, so begin/end never mix tick kinds */
+  pthread_mutex_lock(&registry_lock);
+  uint32_t *slot = registry_find(name);
+  int id = *slot ? (int)(*slot - 1) : registry_add(name, slot);
+  pthread_mutex_unlock(&registry_lock);
+  return id;
+}
+
+/* ---- per-thread tables (slow paths: first use only) ---- */
+
+static struct lite_thread *lite_thread_register(void) {
+  struct lite_thread *t = calloc(1, sizeof *t);
+  if (!t) return NULL;
+  pthread_mutex_lock(&threads_lock);
+  t->next = threads_head;
+  __atomic_store_n(&threads_head, t, __ATOMIC_RELEASE);
+  pthread_mutex_unlock(&threads_lock);
+  lite_tls = t;
+  return t;
+}
+
+static struct lite_slot *lite_chunk_alloc(struct lite_thread *t, unsigned chunk) {
+  struct lite_slot *c = calloc(LITE_CHUNK, sizeof *c);
+  if (!c) return NULL;
+  for (int i = 0; i < LITE_CHUNK; i++) c[i].min_ns = UINT64_MAX;
+  __atomic_store_n(&t->chunks[chunk], c, __ATOMIC_RELEASE);
+  return c;
+}
+
+static __attribute__((noinline)) struct lite_slot *lite_slot_slow(unsigned id) {
+  static int oom_warned;
+  struct lite_thread *t = lite_tls ? lite_tls : lite_thread_register();
+  struct lite_slot *c = t ? t->chunks[id / LITE_CHUNK] : NULL;
+  if (t && !c) c = lite_chunk_alloc(t, id / LITE_CHUNK);
+  if (!c) {
+    wpr_warn_once(&oom_warned, "out of memory for a thread's lite table; some scopes are not timed");
+    return NULL;
+  }
+  return &c[id % LITE_CHUNK];
+}
+
+/* The calling thread's slot of a valid id, making it on first use. */
+static inline struct lite_slot *lite_slot(unsigned id) {
+  struct lite_thread *t = lite_tls;
+  if (__builtin_expect(t != NULL, 1)) {
+    struct lite_slot *c = t->chunks[id / LITE_CHUNK];
+    if (__builtin_expect(c != NULL, 1)) return &c[id % LITE_CHUNK];
+  }
+  return lite_slot_slow(id);
+}
+
+/* The calling thread's slot, or NULL when it never began this scope (end without begin). */
+static inline struct lite_slot *lite_slot_existing(unsigned id) {
+  struct lite_thread *t = lite_tls;
+  if (!t) return NULL;
+  struct lite_slot *c = t->chunks[id / LITE_CHUNK];
+  return c ? &c[id % LITE_CHUNK] : NULL;
+}
+
+static inline int lite_id_valid(int id) {
+  return (unsigned)id < __atomic_load_n(&scope_count, __ATOMIC_RELAXED);
+}
+
+/* ---- recording ---- */
+
+static inline void counter_add(uint64_t *p, uint64_t d) {
+  /* single writer: a load and a store, not a locked read-modify-write */
+  __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
+}
+
+static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s, unsigned g) {
+  static int oom_warned;
+  uint64_t *counters = calloc(WPIO_HIST_SUB, sizeof *counters);
+  if (!counters) {
+    wpr_warn_once(&oom_warned, "out of memory for a lite histogram; some durations are not bucketed");
+    return NULL;
+  }
+  __atomic_store_n(&s->groups[g], counters, __ATOMIC_RELEASE);
+  return counters;
+}
+
+static inline void lite_record(struct lite_slot *s, uint64_t ns) {
+  counter_add(&s->calls, 1);
+  counter_add(&s->total_ns, ns);
+  if (ns < s->min_ns) __atomic_store_n(&s->min_ns, ns, __ATOMIC_RELAXED);
+  if (ns > s->max_ns) __atomic_store_n(&s->max_ns, ns, __ATOMIC_RELAXED);
+  uint32_t b = wpio_hist_bucket(ns);
+  unsigned g = b >> WPIO_HIST_SUB_BITS;
+  uint64_t *counters = s->groups[g];
+  if (__builtin_expect(counters == NULL, 0) && !(counters = lite_group_alloc(s, g))) return;
+  counter_add(&counters[b & (WPIO_HIST_SUB - 1)], 1);
+}
+
+void wprof_scope_begin(int id) {
+  if (!__atomic_load_n(&lite_enabled, __ATOMIC_RELAXED) || !lite_id_valid(id)) return;
+  struct lite_slot *s = lite_slot((unsigned)id);
+  if (s && s->depth++ == 0) s->start = wpr_ticks();
+}
+
+void wprof_scope_end(int id) {
+  if (!__atomic_load_n(&lite_enabled, __ATOMIC_RELAXED) || !lite_id_valid(id)) return;
+  uint64_t now = wpr_ticks();
+  struct lite_slot *s = lite_slot_existing((unsigned)id);
+  if (!s || s->depth == 0 || --s->depth != 0) return;
+  lite_record(s, wpr_ticks_to_ns(now - s->start));
+}
+
+int wpr_lite_record_ns(int id, uint64_t ns) {
+  if (!lite_id_valid(id)) return WPROF_EINVAL;
+  struct lite_slot *s = lite_slot((unsigned)id);
+  if (!s) return WPROF_ENOMEM;
+  lite_record(s, ns);
+  return WPROF_OK;
+}
+
+/* ---- collect: merge every thread's slot of a scope into one row ---- */
+
+struct lite_merged { uint64_t calls, total_ns, min_ns, max_ns; };
+
+static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, uint64_t *hist) {
+  uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
+  if (!calls) return;
+  m->calls += calls;
+  m->total_ns += __atomic_load_n(&s->total_ns, __ATOMIC_RELAXED);
+  uint64_t mn = __atomic_load_n(&s->min_ns, __ATOMIC_RELAXED);
+  uint64_t mx = __atomic_load_n(&s->max_ns, __ATOMIC_RELAXED);
+  if (mn < m->min_ns) m->min_ns = mn;
+  if (mx > m->max_ns) m->max_ns = mx;
+  for (unsigned g = 0; g < WPIO_HIST_GROUPS; g++) {
+    const uint64_t *c = __atomic_load_n(&s->groups[g], __ATOMIC_ACQUIRE);
+    if (!c) continue;
+    for (unsigned i = 0; i < WPIO_HIST_SUB; i++)
+      hist[g * WPIO_HIST_SUB + i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
+  }
+}
+
+static int lite_emit(struct wpio_job *job, int32_t rank, const char *name, const struct lite_merged *m,
+                     const uint64_t *hist) {
+  uint32_t name_id = wpio_strtab_intern(&job->names, name, strlen(name));
+  struct wpio_lite_row *row = name_id == UINT32_MAX ? NULL : WPIO_VEC_PUSH(job->lite);
+  if (!row) return WPROF_ENOMEM;
+  *row = (struct wpio_lite_row){.rank = rank, .name_id = name_id, .calls = m->calls,
+                                .total_ns = m->total_ns, .min_ns = m->min_ns, .max_ns = m->max_ns};
+  for (uint32_t b = 0; b < WPIO_HIST_BUCKETS; b++) {
+    if (!hist[b]) continue;
+    struct wpio_hist_row *h = WPIO_VEC_PUSH(job->lite_hist);
+    if (!h) return WPROF_ENOMEM;
+    *h = (struct wpio_hist_row){.rank = rank, .name_id = name_id, .bucket = b, .count = hist[b]};
+  }
+  return WPROF_OK;
+}
+
+int wpr_lite_collect(struct wpio_job *job, int32_t rank) {
+  uint64_t *hist = malloc(WPIO_HIST_BUCKETS * sizeof *hist);
+  if (!hist) return WPROF_ENOMEM;
+  int rc = WPROF_OK;
+  unsigned n = __atomic_load_n(&scope_count, __ATOMIC_ACQUIRE);
+  pthread_mutex_lock(&threads_lock);
+  for (unsigned id = 0; id < n && rc == WPROF_OK; id++) {
+    struct lite_merged m = {0, 0, UINT64_MAX, 0};
+    memset(hist, 0, WPIO_HIST_BUCKETS * sizeof *hist);
+    for (struct lite_thread *t = threads_head; t; t = t->next) {
+      const struct lite_slot *c = __atomic_load_n(&t->chunks[id / LITE_CHUNK], __ATOMIC_ACQUIRE);
+      if (c) lite_merge_slot(&c[id % LITE_CHUNK], &m, hist);
+    }
+    if (m.calls) rc = lite_emit(job, rank, scope_names[id], &m, hist); /* never-entered scopes: no row */
+  }
+  pthread_mutex_unlock(&threads_lock);
+  free(hist);
+  return rc;
+}

@@ -1,0 +1,63 @@
+/* Loads the HDF5 writer plugin (libwprof_h5.so) on rank 0 only: libwprof never links HDF5, so an
+ * application's own HDF5 (often the parallel build) cannot clash with ours, and other ranks never
+ * pay for loading it. The plugin is looked for beside libwprof, then in the build and install trees. */
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "session.h"
+#include "wpio_h5.h"
+
+/* RTLD_DEEPBIND keeps the plugin bound to its own HDF5 even when the application exports another;
+ * sanitizer runtimes refuse it, so sanitizer builds go without. */
+#if defined(WPROF_SANITIZER_BUILD) || !defined(RTLD_DEEPBIND)
+#define WPR_PLUGIN_FLAGS (RTLD_NOW | RTLD_LOCAL)
+#else
+#define WPR_PLUGIN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+#endif
+
+static int dir_of_this_library(char *dir, size_t len) {
+  Dl_info info;
+  if (!dladdr((void *)&wpr_h5_plugin_load, &info) || !info.dli_fname) return -1;
+  const char *slash = strrchr(info.dli_fname, '/');
+  if (!slash) return -1;
+  size_t n = (size_t)(slash - info.dli_fname);
+  if (n + 1 > len) return -1;
+  memcpy(dir, info.dli_fname, n);
+  dir[n] = '\0';
+  return 0;
+}
+
+static void *try_open(const char *dir, char *tried, size_t tried_len) {
+  char path[PATH_MAX];
+  if (dir) snprintf(path, sizeof(path), "%s/%s", dir, WPIO_H5_PLUGIN_NAME);
+  else snprintf(path, sizeof(path), "%s", WPIO_H5_PLUGIN_NAME);
+  void *handle = dlopen(path, WPR_PLUGIN_FLAGS);
+  if (!handle) {
+    size_t used = strlen(tried);
+    snprintf(tried + used, tried_len - used, "%s%s", used ? "; " : "", dlerror());
+  }
+  return handle;
+}
+
+wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen) {
+  /* Kept loaded for the life of the process: HDF5 registers atexit handlers inside it. */
+  static void *handle;
+  char tried[1024] = "";
+  if (!handle) {
+    char here[PATH_MAX];
+    if (dir_of_this_library(here, sizeof(here)) == 0) handle = try_open(here, tried, sizeof(tried));
+    if (!handle) handle = try_open(WPROF_BUILD_LIBDIR, tried, sizeof(tried));
+    if (!handle) handle = try_open(WPROF_INSTALL_LIBDIR, tried, sizeof(tried));
+    if (!handle) handle = try_open(NULL, tried, sizeof(tried));
+  }
+  if (!handle) {
+    snprintf(err, errlen, "cannot load the HDF5 writer plugin %s (%s)", WPIO_H5_PLUGIN_NAME, tried);
+    return NULL;
+  }
+  wpr_h5_write_fn fn = (wpr_h5_write_fn)dlsym(handle, WPIO_H5_WRITE_SYMBOL);
+  if (!fn) snprintf(err, errlen, "%s has no %s", WPIO_H5_PLUGIN_NAME, WPIO_H5_WRITE_SYMBOL);
+  return fn;
+}

@@ -1,0 +1,157 @@
+/* Finalize: each rank packs its tables, rank 0 gathers them with a deadline, validates each rank's
+ * data (a bad rank is marked, never fatal), adds the job's attributes and writes one HDF5 report. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "wprof/wprof.h"
+#include "lite.h"
+#include "log.h"
+#include "ranges.h"
+#include "session.h"
+#include "wpio_wire.h"
+
+static void read_command_line(char *buf, size_t len) {
+  buf[0] = '\0';
+  FILE *f = fopen("/proc/self/cmdline", "rb");
+  if (!f) return;
+  size_t n = fread(buf, 1, len - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  for (size_t i = 0; n > 0 && i < n - 1; i++)
+    if (buf[i] == '\0') buf[i] = ' ';
+}
+
+static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
+  struct wpio_rank_row *row = WPIO_VEC_PUSH(job->ranks);
+  if (!row) return WPROF_ENOMEM;
+  char host[256] = "";
+  gethostname(host, sizeof(host) - 1);
+  row->rank = s->comm.rank;
+  row->hostname = strdup(host);
+  row->status = strdup(WPIO_STATUS_OK);
+  row->pid = (int64_t)getpid();
+  row->device = -1;
+  row->collected = s->collecting;
+  return row->hostname && row->status ? WPROF_OK : WPROF_ENOMEM;
+}
+
+/* This rank's whole contribution: its /ranks row, and its tables when it collects. */
+static int collect_local(struct wpr_session *s, struct wpio_job *job) {
+  if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
+  if (!s->collecting) return WPROF_OK;
+  if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
+  if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  return WPROF_OK;
+}
+
+/* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
+static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_t len) {
+  if (!buf) {
+    WPR_WARN("rank %d sent no data before the deadline; it is marked missing in the report", rank);
+    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
+    return;
+  }
+  struct wpio_job part;
+  wpio_job_init(&part);
+  char err[256] = "";
+  int bad = wpio_decode(buf, len, &part, err, sizeof(err));
+  if (!bad && (part.ranks.n != 1 || part.ranks.v[0].rank != rank)) {
+    bad = 1;
+    snprintf(err, sizeof(err), "its data names another rank");
+  }
+  if (!bad) {
+    for (size_t i = 0; i < part.windows.n; i++) bad |= part.windows.v[i].rank != rank;
+    if (bad) snprintf(err, sizeof(err), "its windows belong to another rank");
+  }
+  if (bad) {
+    WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
+    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_CORRUPT);
+  } else if (wpio_job_merge(job, &part) != 0) {
+    WPR_WARN("out of memory merging rank %d; it is marked missing", rank);
+    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
+  }
+  wpio_job_free(&part);
+}
+
+static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
+  char text[4096];
+  for (int i = 0; i < wpr_option_count(); i++) {
+    int is_int = 0;
+    int64_t ival = 0;
+    wpr_config_value(&s->cfg, i, text, sizeof(text), &is_int, &ival);
+    if (is_int) wpio_job_set_attr_int(job, wpr_option_at(i)->attr, ival);
+    else wpio_job_set_attr(job, wpr_option_at(i)->attr, text);
+  }
+  time_t now = time(NULL);
+  struct tm tm;
+  gmtime_r(&now, &tm);
+  strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  wpio_job_set_attr(job, "created", text);
+  wpio_job_set_attr(job, "wprof_version", WPROF_VERSION_STRING);
+  wpio_job_set_attr_int(job, "schema_version", WPIO_SCHEMA_VERSION);
+  wpio_job_set_attr_int(job, "world_size", s->comm.size);
+  wpio_job_set_attr(job, "backend", s->backend->name);
+  wpio_job_set_attr(job, "backend_requested", wpr_backend_kind_name(s->cfg.backend));
+  wpio_job_set_attr(job, "sync", s->sync_note[0] ? s->sync_note : "ok");
+  wpio_job_set_attr(job, "settings_agreement", s->settings_note[0] ? s->settings_note : "ok");
+  read_command_line(text, sizeof(text));
+  wpio_job_set_attr(job, "command", text);
+}
+
+static int write_report(struct wpr_session *s, struct wpio_job *job) {
+  char err[512] = "";
+  wpr_h5_write_fn write_fn = wpr_h5_plugin_load(err, sizeof(err));
+  if (!write_fn) {
+    WPR_WARN("no report written: %s", err);
+    return WPROF_EPLUGIN;
+  }
+  if (write_fn(job, s->cfg.output, err, sizeof(err)) != 0) {
+    WPR_WARN("no report written to %s: %s", s->cfg.output, err);
+    return WPROF_EIO;
+  }
+  WPR_INFO("report written to %s", s->cfg.output);
+  return WPROF_OK;
+}
+
+static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens) {
+  struct wpio_job job;
+  wpio_job_init(&job);
+  for (int r = 0; r < s->comm.size; r++) merge_rank(&job, r, bufs[r], lens[r]);
+  set_job_attrs(s, &job);
+  int status = wpio_job_summarize(&job) == 0 ? write_report(s, &job) : WPROF_ENOMEM;
+  wpio_job_free(&job);
+  return status;
+}
+
+int wpr_report_finalize(struct wpr_session *s) {
+  struct wpio_job mine;
+  wpio_job_init(&mine);
+  uint8_t *packed = NULL;
+  size_t len = 0;
+  if (collect_local(s, &mine) != WPROF_OK || wpio_encode(&mine, &packed, &len) != 0) {
+    WPR_WARN("out of memory packing this rank's tables; sending none");
+    free(packed);
+    packed = NULL;
+    len = 0;
+  }
+  wpio_job_free(&mine);
+
+  uint8_t **bufs = NULL;
+  size_t *lens = NULL;
+  int rc = wpc_gather(&s->comm, packed, len, &bufs, &lens);
+  free(packed);
+  int status = WPROF_OK;
+  if (s->comm.rank == 0) {
+    status = bufs ? build_and_write(s, bufs, lens) : WPROF_ENOMEM;
+  } else if (rc != WPC_OK) {
+    WPR_WARN("rank 0 did not take this rank's data before the deadline");
+    status = WPROF_ETIMEOUT;
+  }
+  wpc_gather_free(&s->comm, bufs, lens);
+  return status;
+}

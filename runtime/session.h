@@ -1,0 +1,46 @@
+/* The one profiling session of a process: what wprof.c (the API), window.c (windows across ranks)
+ * and report.c (finalize) share. Only the thread that drives start/step/stop touches it. */
+#ifndef WPR_SESSION_H
+#define WPR_SESSION_H
+
+#include <stdint.h>
+#include "backend.h"
+#include "config.h"
+#include "state_machine.h"
+#include "wpc.h"
+#include "wpio_job.h"
+
+#define WPR_NOTE_LEN 1024
+
+struct wpr_session {
+  int initialized;
+  struct wpr_config cfg;
+  struct wpc_ctx comm;
+  struct wpr_sm sm;
+  const struct wpr_backend *backend;   /* the backend in use (after auto and fallbacks) */
+  int backend_fell_back;               /* the requested backend was not available */
+  int collecting;                      /* this rank is in WPROF_RANKS */
+  int32_t next_window;                 /* window numbers start at 0 */
+  int32_t open_window;                 /* -1 while no window runs */
+  int64_t open_start_ns;
+  int64_t open_steps;                  /* step() calls made while the window runs */
+  int backend_starts, backend_stops;
+  struct wpio_job local;               /* this rank's /windows rows until finalize collects the rest */
+  char sync_note[WPR_NOTE_LEN];        /* "" while every sync point completed */
+  int sync_breaks;
+  char settings_note[WPR_NOTE_LEN];    /* "" while the ranks' settings agree */
+};
+
+extern struct wpr_session wpr_session;
+
+/* window.c: perform the state machine's actions (sync point, then backend start or stop). */
+void wpr_window_perform(struct wpr_session *s, unsigned actions);
+
+/* report.c: pack this rank's tables, gather them on rank 0, and write the report there. */
+int wpr_report_finalize(struct wpr_session *s);
+
+/* plugin.c: the HDF5 writer, dlopened by rank 0 only. NULL with a reason in err when unavailable. */
+typedef int (*wpr_h5_write_fn)(const struct wpio_job *job, const char *path, char *err, size_t errlen);
+wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen);
+
+#endif

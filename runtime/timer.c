@@ -1,0 +1,68 @@
+/* TSC calibration: a multiplier (ns per tick, 32.32 fixed point) measured against CLOCK_MONOTONIC
+ * over ~2 ms, and an anchor pair that maps tick readings onto the node's CLOCK_MONOTONIC timebase. */
+#include "timer.h"
+
+#include <pthread.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+/* Until calibration, ticks are CLOCK_MONOTONIC nanoseconds, so early readings are still valid. */
+struct wpr_timer wpr_timer_state = {.use_tsc = 0, .mult = 1ull << 32, .anchor_ticks = 0, .anchor_ns = 0};
+
+static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
+
+#define CALIBRATION_NS 2000000u
+#define ANCHOR_TRIES 16
+
+/* A TSC that ticks at a constant rate through frequency changes and sleep states (CPUID
+ * 0x80000007 EDX bit 8); without it, TSC deltas are not durations. */
+static int tsc_invariant(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned a, b, c, d;
+  if (!__get_cpuid(0x80000000u, &a, &b, &c, &d) || a < 0x80000007u) return 0;
+  if (!__get_cpuid(0x80000007u, &a, &b, &c, &d)) return 0;
+  return (d >> 8) & 1u;
+#else
+  return 0;
+#endif
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+/* A (tsc, monotonic) pair: the TSC read between two clock reads, from the tightest of a few tries,
+ * so a preemption in the middle of one try does not skew the pair. */
+static void anchor_pair(uint64_t *ticks, uint64_t *ns) {
+  uint64_t best = UINT64_MAX;
+  for (int i = 0; i < ANCHOR_TRIES; i++) {
+    uint64_t t0 = wpr_mono_ns();
+    uint64_t tsc = __rdtsc();
+    uint64_t t1 = wpr_mono_ns();
+    if (t1 - t0 < best) {
+      best = t1 - t0;
+      *ticks = tsc;
+      *ns = t0 + (t1 - t0) / 2;
+    }
+  }
+}
+
+static void calibrate_tsc(void) {
+  uint64_t tsc0, ns0, tsc1, ns1;
+  anchor_pair(&tsc0, &ns0);
+  while (wpr_mono_ns() - ns0 < CALIBRATION_NS) {
+  }
+  anchor_pair(&tsc1, &ns1);
+  if (tsc1 <= tsc0 || ns1 <= ns0) return; /* a TSC that does not advance: stay on the clock */
+  wpr_timer_state.mult = (uint64_t)(((unsigned __int128)(ns1 - ns0) << 32) / (tsc1 - tsc0));
+  wpr_timer_state.anchor_ticks = tsc1;
+  wpr_timer_state.anchor_ns = ns1;
+  wpr_timer_state.use_tsc = 1;
+}
+#endif
+
+static void timer_calibrate(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (tsc_invariant()) calibrate_tsc();
+#endif
+}
+
+void wpr_timer_init(void) { pthread_once(&timer_once, timer_calibrate); }

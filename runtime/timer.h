@@ -1,0 +1,52 @@
+/* Clocks. Durations on the hot path come from the TSC (rdtsc, ~10 ns here) converted with a
+ * multiplier calibrated against CLOCK_MONOTONIC; positions (window open/close, range starts) are
+ * anchored to CLOCK_MONOTONIC so that all ranks of a node share one timebase (DESIGN "The report").
+ * Without an invariant TSC (or off x86-64) the ticks are CLOCK_MONOTONIC nanoseconds. */
+#ifndef WPR_TIMER_H
+#define WPR_TIMER_H
+
+#include <stdint.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
+struct wpr_timer {
+  int use_tsc;            /* 0: ticks are CLOCK_MONOTONIC ns */
+  uint64_t mult;          /* ns = (ticks * mult) >> 32 */
+  uint64_t anchor_ticks;  /* a (ticks, monotonic ns) pair taken together at calibration */
+  uint64_t anchor_ns;
+};
+extern struct wpr_timer wpr_timer_state;
+
+/* Calibrates once (thread-safe, idempotent, ~2 ms). Called by wprof_init and wprof_scope_id. */
+void wpr_timer_init(void);
+
+static inline uint64_t wpr_mono_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t wpr_ticks(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (__builtin_expect(wpr_timer_state.use_tsc, 1)) return __rdtsc();
+#endif
+  return wpr_mono_ns();
+}
+
+/* A tick difference as nanoseconds. */
+static inline uint64_t wpr_ticks_to_ns(uint64_t dticks) {
+  if (!wpr_timer_state.use_tsc) return dticks;
+  return (uint64_t)(((unsigned __int128)dticks * wpr_timer_state.mult) >> 32);
+}
+
+/* A tick reading as a position on the node's CLOCK_MONOTONIC timebase. */
+static inline int64_t wpr_ticks_to_time_ns(uint64_t ticks) {
+  if (!wpr_timer_state.use_tsc) return (int64_t)ticks;
+  if (ticks >= wpr_timer_state.anchor_ticks)
+    return (int64_t)(wpr_timer_state.anchor_ns + wpr_ticks_to_ns(ticks - wpr_timer_state.anchor_ticks));
+  return (int64_t)(wpr_timer_state.anchor_ns - wpr_ticks_to_ns(wpr_timer_state.anchor_ticks - ticks));
+}
+
+#endif

@@ -1,0 +1,107 @@
+/* Windows across ranks: every real backend start and stop is preceded by a sync point on wprof's
+ * communicator, so all ranks' windows open and close together; settings are checked at each start. */
+#include <stdio.h>
+#include <string.h>
+
+#include "wprof/wprof.h"
+#include "log.h"
+#include "ranges.h"
+#include "session.h"
+#include "timer.h"
+
+static void note_broken_sync(struct wpr_session *s, const struct wpc_sync_result *res, const char *where) {
+  char ranks[400] = "";
+  size_t used = 0;
+  int listed = res->n_missing < WPC_MISSING_LISTED ? res->n_missing : WPC_MISSING_LISTED;
+  for (int i = 0; i < listed && used + 16 < sizeof(ranks); i++)
+    used += (size_t)snprintf(ranks + used, sizeof(ranks) - used, "%s%d", i ? "," : "", res->missing[i]);
+  if (listed < res->n_missing) snprintf(ranks + used, sizeof(ranks) - used, ",... (%d in all)", res->n_missing);
+
+  char what[WPR_NOTE_LEN];
+  if (res->n_missing > 0)
+    snprintf(what, sizeof(what), "broken: missing rank(s) %s at %s", ranks, where);
+  else
+    snprintf(what, sizeof(what), "broken: no release from rank 0 at %s", where);
+  WPR_WARN("sync point %s; going on without waiting further", what + strlen("broken: "));
+  if (s->sync_breaks++ == 0) snprintf(s->sync_note, sizeof(s->sync_note), "%s", what);
+}
+
+static void note_settings(struct wpr_session *s, const struct wpc_sync_result *res) {
+  if (res->n_disagree == 0 || s->settings_note[0]) return;
+  WPR_WARN("ranks disagree on their settings: %s", res->disagree_note);
+  snprintf(s->settings_note, sizeof(s->settings_note), "%s", res->disagree_note);
+}
+
+/* The sync point before a real start or stop. Every rank takes part, collecting or not. */
+static void sync_point(struct wpr_session *s, const char *what, int32_t window, int check_settings) {
+  char where[64];
+  snprintf(where, sizeof(where), "%s of window %d", what, (int)window);
+  struct wpc_agree_item agree[] = {
+      {"delay_iters", s->cfg.delay_iters},
+      {"max_iters", s->cfg.max_iters},
+      {"backend", s->cfg.backend},
+  };
+  struct wpc_sync_result res;
+  memset(&res, 0, sizeof(res));
+  int n_agree = check_settings ? (int)(sizeof(agree) / sizeof(agree[0])) : 0;
+  int rc = wpc_sync(&s->comm, agree, n_agree, &res);
+  if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
+  note_settings(s, &res);
+}
+
+static int start_collectors(struct wpr_session *s, int32_t window) {
+  if (s->backend->start(window) == WPROF_OK) return WPROF_OK;
+  if (s->backend != &wpr_backend_host) {
+    static int warned;
+    wpr_warn_once(&warned, "backend %s failed to start; window %d uses the host collectors",
+                  s->backend->name, (int)window);
+    s->backend_fell_back = 1;
+    s->backend = &wpr_backend_host;
+    if (s->backend->start(window) == WPROF_OK) return WPROF_OK;
+  }
+  return WPROF_EBACKEND;
+}
+
+static void window_open(struct wpr_session *s) {
+  int32_t window = s->next_window++;
+  sync_point(s, "start", window, 1);
+  if (start_collectors(s, window) != WPROF_OK) {
+    WPR_WARN("no collector could start for window %d; this rank records nothing in it", (int)window);
+    wpr_sm_start_failed(&s->sm);
+    return;
+  }
+  s->backend_starts++;
+  s->open_window = window;
+  s->open_steps = 0;
+  s->open_start_ns = (int64_t)wpr_mono_ns();
+  if (s->collecting) wpr_ranges_set_window(window);
+  WPR_DEBUG("window %d open", (int)window);
+}
+
+static void window_close(struct wpr_session *s) {
+  int32_t window = s->open_window;
+  sync_point(s, "end", window, 0);
+  wpr_ranges_set_window(-1);
+  if (s->backend->flush) s->backend->flush();
+  s->backend->stop(window);
+  s->backend_stops++;
+  s->open_window = -1;
+  if (!s->collecting) return;
+  struct wpio_window_row *row = WPIO_VEC_PUSH(s->local.windows);
+  if (!row) {
+    static int warned;
+    wpr_warn_once(&warned, "out of memory recording window %d", (int)window);
+    return;
+  }
+  row->rank = s->comm.rank;
+  row->window = window;
+  row->start_ns = s->open_start_ns;
+  row->end_ns = (int64_t)wpr_mono_ns();
+  row->steps = s->open_steps;
+  WPR_DEBUG("window %d closed after %lld steps", (int)window, (long long)row->steps);
+}
+
+void wpr_window_perform(struct wpr_session *s, unsigned actions) {
+  if (actions & WPR_SM_BACKEND_START) window_open(s);
+  if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) window_close(s);
+}

@@ -1,0 +1,116 @@
+/* The public API: session set-up and teardown, and the window calls that feed the state machine.
+ * Every entry point returns a status and never aborts; the idle wprof_step is one load and a branch. */
+#include <errno.h>
+#include <mpi.h>
+#include <string.h>
+
+#include "wprof/wprof.h"
+#include "wprof/wprof_mpi.h"
+#include "lite.h"
+#include "log.h"
+#include "ranges.h"
+#include "session.h"
+#include "timer.h"
+#include "wprof_testing.h"
+
+struct wpr_session wpr_session;
+
+static int session_not_ready(const char *call) {
+  static int warned;
+  wpr_warn_once(&warned, "%s called before wprof_init (or after wprof_finalize); ignored", call);
+  return WPROF_ESTATE;
+}
+
+static void select_backend(struct wpr_session *s) {
+  s->backend = wpr_backend_select(s->cfg.backend, &s->backend_fell_back);
+  if (s->backend_fell_back)
+    WPR_WARN("backend %s is not available here; using %s", wpr_backend_kind_name(s->cfg.backend),
+             s->backend->name);
+  else
+    WPR_INFO("backend %s (requested %s)", s->backend->name, wpr_backend_kind_name(s->cfg.backend));
+}
+
+int wprof_init_comm(MPI_Comm comm) {
+  struct wpr_session *s = &wpr_session;
+  if (s->initialized) return WPROF_OK; /* idempotent: an app may init explicitly and be preloaded */
+  memset(s, 0, sizeof(*s));
+  wpr_timer_init();
+  wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
+  wpr_log_set_level(s->cfg.log_level);
+  int status = WPROF_OK;
+  if (wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms) != WPC_OK) {
+    WPR_WARN("could not set up wprof's communicator; profiling this rank alone");
+    status = WPROF_EMPI;
+  }
+  wpr_log_set_rank(s->comm.rank);
+  s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
+  wpr_lite_set_enabled(s->cfg.lite && s->collecting);
+  wpr_ranges_set_enabled(s->collecting);
+  wpr_ranges_set_window(-1);
+  select_backend(s);
+  wpr_sm_init(&s->sm);
+  wpio_job_init(&s->local);
+  s->open_window = -1;
+  s->initialized = 1;
+  return status;
+}
+
+int wprof_init(void) { return wprof_init_comm(MPI_COMM_NULL); }
+
+static int apply_event(enum wpr_sm_event ev) {
+  struct wpr_session *s = &wpr_session;
+  if (!s->initialized) return session_not_ready(wpr_sm_event_name(ev));
+  if (ev == WPR_SM_STEP && s->sm.running) s->open_steps++;
+  unsigned actions = wpr_sm_apply(&s->sm, s->cfg.delay_iters, s->cfg.max_iters, ev);
+  if (actions != WPR_SM_NONE) wpr_window_perform(s, actions);
+  return WPROF_OK;
+}
+
+int wprof_start(void) { return apply_event(WPR_SM_START); }
+int wprof_stop(void) { return apply_event(WPR_SM_STOP); }
+
+int wprof_step(void) {
+  /* The idle path: nothing is pending, so nothing to count. */
+  if (__builtin_expect(!wpr_session.sm.active, 1)) return WPROF_OK;
+  return apply_event(WPR_SM_STEP);
+}
+
+int wprof_is_active(void) { return wpr_session.initialized && wpr_session.sm.active; }
+int wprof_is_running(void) { return wpr_session.initialized && wpr_session.sm.running; }
+
+int wprof__shutdown(void) { return apply_event(WPR_SM_SHUTDOWN); }
+
+int wprof__backend_counts(int *starts, int *stops) {
+  if (starts) *starts = wpr_session.backend_starts;
+  if (stops) *stops = wpr_session.backend_stops;
+  return WPROF_OK;
+}
+
+int wprof_finalize(void) {
+  struct wpr_session *s = &wpr_session;
+  if (!s->initialized) return session_not_ready("wprof_finalize");
+  apply_event(WPR_SM_SHUTDOWN);
+  int status = wpr_report_finalize(s);
+  wpc_finalize(&s->comm);
+  wpio_job_free(&s->local);
+  wpr_ranges_set_window(-1);
+  s->initialized = 0; /* a later wprof_init starts a new session */
+  return status;
+}
+
+const char *wprof_strerror(int status) {
+  switch (status) {
+  case WPROF_OK: return "success";
+  case WPROF_EINVAL: return "invalid argument";
+  case WPROF_ENOMEM: return "out of memory";
+  case WPROF_ESTATE: return "call out of order (wprof not initialised, or already finalised)";
+  case WPROF_EMPI: return "an MPI call failed";
+  case WPROF_ETIMEOUT: return "a sync point or the gather passed its deadline";
+  case WPROF_EIO: return "the report could not be written";
+  case WPROF_EPLUGIN: return "the HDF5 writer plugin (libwprof_h5.so) could not be loaded";
+  case WPROF_EBACKEND: return "the profiling backend failed; host collectors used instead";
+  case WPROF_ECORRUPT: return "packed profiling data failed validation";
+  case WPROF_EDISABLED: return "this rank does not collect (WPROF_RANKS)";
+  default: return "unknown wprof status";
+  }
+}

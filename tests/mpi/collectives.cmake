@@ -1,0 +1,26 @@
+# MPI tests of collectives/ through the wpc API: sync points (complete, staggered, a late or skipping
+# rank, rank 0 late, settings disagreement) and the finalize gather (20 MB and 0-byte buffers, a rank
+# absent or late, rank 0 absent). Each program's second argument is the sync timeout in ms; the
+# timing checks are relative to it.
+wprof_test_program(test_wpc_sync ${CMAKE_CURRENT_LIST_DIR}/test_wpc_sync.c)
+wprof_test_program(test_wpc_gather ${CMAKE_CURRENT_LIST_DIR}/test_wpc_gather.c)
+
+foreach(np 1 2 4)
+  foreach(mode basic stagger agree)
+    wprof_add_mpi_test(NAME mpi_wpc_sync_${mode}_np${np} NP ${np}
+                       COMMAND $<TARGET_FILE:test_wpc_sync> ${mode} 2000 TIMEOUT 60)
+  endforeach()
+  wprof_add_mpi_test(NAME mpi_wpc_gather_sizes_np${np} NP ${np}
+                     COMMAND $<TARGET_FILE:test_wpc_gather> sizes 2000 TIMEOUT 60)
+endforeach()
+
+foreach(np 2 4)
+  foreach(mode late skip rootlate)
+    wprof_add_mpi_test(NAME mpi_wpc_sync_${mode}_np${np} NP ${np}
+                       COMMAND $<TARGET_FILE:test_wpc_sync> ${mode} 500 TIMEOUT 60)
+  endforeach()
+  foreach(mode absent late rootabsent)
+    wprof_add_mpi_test(NAME mpi_wpc_gather_${mode}_np${np} NP ${np}
+                       COMMAND $<TARGET_FILE:test_wpc_gather> ${mode} 1000 TIMEOUT 60)
+  endforeach()
+endforeach()

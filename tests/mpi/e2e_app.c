@@ -1,0 +1,82 @@
+/* A configurable MPI application for the end-to-end tests: windows of steps with lite scopes and
+ * nested ranges, and ways to misbehave (a rank that never starts, per-rank settings).
+ *   e2e_app [--iters N] [--windows W] [--skip-start-rank R] [--rank-env R:NAME=VALUE]...
+ *           [--work-us U] [--barrier 0|1]
+ * Per iteration: range "step" { range "inner" { scope "work" } }, then MPI_Barrier (unless
+ * --barrier 0, which lets ranks drift apart: rank r works (r+1) times longer), then wprof_step. */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <wprof/wprof.h>
+
+struct options {
+  long iters, windows, work_us;
+  int skip_start_rank, barrier;
+};
+
+static void spin_us(long us) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do clock_gettime(CLOCK_MONOTONIC, &t);
+  while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+/* --rank-env R:NAME=VALUE sets NAME on rank R before wprof_init reads the environment. */
+static void apply_rank_env(const char *spec, int rank) {
+  char *end = NULL;
+  long r = strtol(spec, &end, 10);
+  if (end == spec || *end != ':' || r != rank) return;
+  char buf[512];
+  snprintf(buf, sizeof(buf), "%s", end + 1);
+  char *eq = strchr(buf, '=');
+  if (!eq) return;
+  *eq = '\0';
+  setenv(buf, eq + 1, 1);
+}
+
+static void parse(int argc, char **argv, int rank, struct options *o) {
+  o->iters = 6; o->windows = 2; o->work_us = 200; o->skip_start_rank = -1; o->barrier = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--iters")) o->iters = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--windows")) o->windows = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--work-us")) o->work_us = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--skip-start-rank")) o->skip_start_rank = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--barrier")) o->barrier = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--rank-env")) apply_rank_env(argv[i + 1], rank);
+    else fprintf(stderr, "e2e_app: unknown option %s\n", argv[i]);
+  }
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  int rank;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  struct options o;
+  parse(argc, argv, rank, &o);
+
+  if (wprof_init() != WPROF_OK) fprintf(stderr, "e2e_app: wprof_init failed\n");
+  int work = wprof_scope_id("work");
+  int starts = rank != o.skip_start_rank;
+  for (long w = 0; w < o.windows; w++) {
+    if (starts) wprof_start();
+    for (long i = 0; i < o.iters; i++) {
+      wprof_range_push("step");
+      wprof_range_push("inner");
+      wprof_scope_begin(work);
+      spin_us(o.work_us * (1 + rank));
+      wprof_scope_end(work);
+      wprof_range_pop();
+      wprof_range_pop();
+      if (o.barrier) MPI_Barrier(MPI_COMM_WORLD);
+      if (starts) wprof_step();
+    }
+    if (starts) wprof_stop();
+  }
+  int status = wprof_finalize();
+  printf("e2e_app rank %d: wprof_finalize: %s\n", rank, wprof_strerror(status));
+  MPI_Finalize();
+  return status == WPROF_OK ? 0 : 1;
+}

@@ -1,0 +1,70 @@
+"""Ranks that misbehave, on 4 ranks: settings that disagree are named; WPROF_RANKS collects on a subset
+while every rank syncs; a rank that never calls start breaks the sync without hanging the job."""
+import os
+import sys
+
+import h5py
+from wptest import BIN, WPROF, attr, check, finish, rows, run, run_mpi, scratch_dir
+
+APP = os.path.join(BIN, "e2e_app")
+case = sys.argv[1]
+out = os.path.join(scratch_dir(), "report.h5")
+base_env = {"WPROF_OUTPUT": out, "WPROF_SYNC_TIMEOUT_MS": "20000"}
+
+
+def disagree():
+    # rank 2 is told delay 2 while the others have delay 1: without barriers in the loop, the sync
+    # still pairs the windows up (rank 2 opens one step later), and rank 2 is named with its values.
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", "6", "--windows", "1", "--barrier", "0",
+                                "--rank-env", "2:WPROF_DELAY_ITERS=2"],
+                            env=dict(base_env, WPROF_DELAY_ITERS="1", WPROF_MAX_ITERS="3"))
+    check(rc == 0, "job exits 0")
+    check("rank 2 has delay_iters=2" in err, "the warning names rank 2 and its delay")
+    check("rank 0: delay_iters=1" in err or "(rank 0:" in err, "the warning shows rank 0's values")
+    with h5py.File(out, "r") as f:
+        note = attr(f, "settings_agreement")
+        check("rank 2" in note and "delay_iters=2" in note, f"report names rank 2 (got {note!r})")
+        check(attr(f, "sync") == "ok", "sync stayed ok")
+
+
+def subset():
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", "4", "--windows", "2"],
+                            env=dict(base_env, WPROF_RANKS="0,2-3", WPROF_DELAY_ITERS="0", WPROF_MAX_ITERS="0"))
+    check(rc == 0, "job exits 0")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "sync") == "ok", "every rank took part in every sync point")
+        check(attr(f, "ranks") == "0,2-3", "WPROF_RANKS recorded")
+        ranks = rows(f, "ranks")
+        check([r["rank"] for r in ranks] == [0, 1, 2, 3], "all 4 ranks in /ranks")
+        check([r["collected"] for r in ranks] == [1, 0, 1, 1], "rank 1 marked as not collecting")
+        check(all(r["status"] == "ok" for r in ranks), "all ranks ok")
+        for table in ["windows", "ranges", "lite", "lite_hist", "kernels"]:
+            present = {x["rank"] for x in rows(f, table)}
+            check(1 not in present, f"rank 1 has no rows in /{table}")
+            if table in ("windows", "ranges", "lite"):
+                check(present == {0, 2, 3}, f"ranks 0, 2, 3 have rows in /{table} (got {sorted(present)})")
+        wins = rows(f, "windows")
+        check(len(wins) == 3 * 2, "two windows on each collecting rank")
+
+
+def never_start():
+    timeout_ms = 1500
+    rc, _, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--skip-start-rank", "3"],
+                               env=dict(base_env, WPROF_SYNC_TIMEOUT_MS=str(timeout_ms)))
+    check(rc == 0, "job exits 0")
+    # one full timeout at the first start; later sync points do not wait the full timeout again
+    check(took < timeout_ms / 1000 + 6, f"job ends within the timeout plus a few seconds (took {took:.1f} s)")
+    check("missing rank(s) 3" in err, "the warning names rank 3")
+    with h5py.File(out, "r") as f:
+        sync = attr(f, "sync")
+        check(sync.startswith("broken: missing rank(s) 3 at start of window 0"), f"report says sync broken (got {sync!r})")
+        ranks = rows(f, "ranks")
+        check(all(r["status"] == "ok" for r in ranks), "every rank's data still arrived")
+        wins = rows(f, "windows")
+        check({w["rank"] for w in wins} == {0, 1, 2}, "ranks 0-2 have windows, rank 3 none")
+    rc, text, _ = run([WPROF, "report", out])
+    check(rc == 0 and "rank(s) 3" in text, "wprof report shows the broken sync")
+
+
+{"disagree": disagree, "subset": subset, "never_start": never_start}[case]()
+finish()

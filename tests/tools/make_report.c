@@ -1,0 +1,299 @@
+/* Test helper: builds a synthetic 3-rank job through the io API (long and non-ASCII names, windows,
+ * every kernel kind, ranges, lite scopes with histograms), writes it with the HDF5 writer and,
+ * on request, prints the job as JSON so the tests can compare every value they read back.
+ *
+ * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpio_h5.h"
+#include "wpio_hist.h"
+#include "wpio_job.h"
+
+#define NRANKS 3
+#define NWINDOWS 2
+
+static uint32_t name(struct wpio_job *job, const char *s) {
+  return wpio_strtab_intern(&job->names, s, strlen(s));
+}
+
+static char long_name[700];
+
+static void make_long_name(void) {
+  strcpy(long_name, "void at::native::vectorized_elementwise_kernel<4, at::native::");
+  while (strlen(long_name) + 40 < sizeof long_name)
+    strcat(long_name, "BinaryFunctor<float, float, float, at::native::MulFunctor<float>>, ");
+  strcat(long_name, "std::array<char*, 3>>(int)");
+}
+
+static void add_attrs(struct wpio_job *job) {
+  wpio_job_set_attr(job, "wprof_version", "0.1.0");
+  wpio_job_set_attr(job, "created", "2024-05-01T12:00:00Z");
+  wpio_job_set_attr_int(job, "world_size", NRANKS);
+  wpio_job_set_attr(job, "backend", "host");
+  wpio_job_set_attr(job, "backend_requested", "auto");
+  wpio_job_set_attr_int(job, "delay_iters", 2);
+  wpio_job_set_attr_int(job, "max_iters", 3);
+  wpio_job_set_attr(job, "command", "make_report --synthetic");
+  wpio_job_set_attr(job, "sync", "ok");
+}
+
+static void add_rank(struct wpio_job *job, int r, int degraded) {
+  char host[32];
+  snprintf(host, sizeof host, "node-%c", 'a' + r / 2);
+  struct wpio_rank_row *row = WPIO_VEC_PUSH(job->ranks);
+  row->rank = r;
+  row->hostname = strdup(host);
+  row->pid = 4000 + r;
+  row->device = r == 2 ? -1 : r;
+  row->clock_offset_ns = r * 1500 - 700;
+  row->clock_drift_ppm = 0.25 * r;
+  row->clock_residual_ns = 40 + r;
+  row->dropped_records = degraded && r == 1 ? 1234 : 0;
+  row->status = strdup(WPIO_STATUS_OK);
+  row->collected = 1;
+}
+
+static void add_windows(struct wpio_job *job, int r) {
+  for (int w = 0; w < NWINDOWS; w++) {
+    struct wpio_window_row *row = WPIO_VEC_PUSH(job->windows);
+    *row = (struct wpio_window_row){ r, w, 1000000000LL * (w + 1) + r * 1000,
+                                     1000000000LL * (w + 1) + 500000000LL + r * 1000, 3 };
+  }
+}
+
+static void add_kernel(struct wpio_job *job, int r, int w, uint32_t id, int kind, uint64_t calls,
+                       uint64_t each, uint64_t bytes) {
+  struct wpio_kernel_row *k = WPIO_VEC_PUSH(job->kernels);
+  *k = (struct wpio_kernel_row){ r, w, id, kind, calls, calls * each + (uint64_t)r * 1000,
+                                 each - 100, each + 100 + (uint64_t)r * 1000, bytes };
+}
+
+static void add_kernels(struct wpio_job *job, int r, int w) {
+  uint64_t scale = 1 + (uint64_t)r; /* rank-dependent work, so imbalance shows */
+  add_kernel(job, r, w, name(job, "gemm_kernel"), WPIO_KIND_KERNEL, 10, 250000 * scale, 0);
+  add_kernel(job, r, w, name(job, long_name), WPIO_KIND_KERNEL, 20, 4000, 0);
+  add_kernel(job, r, w, name(job, "Memcpy HtoD (Pageable -> Device)"), WPIO_KIND_MEMCPY, 4, 90000,
+             4 << 20);
+  add_kernel(job, r, w, name(job, "Memset (Device)"), WPIO_KIND_MEMSET, 2, 3000, 1 << 16);
+  add_kernel(job, r, w, name(job, "cudaDeviceSynchronize"), WPIO_KIND_SYNC, 1, 70000, 0);
+  add_kernel(job, r, w, name(job, "cuda_graph_other"), WPIO_KIND_OTHER, 1, 500, 0);
+}
+
+static void add_range(struct wpio_job *job, int r, int w, const char *n, uint64_t calls,
+                      uint64_t cpu_total, uint64_t cpu_self, uint64_t cuda_self, uint64_t cuda_total) {
+  struct wpio_range_row *row = WPIO_VEC_PUSH(job->ranges);
+  *row = (struct wpio_range_row){ r, w, name(job, n), calls, cpu_total, cpu_self, cuda_self,
+                                  cuda_total };
+}
+
+static void add_ranges(struct wpio_job *job, int r, int w) {
+  uint64_t s = 1 + (uint64_t)r;
+  add_range(job, r, w, "train_step", 3, 90000000 * s, 1000000, 0, 8000000 * s);
+  add_range(job, r, w, "forward", 3, 50000000 * s, 20000000, 3000000 * s, 3000000 * s);
+  add_range(job, r, w, "backward", 3, 38000000 * s, 30000000, 5000000 * s, 5000000 * s);
+  add_range(job, r, w, "Ünïcødé range: 時間 ✓", 6, 1200 + (uint64_t)r, 1200 + (uint64_t)r, 0, 0);
+}
+
+/* A lite scope: deterministic samples recorded into count/total/min/max and histogram rows. */
+static void add_lite(struct wpio_job *job, int r, const char *n, uint64_t base, int samples) {
+  static uint64_t counts[WPIO_HIST_BUCKETS];
+  memset(counts, 0, sizeof counts);
+  struct wpio_lite_row *row = WPIO_VEC_PUSH(job->lite);
+  uint32_t id = name(job, n);
+  *row = (struct wpio_lite_row){ .rank = r, .name_id = id, .min_ns = UINT64_MAX };
+  uint64_t x = 88172645463325252ull + (uint64_t)r;
+  for (int i = 0; i < samples; i++) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    uint64_t v = base + x % (base * (uint64_t)(r + 1));
+    row->calls++;
+    row->total_ns += v;
+    if (v < row->min_ns) row->min_ns = v;
+    if (v > row->max_ns) row->max_ns = v;
+    counts[wpio_hist_bucket(v)]++;
+  }
+  for (uint32_t b = 0; b < WPIO_HIST_BUCKETS; b++) {
+    if (!counts[b]) continue;
+    struct wpio_hist_row *h = WPIO_VEC_PUSH(job->lite_hist);
+    *h = (struct wpio_hist_row){ r, id, b, counts[b] };
+  }
+}
+
+/* Many extra kernel rows on rank 0 (and as many names), to make tables chunked. */
+static void add_bulk(struct wpio_job *job, int n) {
+  char buf[64];
+  for (int i = 0; i < n; i++) {
+    snprintf(buf, sizeof buf, "bulk_kernel_%05d", i);
+    add_kernel(job, 0, 0, name(job, buf), WPIO_KIND_KERNEL, 1, 1000 + (uint64_t)i, 0);
+  }
+}
+
+static int build(struct wpio_job *job, int bulk, int degraded) {
+  make_long_name();
+  add_attrs(job);
+  for (int r = 0; r < NRANKS; r++) {
+    if (degraded && r == 2) {
+      wpio_job_add_placeholder_rank(job, r, WPIO_STATUS_MISSING);
+      continue;
+    }
+    add_rank(job, r, degraded);
+    add_windows(job, r);
+    for (int w = 0; w < NWINDOWS; w++) {
+      add_kernels(job, r, w);
+      add_ranges(job, r, w);
+    }
+    add_lite(job, r, "data_load", 20000, 400);
+    add_lite(job, r, "スコープ/ünïcødé", 900, 50 + 10 * r);
+  }
+  add_bulk(job, bulk);
+  return wpio_job_summarize(job);
+}
+
+/* ---- the expected values as JSON ---- */
+
+static void jstr(FILE *f, const char *s) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
+    else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
+    else fputc(*p, f);
+  }
+  fputc('"', f);
+}
+
+static void dump_summary(FILE *f, const struct wpio_job *job, const char *key,
+                         const struct wpio_summary_row *s, size_t n, int last) {
+  fprintf(f, "  \"%s\": [\n", key);
+  for (size_t i = 0; i < n; i++) {
+    fputs("    {\"name\": ", f);
+    jstr(f, job->names.s[s[i].name_id]);
+    fprintf(f, ", \"kind\": %d, \"ranks_present\": %u, \"calls\": %" PRIu64 ", \"total_ns\": %" PRIu64
+            ", \"min_ns\": %.17g, \"mean_ns\": %.17g, \"max_ns\": %.17g, \"imbalance\": %.17g, "
+            "\"slowest_rank\": %d, \"bytes\": %" PRIu64 ", \"cpu_self_ns\": %" PRIu64
+            ", \"cuda_self_ns\": %" PRIu64 ", \"cuda_total_ns\": %" PRIu64 ", \"p50_ns\": %" PRIu64
+            ", \"p90_ns\": %" PRIu64 ", \"p99_ns\": %" PRIu64 "}%s\n",
+            (int)s[i].kind, s[i].ranks_present, s[i].calls, s[i].total_ns, s[i].min_rank_ns,
+            s[i].mean_rank_ns, s[i].max_rank_ns, s[i].imbalance, (int)s[i].slowest_rank,
+            s[i].bytes, s[i].cpu_self_ns, s[i].cuda_self_ns, s[i].cuda_total_ns, s[i].p50_ns,
+            s[i].p90_ns, s[i].p99_ns, i + 1 < n ? "," : "");
+  }
+  fprintf(f, "  ]%s\n", last ? "" : ",");
+}
+
+static void dump_attrs_names(FILE *f, const struct wpio_job *job) {
+  fputs("{\n  \"attrs\": {", f);
+  for (size_t i = 0; i < job->attrs.n; i++) {
+    fputs(i ? ", " : "", f);
+    jstr(f, job->attrs.v[i].key);
+    fputs(": ", f);
+    if (job->attrs.v[i].is_int) fprintf(f, "%" PRId64, job->attrs.v[i].ival);
+    else jstr(f, job->attrs.v[i].value);
+  }
+  fputs("},\n  \"names\": [", f);
+  for (size_t i = 0; i < job->names.n; i++) {
+    fputs(i ? ", " : "", f);
+    jstr(f, job->names.s[i]);
+  }
+  fputs("],\n", f);
+}
+
+static void dump_rows(FILE *f, const struct wpio_job *job) {
+  fputs("  \"ranks\": [", f);
+  for (size_t i = 0; i < job->ranks.n; i++) {
+    const struct wpio_rank_row *r = &job->ranks.v[i];
+    fprintf(f, "%s\n    {\"rank\": %d, \"hostname\": ", i ? "," : "", (int)r->rank);
+    jstr(f, r->hostname);
+    fprintf(f, ", \"pid\": %" PRId64 ", \"device\": %d, \"clock_offset_ns\": %" PRId64
+            ", \"clock_drift_ppm\": %.17g, \"clock_residual_ns\": %" PRId64
+            ", \"dropped_records\": %" PRIu64 ", \"status\": ", r->pid, (int)r->device,
+            r->clock_offset_ns, r->clock_drift_ppm, r->clock_residual_ns, r->dropped_records);
+    jstr(f, r->status);
+    fprintf(f, ", \"collected\": %d}", (int)r->collected);
+  }
+  fputs("],\n  \"windows\": [", f);
+  for (size_t i = 0; i < job->windows.n; i++) {
+    const struct wpio_window_row *w = &job->windows.v[i];
+    fprintf(f, "%s[%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "]", i ? ", " : "", (int)w->rank,
+            (int)w->window, w->start_ns, w->end_ns, w->steps);
+  }
+  fputs("],\n  \"kernels\": [", f);
+  for (size_t i = 0; i < job->kernels.n; i++) {
+    const struct wpio_kernel_row *k = &job->kernels.v[i];
+    fprintf(f, "%s[%d, %d, %u, %d, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "]",
+            i ? ", " : "", (int)k->rank, (int)k->window, k->name_id, (int)k->kind, k->calls,
+            k->total_ns, k->min_ns, k->max_ns, k->bytes);
+  }
+  fputs("],\n  \"ranges\": [", f);
+  for (size_t i = 0; i < job->ranges.n; i++) {
+    const struct wpio_range_row *g = &job->ranges.v[i];
+    fprintf(f, "%s[%d, %d, %u, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "]",
+            i ? ", " : "", (int)g->rank, (int)g->window, g->name_id, g->calls, g->cpu_total_ns,
+            g->cpu_self_ns, g->cuda_self_ns, g->cuda_total_ns);
+  }
+  fputs("],\n  \"lite\": [", f);
+  for (size_t i = 0; i < job->lite.n; i++) {
+    const struct wpio_lite_row *l = &job->lite.v[i];
+    fprintf(f, "%s[%d, %u, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+            ", %" PRIu64 "]", i ? ", " : "", (int)l->rank, l->name_id, l->calls, l->total_ns,
+            l->min_ns, l->max_ns, l->p50_ns, l->p90_ns, l->p99_ns);
+  }
+  fputs("],\n  \"lite_hist\": [", f);
+  for (size_t i = 0; i < job->lite_hist.n; i++) {
+    const struct wpio_hist_row *h = &job->lite_hist.v[i];
+    fprintf(f, "%s[%d, %u, %u, %" PRIu64 ", %" PRIu64 ", %" PRIu64 "]", i ? ", " : "", (int)h->rank,
+            h->name_id, h->bucket, wpio_hist_lower(h->bucket), wpio_hist_upper(h->bucket), h->count);
+  }
+  fputs("],\n", f);
+}
+
+static int dump_json(const struct wpio_job *job, const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    perror(path);
+    return -1;
+  }
+  dump_attrs_names(f, job);
+  dump_rows(f, job);
+  fputs("  \"summary\": {\n", f);
+  dump_summary(f, job, "kernels", job->sum_kernels.v, job->sum_kernels.n, 0);
+  dump_summary(f, job, "ranges", job->sum_ranges.v, job->sum_ranges.n, 0);
+  dump_summary(f, job, "lite", job->sum_lite.v, job->sum_lite.n, 1);
+  fputs("  }\n}\n", f);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv) {
+  const char *out = NULL, *json = NULL;
+  int bulk = 0, degraded = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
+    else if (strcmp(argv[i], "--bulk") == 0 && i + 1 < argc) bulk = (int)strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--degraded") == 0) degraded = 1;
+    else if (!out) out = argv[i];
+    else {
+      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded]\n");
+      return 2;
+    }
+  }
+  if (!out) {
+    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded]\n");
+    return 2;
+  }
+  struct wpio_job job;
+  wpio_job_init(&job);
+  char err[512];
+  int rc = 0;
+  if (build(&job, bulk, degraded) < 0) {
+    fprintf(stderr, "make_report: cannot build the job\n");
+    rc = 1;
+  } else if (wpio_h5_write_report(&job, out, err, sizeof err) < 0) {
+    fprintf(stderr, "make_report: %s\n", err);
+    rc = 1;
+  } else if (json && dump_json(&job, json) < 0) {
+    rc = 1;
+  }
+  wpio_job_free(&job);
+  return rc;
+}

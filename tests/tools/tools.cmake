@@ -1,0 +1,33 @@
+# Tools suite (label `tools`): a synthetic report written through the io API and the HDF5 plugin,
+# read back with h5dump, h5py and `wprof report`, plus every kind of bad file the command must refuse.
+add_executable(make_report ${CMAKE_CURRENT_SOURCE_DIR}/make_report.c
+               ${PROJECT_SOURCE_DIR}/io/h5_schema.c ${PROJECT_SOURCE_DIR}/io/h5_write.c)
+target_include_directories(make_report PRIVATE ${PROJECT_SOURCE_DIR}/io)
+target_link_libraries(make_report PRIVATE wprof_io HDF5::HDF5 m)
+
+find_program(WPROF_H5DUMP h5dump)
+set(TOOLS_DATA ${CMAKE_CURRENT_BINARY_DIR}/tools-data)
+
+# The reports every other test reads: normal, with a chunked bulk table, and degraded.
+add_test(NAME tools_make_reports
+         COMMAND ${CMAKE_COMMAND} -E env WPROF_MAKE_REPORT=$<TARGET_FILE:make_report>
+                 ${WPROF_H5PY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/make_reports.py ${TOOLS_DATA})
+set_tests_properties(tools_make_reports PROPERTIES LABELS tools FIXTURES_SETUP tools_reports TIMEOUT 60)
+
+# Like wprof_add_py_test (same interpreter, label, timeout), with only the environment these tests
+# need: WPROF_TEST_ENV carries MPIEXEC_PREFLAGS as a list, which `cmake -E env` takes for options.
+function(tools_py_test name script)
+  add_test(NAME ${name}
+           COMMAND ${CMAKE_COMMAND} -E env WPROF_BUILD_DIR=${PROJECT_BINARY_DIR}
+                   WPROF_SOURCE_DIR=${PROJECT_SOURCE_DIR} WPROF_BIN=$<TARGET_FILE:wprof_cli>
+                   WPROF_MAKE_REPORT=$<TARGET_FILE:make_report> PYTHONDONTWRITEBYTECODE=1
+                   WPROF_TEST_SANITIZED=$<BOOL:${WPROF_SANITIZE}>
+                   ${WPROF_H5PY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/${script} ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS tools TIMEOUT 120 SKIP_RETURN_CODE 77
+                       FIXTURES_REQUIRED tools_reports)
+endfunction()
+
+tools_py_test(tools_h5dump check_h5dump.py ${TOOLS_DATA} ${WPROF_H5DUMP})
+tools_py_test(tools_schema_h5py check_schema.py ${TOOLS_DATA})
+tools_py_test(tools_report_cli check_cli.py ${TOOLS_DATA})
+tools_py_test(tools_bad_files check_bad_files.py ${TOOLS_DATA})

@@ -1,0 +1,8 @@
+/* Prints the README's table of environment variables from the option table (the docs' source). */
+#include <stdio.h>
+#include "config.h"
+
+int main(void) {
+  wpr_config_write_markdown(stdout);
+  return 0;
+}

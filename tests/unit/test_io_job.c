@@ -1,0 +1,100 @@
+/* Unit test of the job model's plumbing: the name dictionary (growth, long names, explicit lengths),
+ * growable arrays, attributes, placeholder ranks and kind names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_io_check.h"
+#include "wpio_job.h"
+
+static int test_strtab(void) {
+  struct wpio_strtab t;
+  char buf[64];
+  wpio_strtab_init(&t);
+  CHECK(wpio_strtab_find(&t, "nothing") == UINT32_MAX);
+  for (uint32_t i = 0; i < 100000; i++) {
+    snprintf(buf, sizeof buf, "name-%u", i);
+    CHECK(wpio_strtab_intern(&t, buf, strlen(buf)) == i);
+  }
+  for (uint32_t i = 0; i < 100000; i += 7) {
+    snprintf(buf, sizeof buf, "name-%u", i);
+    CHECK(wpio_strtab_find(&t, buf) == i);
+    CHECK(wpio_strtab_intern(&t, buf, strlen(buf)) == i);
+  }
+  CHECK(t.n == 100000 && t.nslots >= 2 * t.n);
+  /* long names sharing a long prefix */
+  size_t len = 8000;
+  char *a = malloc(len + 1), *b = malloc(len + 1);
+  CHECK(a && b);
+  memset(a, 'k', len), memset(b, 'k', len);
+  a[len] = b[len] = '\0';
+  b[len - 1] = 'q';
+  uint32_t ia = wpio_strtab_intern(&t, a, len), ib = wpio_strtab_intern(&t, b, len);
+  CHECK(ia != ib && wpio_strtab_find(&t, a) == ia && wpio_strtab_find(&t, b) == ib);
+  CHECK(strlen(t.s[ib]) == len);
+  /* explicit length: a prefix of a is its own name; a NUL ends a name */
+  uint32_t ip = wpio_strtab_intern(&t, a, 10);
+  CHECK(ip != ia && strlen(t.s[ip]) == 10 && wpio_strtab_find(&t, "kkkkkkkkkk") == ip);
+  CHECK(wpio_strtab_intern(&t, "name-5\0junk", 11) == 5);
+  CHECK(wpio_strtab_intern(&t, "", 0) == wpio_strtab_find(&t, ""));
+  CHECK(wpio_strtab_intern(&t, "\xff\xfe bytes \x01", 10) == wpio_strtab_find(&t, "\xff\xfe bytes \x01"));
+  free(a), free(b);
+  wpio_strtab_free(&t);
+  CHECK(t.n == 0 && t.s == NULL);
+  return 0;
+}
+
+static int test_vec(void) {
+  WPIO_VEC(struct wpio_window_row) v = {0};
+  for (int i = 0; i < 1000; i++) {
+    struct wpio_window_row *w = WPIO_VEC_PUSH(v);
+    CHECK(w && w->rank == 0 && w->steps == 0); /* zeroed */
+    w->rank = i;
+    w->steps = -1;
+  }
+  CHECK(v.n == 1000 && v.cap >= 1000 && v.v[999].rank == 999);
+  CHECK(WPIO_VEC_RESERVE(v, 5000) == 0 && v.cap >= 5000 && v.n == 1000 && v.v[500].rank == 500);
+  free(v.v);
+  return 0;
+}
+
+static int test_attrs_and_ranks(void) {
+  struct wpio_job j;
+  wpio_job_init(&j);
+  CHECK(wpio_job_attr(&j, "backend") == NULL);
+  CHECK(wpio_job_set_attr(&j, "backend", "auto") == 0);
+  CHECK(wpio_job_set_attr(&j, "backend", "host") == 0);
+  CHECK(wpio_job_set_attr_int(&j, "delay_iters", -3) == 0);
+  CHECK(j.attrs.n == 2 && strcmp(wpio_job_attr(&j, "backend")->value, "host") == 0);
+  const struct wpio_attr *d = wpio_job_attr(&j, "delay_iters");
+  CHECK(d->is_int && d->ival == -3 && strcmp(d->value, "-3") == 0);
+  CHECK(wpio_job_set_attr(&j, "delay_iters", "none") == 0);
+  d = wpio_job_attr(&j, "delay_iters");
+  CHECK(!d->is_int && strcmp(d->value, "none") == 0 && j.attrs.n == 2);
+  CHECK(wpio_job_add_placeholder_rank(&j, 3, WPIO_STATUS_MISSING) == 0);
+  const struct wpio_rank_row *r = &j.ranks.v[0];
+  CHECK(r->rank == 3 && strcmp(r->hostname, "") == 0 && r->pid == -1 && r->device == -1);
+  CHECK(strcmp(r->status, "missing") == 0 && r->collected == 0);
+  wpio_job_free(&j);
+  CHECK(j.attrs.n == 0 && j.ranks.n == 0 && j.names.n == 0);
+  wpio_job_free(&j); /* freeing twice is harmless: free leaves an initialised job */
+  return 0;
+}
+
+static int test_kind_names(void) {
+  CHECK(strcmp(wpio_kind_name(WPIO_KIND_KERNEL), "kernel") == 0);
+  CHECK(strcmp(wpio_kind_name(WPIO_KIND_MEMCPY), "memcpy") == 0);
+  CHECK(strcmp(wpio_kind_name(WPIO_KIND_MEMSET), "memset") == 0);
+  CHECK(strcmp(wpio_kind_name(WPIO_KIND_SYNC), "sync") == 0);
+  CHECK(strcmp(wpio_kind_name(WPIO_KIND_OTHER), "other") == 0);
+  CHECK(strcmp(wpio_kind_name(-1), "other") == 0 && strcmp(wpio_kind_name(99), "other") == 0);
+  return 0;
+}
+
+int main(void) {
+  int fails = 0;
+  RUN(fails, test_strtab);
+  RUN(fails, test_vec);
+  RUN(fails, test_attrs_and_ranks);
+  RUN(fails, test_kind_names);
+  return fails ? 1 : 0;
+}

@@ -1,0 +1,400 @@
+/* Unit test of the wire format: a full round trip compared field by field, then hostile input —
+ * every truncation, byte flips, structural mutations with a valid CRC, a newer version, lying row
+ * counts, bad ids — each refused with one line (and, under ASan, without a bad read). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_io_check.h"
+#include "wpio_hist.h"
+#include "wpio_wire.h"
+
+/* Same layout constants as io/wpio_wire_fmt.h, restated: the test checks the documented format. */
+#define HDR 20u
+#define SEC_HEAD 10u
+
+static char *long_name(char fill, size_t len) {
+  char *s = malloc(len + 1);
+  for (size_t i = 0; i < len; i++) s[i] = (char)(fill + (i % 7));
+  s[len] = '\0';
+  return s;
+}
+
+static int build_job(struct wpio_job *job) {
+  char *l1 = long_name('A', 5000), *l2 = long_name('a', 4321);
+  const char *names[] = {"main_loop", l1, "void kernel<float, 3>(float*, int)", l2, "\xc3\xa9t\xc3\xa9"};
+  for (uint32_t i = 0; i < 5; i++) CHECK(wpio_strtab_intern(&job->names, names[i], strlen(names[i])) == i);
+  free(l1), free(l2);
+  CHECK(wpio_job_set_attr(job, "backend", "host") == 0);
+  CHECK(wpio_job_set_attr_int(job, "world_size", 3) == 0);
+  CHECK(wpio_job_set_attr_int(job, "delay_iters", -7) == 0);
+  CHECK(wpio_job_set_attr(job, "sync", "broken: missing rank(s) 1 at start of window 2") == 0);
+  for (int r = 0; r < 3; r++) {
+    struct wpio_rank_row *x = WPIO_VEC_PUSH(job->ranks);
+    CHECK(x);
+    *x = (struct wpio_rank_row){r, strdup("node-17.cluster"), 1000 + r, r - 1, -123456789 * (r + 1), 0.125 * r,
+                                77 * r, 5u * (uint64_t)r, strdup(r == 1 ? WPIO_STATUS_CORRUPT : WPIO_STATUS_OK), r != 2};
+    for (int w = 0; w < 2; w++) {
+      struct wpio_window_row *wr = WPIO_VEC_PUSH(job->windows);
+      CHECK(wr);
+      *wr = (struct wpio_window_row){r, w, 1000000000000ll * w + r, 1000000000000ll * w + 5000 + r, 3 + w};
+      for (uint32_t n = 0; n < 5; n++) {
+        struct wpio_kernel_row *k = WPIO_VEC_PUSH(job->kernels);
+        struct wpio_range_row *g = WPIO_VEC_PUSH(job->ranges);
+        CHECK(k && g);
+        *k = (struct wpio_kernel_row){r, w, n, (int32_t)(n % WPIO_KIND_COUNT), 10 + n, 1000 * n + r, 3, 500 + n,
+                                      UINT64_MAX - n};
+        *g = (struct wpio_range_row){r, w, n, 1 + n, 9000 + n, 8000 + n, 700 + r, 800 + r};
+      }
+    }
+    for (uint32_t n = 0; n < 5; n++) {
+      struct wpio_lite_row *l = WPIO_VEC_PUSH(job->lite);
+      CHECK(l);
+      *l = (struct wpio_lite_row){r, n, 100, 123456, 7, 99999, 1000, 2000, 3000 + n};
+      for (uint32_t b = 0; b < 3; b++) {
+        struct wpio_hist_row *h = WPIO_VEC_PUSH(job->lite_hist);
+        CHECK(h);
+        *h = (struct wpio_hist_row){r, n, wpio_hist_bucket(10 + 1000 * b), 30 + b};
+      }
+    }
+  }
+  return 0;
+}
+
+static int same_str(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
+
+static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
+  CHECK(a->names.n == b->names.n);
+  for (size_t i = 0; i < a->names.n; i++) CHECK(strcmp(a->names.s[i], b->names.s[i]) == 0);
+  CHECK(a->attrs.n == b->attrs.n);
+  for (size_t i = 0; i < a->attrs.n; i++) {
+    const struct wpio_attr *x = &a->attrs.v[i], *y = &b->attrs.v[i];
+    CHECK(strcmp(x->key, y->key) == 0 && strcmp(x->value, y->value) == 0);
+    CHECK(x->is_int == y->is_int && x->ival == y->ival);
+  }
+  CHECK(a->ranks.n == b->ranks.n);
+  for (size_t i = 0; i < a->ranks.n; i++) {
+    const struct wpio_rank_row *x = &a->ranks.v[i], *y = &b->ranks.v[i];
+    CHECK(x->rank == y->rank && same_str(x->hostname, y->hostname) && x->pid == y->pid);
+    CHECK(x->device == y->device && x->clock_offset_ns == y->clock_offset_ns);
+    CHECK(x->clock_drift_ppm == y->clock_drift_ppm && x->clock_residual_ns == y->clock_residual_ns);
+    CHECK(x->dropped_records == y->dropped_records && same_str(x->status, y->status));
+    CHECK(x->collected == y->collected);
+  }
+  CHECK(a->windows.n == b->windows.n);
+  for (size_t i = 0; i < a->windows.n; i++) {
+    const struct wpio_window_row *x = &a->windows.v[i], *y = &b->windows.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->start_ns == y->start_ns);
+    CHECK(x->end_ns == y->end_ns && x->steps == y->steps);
+  }
+  CHECK(a->kernels.n == b->kernels.n);
+  for (size_t i = 0; i < a->kernels.n; i++) {
+    const struct wpio_kernel_row *x = &a->kernels.v[i], *y = &b->kernels.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->kind == y->kind);
+    CHECK(x->calls == y->calls && x->total_ns == y->total_ns && x->min_ns == y->min_ns);
+    CHECK(x->max_ns == y->max_ns && x->bytes == y->bytes);
+  }
+  CHECK(a->ranges.n == b->ranges.n);
+  for (size_t i = 0; i < a->ranges.n; i++) {
+    const struct wpio_range_row *x = &a->ranges.v[i], *y = &b->ranges.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->calls == y->calls);
+    CHECK(x->cpu_total_ns == y->cpu_total_ns && x->cpu_self_ns == y->cpu_self_ns);
+    CHECK(x->cuda_self_ns == y->cuda_self_ns && x->cuda_total_ns == y->cuda_total_ns);
+  }
+  CHECK(a->lite.n == b->lite.n);
+  for (size_t i = 0; i < a->lite.n; i++) {
+    const struct wpio_lite_row *x = &a->lite.v[i], *y = &b->lite.v[i];
+    CHECK(x->rank == y->rank && x->name_id == y->name_id && x->calls == y->calls && x->total_ns == y->total_ns);
+    CHECK(x->min_ns == y->min_ns && x->max_ns == y->max_ns && x->p50_ns == y->p50_ns);
+    CHECK(x->p90_ns == y->p90_ns && x->p99_ns == y->p99_ns);
+  }
+  CHECK(a->lite_hist.n == b->lite_hist.n);
+  for (size_t i = 0; i < a->lite_hist.n; i++) {
+    const struct wpio_hist_row *x = &a->lite_hist.v[i], *y = &b->lite_hist.v[i];
+    CHECK(x->rank == y->rank && x->name_id == y->name_id && x->bucket == y->bucket && x->count == y->count);
+  }
+  return 0;
+}
+
+static int is_empty(const struct wpio_job *j) {
+  return j->names.n == 0 && j->attrs.n == 0 && j->ranks.n == 0 && j->windows.n == 0 && j->kernels.n == 0 &&
+         j->ranges.n == 0 && j->lite.n == 0 && j->lite_hist.n == 0;
+}
+
+/* Decodes and expects a clean failure: non-empty one-line message, empty job. */
+static int expect_fail(const uint8_t *buf, size_t len, const char *must_contain) {
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  int rc = wpio_decode(buf, len, &j, err, sizeof err);
+  int empty = is_empty(&j);
+  wpio_job_free(&j);
+  if (rc == 0) fprintf(stderr, "decode of %zu bytes unexpectedly succeeded\n", len);
+  CHECK(rc == -1);
+  CHECK(err[0] != '\0' && strchr(err, '\n') == NULL);
+  CHECK(empty);
+  if (must_contain && !strstr(err, must_contain)) fprintf(stderr, "message: %s\n", err);
+  if (must_contain) CHECK(strstr(err, must_contain) != NULL);
+  return 0;
+}
+
+static void store_le(uint8_t *p, uint64_t v, unsigned bytes) {
+  for (unsigned i = 0; i < bytes; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint64_t load_le(const uint8_t *p, unsigned bytes) {
+  uint64_t v = 0;
+  for (unsigned i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
+  return v;
+}
+
+static void fix_crc(uint8_t *buf, size_t len) {
+  store_le(buf + 16, wpio_crc32(buf + HDR, len - HDR), 4);
+}
+
+/* Offset of the head of the section with `tag`, or 0 when absent. */
+static size_t find_section(const uint8_t *buf, size_t len, unsigned tag) {
+  size_t off = HDR;
+  while (off + SEC_HEAD <= len) {
+    if (load_le(buf + off, 2) == tag) return off;
+    off += SEC_HEAD + (size_t)load_le(buf + off + 2, 8);
+  }
+  return 0;
+}
+
+static struct wpio_job g_job;
+static uint8_t *g_buf;
+static size_t g_len;
+
+static int test_round_trip(void) {
+  wpio_job_init(&g_job);
+  CHECK(build_job(&g_job) == 0);
+  CHECK(wpio_encode(&g_job, &g_buf, &g_len) == 0);
+  CHECK(g_len > 9000 && memcmp(g_buf, "WPRK", 4) == 0);
+  struct wpio_job back;
+  char err[256];
+  wpio_job_init(&back);
+  CHECK(wpio_decode(g_buf, g_len, &back, err, sizeof err) == 0);
+  CHECK(compare_jobs(&g_job, &back) == 0);
+  CHECK(wpio_job_attr(&back, "world_size")->is_int && wpio_job_attr(&back, "world_size")->ival == 3);
+  CHECK(strlen(back.names.s[1]) == 5000);
+  /* re-encoding the decoded job gives the same bytes */
+  uint8_t *again;
+  size_t again_len;
+  CHECK(wpio_encode(&back, &again, &again_len) == 0);
+  CHECK(again_len == g_len && memcmp(again, g_buf, g_len) == 0);
+  free(again);
+  wpio_job_free(&back);
+  return 0;
+}
+
+static int test_empty_job(void) {
+  struct wpio_job a, b;
+  uint8_t *buf;
+  size_t len;
+  char err[256];
+  wpio_job_init(&a);
+  wpio_job_init(&b);
+  CHECK(wpio_encode(&a, &buf, &len) == 0);
+  CHECK(wpio_decode(buf, len, &b, err, sizeof err) == 0);
+  CHECK(is_empty(&b));
+  free(buf);
+  return 0;
+}
+
+static int test_crc_known_value(void) {
+  CHECK(wpio_crc32((const uint8_t *)"123456789", 9) == 0xCBF43926u);
+  CHECK(wpio_crc32(NULL, 0) == 0);
+  return 0;
+}
+
+static int test_truncations(void) {
+  for (size_t l = 0; l < g_len; l++)
+    if (expect_fail(g_buf, l, NULL)) return 1;
+  CHECK(expect_fail(NULL, 0, NULL) == 0);
+  return 0;
+}
+
+/* Every byte flipped: the header fields are checked directly, the payload by the CRC. Only the
+ * two flag bytes (reserved, ignored by version 1) may still decode. */
+static int test_byte_flips(void) {
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  for (size_t i = 0; i < g_len; i++) {
+    memcpy(m, g_buf, g_len);
+    m[i] ^= (uint8_t)(1u << (i % 8));
+    if (i == 6 || i == 7) continue;
+    if (expect_fail(m, g_len, NULL)) return 1;
+  }
+  free(m);
+  return 0;
+}
+
+/* Random mutations with the CRC fixed up, so the structural checks themselves are exercised; they
+ * must never crash or read out of bounds (ASan), whatever they conclude. */
+static int test_fuzz_valid_crc(void) {
+  uint8_t *m = malloc(g_len);
+  uint64_t seed = 12345;
+  CHECK(m);
+  int decoded = 0;
+  /* half of the runs spare the long name strings, so most mutations hit lengths, counts and ids */
+  size_t names_end = find_section(g_buf, g_len, 1) + SEC_HEAD + (size_t)load_le(g_buf + HDR + 2, 8);
+  CHECK(find_section(g_buf, g_len, 1) == HDR && names_end < g_len);
+  for (int it = 0; it < 4000; it++) {
+    memcpy(m, g_buf, g_len);
+    int flips = 1 + (int)(test_rand(&seed) % 8);
+    size_t from = (it & 2) ? names_end : HDR;
+    for (int f = 0; f < flips; f++) {
+      size_t at = from + test_rand(&seed) % (g_len - from);
+      m[at] = (it & 1) ? (uint8_t)test_rand(&seed) : (uint8_t)(m[at] ^ 0xff);
+    }
+    fix_crc(m, g_len);
+    struct wpio_job j;
+    char err[256];
+    wpio_job_init(&j);
+    if (wpio_decode(m, g_len, &j, err, sizeof err) == 0) decoded++;
+    else CHECK(err[0] && is_empty(&j));
+    wpio_job_free(&j);
+  }
+  printf("     %d of 4000 structural mutations still decoded (values changed, structure intact)\n", decoded);
+  free(m);
+  return 0;
+}
+
+static int test_newer_version(void) {
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  memcpy(m, g_buf, g_len);
+  store_le(m + 4, WPIO_WIRE_VERSION + 1, 2);
+  char want[64];
+  snprintf(want, sizeof want, "unsupported wire version %u", WPIO_WIRE_VERSION + 1);
+  CHECK(expect_fail(m, g_len, want) == 0);
+  m[0] = 'X';
+  CHECK(expect_fail(m, g_len, "magic") == 0);
+  free(m);
+  return 0;
+}
+
+/* A row count that lies while the CRC is valid: the fixed tables check length == count * size,
+ * the variable ones bound the count by the bytes present before allocating anything. */
+static int test_lying_counts(void) {
+  static const unsigned tags[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  static const uint32_t lies[] = {0, 1, 0x7fffffffu, 0xffffffffu};
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  for (size_t t = 0; t < sizeof tags / sizeof tags[0]; t++) {
+    size_t at = find_section(g_buf, g_len, tags[t]);
+    CHECK(at != 0);
+    uint32_t real = (uint32_t)load_le(g_buf + at + SEC_HEAD, 4);
+    for (size_t k = 0; k < sizeof lies / sizeof lies[0]; k++) {
+      uint32_t lie = lies[k] == 1 ? real + 1 : lies[k];
+      if (lie == real) continue;
+      memcpy(m, g_buf, g_len);
+      store_le(m + at + SEC_HEAD, lie, 4);
+      fix_crc(m, g_len);
+      if (expect_fail(m, g_len, NULL)) return 1;
+    }
+    /* a section length that runs past the payload */
+    memcpy(m, g_buf, g_len);
+    store_le(m + at + 2, UINT64_MAX - 3, 8);
+    fix_crc(m, g_len);
+    if (expect_fail(m, g_len, "runs past")) return 1;
+  }
+  free(m);
+  return 0;
+}
+
+/* Ids and enums are checked after all sections are read. */
+static int test_bad_ids(void) {
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  size_t k = find_section(g_buf, g_len, 5) + SEC_HEAD + 4; /* first kernel row */
+  memcpy(m, g_buf, g_len);
+  store_le(m + k + 8, 5, 4); /* name_id == number of names */
+  fix_crc(m, g_len);
+  CHECK(expect_fail(m, g_len, "name_id 5") == 0);
+  memcpy(m, g_buf, g_len);
+  store_le(m + k + 12, WPIO_KIND_COUNT, 4);
+  fix_crc(m, g_len);
+  CHECK(expect_fail(m, g_len, "kind") == 0);
+  size_t h = find_section(g_buf, g_len, 8) + SEC_HEAD + 4; /* first hist row */
+  memcpy(m, g_buf, g_len);
+  store_le(m + h + 8, WPIO_HIST_BUCKETS, 4);
+  fix_crc(m, g_len);
+  CHECK(expect_fail(m, g_len, "bucket") == 0);
+  /* a name string whose length exceeds the limit */
+  size_t n = find_section(g_buf, g_len, 1) + SEC_HEAD + 4;
+  memcpy(m, g_buf, g_len);
+  store_le(m + n, WPIO_WIRE_MAX_STRING + 1, 4);
+  fix_crc(m, g_len);
+  CHECK(expect_fail(m, g_len, "exceeds") == 0);
+  free(m);
+  return 0;
+}
+
+/* A job whose two names are equal on the wire is refused. */
+static int test_duplicate_names(void) {
+  struct wpio_job a;
+  uint8_t *buf;
+  size_t len;
+  wpio_job_init(&a);
+  CHECK(wpio_strtab_intern(&a.names, "abc", 3) == 0);
+  CHECK(wpio_strtab_intern(&a.names, "abd", 3) == 1);
+  CHECK(wpio_encode(&a, &buf, &len) == 0);
+  wpio_job_free(&a);
+  size_t n = find_section(buf, len, 1) + SEC_HEAD + 4;
+  CHECK(buf[n + 4 + 2] == 'c' && buf[n + 4 + 3 + 4 + 2] == 'd');
+  buf[n + 4 + 3 + 4 + 2] = 'c';
+  fix_crc(buf, len);
+  CHECK(expect_fail(buf, len, "repeats") == 0);
+  free(buf);
+  return 0;
+}
+
+/* A section with an unknown tag (from a newer writer) is skipped. */
+static int test_unknown_section(void) {
+  size_t extra = SEC_HEAD + 7, len = g_len + extra;
+  uint8_t *m = malloc(len);
+  CHECK(m);
+  memcpy(m, g_buf, g_len);
+  store_le(m + g_len, 999, 2);
+  store_le(m + g_len + 2, 7, 8);
+  memcpy(m + g_len + SEC_HEAD, "future!", 7);
+  store_le(m + 8, len - HDR, 8);
+  fix_crc(m, len);
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  CHECK(wpio_decode(m, len, &j, err, sizeof err) == 0);
+  CHECK(compare_jobs(&g_job, &j) == 0);
+  wpio_job_free(&j);
+  /* the same section duplicated is refused */
+  size_t at = find_section(g_buf, g_len, 4), slen = SEC_HEAD + (size_t)load_le(g_buf + at + 2, 8);
+  uint8_t *d = malloc(g_len + slen);
+  CHECK(d);
+  memcpy(d, g_buf, g_len);
+  memcpy(d + g_len, g_buf + at, slen);
+  store_le(d + 8, g_len + slen - HDR, 8);
+  fix_crc(d, g_len + slen);
+  CHECK(expect_fail(d, g_len + slen, "twice") == 0);
+  free(d);
+  free(m);
+  return 0;
+}
+
+int main(void) {
+  int fails = 0;
+  RUN(fails, test_crc_known_value);
+  RUN(fails, test_round_trip);
+  if (fails) return 1; /* everything below mutates the round-trip buffer */
+  RUN(fails, test_empty_job);
+  RUN(fails, test_truncations);
+  RUN(fails, test_byte_flips);
+  RUN(fails, test_fuzz_valid_crc);
+  RUN(fails, test_newer_version);
+  RUN(fails, test_lying_counts);
+  RUN(fails, test_bad_ids);
+  RUN(fails, test_duplicate_names);
+  RUN(fails, test_unknown_section);
+  free(g_buf);
+  wpio_job_free(&g_job);
+  return fails ? 1 : 0;
+}

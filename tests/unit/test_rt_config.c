@@ -1,0 +1,276 @@
+/* The option table: defaults, every option's good and malformed values (each malformed value gets one
+ * warning naming the variable, the value and the default, which is kept), WPROF_RANKS spans and rank
+ * selection, the report's attribute values and the README table. Warnings are read from fd 2. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static int failures;
+
+#define CHECK(cond, ...)                                   \
+  do {                                                     \
+    if (!(cond)) {                                         \
+      failures++;                                          \
+      fprintf(stdout, "FAIL %s:%d: ", __FILE__, __LINE__); \
+      fprintf(stdout, __VA_ARGS__);                        \
+      fputc('\n', stdout);                                 \
+    }                                                      \
+  } while (0)
+
+/* ---- stderr capture: fd 2 goes to a temp file between begin and end ---- */
+
+static int saved_fd2 = -1;
+static FILE *capture_file;
+
+static void capture_begin(void) {
+  fflush(stderr);
+  capture_file = tmpfile();
+  saved_fd2 = dup(2);
+  dup2(fileno(capture_file), 2);
+}
+
+static void capture_end(char *buf, size_t len) {
+  fflush(stderr);
+  dup2(saved_fd2, 2);
+  close(saved_fd2);
+  rewind(capture_file);
+  size_t n = fread(buf, 1, len - 1, capture_file);
+  buf[n] = '\0';
+  fclose(capture_file);
+}
+
+static int count_lines(const char *s) {
+  int n = 0;
+  for (; *s; s++) n += *s == '\n';
+  return n;
+}
+
+/* ---- a fake environment ---- */
+
+struct env { const char *name, *value; };
+
+static const char *env_lookup(const char *name, void *ctx) {
+  for (const struct env *e = ctx; e->name; e++)
+    if (strcmp(e->name, name) == 0) return e->value;
+  return NULL;
+}
+
+/* Loads one variable; returns the number of malformed values and leaves the warnings in `err`. */
+static int load_one(struct wpr_config *cfg, const char *name, const char *value, char *err, size_t len) {
+  struct env env[] = {{name, value}, {NULL, NULL}};
+  capture_begin();
+  int bad = wpr_config_load(cfg, env_lookup, env);
+  capture_end(err, len);
+  return bad;
+}
+
+static void check_defaults(void) {
+  struct wpr_config c;
+  char err[4096];
+  struct env none[] = {{NULL, NULL}};
+  capture_begin();
+  int bad = wpr_config_load(&c, env_lookup, none);
+  capture_end(err, sizeof err);
+  CHECK(bad == 0 && err[0] == '\0', "empty environment: bad=%d stderr=[%s]", bad, err);
+  CHECK(c.delay_iters == 0 && c.max_iters == 0, "delay/max defaults");
+  CHECK(strcmp(c.output, "wprof-report.h5") == 0, "output default %s", c.output);
+  CHECK(c.backend == WPR_BACKEND_AUTO && c.lite == 1, "backend/lite defaults");
+  CHECK(c.ranks[0] == '\0' && c.n_rank_spans == 0, "ranks default");
+  CHECK(c.sync_timeout_ms == 10000 && c.log_level == WPR_LOG_WARN, "sync/log defaults");
+}
+
+struct good_int { const char *name, *value; size_t off; long long want; };
+
+static void check_good_values(void) {
+  struct wpr_config c;
+  char err[4096];
+  static const struct good_int ints[] = {
+      {"WPROF_DELAY_ITERS", "5", offsetof(struct wpr_config, delay_iters), 5},
+      {"WPROF_DELAY_ITERS", "0", offsetof(struct wpr_config, delay_iters), 0},
+      {"WPROF_DELAY_ITERS", "9223372036854775807", offsetof(struct wpr_config, delay_iters), 9223372036854775807LL},
+      {"WPROF_MAX_ITERS", "3", offsetof(struct wpr_config, max_iters), 3},
+      {"WPROF_SYNC_TIMEOUT_MS", "1", offsetof(struct wpr_config, sync_timeout_ms), 1},
+      {"WPROF_SYNC_TIMEOUT_MS", "3600000", offsetof(struct wpr_config, sync_timeout_ms), 3600000},
+  };
+  for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+    int bad = load_one(&c, ints[i].name, ints[i].value, err, sizeof err);
+    long long got = *(int64_t *)((char *)&c + ints[i].off);
+    CHECK(bad == 0 && got == ints[i].want && !err[0], "%s=%s: bad=%d got %lld", ints[i].name, ints[i].value, bad, got);
+  }
+  CHECK(load_one(&c, "WPROF_OUTPUT", "/tmp/out dir/r.h5", err, sizeof err) == 0 &&
+            strcmp(c.output, "/tmp/out dir/r.h5") == 0, "output path");
+  static const char *const backends[] = {"auto", "cupti", "cuda-profiler-api", "host"};
+  for (int k = 0; k < 4; k++) {
+    CHECK(load_one(&c, "WPROF_BACKEND", backends[k], err, sizeof err) == 0 && c.backend == k, "backend %s", backends[k]);
+    CHECK(strcmp(wpr_backend_kind_name(k), backends[k]) == 0, "kind name %d", k);
+  }
+  CHECK(load_one(&c, "WPROF_BACKEND", "CUPTI", err, sizeof err) == 0 && c.backend == WPR_BACKEND_CUPTI, "backend case");
+  static const struct { const char *text; int want; } bools[] = {
+      {"1", 1}, {"0", 0}, {"on", 1}, {"OFF", 0}, {"true", 1}, {"False", 0}, {"yes", 1}, {"NO", 0}};
+  for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+    CHECK(load_one(&c, "WPROF_LITE", bools[i].text, err, sizeof err) == 0 && c.lite == bools[i].want, "lite %s",
+          bools[i].text);
+  static const char *const logs[] = {"error", "warn", "info", "debug"};
+  for (int k = 0; k < 4; k++)
+    CHECK(load_one(&c, "WPROF_LOG", logs[k], err, sizeof err) == 0 && c.log_level == k, "log %s", logs[k]);
+}
+
+struct bad_value { const char *name, *value, *default_text; };
+
+/* Every malformed value: one warning line naming the variable, the value and the default kept. */
+static void check_malformed_values(void) {
+  static const struct bad_value bad[] = {
+      {"WPROF_DELAY_ITERS", "abc", "0"}, {"WPROF_DELAY_ITERS", "-1", "0"},
+      {"WPROF_DELAY_ITERS", "1e99", "0"}, {"WPROF_DELAY_ITERS", "12x", "0"},
+      {"WPROF_DELAY_ITERS", "", "0"}, {"WPROF_DELAY_ITERS", "99999999999999999999999", "0"},
+      {"WPROF_DELAY_ITERS", " 5", "0"}, {"WPROF_DELAY_ITERS", "5 ", "0"}, {"WPROF_DELAY_ITERS", "0x10", "0"},
+      {"WPROF_MAX_ITERS", "abc", "0"}, {"WPROF_MAX_ITERS", "-1", "0"}, {"WPROF_MAX_ITERS", "1e99", "0"},
+      {"WPROF_MAX_ITERS", "12x", "0"}, {"WPROF_MAX_ITERS", "", "0"},
+      {"WPROF_MAX_ITERS", "-99999999999999999999999", "0"},
+      {"WPROF_SYNC_TIMEOUT_MS", "0", "10000"}, {"WPROF_SYNC_TIMEOUT_MS", "3600001", "10000"},
+      {"WPROF_SYNC_TIMEOUT_MS", "-1", "10000"}, {"WPROF_SYNC_TIMEOUT_MS", "abc", "10000"},
+      {"WPROF_SYNC_TIMEOUT_MS", "1e99", "10000"}, {"WPROF_SYNC_TIMEOUT_MS", "", "10000"},
+      {"WPROF_OUTPUT", "", "wprof-report.h5"},
+      {"WPROF_BACKEND", "gpu", "auto"}, {"WPROF_BACKEND", "", "auto"}, {"WPROF_BACKEND", "cupti2", "auto"},
+      {"WPROF_LITE", "maybe", "1"}, {"WPROF_LITE", "", "1"}, {"WPROF_LITE", "2", "1"},
+      {"WPROF_LOG", "verbose", "warn"}, {"WPROF_LOG", "", "warn"},
+      {"WPROF_RANKS", "-1", "\"\""}, {"WPROF_RANKS", "a", "\"\""}, {"WPROF_RANKS", "3-1", "\"\""},
+      {"WPROF_RANKS", "1,", "\"\""}, {"WPROF_RANKS", ",", "\"\""}, {"WPROF_RANKS", "1,,2", "\"\""},
+      {"WPROF_RANKS", "1-", "\"\""}, {"WPROF_RANKS", "0-99999999999", "\"\""}, {"WPROF_RANKS", "4-5-6", "\"\""},
+      {"WPROF_RANKS", "1x", "\"\""},
+  };
+  struct wpr_config def, c;
+  wpr_config_defaults(&def);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    char err[4096], want_var[512], want_def[128];
+    int n = load_one(&c, bad[i].name, bad[i].value, err, sizeof err);
+    snprintf(want_var, sizeof want_var, "%s=\"%s\"", bad[i].name, bad[i].value);
+    snprintf(want_def, sizeof want_def, "using the default %s", bad[i].default_text);
+    CHECK(n == 1, "%s: %d malformed reported", want_var, n);
+    CHECK(count_lines(err) == 1 && strstr(err, "warning:") && strstr(err, want_var) && strstr(err, want_def),
+          "%s: warning text [%s]", want_var, err);
+    CHECK(memcmp(&c, &def, sizeof c) == 0, "%s: the defaults were not kept", want_var);
+  }
+  char err[4096];
+  CHECK(load_one(&c, "WPROF_DELAY_ITERS", "abc", err, sizeof err) == 1 &&
+            strstr(err, "WPROF_DELAY_ITERS=\"abc\" is not an integer >= 0; using the default 0"),
+        "exact message [%s]", err);
+}
+
+static void check_several_malformed(void) {
+  struct env env[] = {{"WPROF_DELAY_ITERS", "abc"}, {"WPROF_MAX_ITERS", "7"}, {"WPROF_LITE", "perhaps"},
+                      {"WPROF_OUTPUT", "r.h5"}, {NULL, NULL}};
+  struct wpr_config c;
+  char err[4096];
+  capture_begin();
+  int bad = wpr_config_load(&c, env_lookup, env);
+  capture_end(err, sizeof err);
+  CHECK(bad == 2 && count_lines(err) == 2, "two malformed: bad=%d [%s]", bad, err);
+  CHECK(c.delay_iters == 0 && c.max_iters == 7 && c.lite == 1 && strcmp(c.output, "r.h5") == 0,
+        "good values next to malformed ones are kept");
+}
+
+static void check_ranks(void) {
+  struct wpr_config c;
+  char err[4096];
+  CHECK(load_one(&c, "WPROF_RANKS", "0,4-7", err, sizeof err) == 0 && c.n_rank_spans == 2, "0,4-7 parses");
+  CHECK(c.rank_spans[0].lo == 0 && c.rank_spans[0].hi == 0 && c.rank_spans[1].lo == 4 && c.rank_spans[1].hi == 7,
+        "0,4-7 spans");
+  static const int selected[] = {1, 0, 0, 0, 1, 1, 1, 1, 0, 0};
+  for (int r = 0; r < 10; r++)
+    CHECK(wpr_config_rank_selected(&c, r) == selected[r], "rank %d selected under 0,4-7", r);
+  CHECK(load_one(&c, "WPROF_RANKS", "", err, sizeof err) == 0 && c.n_rank_spans == 0, "empty = all");
+  CHECK(wpr_config_rank_selected(&c, 0) && wpr_config_rank_selected(&c, 12345), "all ranks selected");
+  CHECK(load_one(&c, "WPROF_RANKS", " 3 , 5-5 ,9", err, sizeof err) == 0 && c.n_rank_spans == 3 &&
+            wpr_config_rank_selected(&c, 5) && !wpr_config_rank_selected(&c, 4),
+        "spaces around numbers");
+  /* WPR_RANK_SPANS_MAX spans are accepted, one more is not */
+  char list[1024] = "";
+  for (int i = 0; i < WPR_RANK_SPANS_MAX; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? "," : "", 2 * i);
+  CHECK(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 0 && c.n_rank_spans == WPR_RANK_SPANS_MAX, "max spans");
+  snprintf(list + strlen(list), sizeof list - strlen(list), ",%d", 1000);
+  CHECK(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 1 && c.n_rank_spans == 0, "too many spans");
+}
+
+static void check_table_and_values(void) {
+  static const char *const attrs[] = {"delay_iters", "max_iters", "output", "backend_requested",
+                                      "lite", "ranks", "sync_timeout_ms", "log"};
+  CHECK(wpr_option_count() == 8, "8 options, got %d", wpr_option_count());
+  for (int i = 0; i < wpr_option_count() && i < 8; i++)
+    CHECK(strcmp(wpr_option_at(i)->attr, attrs[i]) == 0, "attr %d is %s", i, wpr_option_at(i)->attr);
+  CHECK(wpr_option_at(-1) == NULL && wpr_option_at(8) == NULL, "out of range option");
+
+  struct env env[] = {{"WPROF_DELAY_ITERS", "4"}, {"WPROF_BACKEND", "host"}, {"WPROF_LITE", "off"},
+                      {"WPROF_RANKS", "1-2"}, {NULL, NULL}};
+  struct wpr_config c;
+  wpr_config_load(&c, env_lookup, env);
+  static const char *const want[] = {"4", "0", "wprof-report.h5", "host", "0", "1-2", "10000", "warn"};
+  static const int want_int[] = {1, 1, 0, 0, 1, 0, 1, 0};
+  for (int i = 0; i < 8; i++) {
+    char buf[256];
+    int is_int = -1;
+    int64_t ival = -1;
+    wpr_config_value(&c, i, buf, sizeof buf, &is_int, &ival);
+    CHECK(strcmp(buf, want[i]) == 0 && is_int == want_int[i], "value %s = %s (is_int %d)", attrs[i], buf, is_int);
+    if (is_int) CHECK(ival == strtoll(want[i], NULL, 10), "ival %s = %lld", attrs[i], (long long)ival);
+  }
+  char buf[64];
+  wpr_config_defaults(&c);
+  wpr_config_value(&c, 5, buf, sizeof buf, NULL, NULL);
+  CHECK(strcmp(buf, "all") == 0, "ranks default value %s", buf);
+}
+
+static void check_markdown(void) {
+  char text[8192];
+  FILE *f = tmpfile();
+  wpr_config_write_markdown(f);
+  rewind(f);
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  text[n] = '\0';
+  fclose(f);
+  CHECK(strstr(text, "| Variable | Default | Meaning |") != NULL, "markdown header");
+  for (int i = 0; i < wpr_option_count(); i++)
+    CHECK(strstr(text, wpr_option_at(i)->env) != NULL, "markdown lists %s", wpr_option_at(i)->env);
+  CHECK(count_lines(text) == 2 + wpr_option_count(), "one row per option");
+}
+
+static void check_getenv_lookup(void) {
+  setenv("WPROF_DELAY_ITERS", "6", 1);
+  struct wpr_config c;
+  CHECK(wpr_config_load(&c, wpr_env_getenv, NULL) == 0 && c.delay_iters == 6, "process environment");
+  unsetenv("WPROF_DELAY_ITERS");
+  CHECK(wpr_env_getenv("WPROF_DELAY_ITERS", NULL) == NULL, "unset variable");
+}
+
+static void check_log_prefix(void) {
+  char err[1024];
+  capture_begin();
+  wpr_log_set_rank(3);
+  wpr_log(WPR_LOG_ERROR, "boom %d", 1);
+  wpr_log(WPR_LOG_DEBUG, "hidden at the default level");
+  static int once;
+  wpr_warn_once(&once, "first");
+  wpr_warn_once(&once, "second");
+  wpr_log_set_rank(-1);
+  capture_end(err, sizeof err);
+  CHECK(strcmp(err, "wprof[rank 3]: error: boom 1\nwprof[rank 3]: warning: first\n") == 0, "log lines [%s]", err);
+}
+
+int main(void) {
+  check_defaults();
+  check_good_values();
+  check_malformed_values();
+  check_several_malformed();
+  check_ranks();
+  check_table_and_values();
+  check_markdown();
+  check_getenv_lookup();
+  check_log_prefix();
+  printf("config: %d failures\n", failures);
+  return failures ? 1 : 0;
+}

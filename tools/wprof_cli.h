@@ -1,0 +1,49 @@
+/* Shared pieces of the `wprof` command: the subcommand signature, usage errors, the forked report
+ * reader and the JSON rendering of views. */
+#ifndef WPROF_CLI_H
+#define WPROF_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "wpio_format.h"
+#include "wpio_job.h"
+
+#ifndef WPROF_VERSION
+#define WPROF_VERSION "unknown"
+#endif
+
+/* Exit statuses: 0 ok, 1 the command ran but failed (e.g. output error), 2 bad usage or bad input. */
+#define WPROF_EXIT_OK 0
+#define WPROF_EXIT_FAIL 1
+#define WPROF_EXIT_USAGE 2
+
+struct wprof_command {
+  const char *name;
+  int (*run)(int argc, char **argv); /* argv[0] is the subcommand's name */
+  const char *usage;                 /* "wprof report FILE [...]" */
+  const char *summary;               /* one line for `wprof help` */
+};
+
+/* Prints "wprof: <message>" and the usage line to stderr; returns WPROF_EXIT_USAGE. */
+int wprof_usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Prints "wprof: <message>" to stderr. */
+void wprof_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Parses a whole decimal integer in [min, max]; 0, or -1 when `s` is not one. */
+int wprof_parse_long(const char *s, long min, long max, long *out);
+
+/* Called in the reading child once every report is in memory; its return is the exit status. */
+typedef int (*wprof_reports_fn)(const struct wpio_job *jobs, const char *const *paths, size_t n,
+                                void *ctx);
+
+/* Reads the reports in a forked child under a deadline (WPROF_OPEN_TIMEOUT_S, default 60 s), then
+ * runs fn there. A read error, a crash or a hang of the HDF5 library becomes one line on stderr and
+ * WPROF_EXIT_USAGE; otherwise fn's status is returned. Nothing is printed before the read is done. */
+int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx);
+
+/* JSON output of a report (jansson): header facts, warnings and the three views. */
+int wprof_report_json(FILE *out, const struct wpio_job *job, const char *path,
+                      const struct wpio_format_opts *o, int tables_mask);
+
+#endif

@@ -1,0 +1,68 @@
+/* The `wprof` command: dispatches to its subcommands from one table (later issues add diff, compare,
+ * trace, plot, recover, run and sweep here). */
+#include <stdio.h>
+#include <string.h>
+
+#include "wprof_cli.h"
+
+int wprof_cmd_report(int argc, char **argv);
+extern const char wprof_report_usage[];
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct wprof_command commands[] = {
+  { "report", wprof_cmd_report, wprof_report_usage,
+    "print the tables of a report (cross-rank summary, or one rank)" },
+  { "help", cmd_help, "wprof help [COMMAND]", "show this help, or one command's" },
+  { "version", cmd_version, "wprof version", "print the version" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct wprof_command *find_command(const char *name) {
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+static void print_overview(FILE *out) {
+  fprintf(out, "usage: wprof COMMAND [ARGS]   (wprof --version, wprof help COMMAND)\n\ncommands:\n");
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+static int cmd_help(int argc, char **argv) {
+  if (argc < 2) {
+    print_overview(stdout);
+    return WPROF_EXIT_OK;
+  }
+  const struct wprof_command *c = find_command(argv[1]);
+  if (!c) return wprof_usage_error("wprof help [COMMAND]", "no command '%s'", argv[1]);
+  printf("usage: %s\n%s\n", c->usage, c->summary);
+  return WPROF_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv) {
+  (void)argc;
+  (void)argv;
+  printf("wprof %s (report schema %d)\n", WPROF_VERSION, WPIO_SCHEMA_VERSION);
+  return WPROF_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs("wprof: no command given\n", stderr);
+    print_overview(stderr);
+    return WPROF_EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) return cmd_version(0, NULL);
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) return cmd_help(1, argv + 1);
+  const struct wprof_command *c = find_command(name);
+  if (!c) {
+    fprintf(stderr, "wprof: unknown command '%s'\n", name);
+    print_overview(stderr);
+    return WPROF_EXIT_USAGE;
+  }
+  return c->run(argc - 1, argv + 1);
+}

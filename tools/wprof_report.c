@@ -1,0 +1,154 @@
+/* `wprof report FILE`: the seed-like tables of a report (cross-rank summary, or one rank and window)
+ * as a text table, CSV or JSON. */
+#include <stdio.h>
+#include <string.h>
+
+#include "wprof_cli.h"
+
+const char wprof_report_usage[] =
+    "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "
+    "[--table ranges|kernels|lite] [--format table|csv|json]";
+
+enum out_kind { OUT_TABLE, OUT_CSV, OUT_JSON };
+
+struct report_args {
+  const char *path;
+  struct wpio_format_opts fmt;
+  enum out_kind out;
+  int tables; /* bit per enum wpio_table */
+};
+
+/* Splits "--opt=value" or "--opt value"; returns the value or NULL when it is missing. */
+static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
+  if (arg[optlen] == '=') return arg + optlen + 1;
+  if (arg[optlen] != '\0' || *i + 1 >= argc) return NULL;
+  return argv[++*i];
+}
+
+static int set_table(struct report_args *a, const char *v) {
+  for (int t = 0; t < WPIO_TABLE_COUNT; t++)
+    if (strcmp(v, wpio_table_name((enum wpio_table)t)) == 0) {
+      a->tables = (a->tables == (1 << WPIO_TABLE_COUNT) - 1 ? 0 : a->tables) | (1 << t);
+      return 0;
+    }
+  return -1;
+}
+
+static int set_format(struct report_args *a, const char *v) {
+  if (strcmp(v, "table") == 0) a->out = OUT_TABLE;
+  else if (strcmp(v, "csv") == 0) a->out = OUT_CSV;
+  else if (strcmp(v, "json") == 0) a->out = OUT_JSON;
+  else return -1;
+  a->fmt.format = a->out == OUT_CSV ? WPIO_OUT_CSV : WPIO_OUT_TABLE;
+  return 0;
+}
+
+/* One option with its value; 0, or the usage exit status after saying what is wrong. */
+static int parse_option(struct report_args *a, const char *name, const char *v) {
+  long n;
+  if (!v) return wprof_usage_error(wprof_report_usage, "%s needs a value", name);
+  if (strcmp(name, "--rank") == 0) {
+    if (wprof_parse_long(v, 0, INT32_MAX, &n) < 0)
+      return wprof_usage_error(wprof_report_usage, "--rank %s is not a rank number", v);
+    a->fmt.rank = (int)n;
+  } else if (strcmp(name, "--window") == 0) {
+    if (wprof_parse_long(v, 0, INT32_MAX, &n) < 0)
+      return wprof_usage_error(wprof_report_usage, "--window %s is not a window number", v);
+    a->fmt.window = (int)n;
+  } else if (strcmp(name, "--top") == 0) {
+    if (wprof_parse_long(v, 0, INT32_MAX, &n) < 0)
+      return wprof_usage_error(wprof_report_usage, "--top %s is not a row count (0 = all)", v);
+    a->fmt.top = (size_t)n;
+  } else if (strcmp(name, "--sort") == 0) {
+    if ((a->fmt.sort = wpio_sort_parse(v)) < 0)
+      return wprof_usage_error(wprof_report_usage, "--sort %s: the keys are %s", v, wpio_sort_keys());
+  } else if (strcmp(name, "--format") == 0) {
+    if (set_format(a, v) < 0)
+      return wprof_usage_error(wprof_report_usage, "--format %s: use table, csv or json", v);
+  } else if (set_table(a, v) < 0) {
+    return wprof_usage_error(wprof_report_usage, "--table %s: use ranges, kernels or lite", v);
+  }
+  return 0;
+}
+
+static int parse_args(int argc, char **argv, struct report_args *a) {
+  static const char *const opts[] = { "--rank", "--window", "--sort", "--top", "--format", "--table" };
+  memset(a, 0, sizeof(*a));
+  wpio_format_opts_init(&a->fmt);
+  a->tables = (1 << WPIO_TABLE_COUNT) - 1;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (arg[0] != '-' || arg[1] == '\0') {
+      if (a->path) return wprof_usage_error(wprof_report_usage, "one report at a time ('%s')", arg);
+      a->path = arg;
+      continue;
+    }
+    size_t k = 0, len = 0;
+    for (; k < sizeof(opts) / sizeof(opts[0]); k++) {
+      len = strlen(opts[k]);
+      if (strncmp(arg, opts[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) break;
+    }
+    if (k == sizeof(opts) / sizeof(opts[0]))
+      return wprof_usage_error(wprof_report_usage, "unknown option '%s'", arg);
+    int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
+    if (rc) return rc;
+  }
+  if (!a->path) return wprof_usage_error(wprof_report_usage, "no report file given");
+  return 0;
+}
+
+/* --rank and --window must name something in the report, or the tables would be silently empty. */
+static int check_scope(const struct wpio_job *job, const char *path, const struct wpio_format_opts *o) {
+  int rank_ok = o->rank < 0, window_ok = o->window < 0;
+  for (size_t i = 0; i < job->ranks.n && !rank_ok; i++) rank_ok = job->ranks.v[i].rank == o->rank;
+  for (size_t i = 0; i < job->windows.n && !window_ok; i++)
+    window_ok = job->windows.v[i].window == o->window &&
+                (o->rank < 0 || job->windows.v[i].rank == o->rank);
+  if (!rank_ok) {
+    wprof_error("%s has no rank %d (it has %zu rank rows)", path, o->rank, job->ranks.n);
+    return -1;
+  }
+  if (!window_ok) {
+    if (o->rank >= 0) wprof_error("%s: rank %d has no window %d", path, o->rank, o->window);
+    else wprof_error("%s has no window %d", path, o->window);
+    return -1;
+  }
+  return 0;
+}
+
+static int print_text(const struct wpio_job *job, const struct report_args *a) {
+  char err[256];
+  int csv = a->out == OUT_CSV;
+  if (wpio_format_header(stdout, job, a->path, csv ? "# " : "") < 0) return WPROF_EXIT_FAIL;
+  if (!csv) fputc('\n', stdout);
+  for (int t = 0; t < WPIO_TABLE_COUNT; t++) {
+    if (!(a->tables & (1 << t))) continue;
+    struct wpio_view v;
+    if (wpio_view_build(job, (enum wpio_table)t, &a->fmt, &v, err, sizeof err) < 0) {
+      wprof_error("%s", err);
+      return WPROF_EXIT_FAIL;
+    }
+    int rc = wpio_format_view(stdout, &v, &a->fmt);
+    wpio_view_free(&v);
+    if (rc < 0) return WPROF_EXIT_FAIL;
+  }
+  return WPROF_EXIT_OK;
+}
+
+/* Runs in the reading child, with the report in memory. */
+static int print_report(const struct wpio_job *jobs, const char *const *paths, size_t n, void *ctx) {
+  (void)paths;
+  (void)n;
+  const struct report_args *a = ctx;
+  if (check_scope(&jobs[0], a->path, &a->fmt) < 0) return WPROF_EXIT_USAGE;
+  if (a->out == OUT_JSON) return wprof_report_json(stdout, &jobs[0], a->path, &a->fmt, a->tables);
+  return print_text(&jobs[0], a);
+}
+
+int wprof_cmd_report(int argc, char **argv) {
+  struct report_args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  const char *paths[1] = { a.path };
+  return wprof_with_reports(paths, 1, print_report, &a);
+}
