@@ -20,7 +20,12 @@ extern "C" {
 
 /* A settings value every rank must agree on (e.g. {"delay_iters", 5}). */
 #define WPC_AGREE_MAX 8
-struct wpc_agree_item { const char *name; int64_t value; };
+struct wpc_agree_item {
+  const char *name;
+  int64_t value;
+  const char *const *labels; /* optional: the note shows labels[value] instead of the number */
+  int n_labels;
+};
 
 #define WPC_MISSING_LISTED 64 /* missing ranks named one by one; the count is always exact */
 #define WPC_NOTE_LEN 512

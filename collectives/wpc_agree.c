@@ -40,10 +40,21 @@ int wpc_agree_differs(const struct wpc_agree_wire *x, const struct wpc_agree_wir
   return 0;
 }
 
-static size_t put_values(char *buf, size_t cap, const struct wpc_agree_wire *w) {
+/* The label of a value when the setting has one (e.g. a backend's name), else NULL. */
+static const char *label_of(const char *name, int64_t value, const struct wpc_agree_item *items, int n) {
+  for (int i = 0; items && i < n; i++)
+    if (items[i].name && strcmp(items[i].name, name) == 0)
+      return items[i].labels && value >= 0 && value < items[i].n_labels ? items[i].labels[value] : NULL;
+  return NULL;
+}
+
+static size_t put_values(char *buf, size_t cap, const struct wpc_agree_wire *w,
+                         const struct wpc_agree_item *items, int n_items) {
   size_t used = 0;
   for (int i = 0; i < w->n && used < cap; i++) {
-    int k = snprintf(buf + used, cap - used, "%s%s=%lld", i ? " " : "", w->name[i], (long long)w->value[i]);
+    const char *label = label_of(w->name[i], w->value[i], items, n_items);
+    int k = label ? snprintf(buf + used, cap - used, "%s%s=%s", i ? " " : "", w->name[i], label)
+                  : snprintf(buf + used, cap - used, "%s%s=%lld", i ? " " : "", w->name[i], (long long)w->value[i]);
     if (k < 0) break;
     used += (size_t)k;
   }
@@ -53,12 +64,12 @@ static size_t put_values(char *buf, size_t cap, const struct wpc_agree_wire *w) 
 /* Appends "rank R has a=1 b=2 (rank 0: a=1 b=3)" to `note`, "; "-separated; when the note is full
  * it ends in "..." and takes nothing more. */
 void wpc_agree_note(char *note, size_t cap, int rank, const struct wpc_agree_wire *x,
-                    const struct wpc_agree_wire *ref) {
+                    const struct wpc_agree_wire *ref, const struct wpc_agree_item *labels, int n_labels) {
   size_t used = strlen(note);
   if (cap < 4 || (used >= 3 && strcmp(note + used - 3, "...") == 0)) return;
   char mine[WPC_NOTE_LEN], theirs[WPC_NOTE_LEN], seg[3 * WPC_NOTE_LEN];
-  put_values(mine, sizeof(mine), x);
-  put_values(theirs, sizeof(theirs), ref);
+  put_values(mine, sizeof(mine), x, labels, n_labels);
+  put_values(theirs, sizeof(theirs), ref, labels, n_labels);
   int k = snprintf(seg, sizeof(seg), "%srank %d has %s (rank 0: %s)", used ? "; " : "", rank, mine, theirs);
   size_t len = k > 0 ? (size_t)k : 0;
   if (len >= sizeof(seg)) len = sizeof(seg) - 1;

@@ -87,6 +87,8 @@ struct wpc_priv {
   int root_silent;            /* non-root: no release at the last sync point, no sign of rank 0 since */
   uint32_t gseq;              /* gather sequence number */
   size_t leaked_bytes;
+  const struct wpc_agree_item *agree; /* this sync point's own settings (their labels name values) */
+  int n_agree;
 };
 
 int64_t wpc_now_ns(void);
@@ -110,6 +112,6 @@ void wpc_agree_pack(struct wpc_agree_wire *w, const struct wpc_agree_item *items
 void wpc_agree_sanitize(struct wpc_agree_wire *w);
 int wpc_agree_differs(const struct wpc_agree_wire *x, const struct wpc_agree_wire *ref);
 void wpc_agree_note(char *note, size_t cap, int rank, const struct wpc_agree_wire *x,
-                    const struct wpc_agree_wire *ref);
+                    const struct wpc_agree_wire *ref, const struct wpc_agree_item *labels, int n_labels);
 
 #endif

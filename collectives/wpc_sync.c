@@ -123,7 +123,8 @@ static int root_settle(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree
     if (!here) continue;
     if (wpc_agree_differs(&p->slot_msg[r].agree, own)) {
       res->n_disagree++;
-      wpc_agree_note(res->disagree_note, sizeof(res->disagree_note), r, &p->slot_msg[r].agree, own);
+      wpc_agree_note(res->disagree_note, sizeof(res->disagree_note), r, &p->slot_msg[r].agree, own, p->agree,
+                     p->n_agree);
     }
     if (rc == WPC_OK) rc = post_slot(ctx, r);
   }
@@ -165,7 +166,9 @@ static void leaf_result(struct wpc_ctx *ctx, struct wpc_release_msg *m, const st
   res->complete = res->n_missing == 0;
   if (wpc_agree_differs(own, &m->agree)) {
     res->n_disagree = 1;
-    wpc_agree_note(res->disagree_note, sizeof(res->disagree_note), ctx->rank, own, &m->agree);
+    struct wpc_priv *p = ctx->priv;
+    wpc_agree_note(res->disagree_note, sizeof(res->disagree_note), ctx->rank, own, &m->agree, p->agree,
+                   p->n_agree);
   }
 }
 
@@ -265,5 +268,8 @@ int wpc_sync(struct wpc_ctx *ctx, const struct wpc_agree_item *agree, int n_agre
     return WPC_EMPI;
   }
   wpc_pending_poll(ctx);
+  struct wpc_priv *p = ctx->priv;
+  p->agree = agree;
+  p->n_agree = n_agree;
   return ctx->rank == 0 ? root_sync(ctx, seq, &own, res) : leaf_sync(ctx, seq, &own, res);
 }

@@ -29,7 +29,7 @@ struct option {
   const char *const *words;     /* enum spellings, NULL-terminated; index = value */
 };
 
-static const char *const backend_words[] = {"auto", "cupti", "cuda-profiler-api", "host", NULL};
+const char *const wpr_backend_words[] = {"auto", "cupti", "cuda-profiler-api", "host", NULL};
 static const char *const log_words[] = {"error", "warn", "info", "debug", NULL};
 
 static int parse_int(struct wpr_config *cfg, const struct option *opt, const char *text);
@@ -62,7 +62,7 @@ static const struct option options[] = {
     {{"WPROF_BACKEND", "backend_requested", "auto|cupti|cuda-profiler-api|host", "auto",
       "collector; auto picks cupti when a CUDA device is usable, else host"},
      "one of auto|cupti|cuda-profiler-api|host", parse_word, format_word, FIELD(backend), 0, 0,
-     backend_words},
+     wpr_backend_words},
     {{"WPROF_LITE", "lite", "boolean", "1", "record lite scopes (wprof_scope_begin/end)"},
      "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(lite), 0, 0, NULL},
     {{"WPROF_RANKS", "ranks", "rank list", "",
@@ -250,8 +250,8 @@ int wpr_config_rank_selected(const struct wpr_config *cfg, int rank) {
 }
 
 const char *wpr_backend_kind_name(int kind) {
-  if (kind < 0 || kind >= (int)(sizeof backend_words / sizeof backend_words[0]) - 1) return "unknown";
-  return backend_words[kind];
+  if (kind < 0 || kind >= (int)(sizeof wpr_backend_words / sizeof wpr_backend_words[0]) - 1) return "unknown";
+  return wpr_backend_words[kind];
 }
 
 int wpr_option_count(void) { return N_OPTIONS; }

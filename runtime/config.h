@@ -8,6 +8,9 @@
 
 enum wpr_backend_kind { WPR_BACKEND_AUTO = 0, WPR_BACKEND_CUPTI, WPR_BACKEND_CUDA_PROFILER_API, WPR_BACKEND_HOST };
 const char *wpr_backend_kind_name(int kind);
+/* The WPROF_BACKEND words, indexed by enum wpr_backend_kind (NULL-terminated). */
+extern const char *const wpr_backend_words[];
+#define WPR_BACKEND_KINDS 4
 
 #define WPR_PATH_MAX 4096
 #define WPR_RANK_SPANS_MAX 64

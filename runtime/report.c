@@ -118,10 +118,14 @@ static int write_report(struct wpr_session *s, struct wpio_job *job) {
   return WPROF_OK;
 }
 
+void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size) {
+  for (int r = 0; r < world_size; r++) merge_rank(job, r, bufs[r], lens[r]);
+}
+
 static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens) {
   struct wpio_job job;
   wpio_job_init(&job);
-  for (int r = 0; r < s->comm.size; r++) merge_rank(&job, r, bufs[r], lens[r]);
+  wpr_report_assemble(&job, bufs, lens, s->comm.size);
   set_job_attrs(s, &job);
   int status = wpio_job_summarize(&job) == 0 ? write_report(s, &job) : WPROF_ENOMEM;
   wpio_job_free(&job);

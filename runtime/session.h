@@ -38,6 +38,9 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions);
 
 /* report.c: pack this rank's tables, gather them on rank 0, and write the report there. */
 int wpr_report_finalize(struct wpr_session *s);
+/* Rank 0's half of it: decodes and validates each rank's bytes (NULL: never arrived) into `job`;
+ * a rank that is missing or fails validation gets a `missing` / `corrupt` row, the rest is kept. */
+void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size);
 
 /* plugin.c: the HDF5 writer, dlopened by rank 0 only. NULL with a reason in err when unavailable. */
 typedef int (*wpr_h5_write_fn)(const struct wpio_job *job, const char *path, char *err, size_t errlen);

@@ -37,9 +37,9 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   char where[64];
   snprintf(where, sizeof(where), "%s of window %d", what, (int)window);
   struct wpc_agree_item agree[] = {
-      {"delay_iters", s->cfg.delay_iters},
-      {"max_iters", s->cfg.max_iters},
-      {"backend", s->cfg.backend},
+      {.name = "delay_iters", .value = s->cfg.delay_iters},
+      {.name = "max_iters", .value = s->cfg.max_iters},
+      {.name = "backend", .value = s->cfg.backend, .labels = wpr_backend_words, .n_labels = WPR_BACKEND_KINDS},
   };
   struct wpc_sync_result res;
   memset(&res, 0, sizeof(res));

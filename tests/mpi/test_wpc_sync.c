@@ -167,14 +167,18 @@ static void check_note(const struct wpc_sync_result *res, int n_expected, const 
  * ranks, rank 1 differs too (max_iters). A sync point without settings checks nothing. */
 static void mode_agree(struct wpc_ctx *ctx) {
   int n = ctx->size, odd = n - 1;
-  struct wpc_agree_item items[2] = {{"delay_iters", ctx->rank == odd ? 3 : 2},
-                                    {"max_iters", (n >= 4 && ctx->rank == 1) ? 7 : 5}};
+  static const char *const backends[] = {"auto", "host"};
+  struct wpc_agree_item items[3] = {{.name = "delay_iters", .value = ctx->rank == odd ? 3 : 2},
+                                    {.name = "max_iters", .value = (n >= 4 && ctx->rank == 1) ? 7 : 5},
+                                    {.name = "backend", .value = 1, .labels = backends, .n_labels = 2}};
   struct wpc_sync_result res;
-  int rc = wpc_sync(ctx, items, 2, &res);
+  int rc = wpc_sync(ctx, items, 3, &res);
   CHECK(rc == WPC_OK && res.complete, "rc %d", rc);
   char one[160], other[160], both[400];
-  snprintf(one, sizeof(one), "rank %d has delay_iters=3 max_iters=5 (rank 0: delay_iters=2 max_iters=5)", odd);
-  snprintf(other, sizeof(other), "rank 1 has delay_iters=2 max_iters=7 (rank 0: delay_iters=2 max_iters=5)");
+  snprintf(one, sizeof(one),
+           "rank %d has delay_iters=3 max_iters=5 backend=host (rank 0: delay_iters=2 max_iters=5 backend=host)", odd);
+  snprintf(other, sizeof(other),
+           "rank 1 has delay_iters=2 max_iters=7 backend=host (rank 0: delay_iters=2 max_iters=5 backend=host)");
   snprintf(both, sizeof(both), "%s; %s", other, one);
   if (ctx->rank == 0) {
     printf("agree: rank 0 note: %s\n", res.disagree_note);
@@ -198,7 +202,7 @@ static void mode_agree(struct wpc_ctx *ctx) {
     wpc_agree_pack(&a, items, 2);
     wpc_agree_pack(&b, items, 1);
     char note[WPC_NOTE_LEN] = "";
-    for (int r = 1; r < 40; r++) wpc_agree_note(note, sizeof(note), r, &a, &b);
+    for (int r = 1; r < 40; r++) wpc_agree_note(note, sizeof(note), r, &a, &b, items, 3);
     size_t len = strlen(note);
     CHECK(len == WPC_NOTE_LEN - 1 && strcmp(note + len - 3, "...") == 0, "cut note: %zu \"%s\"", len, note);
   }

@@ -2,7 +2,7 @@
  * every kernel kind, ranges, lite scopes with histograms), writes it with the HDF5 writer and,
  * on request, prints the job as JSON so the tests can compare every value they read back.
  *
- * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] */
+ * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,21 +264,45 @@ static int dump_json(const struct wpio_job *job, const char *path) {
   return fclose(f) == 0 ? 0 : -1;
 }
 
+/* Reads the report back through the reader and checks every table's size and a few values, so
+ * the sanitizer build also runs the reader's allocations and frees (the command's child _exits). */
+static int read_back(const struct wpio_job *job, const char *path) {
+  struct wpio_job got;
+  wpio_job_init(&got);
+  char err[512];
+  int rc = wpio_h5_read_report(path, &got, err, sizeof err);
+  if (rc < 0) fprintf(stderr, "make_report: read back: %s\n", err);
+  else if (got.names.n != job->names.n || got.ranks.n != job->ranks.n ||
+           got.windows.n != job->windows.n || got.kernels.n != job->kernels.n ||
+           got.ranges.n != job->ranges.n || got.lite.n != job->lite.n ||
+           got.lite_hist.n != job->lite_hist.n || got.sum_kernels.n != job->sum_kernels.n ||
+           got.sum_ranges.n != job->sum_ranges.n || got.sum_lite.n != job->sum_lite.n ||
+           (job->kernels.n && memcmp(got.kernels.v, job->kernels.v,
+                                     job->kernels.n * sizeof(*job->kernels.v)) != 0) ||
+           (job->sum_lite.n && got.sum_lite.v[0].p99_ns != job->sum_lite.v[0].p99_ns)) {
+    fprintf(stderr, "make_report: read back: the tables differ from what was written\n");
+    rc = -1;
+  }
+  wpio_job_free(&got);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *out = NULL, *json = NULL;
-  int bulk = 0, degraded = 0;
+  int bulk = 0, degraded = 0, check = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
     else if (strcmp(argv[i], "--bulk") == 0 && i + 1 < argc) bulk = (int)strtol(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--degraded") == 0) degraded = 1;
+    else if (strcmp(argv[i], "--read-back") == 0) check = 1;
     else if (!out) out = argv[i];
     else {
-      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded]\n");
+      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]\n");
       return 2;
     }
   }
   if (!out) {
-    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded]\n");
+    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]\n");
     return 2;
   }
   struct wpio_job job;
@@ -292,6 +316,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "make_report: %s\n", err);
     rc = 1;
   } else if (json && dump_json(&job, json) < 0) {
+    rc = 1;
+  } else if (check && read_back(&job, out) < 0) {
     rc = 1;
   }
   wpio_job_free(&job);

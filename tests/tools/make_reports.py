@@ -12,7 +12,7 @@ for name, extra in (("report", []), ("bulk", ["--bulk", "6000"]), ("degraded", [
     h5 = os.path.join(out, name + ".h5")
     if os.path.exists(h5):
         os.remove(h5)
-    subprocess.run([exe, h5, "--json", os.path.join(out, name + ".json")] + extra, check=True)
+    subprocess.run([exe, h5, "--read-back", "--json", os.path.join(out, name + ".json")] + extra, check=True)
     leftovers = [f for f in os.listdir(out) if ".tmp." in f]
     assert not leftovers, f"temporary files left behind: {leftovers}"
 print("reports written to", out)

@@ -1,7 +1,8 @@
 # Tools suite (label `tools`): a synthetic report written through the io API and the HDF5 plugin,
 # read back with h5dump, h5py and `wprof report`, plus every kind of bad file the command must refuse.
 add_executable(make_report ${CMAKE_CURRENT_SOURCE_DIR}/make_report.c
-               ${PROJECT_SOURCE_DIR}/io/h5_schema.c ${PROJECT_SOURCE_DIR}/io/h5_write.c)
+               ${PROJECT_SOURCE_DIR}/io/h5_schema.c ${PROJECT_SOURCE_DIR}/io/h5_write.c
+               ${PROJECT_SOURCE_DIR}/io/h5_read.c)
 target_include_directories(make_report PRIVATE ${PROJECT_SOURCE_DIR}/io)
 target_link_libraries(make_report PRIVATE wprof_io HDF5::HDF5 m)
 
@@ -14,8 +15,8 @@ add_test(NAME tools_make_reports
                  ${WPROF_H5PY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/make_reports.py ${TOOLS_DATA})
 set_tests_properties(tools_make_reports PROPERTIES LABELS tools FIXTURES_SETUP tools_reports TIMEOUT 60)
 
-# Like wprof_add_py_test (same interpreter, label, timeout), with only the environment these tests
-# need: WPROF_TEST_ENV carries MPIEXEC_PREFLAGS as a list, which `cmake -E env` takes for options.
+# Like wprof_add_py_test (same interpreter, label, timeout), plus the report fixture and the
+# sanitizer flag these tests need.
 function(tools_py_test name script)
   add_test(NAME ${name}
            COMMAND ${CMAKE_COMMAND} -E env WPROF_BUILD_DIR=${PROJECT_BINARY_DIR}

@@ -8,3 +8,8 @@ wprof_test_program(print_options ${CMAKE_CURRENT_SOURCE_DIR}/print_options.c)
 add_test(NAME readme_options_table
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/readme_options_test.sh $<TARGET_FILE:print_options> ${PROJECT_SOURCE_DIR}/README.md)
 set_tests_properties(readme_options_table PROPERTIES LABELS unit)
+
+# Rank 0's validation of gathered data: missing and corrupt ranks are marked, the rest is kept.
+wprof_test_program(test_report_assemble ${CMAKE_CURRENT_SOURCE_DIR}/test_report_assemble.c)
+add_test(NAME report_assemble_bad_ranks COMMAND test_report_assemble)
+set_tests_properties(report_assemble_bad_ranks PROPERTIES LABELS unit)
