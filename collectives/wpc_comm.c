@@ -61,6 +61,20 @@ int wpc_mpi_failed(struct wpc_ctx *ctx, const char *what, int rc) {
   return WPC_EMPI;
 }
 
+int wpc_poll_ranks(struct wpc_ctx *ctx, int n, MPI_Request *req, int *ranks, int64_t since_ns, int *done) {
+  int outc = 0;
+  *done = 0;
+  int mrc = PMPI_Testsome(n - 1, req + 1, &outc, ranks, MPI_STATUSES_IGNORE);
+  if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Testsome", mrc);
+  if (outc == MPI_UNDEFINED || outc == 0) {
+    wpc_pause(since_ns);
+    return WPC_OK;
+  }
+  for (int i = 0; i < outc; i++) ranks[i]++; /* indices into req + 1 */
+  *done = outc;
+  return WPC_OK;
+}
+
 int wpc_release_tag(uint32_t seq) { return WPC_TAG_REL_BASE + (int)(seq % WPC_TAG_REL_RANGE); }
 int wpc_data_tag(uint32_t gseq) { return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE); }
 

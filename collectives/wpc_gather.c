@@ -43,15 +43,11 @@ static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t dea
   int64_t t0 = wpc_now_ns();
   for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
   while (rc == WPC_OK && got < g->n - 1 && wpc_now_ns() < deadline) {
-    int outc = 0;
-    int mrc = PMPI_Testsome(g->n - 1, g->req + 1, &outc, g->idx, MPI_STATUSES_IGNORE);
-    if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Testsome", mrc);
-    if (outc == MPI_UNDEFINED || outc == 0) {
-      wpc_pause(t0);
-      continue;
-    }
-    for (int i = 0; i < outc && rc == WPC_OK; i++) {
-      int r = g->idx[i] + 1;
+    int done = 0;
+    int mrc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
+    if (mrc != WPC_OK) return mrc;
+    for (int i = 0; i < done && rc == WPC_OK; i++) {
+      int r = g->idx[i];
       if (size_of(g, r)->gseq != g->gseq) {
         rc = post_size(ctx, g, r);
         continue;

@@ -97,6 +97,9 @@ int64_t wpc_ms_ns(int64_t ms);
 void wpc_set_note(struct wpc_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int wpc_live(struct wpc_ctx *ctx);
 int wpc_mpi_failed(struct wpc_ctx *ctx, const char *what, int rc);
+/* Rank 0's one poll of its receives from ranks 1..n-1 (req[1..n-1]): the ranks whose receive
+ * completed go into ranks[] and their count into *done; when none did, it pauses (wpc_pause). */
+int wpc_poll_ranks(struct wpc_ctx *ctx, int n, MPI_Request *req, int *ranks, int64_t since_ns, int *done);
 
 struct wpc_blob *wpc_blob_new(size_t len);
 void wpc_blob_unref(struct wpc_blob *b);

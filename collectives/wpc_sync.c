@@ -69,15 +69,11 @@ static int root_collect(struct wpc_ctx *ctx, uint32_t seq) {
   while (rc == WPC_OK && c.arrived < n - 1) {
     int64_t t = wpc_now_ns();
     if (t >= full || (t >= grace && c.expected_arrived == c.expected)) break;
-    int outc = 0;
-    int mrc = PMPI_Testsome(n - 1, p->slot_req + 1, &outc, p->idx, MPI_STATUSES_IGNORE);
-    if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Testsome", mrc);
-    if (outc == MPI_UNDEFINED || outc == 0) {
-      wpc_pause(t0);
-      continue;
-    }
-    for (int i = 0; i < outc && rc == WPC_OK; i++) {
-      int r = p->idx[i] + 1;
+    int done = 0;
+    int mrc = wpc_poll_ranks(ctx, n, p->slot_req, p->idx, t0, &done);
+    if (mrc != WPC_OK) return mrc;
+    for (int i = 0; i < done && rc == WPC_OK; i++) {
+      int r = p->idx[i];
       p->slot_state[r] = WPC_SLOT_HAVE;
       rc = note_slot(ctx, r, seq, &c);
     }

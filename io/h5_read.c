@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +20,7 @@
 
 struct rctx {
   const char *path;
-  char *err;
-  size_t errlen;
-  int failed;
+  struct h5s_err e;
   uint64_t file_size;
 };
 
@@ -32,19 +29,8 @@ struct rctx {
 #define MAX_EXPANSION 1100u
 #define EXPANSION_SLACK ((uint64_t)1 << 20)
 
-static int fail(struct rctx *c, const char *fmt, ...) {
-  if (!c->failed && c->err && c->errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-  }
-  c->failed = 1;
-  return -1;
-}
-
 static int damaged(struct rctx *c, const char *table, const char *what) {
-  return fail(c, "%s: table %s is damaged (%s)", c->path, table, what);
+  return h5s_fail(&c->e, "%s: table %s is damaged (%s)", c->path, table, what);
 }
 
 /* Variable-length data goes through our own malloc/free, so the job owns what H5Dread returns. */
@@ -64,13 +50,13 @@ static hid_t vlen_dxpl(void) {
 
 static int check_path(struct rctx *c) {
   struct stat st;
-  if (stat(c->path, &st) < 0) return fail(c, "cannot open %s: %s", c->path, strerror(errno));
-  if (S_ISDIR(st.st_mode)) return fail(c, "%s is a directory, not a report", c->path);
-  if (!S_ISREG(st.st_mode)) return fail(c, "%s is not a regular file", c->path);
+  if (stat(c->path, &st) < 0) return h5s_fail(&c->e, "cannot open %s: %s", c->path, strerror(errno));
+  if (S_ISDIR(st.st_mode)) return h5s_fail(&c->e, "%s is a directory, not a report", c->path);
+  if (!S_ISREG(st.st_mode)) return h5s_fail(&c->e, "%s is not a regular file", c->path);
   int fd = open(c->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(c, "cannot open %s: %s", c->path, strerror(errno));
+  if (fd < 0) return h5s_fail(&c->e, "cannot open %s: %s", c->path, strerror(errno));
   close(fd);
-  if (st.st_size == 0) return fail(c, "%s is empty, not an HDF5 file", c->path);
+  if (st.st_size == 0) return h5s_fail(&c->e, "%s is empty, not an HDF5 file", c->path);
   c->file_size = (uint64_t)st.st_size;
   return 0;
 }
@@ -78,7 +64,7 @@ static int check_path(struct rctx *c) {
 static hid_t open_file(struct rctx *c) {
   htri_t is = H5Fis_hdf5(c->path);
   if (is <= 0) {
-    fail(c, "%s is not an HDF5 file", c->path);
+    h5s_fail(&c->e, "%s is not an HDF5 file", c->path);
     return H5I_INVALID_HID;
   }
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -87,7 +73,7 @@ static hid_t open_file(struct rctx *c) {
 #endif
   hid_t f = H5Fopen(c->path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (fapl >= 0) H5Pclose(fapl);
-  if (f < 0) fail(c, "%s is a damaged or truncated HDF5 file (HDF5 cannot open it)", c->path);
+  if (f < 0) h5s_fail(&c->e, "%s is a damaged or truncated HDF5 file (HDF5 cannot open it)", c->path);
   return f;
 }
 
@@ -157,7 +143,7 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void 
 
 static int read_schema_version(hid_t f, struct rctx *c) {
   if (H5Aexists(f, H5S_SCHEMA_ATTR) <= 0)
-    return fail(c, "%s is an HDF5 file but not a wprof report (no schema_version attribute)",
+    return h5s_fail(&c->e, "%s is an HDF5 file but not a wprof report (no schema_version attribute)",
                 c->path);
   hid_t a = H5Aopen(f, H5S_SCHEMA_ATTR, H5P_DEFAULT);
   hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
@@ -165,18 +151,18 @@ static int read_schema_version(hid_t f, struct rctx *c) {
   int ok = ft >= 0 && H5Tget_class(ft) == H5T_INTEGER && read_int_attr(a, &v) == 0;
   if (ft >= 0) H5Tclose(ft);
   if (a >= 0) H5Aclose(a);
-  if (!ok) return fail(c, "%s is not a wprof report (schema_version is not an integer)", c->path);
+  if (!ok) return h5s_fail(&c->e, "%s is not a wprof report (schema_version is not an integer)", c->path);
   if (v > WPIO_SCHEMA_VERSION)
-    return fail(c, "%s has schema_version %" PRId64 "; this wprof reads up to %d", c->path, v,
+    return h5s_fail(&c->e, "%s has schema_version %" PRId64 "; this wprof reads up to %d", c->path, v,
                 WPIO_SCHEMA_VERSION);
-  if (v < 1) return fail(c, "%s has an invalid schema_version %" PRId64, c->path, v);
+  if (v < 1) return h5s_fail(&c->e, "%s has an invalid schema_version %" PRId64, c->path, v);
   return 0;
 }
 
 static int read_attrs(hid_t f, struct wpio_job *job, struct rctx *c) {
   hsize_t idx = 0;
   if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, job) < 0)
-    return fail(c, "%s: cannot read the root attributes", c->path);
+    return h5s_fail(&c->e, "%s: cannot read the root attributes", c->path);
   return 0;
 }
 
@@ -186,11 +172,11 @@ static int read_attrs(hid_t f, struct wpio_job *job, struct rctx *c) {
 static hid_t open_table(hid_t f, const char *path, struct rctx *c) {
   if (strncmp(path, H5S_SUMMARY_GROUP "/", sizeof(H5S_SUMMARY_GROUP)) == 0 &&
       H5Lexists(f, H5S_SUMMARY_GROUP, H5P_DEFAULT) <= 0) {
-    fail(c, "%s is not a complete wprof report (no %s group)", c->path, H5S_SUMMARY_GROUP);
+    h5s_fail(&c->e, "%s is not a complete wprof report (no %s group)", c->path, H5S_SUMMARY_GROUP);
     return H5I_INVALID_HID;
   }
   if (H5Lexists(f, path, H5P_DEFAULT) <= 0) {
-    fail(c, "%s is not a complete wprof report (no %s table)", c->path, path);
+    h5s_fail(&c->e, "%s is not a complete wprof report (no %s table)", c->path, path);
     return H5I_INVALID_HID;
   }
   H5O_info_t oi;
@@ -313,7 +299,7 @@ static int read_table(hid_t f, enum h5s_table_id id, void **rows_out, size_t *n_
   mt = h5s_mem_type(t);
   dxpl = vlen_dxpl();
   if (mt < 0 || dxpl < 0) {
-    fail(c, "%s: cannot build the HDF5 types", c->path);
+    h5s_fail(&c->e, "%s: cannot build the HDF5 types", c->path);
     goto out;
   }
   if (H5Dread(d, mt, H5S_ALL, H5S_ALL, dxpl, rows) < 0) {
@@ -365,7 +351,7 @@ static int read_names(hid_t f, struct wpio_job *job, struct rctx *c) {
   for (size_t i = 0; i < n && rc == 0; i++) {
     const char *name = s[i] ? s[i] : "";
     uint32_t id = wpio_strtab_intern(&job->names, name, strlen(name));
-    if (id == UINT32_MAX) rc = fail(c, "%s: out of memory", c->path);
+    if (id == UINT32_MAX) rc = h5s_fail(&c->e, "%s: out of memory", c->path);
     else if (id != i) rc = damaged(c, H5S_NAMES_PATH, "a name appears twice");
   }
 out:
@@ -398,7 +384,7 @@ static int read_ranks(hid_t f, struct wpio_job *job, struct rctx *c) {
     /* null strings (possible from other writers) become empty ones: later code prints them */
     if (!r->hostname) r->hostname = strdup("");
     if (!r->status) r->status = strdup("");
-    if (!r->hostname || !r->status) return fail(c, "%s: out of memory", c->path);
+    if (!r->hostname || !r->status) return h5s_fail(&c->e, "%s: out of memory", c->path);
     if (r->rank < 0) return damaged(c, "/ranks", "a negative rank");
   }
   return 0;
@@ -459,7 +445,7 @@ static int read_hist(hid_t f, struct wpio_job *job, struct rctx *c) {
   int rc = 0;
   if (n > 0) {
     job->lite_hist.v = calloc(n, sizeof(*job->lite_hist.v));
-    if (!job->lite_hist.v) rc = fail(c, "%s: out of memory", c->path);
+    if (!job->lite_hist.v) rc = h5s_fail(&c->e, "%s: out of memory", c->path);
   }
   for (size_t i = 0; i < n && rc == 0; i++) {
     rc = check_id(job, rows[i].name_id, rows[i].rank, "/lite_hist", c);
@@ -491,12 +477,12 @@ static int read_summary(hid_t f, struct wpio_job *job, enum h5s_table_id id, str
   size_t n;
   if (read_table(f, id, (void **)&rows, &n, c) < 0) return -1;
   struct wpio_summary_row *out = n ? calloc(n, sizeof(*out)) : NULL;
-  int rc = (n && !out) ? fail(c, "%s: out of memory", c->path) : 0;
+  int rc = (n && !out) ? h5s_fail(&c->e, "%s: out of memory", c->path) : 0;
   for (size_t i = 0; i < n && rc == 0; i++) {
     const struct h5s_summary_mem *s = &rows[i];
     const char *name = s->name ? s->name : "";
     uint32_t nid = wpio_strtab_intern(&job->names, name, strlen(name));
-    if (nid == UINT32_MAX) rc = fail(c, "%s: out of memory", c->path);
+    if (nid == UINT32_MAX) rc = h5s_fail(&c->e, "%s: out of memory", c->path);
     else if (id == H5S_SUM_KERNELS && (s->kind < 0 || s->kind >= WPIO_KIND_COUNT))
       rc = damaged(c, t->path, "an unknown kind");
     out[i] = (struct wpio_summary_row){
@@ -535,9 +521,9 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
 }
 
 int wpio_h5_read_report(const char *path, struct wpio_job *job, char *err, size_t errlen) {
-  struct rctx c = { path ? path : "(null)", err, errlen, 0, 0 };
+  struct rctx c = { path ? path : "(null)", { err, errlen, 0 }, 0 };
   if (err && errlen) err[0] = '\0';
-  if (!path || !job) return fail(&c, "no report path");
+  if (!path || !job) return h5s_fail(&c.e, "no report path");
   if (check_path(&c) < 0) return -1;
   H5E_auto2_t old_fn = NULL;
   void *old_data = NULL;
@@ -547,7 +533,7 @@ int wpio_h5_read_report(const char *path, struct wpio_job *job, char *err, size_
   hid_t f = open_file(&c);
   if (f >= 0) {
     rc = read_all(f, job, &c);
-    if (H5Fclose(f) < 0 && rc == 0) rc = fail(&c, "%s: cannot close the file", c.path);
+    if (H5Fclose(f) < 0 && rc == 0) rc = h5s_fail(&c.e, "%s: cannot close the file", c.path);
   }
   H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
   return rc;

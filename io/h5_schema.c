@@ -1,7 +1,10 @@
 /* Schema v1 table definitions and their HDF5 compound types, one place for the writer and the
- * reader so a column can never be spelled or typed differently on the two sides. */
+ * reader so a column can never be spelled or typed differently on the two sides (and the error
+ * line both report through). */
 #include "h5_schema.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "wpio_job.h"
@@ -224,3 +227,14 @@ out:
 
 hid_t h5s_mem_type(const struct h5s_table *t) { return compound(t, 0); }
 hid_t h5s_file_type(const struct h5s_table *t) { return compound(t, 1); }
+
+int h5s_fail(struct h5s_err *e, const char *fmt, ...) {
+  if (!e->failed && e->err && e->errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->err, e->errlen, fmt, ap);
+    va_end(ap);
+  }
+  e->failed = 1;
+  return -1;
+}

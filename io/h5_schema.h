@@ -66,4 +66,14 @@ hid_t h5s_file_type(const struct h5s_table *t);
 /* HDF5 type class a column must have in a file. */
 H5T_class_t h5s_col_class(enum h5s_col_type type);
 
+/* The writer's and the reader's error line: the first failure wins, its message is the one line
+ * their caller gets. */
+struct h5s_err {
+  char *err;
+  size_t errlen;
+  int failed;
+};
+/* Marks `e` failed, keeping the message only when it is the first; returns -1. */
+int h5s_fail(struct h5s_err *e, const char *fmt, ...);
+
 #endif

@@ -2,7 +2,6 @@
  * table of the schema to a temporary file in the target directory and renames it into place. */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +11,6 @@
 #include "wpio_h5.h"
 #include "wpio_hist.h"
 #include "wpio_job.h"
-
-/* The first failure wins: its message is the one line the caller gets. */
-struct wctx {
-  char *err;
-  size_t errlen;
-  int failed;
-};
-
-static int fail(struct wctx *c, const char *fmt, ...) {
-  if (!c->failed && c->err && c->errlen) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(c->err, c->errlen, fmt, ap);
-    va_end(ap);
-  }
-  c->failed = 1;
-  return -1;
-}
 
 /* Dataset creation properties: small tables contiguous, large ones chunked + shuffle + deflate(1)
  * (deflate only when this HDF5 has it; the table is still valid without). */
@@ -52,7 +33,7 @@ bad:
 
 /* Creates a 1-D dataset of `n` rows of `ftype` at `path` and writes `rows` (memory type `mtype`). */
 static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype, const void *rows,
-                         size_t n, struct wctx *c) {
+                         size_t n, struct h5s_err *c) {
   hsize_t dims = (hsize_t)n;
   hid_t space = H5Screate_simple(1, &dims, NULL);
   hid_t dcpl = table_dcpl(n);
@@ -67,14 +48,14 @@ out:
   if (d >= 0 && H5Dclose(d) < 0) rc = -1;
   if (dcpl >= 0) H5Pclose(dcpl);
   if (space >= 0) H5Sclose(space);
-  return rc < 0 ? fail(c, "cannot write %s", path) : 0;
+  return rc < 0 ? h5s_fail(c, "cannot write %s", path) : 0;
 }
 
 static int write_table(hid_t file, enum h5s_table_id id, const void *rows, size_t n,
-                       struct wctx *c) {
+                       struct h5s_err *c) {
   const struct h5s_table *t = h5s_table(id);
   hid_t ft = h5s_file_type(t), mt = h5s_mem_type(t);
-  int rc = (ft < 0 || mt < 0) ? fail(c, "cannot build the HDF5 type of %s", t->path)
+  int rc = (ft < 0 || mt < 0) ? h5s_fail(c, "cannot build the HDF5 type of %s", t->path)
                               : write_dataset(file, t->path, ft, mt, rows, n, c);
   if (ft >= 0) H5Tclose(ft);
   if (mt >= 0) H5Tclose(mt);
@@ -82,32 +63,32 @@ static int write_table(hid_t file, enum h5s_table_id id, const void *rows, size_
 }
 
 /* Allocates n elements of `size` (at least one, so an empty table has a valid pointer). */
-static void *alloc_rows(size_t n, size_t size, struct wctx *c) {
+static void *alloc_rows(size_t n, size_t size, struct h5s_err *c) {
   if (n > SIZE_MAX / size) {
-    fail(c, "out of memory");
+    h5s_fail(c, "out of memory");
     return NULL;
   }
   void *p = calloc(n ? n : 1, size);
-  if (!p) fail(c, "out of memory");
+  if (!p) h5s_fail(c, "out of memory");
   return p;
 }
 
 static int check_name_id(const struct wpio_job *job, uint32_t id, const char *table,
-                         struct wctx *c) {
+                         struct h5s_err *c) {
   if (id < job->names.n) return 0;
-  return fail(c, "%s has name_id %u but /names has %zu entries", table, id, job->names.n);
+  return h5s_fail(c, "%s has name_id %u but /names has %zu entries", table, id, job->names.n);
 }
 
-static int write_attr_int(hid_t loc, const char *key, int64_t v, struct wctx *c) {
+static int write_attr_int(hid_t loc, const char *key, int64_t v, struct h5s_err *c) {
   hid_t space = H5Screate(H5S_SCALAR);
   hid_t a = space < 0 ? -1 : H5Acreate2(loc, key, H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT);
   int rc = (a >= 0 && H5Awrite(a, H5T_NATIVE_INT64, &v) >= 0) ? 0 : -1;
   if (a >= 0) H5Aclose(a);
   if (space >= 0) H5Sclose(space);
-  return rc < 0 ? fail(c, "cannot write attribute %s", key) : 0;
+  return rc < 0 ? h5s_fail(c, "cannot write attribute %s", key) : 0;
 }
 
-static int write_attr_str(hid_t loc, const char *key, const char *v, struct wctx *c) {
+static int write_attr_str(hid_t loc, const char *key, const char *v, struct h5s_err *c) {
   hid_t st = h5s_string_type();
   hid_t space = H5Screate(H5S_SCALAR);
   hid_t a = (st < 0 || space < 0) ? -1 : H5Acreate2(loc, key, st, space, H5P_DEFAULT, H5P_DEFAULT);
@@ -116,11 +97,11 @@ static int write_attr_str(hid_t loc, const char *key, const char *v, struct wctx
   if (a >= 0) H5Aclose(a);
   if (space >= 0) H5Sclose(space);
   if (st >= 0) H5Tclose(st);
-  return rc < 0 ? fail(c, "cannot write attribute %s", key) : 0;
+  return rc < 0 ? h5s_fail(c, "cannot write attribute %s", key) : 0;
 }
 
 /* Root attributes: the job's own, then schema_version, which the writer alone decides. */
-static int write_attrs(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_attrs(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   for (size_t i = 0; i < job->attrs.n; i++) {
     const struct wpio_attr *a = &job->attrs.v[i];
     if (!a->key || !a->key[0] || strcmp(a->key, H5S_SCHEMA_ATTR) == 0) continue;
@@ -131,16 +112,16 @@ static int write_attrs(hid_t file, const struct wpio_job *job, struct wctx *c) {
   return write_attr_int(file, H5S_SCHEMA_ATTR, WPIO_SCHEMA_VERSION, c);
 }
 
-static int write_names(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_names(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   hid_t st = h5s_string_type();
-  if (st < 0) return fail(c, "cannot build the HDF5 string type");
+  if (st < 0) return h5s_fail(c, "cannot build the HDF5 string type");
   int rc = write_dataset(file, H5S_NAMES_PATH, st, st, job->names.s, job->names.n, c);
   H5Tclose(st);
   return rc;
 }
 
 /* /ranks with empty strings in place of missing ones (h5py readers choke on null strings). */
-static int write_ranks(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_ranks(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   struct wpio_rank_row *rows = alloc_rows(job->ranks.n, sizeof(*rows), c);
   if (!rows) return -1;
   for (size_t i = 0; i < job->ranks.n; i++) {
@@ -153,30 +134,30 @@ static int write_ranks(hid_t file, const struct wpio_job *job, struct wctx *c) {
   return rc;
 }
 
-static int write_kernels(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_kernels(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   for (size_t i = 0; i < job->kernels.n; i++) {
     const struct wpio_kernel_row *r = &job->kernels.v[i];
     if (check_name_id(job, r->name_id, "/kernels", c) < 0) return -1;
     if (r->kind < 0 || r->kind >= WPIO_KIND_COUNT)
-      return fail(c, "/kernels has an unknown kind %d", (int)r->kind);
+      return h5s_fail(c, "/kernels has an unknown kind %d", (int)r->kind);
   }
   return write_table(file, H5S_KERNELS, job->kernels.v, job->kernels.n, c);
 }
 
-static int write_ranges(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_ranges(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   for (size_t i = 0; i < job->ranges.n; i++)
     if (check_name_id(job, job->ranges.v[i].name_id, "/ranges", c) < 0) return -1;
   return write_table(file, H5S_RANGES, job->ranges.v, job->ranges.n, c);
 }
 
-static int write_lite(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_lite(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   for (size_t i = 0; i < job->lite.n; i++)
     if (check_name_id(job, job->lite.v[i].name_id, "/lite", c) < 0) return -1;
   return write_table(file, H5S_LITE, job->lite.v, job->lite.n, c);
 }
 
 /* /lite_hist carries each bucket's bounds so readers need not know the bucket scheme. */
-static int write_hist(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_hist(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   struct h5s_hist_mem *rows = alloc_rows(job->lite_hist.n, sizeof(*rows), c);
   if (!rows) return -1;
   int rc = 0;
@@ -184,7 +165,7 @@ static int write_hist(hid_t file, const struct wpio_job *job, struct wctx *c) {
     const struct wpio_hist_row *h = &job->lite_hist.v[i];
     rc = check_name_id(job, h->name_id, "/lite_hist", c);
     if (rc == 0 && h->bucket >= WPIO_HIST_BUCKETS)
-      rc = fail(c, "/lite_hist has bucket %u beyond the histogram", h->bucket);
+      rc = h5s_fail(c, "/lite_hist has bucket %u beyond the histogram", h->bucket);
     rows[i] = (struct h5s_hist_mem){ h->rank, h->name_id, h->bucket, wpio_hist_lower(h->bucket),
                                      wpio_hist_upper(h->bucket), h->count };
   }
@@ -195,7 +176,7 @@ static int write_hist(hid_t file, const struct wpio_job *job, struct wctx *c) {
 
 /* A summary table: the name itself instead of its id, then the table's own columns. */
 static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_id id,
-                         const struct wpio_summary_row *src, size_t n, struct wctx *c) {
+                         const struct wpio_summary_row *src, size_t n, struct h5s_err *c) {
   struct h5s_summary_mem *rows = alloc_rows(n, sizeof(*rows), c);
   if (!rows) return -1;
   int rc = 0;
@@ -204,7 +185,7 @@ static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_
     rc = check_name_id(job, s->name_id, h5s_table(id)->path, c);
     if (rc < 0) break;
     if (id == H5S_SUM_KERNELS && (s->kind < 0 || s->kind >= WPIO_KIND_COUNT)) {
-      rc = fail(c, "/summary/kernels has an unknown kind %d", (int)s->kind);
+      rc = h5s_fail(c, "/summary/kernels has an unknown kind %d", (int)s->kind);
       break;
     }
     rows[i] = (struct h5s_summary_mem){
@@ -220,7 +201,7 @@ static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_
   return rc;
 }
 
-static int write_all(hid_t file, const struct wpio_job *job, struct wctx *c) {
+static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   if (write_attrs(file, job, c) < 0 || write_names(file, job, c) < 0 ||
       write_ranks(file, job, c) < 0 ||
       write_table(file, H5S_WINDOWS, job->windows.v, job->windows.n, c) < 0 ||
@@ -231,7 +212,7 @@ static int write_all(hid_t file, const struct wpio_job *job, struct wctx *c) {
   if (write_table(file, H5S_MPI, NULL, 0, c) < 0 || write_table(file, H5S_TIMELINE, NULL, 0, c) < 0)
     return -1;
   hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (g < 0) return fail(c, "cannot create %s", H5S_SUMMARY_GROUP);
+  if (g < 0) return h5s_fail(c, "cannot create %s", H5S_SUMMARY_GROUP);
   H5Gclose(g);
   if (write_summary(file, job, H5S_SUM_KERNELS, job->sum_kernels.v, job->sum_kernels.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_RANGES, job->sum_ranges.v, job->sum_ranges.n, c) < 0 ||
@@ -242,25 +223,25 @@ static int write_all(hid_t file, const struct wpio_job *job, struct wctx *c) {
 }
 
 /* Creates the temporary file ourselves first, so that an unwritable directory gets errno's words. */
-static int precreate(const char *tmp, struct wctx *c) {
+static int precreate(const char *tmp, struct h5s_err *c) {
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return fail(c, "cannot create %s: %s", tmp, strerror(errno));
+  if (fd < 0) return h5s_fail(c, "cannot create %s: %s", tmp, strerror(errno));
   close(fd);
   return 0;
 }
 
 /* Makes the data durable before the rename publishes it. */
-static int sync_file(const char *tmp, struct wctx *c) {
+static int sync_file(const char *tmp, struct h5s_err *c) {
   int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(c, "cannot reopen %s: %s", tmp, strerror(errno));
+  if (fd < 0) return h5s_fail(c, "cannot reopen %s: %s", tmp, strerror(errno));
   int rc = fsync(fd);
   int e = errno;
   close(fd);
-  return rc < 0 ? fail(c, "cannot sync %s: %s", tmp, strerror(e)) : 0;
+  return rc < 0 ? h5s_fail(c, "cannot sync %s: %s", tmp, strerror(e)) : 0;
 }
 
 static int write_file(const struct wpio_job *job, const char *path, const char *tmp,
-                      struct wctx *c) {
+                      struct h5s_err *c) {
   if (precreate(tmp, c) < 0) return -1;
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 #if H5_VERSION_GE(1, 10, 7)
@@ -269,22 +250,22 @@ static int write_file(const struct wpio_job *job, const char *path, const char *
 #endif
   hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (fapl >= 0) H5Pclose(fapl);
-  if (file < 0) return fail(c, "cannot create HDF5 file %s", tmp);
+  if (file < 0) return h5s_fail(c, "cannot create HDF5 file %s", tmp);
   int rc = write_all(file, job, c);
-  if (H5Fclose(file) < 0 && rc == 0) rc = fail(c, "cannot finish writing %s", tmp);
+  if (H5Fclose(file) < 0 && rc == 0) rc = h5s_fail(c, "cannot finish writing %s", tmp);
   if (rc == 0) rc = sync_file(tmp, c);
   if (rc == 0 && rename(tmp, path) < 0)
-    rc = fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+    rc = h5s_fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
   return rc;
 }
 
 int wpio_h5_write_report(const struct wpio_job *job, const char *path, char *err, size_t errlen) {
-  struct wctx c = { err, errlen, 0 };
+  struct h5s_err c = { err, errlen, 0 };
   if (err && errlen) err[0] = '\0';
-  if (!job || !path || !path[0]) return fail(&c, "no job or no output path");
+  if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
   size_t tlen = strlen(path) + 32;
   char *tmp = malloc(tlen);
-  if (!tmp) return fail(&c, "out of memory");
+  if (!tmp) return h5s_fail(&c, "out of memory");
   snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
 
   /* The application may have its own HDF5 error handler; ours must stay silent and leave it as

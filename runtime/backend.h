@@ -4,11 +4,14 @@
 #define WPR_BACKEND_H
 
 #include <stdint.h>
+#include "config.h"
 #include "wpio_job.h"
 
 struct wpr_backend {
   const char *name;                  /* as in WPROF_BACKEND and the report's `backend` attribute */
-  int (*available)(void);            /* 1 when it can run on this machine */
+  int (*available)(void);            /* 1 when it can run on this machine (what `auto` asks) */
+  int (*init)(const struct wpr_config *cfg); /* once per session before the first start; NULL: none.
+                                        WPROF_OK, or a negative status: the session uses host */
   int (*start)(int32_t window);      /* WPROF_OK or a negative status */
   int (*stop)(int32_t window);
   int (*flush)(void);                /* hand over buffered records */
@@ -16,9 +19,13 @@ struct wpr_backend {
 };
 
 extern const struct wpr_backend wpr_backend_host;
+extern const struct wpr_backend wpr_backend_cupti;
+extern const struct wpr_backend wpr_backend_cuda_profiler;
 
-/* The backend for a WPROF_BACKEND kind: `auto` resolves to the first available GPU backend, else host;
- * a requested backend that is not available resolves to host with *fell_back set. Never NULL. */
-const struct wpr_backend *wpr_backend_select(int kind, int *fell_back);
+/* The backend for cfg->backend, initialised: `auto` resolves to the first available GPU backend that
+ * initialises, else host; an explicitly requested backend skips the availability check (so a fake
+ * libcupti works without a device) and resolves to host with *fell_back set when its init fails.
+ * Never NULL. */
+const struct wpr_backend *wpr_backend_select(const struct wpr_config *cfg, int *fell_back);
 
 #endif

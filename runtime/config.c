@@ -73,6 +73,18 @@ static const struct option options[] = {
      "an integer in 1..3600000", parse_int, format_int, FIELD(sync_timeout_ms), 1, 3600000, NULL},
     {{"WPROF_LOG", "log", "error|warn|info|debug", "warn", "messages printed to stderr"},
      "one of error|warn|info|debug", parse_word, format_word, FIELD(log_level), 0, 0, log_words},
+    {{"WPROF_CUPTI_LIBRARY", "cupti_library", "path", "libcupti.so",
+      "the libcupti the cupti backend dlopens (a soname or a path)"},
+     "a non-empty path", parse_path, format_text, FIELD(cupti_library), 0, 0, NULL},
+    {{"WPROF_CUPTI_BUFFER_KB", "cupti_buffer_kb", "integer 16..1048576", "4096",
+      "size of each CUPTI activity buffer; records that find no buffer are counted as dropped"},
+     "an integer in 16..1048576", parse_int, format_int, FIELD(cupti_buffer_kb), 16, 1048576, NULL},
+    {{"WPROF_KEEP_SPILLS", "keep_spills", "boolean", "0",
+      "keep the per-rank spill files (<output>.d/rank-N.wpb) after a good report"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(keep_spills), 0, 0, NULL},
+    {{"WPROF_OVERWRITE", "overwrite", "boolean", "0",
+      "replace an existing file at the report path that is not a wprof report"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(overwrite), 0, 0, NULL},
 };
 
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))

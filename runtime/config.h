@@ -28,6 +28,10 @@ struct wpr_config {
   int n_rank_spans;           /* 0 = all ranks */
   int64_t sync_timeout_ms;    /* WPROF_SYNC_TIMEOUT_MS */
   int log_level;              /* WPROF_LOG: enum wpr_log_level */
+  char cupti_library[WPR_PATH_MAX]; /* WPROF_CUPTI_LIBRARY */
+  int64_t cupti_buffer_kb;    /* WPROF_CUPTI_BUFFER_KB */
+  int keep_spills;            /* WPROF_KEEP_SPILLS */
+  int overwrite;              /* WPROF_OVERWRITE */
 };
 
 /* Looks a variable up (getenv in the library, a table in tests and fuzzers). */

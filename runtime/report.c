@@ -132,18 +132,25 @@ static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens) 
   return status;
 }
 
-int wpr_report_finalize(struct wpr_session *s) {
+int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
   struct wpio_job mine;
   wpio_job_init(&mine);
+  *buf = NULL;
+  *len = 0;
+  int rc = collect_local(s, &mine) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
+  wpio_job_free(&mine);
+  return rc;
+}
+
+int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
-  if (collect_local(s, &mine) != WPROF_OK || wpio_encode(&mine, &packed, &len) != 0) {
+  if (wpr_report_pack_local(s, &packed, &len) != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);
     packed = NULL;
     len = 0;
   }
-  wpio_job_free(&mine);
 
   uint8_t **bufs = NULL;
   size_t *lens = NULL;
@@ -152,6 +159,7 @@ int wpr_report_finalize(struct wpr_session *s) {
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
     status = bufs ? build_and_write(s, bufs, lens) : WPROF_ENOMEM;
+    if (status == WPROF_OK) wpr_spill_remove(s);
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;

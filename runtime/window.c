@@ -99,6 +99,7 @@ static void window_close(struct wpr_session *s) {
   row->end_ns = (int64_t)wpr_mono_ns();
   row->steps = s->open_steps;
   WPR_DEBUG("window %d closed after %lld steps", (int)window, (long long)row->steps);
+  wpr_spill_write(s);
 }
 
 void wpr_window_perform(struct wpr_session *s, unsigned actions) {

@@ -22,7 +22,7 @@ static int session_not_ready(const char *call) {
 }
 
 static void select_backend(struct wpr_session *s) {
-  s->backend = wpr_backend_select(s->cfg.backend, &s->backend_fell_back);
+  s->backend = wpr_backend_select(&s->cfg, &s->backend_fell_back);
   if (s->backend_fell_back)
     WPR_WARN("backend %s is not available here; using %s", wpr_backend_kind_name(s->cfg.backend),
              s->backend->name);

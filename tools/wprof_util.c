@@ -6,21 +6,23 @@
 
 #include "wprof_cli.h"
 
-void wprof_error(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+static void print_error(const char *fmt, va_list ap) {
   fputs("wprof: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+}
+
+void wprof_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  print_error(fmt, ap);
   va_end(ap);
 }
 
 int wprof_usage_error(const char *usage, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("wprof: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  print_error(fmt, ap);
   va_end(ap);
   fprintf(stderr, "usage: %s\n", usage);
   return WPROF_EXIT_USAGE;

@@ -25,6 +25,9 @@ def disagree():
         note = attr(f, "settings_agreement")
         check("rank 2" in note and "delay_iters=2" in note, f"report names rank 2 (got {note!r})")
         check(attr(f, "sync") == "ok", "sync stayed ok")
+    rc, text, _ = run([WPROF, "report", out])
+    check(rc == 0 and "disagree" in text and "rank 2 has delay_iters=2" in text,
+          "wprof report warns about the disagreement")
 
 
 def subset():

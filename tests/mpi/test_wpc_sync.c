@@ -4,34 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "wpc.h"
 #include "wpc_internal.h"
+#include "wptest_check.h"
+#include "wptest_clock.h"
 
-static int g_rank = -1, g_failed;
-
-#define CHECK(cond, ...)                                                       \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "rank %d: FAILED %s:%d: %s: ", g_rank, __FILE__, __LINE__, #cond); \
-      fprintf(stderr, __VA_ARGS__);                                            \
-      fprintf(stderr, "\n");                                                   \
-      g_failed = 1;                                                            \
-    }                                                                          \
-  } while (0)
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) != 0) {
-  }
-}
+static int g_rank = -1;
 
 static int named_missing(const struct wpc_sync_result *res, int r) {
   for (int i = 0; i < res->n_missing && i < WPC_MISSING_LISTED; i++)
@@ -39,20 +18,14 @@ static int named_missing(const struct wpc_sync_result *res, int r) {
   return 0;
 }
 
-static int parse_int(const char *s, int dflt) {
-  char *end;
-  long v = s ? strtol(s, &end, 10) : 0;
-  return (s && *s && *end == '\0') ? (int)v : dflt;
-}
-
 /* Without MPI up, wpc_init gives a world of one whose sync points complete at once. */
 static void no_mpi_world(void) {
   struct wpc_ctx ctx;
-  CHECK(wpc_init(&ctx, MPI_COMM_NULL, 100) == WPC_OK, "init before MPI_Init");
-  CHECK(!ctx.have_mpi && ctx.rank == 0 && ctx.size == 1, "have_mpi %d rank %d size %d", ctx.have_mpi, ctx.rank,
-        ctx.size);
+  EXPECT(wpc_init(&ctx, MPI_COMM_NULL, 100) == WPC_OK, "init before MPI_Init");
+  EXPECT(!ctx.have_mpi && ctx.rank == 0 && ctx.size == 1, "have_mpi %d rank %d size %d", ctx.have_mpi, ctx.rank,
+         ctx.size);
   struct wpc_sync_result res;
-  CHECK(wpc_sync(&ctx, NULL, 0, &res) == WPC_OK && res.complete, "world of one completes");
+  EXPECT(wpc_sync(&ctx, NULL, 0, &res) == WPC_OK && res.complete, "world of one completes");
   wpc_finalize(&ctx);
 }
 
@@ -61,16 +34,16 @@ static void no_mpi_world(void) {
  * arrives 3r ms late, so the others are past their spinning phase when the release comes. */
 static void mode_basic(struct wpc_ctx *ctx, int stagger) {
   enum { N = 100 };
-  double t[N], t_start = now_ms();
+  double t[N], t_start = wptest_now_ms();
   for (int i = 0; i < N; i++) {
     struct wpc_sync_result res;
-    if (stagger && i % 5 == 0) sleep_ms(3 * ctx->rank); /* the early ranks wait a while, napping */
+    if (stagger && i % 5 == 0) wptest_sleep_ms(3 * ctx->rank); /* the early ranks wait a while, napping */
     int rc = wpc_sync(ctx, NULL, 0, &res);
-    t[i] = now_ms();
-    CHECK(rc == WPC_OK && res.complete && res.n_missing == 0 && !res.no_release,
-          "sync %d: rc %d complete %d missing %d no_release %d", i, rc, res.complete, res.n_missing, res.no_release);
+    t[i] = wptest_now_ms();
+    EXPECT(rc == WPC_OK && res.complete && res.n_missing == 0 && !res.no_release,
+           "sync %d: rc %d complete %d missing %d no_release %d", i, rc, res.complete, res.n_missing, res.no_release);
   }
-  double total = now_ms() - t_start;
+  double total = wptest_now_ms() - t_start;
   double *all = g_rank == 0 ? malloc(sizeof(double) * N * (size_t)ctx->size) : NULL;
   MPI_Gather(t, N, MPI_DOUBLE, all, N, MPI_DOUBLE, 0, MPI_COMM_WORLD);
   if (g_rank != 0) return;
@@ -87,7 +60,7 @@ static void mode_basic(struct wpc_ctx *ctx, int stagger) {
   }
   printf("%s: np %d, %d sync points in %.1f ms (%.3f ms each); release spread mean %.3f ms, max %.3f ms\n",
          stagger ? "stagger" : "basic", ctx->size, N, total, total / N, sum / N, max_spread);
-  CHECK(max_spread < 50.0, "max release spread %.3f ms", max_spread);
+  EXPECT(max_spread < 50.0, "max release spread %.3f ms", max_spread);
   free(all);
 }
 
@@ -103,30 +76,30 @@ static void mode_late(struct wpc_ctx *ctx, int skip) {
         ctx->seq++;
         continue;
       }
-      sleep_ms(ctx->timeout_ms + 150);
+      wptest_sleep_ms(ctx->timeout_ms + 150);
     }
-    double t0 = now_ms();
+    double t0 = wptest_now_ms();
     int rc = wpc_sync(ctx, NULL, 0, &res);
-    double dt = now_ms() - t0;
+    double dt = wptest_now_ms() - t0;
     if (i == K && ctx->rank != victim) {
       printf("%s: rank %d: sync %d returned after %.1f ms (timeout %d), rc %d, missing %d (first %d)\n",
              skip ? "skip" : "late", ctx->rank, i, dt, ctx->timeout_ms, rc, res.n_missing,
              res.n_missing ? res.missing[0] : -1);
-      CHECK(rc == WPC_ETIMEOUT && !res.complete, "sync %d rc %d", i, rc);
-      CHECK(res.n_missing == 1 && named_missing(&res, victim), "n_missing %d", res.n_missing);
-      CHECK(dt < ctx->timeout_ms + 2000, "took %.1f ms", dt);
-      CHECK(dt > ctx->timeout_ms * 0.8, "returned after only %.1f ms", dt);
-      CHECK(ctx->degraded, "a broken sync leaves the context degraded");
+      EXPECT(rc == WPC_ETIMEOUT && !res.complete, "sync %d rc %d", i, rc);
+      EXPECT(res.n_missing == 1 && named_missing(&res, victim), "n_missing %d", res.n_missing);
+      EXPECT(dt < ctx->timeout_ms + 2000, "took %.1f ms", dt);
+      EXPECT(dt > ctx->timeout_ms * 0.8, "returned after only %.1f ms", dt);
+      EXPECT(ctx->degraded, "a broken sync leaves the context degraded");
     }
     if (i == K && ctx->rank == victim) {
       printf("late: victim rank %d: sync %d returned after %.1f ms, rc %d, itself named %d\n", victim, i, dt,
              rc, named_missing(&res, victim));
-      CHECK(dt < 100, "late rank should find its release waiting, took %.1f ms", dt);
-      CHECK(rc == WPC_ETIMEOUT && named_missing(&res, victim), "rc %d", rc);
+      EXPECT(dt < 100, "late rank should find its release waiting, took %.1f ms", dt);
+      EXPECT(rc == WPC_ETIMEOUT && named_missing(&res, victim), "rc %d", rc);
     }
     if (i >= ok_from) {
-      CHECK(rc == WPC_OK && res.complete, "sync %d after the break: rc %d missing %d no_release %d took %.1f ms",
-            i, rc, res.n_missing, res.no_release, dt);
+      EXPECT(rc == WPC_OK && res.complete, "sync %d after the break: rc %d missing %d no_release %d took %.1f ms",
+             i, rc, res.n_missing, res.no_release, dt);
     }
     if (i > K && i < ok_from) printf("rank %d: sync %d (recovery) rc %d took %.1f ms\n", ctx->rank, i, rc, dt);
   }
@@ -138,29 +111,29 @@ static void mode_rootlate(struct wpc_ctx *ctx) {
   enum { K = 2, N = 14 };
   for (int i = 0; i < N; i++) {
     struct wpc_sync_result res;
-    if (i == K && ctx->rank == 0) sleep_ms(2 * ctx->timeout_ms + 300);
-    double t0 = now_ms();
+    if (i == K && ctx->rank == 0) wptest_sleep_ms(2 * ctx->timeout_ms + 300);
+    double t0 = wptest_now_ms();
     int rc = wpc_sync(ctx, NULL, 0, &res);
-    double dt = now_ms() - t0;
+    double dt = wptest_now_ms() - t0;
     if (i == K && ctx->rank != 0) {
       printf("rootlate: rank %d: sync %d went on alone after %.1f ms (2 x timeout = %d), rc %d, no_release %d\n",
              ctx->rank, i, dt, 2 * ctx->timeout_ms, rc, res.no_release);
-      CHECK(rc == WPC_ETIMEOUT && res.no_release && !res.complete, "rc %d no_release %d", rc, res.no_release);
-      CHECK(dt > 2 * ctx->timeout_ms * 0.9 && dt < 2 * ctx->timeout_ms + 2000, "took %.1f ms", dt);
-      CHECK(ctx->degraded, "a broken sync leaves the context degraded");
+      EXPECT(rc == WPC_ETIMEOUT && res.no_release && !res.complete, "rc %d no_release %d", rc, res.no_release);
+      EXPECT(dt > 2 * ctx->timeout_ms * 0.9 && dt < 2 * ctx->timeout_ms + 2000, "took %.1f ms", dt);
+      EXPECT(ctx->degraded, "a broken sync leaves the context degraded");
     }
     if (i > K && i < N - 4) printf("rank %d: sync %d (recovery) rc %d no_release %d took %.1f ms\n", ctx->rank, i,
                                    rc, res.no_release, dt);
     if (i < K || i >= N - 4)
-      CHECK(rc == WPC_OK && res.complete, "sync %d: rc %d no_release %d missing %d", i, rc, res.no_release,
-            res.n_missing);
+      EXPECT(rc == WPC_OK && res.complete, "sync %d: rc %d no_release %d missing %d", i, rc, res.no_release,
+             res.n_missing);
   }
 }
 
 static void check_note(const struct wpc_sync_result *res, int n_expected, const char *expected) {
-  CHECK(res->n_disagree == n_expected, "n_disagree %d, want %d (note \"%s\")", res->n_disagree, n_expected,
-        res->disagree_note);
-  CHECK(strcmp(res->disagree_note, expected) == 0, "note \"%s\", want \"%s\"", res->disagree_note, expected);
+  EXPECT(res->n_disagree == n_expected, "n_disagree %d, want %d (note \"%s\")", res->n_disagree, n_expected,
+         res->disagree_note);
+  EXPECT(strcmp(res->disagree_note, expected) == 0, "note \"%s\", want \"%s\"", res->disagree_note, expected);
 }
 
 /* The last rank has delay_iters=3 where the others have 2: rank 0 and that rank both say so. With 4
@@ -173,7 +146,7 @@ static void mode_agree(struct wpc_ctx *ctx) {
                                     {.name = "backend", .value = 1, .labels = backends, .n_labels = 2}};
   struct wpc_sync_result res;
   int rc = wpc_sync(ctx, items, 3, &res);
-  CHECK(rc == WPC_OK && res.complete, "rc %d", rc);
+  EXPECT(rc == WPC_OK && res.complete, "rc %d", rc);
   char one[160], other[160], both[400];
   snprintf(one, sizeof(one),
            "rank %d has delay_iters=3 max_iters=5 backend=host (rank 0: delay_iters=2 max_iters=5 backend=host)", odd);
@@ -194,7 +167,7 @@ static void mode_agree(struct wpc_ctx *ctx) {
     check_note(&res, 0, "");
   }
   rc = wpc_sync(ctx, NULL, 0, &res);
-  CHECK(rc == WPC_OK && res.n_disagree == 0 && res.disagree_note[0] == '\0', "no settings: %d", res.n_disagree);
+  EXPECT(rc == WPC_OK && res.n_disagree == 0 && res.disagree_note[0] == '\0', "no settings: %d", res.n_disagree);
 
   /* The note stays bounded and says it was cut. */
   if (ctx->rank == 0) {
@@ -204,19 +177,20 @@ static void mode_agree(struct wpc_ctx *ctx) {
     char note[WPC_NOTE_LEN] = "";
     for (int r = 1; r < 40; r++) wpc_agree_note(note, sizeof(note), r, &a, &b, items, 3);
     size_t len = strlen(note);
-    CHECK(len == WPC_NOTE_LEN - 1 && strcmp(note + len - 3, "...") == 0, "cut note: %zu \"%s\"", len, note);
+    EXPECT(len == WPC_NOTE_LEN - 1 && strcmp(note + len - 3, "...") == 0, "cut note: %zu \"%s\"", len, note);
   }
 }
 
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "basic";
-  int timeout = parse_int(argc > 2 ? argv[2] : NULL, 500);
+  int timeout = wptest_arg_ms(argc > 2 ? argv[2] : NULL, 500);
   no_mpi_world();
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  wptest_set_rank(g_rank);
   struct wpc_ctx ctx;
   int rc = wpc_init(&ctx, MPI_COMM_NULL, timeout);
-  CHECK(rc == WPC_OK && ctx.have_mpi && ctx.rank == g_rank, "wpc_init rc %d have_mpi %d", rc, ctx.have_mpi);
+  EXPECT(rc == WPC_OK && ctx.have_mpi && ctx.rank == g_rank, "wpc_init rc %d have_mpi %d", rc, ctx.have_mpi);
   int known = 1;
   if (strcmp(mode, "basic") == 0) mode_basic(&ctx, 0);
   else if (strcmp(mode, "stagger") == 0) mode_basic(&ctx, 1);
@@ -225,12 +199,12 @@ int main(int argc, char **argv) {
   else if (strcmp(mode, "rootlate") == 0) mode_rootlate(&ctx);
   else if (strcmp(mode, "agree") == 0) mode_agree(&ctx);
   else known = 0;
-  CHECK(known, "unknown mode %s", mode);
-  double t0 = now_ms();
+  EXPECT(known, "unknown mode %s", mode);
+  double t0 = wptest_now_ms();
   wpc_finalize(&ctx);
-  double dt = now_ms() - t0;
-  CHECK(dt < 1000, "wpc_finalize took %.1f ms", dt);
+  double dt = wptest_now_ms() - t0;
+  EXPECT(dt < 1000, "wpc_finalize took %.1f ms", dt);
   MPI_Finalize();
-  if (!g_failed && g_rank == 0) printf("test_wpc_sync %s: ok\n", mode);
-  return g_failed;
+  if (!wptest_failures() && g_rank == 0) printf("test_wpc_sync %s: ok\n", mode);
+  return wptest_failures() ? 1 : 0;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_io_check.h"
+#include "wptest_check.h"
 #include "wpio_hist.h"
 
 static const double QS[] = {0.001, 0.01, 0.25, 0.5, 0.9, 0.99, 0.999, 1.0};
@@ -44,14 +44,14 @@ static uint32_t hist_entries(const struct hist *h, struct wpio_hist_entry *e) {
 enum dist { D_UNIFORM, D_LOGUNIFORM, D_EXP, D_PARETO, D_TINY, D_BIMODAL, D_COUNT };
 
 static uint64_t draw(enum dist d, uint64_t *s) {
-  double u = test_unit(s), x;
+  double u = wptest_unit(s), x;
   switch (d) {
   case D_UNIFORM: x = 1 + u * 1e6; break;
   case D_LOGUNIFORM: x = exp(u * log(1e12)); break;                /* 1 .. 10^12 */
   case D_EXP: x = -log(1 - u) * 1e5; break;
   case D_PARETO: x = 100.0 / pow(1 - u, 1 / 1.1); break;           /* heavy tail */
-  case D_TINY: x = 1 + (double)(test_rand(s) % 200); break;
-  default: x = (test_rand(s) & 1) ? 500 + u * 50 : 5e9 + u * 1e8; break;
+  case D_TINY: x = 1 + (double)(wptest_rand(s) % 200); break;
+  default: x = (wptest_rand(s) & 1) ? 500 + u * 50 : 5e9 + u * 1e8; break;
   }
   if (x < 1) x = 1;
   if (x > 1e12) x = 1e12;
@@ -109,7 +109,7 @@ static int test_bounds(void) {
   CHECK(wpio_hist_upper(WPIO_HIST_BUCKETS - 1) == UINT64_MAX);
   uint64_t seed = 42;
   for (int i = 0; i < 100000; i++) {
-    uint64_t v = test_rand(&seed) >> (test_rand(&seed) % 64);
+    uint64_t v = wptest_rand(&seed) >> (wptest_rand(&seed) % 64);
     uint32_t b = wpio_hist_bucket(v);
     CHECK(wpio_hist_lower(b) <= v);
     CHECK(v < wpio_hist_upper(b) || wpio_hist_upper(b) == UINT64_MAX);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_io_check.h"
+#include "wptest_check.h"
 #include "wpio_job.h"
 
 static int test_strtab(void) {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_io_check.h"
+#include "wptest_check.h"
 #include "wpio_hist.h"
 #include "wpio_job.h"
 
@@ -57,7 +57,7 @@ static int add_lite(struct wpio_job *j, int32_t rank, uint32_t name, size_t n, d
   CHECK(l);
   *l = (struct wpio_lite_row){rank, name, n, 0, UINT64_MAX, 0, 0, 0, 0};
   for (size_t i = 0; i < n; i++) {
-    uint64_t v = 1 + (uint64_t)(scale * -log(1 - test_unit(seed)));
+    uint64_t v = 1 + (uint64_t)(scale * -log(1 - wptest_unit(seed)));
     mine[i] = all[(*nall)++] = v;
     counts[wpio_hist_bucket(v)]++;
     l->total_ns += v;
@@ -241,7 +241,7 @@ static int test_scale(void) {
     for (int r = RANKS - 1; r >= 0; r--)
       for (int n = 0; n < NAMES; n++) {
         if ((n + r) % 7 == 0) continue; /* some ranks lack some names */
-        uint64_t t = test_rand(&seed) % 100000;
+        uint64_t t = wptest_rand(&seed) % 100000;
         per[n][r] += t;
         CHECK(add_kernel(&j, r, w, (uint32_t)n, 0, 1, t, 0) == 0);
       }

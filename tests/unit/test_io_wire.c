@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_io_check.h"
+#include "wptest_check.h"
 #include "wpio_hist.h"
 #include "wpio_wire.h"
 
@@ -240,11 +240,11 @@ static int test_fuzz_valid_crc(void) {
   CHECK(find_section(g_buf, g_len, 1) == HDR && names_end < g_len);
   for (int it = 0; it < 4000; it++) {
     memcpy(m, g_buf, g_len);
-    int flips = 1 + (int)(test_rand(&seed) % 8);
+    int flips = 1 + (int)(wptest_rand(&seed) % 8);
     size_t from = (it & 2) ? names_end : HDR;
     for (int f = 0; f < flips; f++) {
-      size_t at = from + test_rand(&seed) % (g_len - from);
-      m[at] = (it & 1) ? (uint8_t)test_rand(&seed) : (uint8_t)(m[at] ^ 0xff);
+      size_t at = from + wptest_rand(&seed) % (g_len - from);
+      m[at] = (it & 1) ? (uint8_t)wptest_rand(&seed) : (uint8_t)(m[at] ^ 0xff);
     }
     fix_crc(m, g_len);
     struct wpio_job j;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "session.h"
-#include "test_io_check.h"
+#include "wptest_check.h"
 #include "wpio_wire.h"
 
 /* One rank's packed tables: a window, a range and a lite scope named after the rank's role. */

@@ -9,18 +9,7 @@
 
 #include "config.h"
 #include "log.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stdout, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stdout, __VA_ARGS__);                        \
-      fputc('\n', stdout);                                 \
-    }                                                      \
-  } while (0)
+#include "wptest_check.h"
 
 /* ---- stderr capture: fd 2 goes to a temp file between begin and end ---- */
 
@@ -76,12 +65,12 @@ static void check_defaults(void) {
   capture_begin();
   int bad = wpr_config_load(&c, env_lookup, none);
   capture_end(err, sizeof err);
-  CHECK(bad == 0 && err[0] == '\0', "empty environment: bad=%d stderr=[%s]", bad, err);
-  CHECK(c.delay_iters == 0 && c.max_iters == 0, "delay/max defaults");
-  CHECK(strcmp(c.output, "wprof-report.h5") == 0, "output default %s", c.output);
-  CHECK(c.backend == WPR_BACKEND_AUTO && c.lite == 1, "backend/lite defaults");
-  CHECK(c.ranks[0] == '\0' && c.n_rank_spans == 0, "ranks default");
-  CHECK(c.sync_timeout_ms == 10000 && c.log_level == WPR_LOG_WARN, "sync/log defaults");
+  EXPECT(bad == 0 && err[0] == '\0', "empty environment: bad=%d stderr=[%s]", bad, err);
+  EXPECT(c.delay_iters == 0 && c.max_iters == 0, "delay/max defaults");
+  EXPECT(strcmp(c.output, "wprof-report.h5") == 0, "output default %s", c.output);
+  EXPECT(c.backend == WPR_BACKEND_AUTO && c.lite == 1, "backend/lite defaults");
+  EXPECT(c.ranks[0] == '\0' && c.n_rank_spans == 0, "ranks default");
+  EXPECT(c.sync_timeout_ms == 10000 && c.log_level == WPR_LOG_WARN, "sync/log defaults");
 }
 
 struct good_int { const char *name, *value; size_t off; long long want; };
@@ -100,24 +89,24 @@ static void check_good_values(void) {
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
     int bad = load_one(&c, ints[i].name, ints[i].value, err, sizeof err);
     long long got = *(int64_t *)((char *)&c + ints[i].off);
-    CHECK(bad == 0 && got == ints[i].want && !err[0], "%s=%s: bad=%d got %lld", ints[i].name, ints[i].value, bad, got);
+    EXPECT(bad == 0 && got == ints[i].want && !err[0], "%s=%s: bad=%d got %lld", ints[i].name, ints[i].value, bad, got);
   }
-  CHECK(load_one(&c, "WPROF_OUTPUT", "/tmp/out dir/r.h5", err, sizeof err) == 0 &&
+  EXPECT(load_one(&c, "WPROF_OUTPUT", "/tmp/out dir/r.h5", err, sizeof err) == 0 &&
             strcmp(c.output, "/tmp/out dir/r.h5") == 0, "output path");
   static const char *const backends[] = {"auto", "cupti", "cuda-profiler-api", "host"};
   for (int k = 0; k < 4; k++) {
-    CHECK(load_one(&c, "WPROF_BACKEND", backends[k], err, sizeof err) == 0 && c.backend == k, "backend %s", backends[k]);
-    CHECK(strcmp(wpr_backend_kind_name(k), backends[k]) == 0, "kind name %d", k);
+    EXPECT(load_one(&c, "WPROF_BACKEND", backends[k], err, sizeof err) == 0 && c.backend == k, "backend %s", backends[k]);
+    EXPECT(strcmp(wpr_backend_kind_name(k), backends[k]) == 0, "kind name %d", k);
   }
-  CHECK(load_one(&c, "WPROF_BACKEND", "CUPTI", err, sizeof err) == 0 && c.backend == WPR_BACKEND_CUPTI, "backend case");
+  EXPECT(load_one(&c, "WPROF_BACKEND", "CUPTI", err, sizeof err) == 0 && c.backend == WPR_BACKEND_CUPTI, "backend case");
   static const struct { const char *text; int want; } bools[] = {
       {"1", 1}, {"0", 0}, {"on", 1}, {"OFF", 0}, {"true", 1}, {"False", 0}, {"yes", 1}, {"NO", 0}};
   for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
-    CHECK(load_one(&c, "WPROF_LITE", bools[i].text, err, sizeof err) == 0 && c.lite == bools[i].want, "lite %s",
-          bools[i].text);
+    EXPECT(load_one(&c, "WPROF_LITE", bools[i].text, err, sizeof err) == 0 && c.lite == bools[i].want, "lite %s",
+           bools[i].text);
   static const char *const logs[] = {"error", "warn", "info", "debug"};
   for (int k = 0; k < 4; k++)
-    CHECK(load_one(&c, "WPROF_LOG", logs[k], err, sizeof err) == 0 && c.log_level == k, "log %s", logs[k]);
+    EXPECT(load_one(&c, "WPROF_LOG", logs[k], err, sizeof err) == 0 && c.log_level == k, "log %s", logs[k]);
 }
 
 struct bad_value { const char *name, *value, *default_text; };
@@ -151,15 +140,15 @@ static void check_malformed_values(void) {
     int n = load_one(&c, bad[i].name, bad[i].value, err, sizeof err);
     snprintf(want_var, sizeof want_var, "%s=\"%s\"", bad[i].name, bad[i].value);
     snprintf(want_def, sizeof want_def, "using the default %s", bad[i].default_text);
-    CHECK(n == 1, "%s: %d malformed reported", want_var, n);
-    CHECK(count_lines(err) == 1 && strstr(err, "warning:") && strstr(err, want_var) && strstr(err, want_def),
-          "%s: warning text [%s]", want_var, err);
-    CHECK(memcmp(&c, &def, sizeof c) == 0, "%s: the defaults were not kept", want_var);
+    EXPECT(n == 1, "%s: %d malformed reported", want_var, n);
+    EXPECT(count_lines(err) == 1 && strstr(err, "warning:") && strstr(err, want_var) && strstr(err, want_def),
+           "%s: warning text [%s]", want_var, err);
+    EXPECT(memcmp(&c, &def, sizeof c) == 0, "%s: the defaults were not kept", want_var);
   }
   char err[4096];
-  CHECK(load_one(&c, "WPROF_DELAY_ITERS", "abc", err, sizeof err) == 1 &&
+  EXPECT(load_one(&c, "WPROF_DELAY_ITERS", "abc", err, sizeof err) == 1 &&
             strstr(err, "WPROF_DELAY_ITERS=\"abc\" is not an integer >= 0; using the default 0"),
-        "exact message [%s]", err);
+         "exact message [%s]", err);
 }
 
 static void check_several_malformed(void) {
@@ -170,40 +159,42 @@ static void check_several_malformed(void) {
   capture_begin();
   int bad = wpr_config_load(&c, env_lookup, env);
   capture_end(err, sizeof err);
-  CHECK(bad == 2 && count_lines(err) == 2, "two malformed: bad=%d [%s]", bad, err);
-  CHECK(c.delay_iters == 0 && c.max_iters == 7 && c.lite == 1 && strcmp(c.output, "r.h5") == 0,
-        "good values next to malformed ones are kept");
+  EXPECT(bad == 2 && count_lines(err) == 2, "two malformed: bad=%d [%s]", bad, err);
+  EXPECT(c.delay_iters == 0 && c.max_iters == 7 && c.lite == 1 && strcmp(c.output, "r.h5") == 0,
+         "good values next to malformed ones are kept");
 }
 
 static void check_ranks(void) {
   struct wpr_config c;
   char err[4096];
-  CHECK(load_one(&c, "WPROF_RANKS", "0,4-7", err, sizeof err) == 0 && c.n_rank_spans == 2, "0,4-7 parses");
-  CHECK(c.rank_spans[0].lo == 0 && c.rank_spans[0].hi == 0 && c.rank_spans[1].lo == 4 && c.rank_spans[1].hi == 7,
-        "0,4-7 spans");
+  EXPECT(load_one(&c, "WPROF_RANKS", "0,4-7", err, sizeof err) == 0 && c.n_rank_spans == 2, "0,4-7 parses");
+  EXPECT(c.rank_spans[0].lo == 0 && c.rank_spans[0].hi == 0 && c.rank_spans[1].lo == 4 && c.rank_spans[1].hi == 7,
+         "0,4-7 spans");
   static const int selected[] = {1, 0, 0, 0, 1, 1, 1, 1, 0, 0};
   for (int r = 0; r < 10; r++)
-    CHECK(wpr_config_rank_selected(&c, r) == selected[r], "rank %d selected under 0,4-7", r);
-  CHECK(load_one(&c, "WPROF_RANKS", "", err, sizeof err) == 0 && c.n_rank_spans == 0, "empty = all");
-  CHECK(wpr_config_rank_selected(&c, 0) && wpr_config_rank_selected(&c, 12345), "all ranks selected");
-  CHECK(load_one(&c, "WPROF_RANKS", " 3 , 5-5 ,9", err, sizeof err) == 0 && c.n_rank_spans == 3 &&
+    EXPECT(wpr_config_rank_selected(&c, r) == selected[r], "rank %d selected under 0,4-7", r);
+  EXPECT(load_one(&c, "WPROF_RANKS", "", err, sizeof err) == 0 && c.n_rank_spans == 0, "empty = all");
+  EXPECT(wpr_config_rank_selected(&c, 0) && wpr_config_rank_selected(&c, 12345), "all ranks selected");
+  EXPECT(load_one(&c, "WPROF_RANKS", " 3 , 5-5 ,9", err, sizeof err) == 0 && c.n_rank_spans == 3 &&
             wpr_config_rank_selected(&c, 5) && !wpr_config_rank_selected(&c, 4),
-        "spaces around numbers");
+         "spaces around numbers");
   /* WPR_RANK_SPANS_MAX spans are accepted, one more is not */
   char list[1024] = "";
   for (int i = 0; i < WPR_RANK_SPANS_MAX; i++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%d", i ? "," : "", 2 * i);
-  CHECK(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 0 && c.n_rank_spans == WPR_RANK_SPANS_MAX, "max spans");
+  EXPECT(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 0 && c.n_rank_spans == WPR_RANK_SPANS_MAX, "max spans");
   snprintf(list + strlen(list), sizeof list - strlen(list), ",%d", 1000);
-  CHECK(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 1 && c.n_rank_spans == 0, "too many spans");
+  EXPECT(load_one(&c, "WPROF_RANKS", list, err, sizeof err) == 1 && c.n_rank_spans == 0, "too many spans");
 }
 
 static void check_table_and_values(void) {
   static const char *const attrs[] = {"delay_iters", "max_iters", "output", "backend_requested",
-                                      "lite", "ranks", "sync_timeout_ms", "log"};
-  CHECK(wpr_option_count() == 8, "8 options, got %d", wpr_option_count());
-  for (int i = 0; i < wpr_option_count() && i < 8; i++)
-    CHECK(strcmp(wpr_option_at(i)->attr, attrs[i]) == 0, "attr %d is %s", i, wpr_option_at(i)->attr);
-  CHECK(wpr_option_at(-1) == NULL && wpr_option_at(8) == NULL, "out of range option");
+                                      "lite", "ranks", "sync_timeout_ms", "log", "cupti_library",
+                                      "cupti_buffer_kb", "keep_spills", "overwrite"};
+  const int n_attrs = (int)(sizeof attrs / sizeof attrs[0]);
+  EXPECT(wpr_option_count() == n_attrs, "%d options, got %d", n_attrs, wpr_option_count());
+  for (int i = 0; i < wpr_option_count() && i < n_attrs; i++)
+    EXPECT(strcmp(wpr_option_at(i)->attr, attrs[i]) == 0, "attr %d is %s", i, wpr_option_at(i)->attr);
+  EXPECT(wpr_option_at(-1) == NULL && wpr_option_at(n_attrs) == NULL, "out of range option");
 
   struct env env[] = {{"WPROF_DELAY_ITERS", "4"}, {"WPROF_BACKEND", "host"}, {"WPROF_LITE", "off"},
                       {"WPROF_RANKS", "1-2"}, {NULL, NULL}};
@@ -216,13 +207,13 @@ static void check_table_and_values(void) {
     int is_int = -1;
     int64_t ival = -1;
     wpr_config_value(&c, i, buf, sizeof buf, &is_int, &ival);
-    CHECK(strcmp(buf, want[i]) == 0 && is_int == want_int[i], "value %s = %s (is_int %d)", attrs[i], buf, is_int);
-    if (is_int) CHECK(ival == strtoll(want[i], NULL, 10), "ival %s = %lld", attrs[i], (long long)ival);
+    EXPECT(strcmp(buf, want[i]) == 0 && is_int == want_int[i], "value %s = %s (is_int %d)", attrs[i], buf, is_int);
+    if (is_int) EXPECT(ival == strtoll(want[i], NULL, 10), "ival %s = %lld", attrs[i], (long long)ival);
   }
   char buf[64];
   wpr_config_defaults(&c);
   wpr_config_value(&c, 5, buf, sizeof buf, NULL, NULL);
-  CHECK(strcmp(buf, "all") == 0, "ranks default value %s", buf);
+  EXPECT(strcmp(buf, "all") == 0, "ranks default value %s", buf);
 }
 
 static void check_markdown(void) {
@@ -233,18 +224,18 @@ static void check_markdown(void) {
   size_t n = fread(text, 1, sizeof text - 1, f);
   text[n] = '\0';
   fclose(f);
-  CHECK(strstr(text, "| Variable | Default | Meaning |") != NULL, "markdown header");
+  EXPECT(strstr(text, "| Variable | Default | Meaning |") != NULL, "markdown header");
   for (int i = 0; i < wpr_option_count(); i++)
-    CHECK(strstr(text, wpr_option_at(i)->env) != NULL, "markdown lists %s", wpr_option_at(i)->env);
-  CHECK(count_lines(text) == 2 + wpr_option_count(), "one row per option");
+    EXPECT(strstr(text, wpr_option_at(i)->env) != NULL, "markdown lists %s", wpr_option_at(i)->env);
+  EXPECT(count_lines(text) == 2 + wpr_option_count(), "one row per option");
 }
 
 static void check_getenv_lookup(void) {
   setenv("WPROF_DELAY_ITERS", "6", 1);
   struct wpr_config c;
-  CHECK(wpr_config_load(&c, wpr_env_getenv, NULL) == 0 && c.delay_iters == 6, "process environment");
+  EXPECT(wpr_config_load(&c, wpr_env_getenv, NULL) == 0 && c.delay_iters == 6, "process environment");
   unsetenv("WPROF_DELAY_ITERS");
-  CHECK(wpr_env_getenv("WPROF_DELAY_ITERS", NULL) == NULL, "unset variable");
+  EXPECT(wpr_env_getenv("WPROF_DELAY_ITERS", NULL) == NULL, "unset variable");
 }
 
 static void check_log_prefix(void) {
@@ -258,7 +249,7 @@ static void check_log_prefix(void) {
   wpr_warn_once(&once, "second");
   wpr_log_set_rank(-1);
   capture_end(err, sizeof err);
-  CHECK(strcmp(err, "wprof[rank 3]: error: boom 1\nwprof[rank 3]: warning: first\n") == 0, "log lines [%s]", err);
+  EXPECT(strcmp(err, "wprof[rank 3]: error: boom 1\nwprof[rank 3]: warning: first\n") == 0, "log lines [%s]", err);
 }
 
 int main(void) {
@@ -271,6 +262,6 @@ int main(void) {
   check_markdown();
   check_getenv_lookup();
   check_log_prefix();
-  printf("config: %d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("config: %d failures\n", wptest_failures());
+  return wptest_failures() ? 1 : 0;
 }

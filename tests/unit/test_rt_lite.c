@@ -13,24 +13,13 @@
 #include "wpio_hist.h"
 #include "wpio_job.h"
 #include "wprof/wprof.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stdout, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stdout, __VA_ARGS__);                        \
-      fputc('\n', stdout);                                 \
-    }                                                      \
-  } while (0)
+#include "wptest_check.h"
 
 /* The collected row of scope `name`, from a fresh collect into `job`. */
 static const struct wpio_lite_row *collect_row(struct wpio_job *job, const char *name) {
   wpio_job_free(job);
   wpio_job_init(job);
-  CHECK(wpr_lite_collect(job, 0) == WPROF_OK, "collect");
+  EXPECT(wpr_lite_collect(job, 0) == WPROF_OK, "collect");
   uint32_t id = wpio_strtab_find(&job->names, name);
   for (size_t i = 0; i < job->lite.n; i++)
     if (job->lite.v[i].name_id == id) return &job->lite.v[i];
@@ -53,9 +42,9 @@ static void spin_ns(uint64_t ns) {
 static void check_registry(void) {
   int a = wprof_scope_id("registry.a");
   int b = wprof_scope_id("registry.b");
-  CHECK(a >= 0 && b >= 0 && a != b, "ids %d %d", a, b);
-  CHECK(wprof_scope_id("registry.a") == a, "same name, same id");
-  CHECK(wprof_scope_id(NULL) == WPROF_EINVAL && wprof_scope_id("") == WPROF_EINVAL, "NULL and empty names");
+  EXPECT(a >= 0 && b >= 0 && a != b, "ids %d %d", a, b);
+  EXPECT(wprof_scope_id("registry.a") == a, "same name, same id");
+  EXPECT(wprof_scope_id(NULL) == WPROF_EINVAL && wprof_scope_id("") == WPROF_EINVAL, "NULL and empty names");
 }
 
 /* A preemption between two clock reads skews one attempt: pass when any of a few attempts agrees. */
@@ -79,8 +68,8 @@ static void check_timer(void) {
   uint64_t m0 = 0, m1 = 0;
   int ok = 0;
   for (int attempt = 0; attempt < 5 && !ok; attempt++) ok = timer_attempt(&ticks_ns, &mono, &pos, &m0, &m1);
-  CHECK(ok, "20 ms spin: ticks %.0f ns, clock %.0f ns; position %lld in [%llu, %llu]", ticks_ns, mono,
-        (long long)pos, (unsigned long long)m0, (unsigned long long)m1);
+  EXPECT(ok, "20 ms spin: ticks %.0f ns, clock %.0f ns; position %lld in [%llu, %llu]", ticks_ns, mono,
+         (long long)pos, (unsigned long long)m0, (unsigned long long)m1);
   printf("timer: %s, mult %llu\n", wpr_timer_state.use_tsc ? "tsc" : "clock_gettime",
          (unsigned long long)wpr_timer_state.mult);
 }
@@ -105,13 +94,13 @@ static void check_known_durations(void) {
     outer_total += wpr_mono_ns() - t0;
   }
   const struct wpio_lite_row *r = collect_row(&job, "known.sleep");
-  CHECK(r && r->calls == 6, "6 calls");
+  EXPECT(r && r->calls == 6, "6 calls");
   if (r) {
-    CHECK(r->total_ns >= 18000000 && r->total_ns <= outer_total, "total %llu ns in [18 ms, %llu]",
-          (unsigned long long)r->total_ns, (unsigned long long)outer_total);
-    CHECK(r->min_ns >= 3000000 && r->max_ns >= r->min_ns && r->max_ns <= outer_total - 5 * 3000000,
-          "min %llu max %llu", (unsigned long long)r->min_ns, (unsigned long long)r->max_ns);
-    CHECK(hist_calls(&job, r->name_id) == 6, "histogram holds every call");
+    EXPECT(r->total_ns >= 18000000 && r->total_ns <= outer_total, "total %llu ns in [18 ms, %llu]",
+           (unsigned long long)r->total_ns, (unsigned long long)outer_total);
+    EXPECT(r->min_ns >= 3000000 && r->max_ns >= r->min_ns && r->max_ns <= outer_total - 5 * 3000000,
+           "min %llu max %llu", (unsigned long long)r->min_ns, (unsigned long long)r->max_ns);
+    EXPECT(hist_calls(&job, r->name_id) == 6, "histogram holds every call");
   }
   wpio_job_free(&job);
 }
@@ -146,9 +135,9 @@ static void check_threads(void) {
   for (int s = 0; s < THREAD_SCOPES; s++) {
     snprintf(name, sizeof name, "threads.%d", s);
     const struct wpio_lite_row *r = collect_row(&job, name);
-    CHECK(r && r->calls == THREADS * THREAD_CALLS, "%s: calls %llu, want %d", name,
-          r ? (unsigned long long)r->calls : 0ull, THREADS * THREAD_CALLS);
-    if (r) CHECK(hist_calls(&job, r->name_id) == r->calls, "%s: histogram sums to calls", name);
+    EXPECT(r && r->calls == THREADS * THREAD_CALLS, "%s: calls %llu, want %d", name,
+           r ? (unsigned long long)r->calls : 0ull, THREADS * THREAD_CALLS);
+    if (r) EXPECT(hist_calls(&job, r->name_id) == r->calls, "%s: histogram sums to calls", name);
   }
   wpio_job_free(&job);
 }
@@ -165,7 +154,7 @@ static void check_recursion_and_invalid(void) {
   wprof_scope_end(id);
   wprof_scope_end(id); /* one end too many: ignored */
   const struct wpio_lite_row *r = collect_row(&job, "recursive");
-  CHECK(r && r->calls == 1, "recursion times the outermost only: %llu", r ? (unsigned long long)r->calls : 0ull);
+  EXPECT(r && r->calls == 1, "recursion times the outermost only: %llu", r ? (unsigned long long)r->calls : 0ull);
 
   int never = wprof_scope_id("never.begun");
   wprof_scope_end(never); /* end without begin */
@@ -176,15 +165,15 @@ static void check_recursion_and_invalid(void) {
   wprof_scope_begin(4096);
   wprof_scope_end(4096);
   wprof_scope_begin(WPROF_EINVAL);
-  CHECK(collect_row(&job, "never.begun") == NULL, "no row for a scope never entered");
+  EXPECT(collect_row(&job, "never.begun") == NULL, "no row for a scope never entered");
 
   int off = wprof_scope_id("disabled");
   wpr_lite_set_enabled(0);
   wprof_scope_begin(off);
   wprof_scope_end(off);
   wpr_lite_set_enabled(1);
-  CHECK(collect_row(&job, "disabled") == NULL, "disabled: nothing recorded");
-  CHECK(wpr_lite_record_ns(-5, 1) == WPROF_EINVAL, "record_ns with a bad id");
+  EXPECT(collect_row(&job, "disabled") == NULL, "disabled: nothing recorded");
+  EXPECT(wpr_lite_record_ns(-5, 1) == WPROF_EINVAL, "record_ns with a bad id");
   wpio_job_free(&job);
 }
 
@@ -208,13 +197,13 @@ static void check_percentiles(void) {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     double u = (double)(seed >> 11) / 9007199254740992.0;
     v[i] = (uint64_t)(50.0 * pow(1e6, u));
-    CHECK(wpr_lite_record_ns(id, v[i]) == WPROF_OK, "record");
+    EXPECT(wpr_lite_record_ns(id, v[i]) == WPROF_OK, "record");
   }
   qsort(v, N, sizeof *v, cmp_u64);
   struct wpio_job job;
   wpio_job_init(&job);
   const struct wpio_lite_row *r = collect_row(&job, "controlled");
-  CHECK(r && r->calls == N && r->min_ns == v[0] && r->max_ns == v[N - 1], "controlled row");
+  EXPECT(r && r->calls == N && r->min_ns == v[0] && r->max_ns == v[N - 1], "controlled row");
   if (!r) return;
   uint32_t name_id = r->name_id;
   struct wpio_hist_entry *e = malloc(job.lite_hist.n * sizeof *e);
@@ -227,11 +216,11 @@ static void check_percentiles(void) {
     uint64_t exact = exact_percentile(v, N, qs[k]);
     uint64_t got = wpio_hist_percentile(e, ne, qs[k], r->min_ns, r->max_ns);
     double rel = ((double)got - (double)exact) / (double)exact;
-    CHECK(rel < 0.01 && rel > -0.01, "p%g: %llu vs exact %llu (%.3f%%)", qs[k] * 100, (unsigned long long)got,
-          (unsigned long long)exact, rel * 100);
+    EXPECT(rel < 0.01 && rel > -0.01, "p%g: %llu vs exact %llu (%.3f%%)", qs[k] * 100, (unsigned long long)got,
+           (unsigned long long)exact, rel * 100);
   }
   /* the report's own path: percentiles filled in by the summary */
-  CHECK(wpio_job_summarize(&job) == 0, "summarize");
+  EXPECT(wpio_job_summarize(&job) == 0, "summarize");
   r = NULL;
   for (size_t i = 0; i < job.lite.n; i++)
     if (job.lite.v[i].name_id == name_id) r = &job.lite.v[i];
@@ -239,8 +228,8 @@ static void check_percentiles(void) {
   if (r) {
     uint64_t got[3] = {r->p50_ns, r->p90_ns, r->p99_ns};
     for (int k = 0; k < 3; k++)
-      CHECK(got[k] >= want[k] * 0.99 && got[k] <= want[k] * 1.01, "summarized p%g %llu vs %llu", qs[k] * 100,
-            (unsigned long long)got[k], (unsigned long long)want[k]);
+      EXPECT(got[k] >= want[k] * 0.99 && got[k] <= want[k] * 1.01, "summarized p%g %llu vs %llu", qs[k] * 100,
+             (unsigned long long)got[k], (unsigned long long)want[k]);
   }
   free(e);
   free(v);
@@ -255,6 +244,6 @@ int main(void) {
   check_threads();
   check_recursion_and_invalid();
   check_percentiles();
-  printf("lite: %d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("lite: %d failures\n", wptest_failures());
+  return wptest_failures() ? 1 : 0;
 }

@@ -8,25 +8,14 @@
 #include "timer.h"
 #include "wpio_job.h"
 #include "wprof/wprof.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stdout, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stdout, __VA_ARGS__);                        \
-      fputc('\n', stdout);                                 \
-    }                                                      \
-  } while (0)
+#include "wptest_check.h"
 
 static struct wpio_job job;
 
 static void recollect(void) {
   wpio_job_free(&job);
   wpio_job_init(&job);
-  CHECK(wpr_ranges_collect(&job, 7) == 0, "collect");
+  EXPECT(wpr_ranges_collect(&job, 7) == 0, "collect");
 }
 
 static const struct wpio_range_row *row(int32_t window, const char *name) {
@@ -38,7 +27,7 @@ static const struct wpio_range_row *row(int32_t window, const char *name) {
       found = &job.ranges.v[i];
       n++;
     }
-  CHECK(n <= 1, "(%d, %s) appears %d times: rows must be merged", window, name, n);
+  EXPECT(n <= 1, "(%d, %s) appears %d times: rows must be merged", window, name, n);
   return found;
 }
 
@@ -65,10 +54,10 @@ static void check_window_gating(void) {
   wpr_ranges_set_enabled(1);
   wpr_ranges_set_window(-1);
   recollect();
-  CHECK(wpio_strtab_find(&job.names, "outside") == UINT32_MAX, "no row outside a window");
-  CHECK(wpio_strtab_find(&job.names, "disabled") == UINT32_MAX, "no row while disabled");
+  EXPECT(wpio_strtab_find(&job.names, "outside") == UINT32_MAX, "no row outside a window");
+  EXPECT(wpio_strtab_find(&job.names, "disabled") == UINT32_MAX, "no row while disabled");
   const struct wpio_range_row *r = row(1, "straddle");
-  CHECK(r && r->calls == 1 && r->rank == 7, "straddle: one call in window 1");
+  EXPECT(r && r->calls == 1 && r->rank == 7, "straddle: one call in window 1");
 }
 
 /* A { B { C } } B, spun for known times, with clock_gettime read around every range: a range lasts at
@@ -105,23 +94,23 @@ static void check_nesting(void) {
   wpr_ranges_set_window(-1);
   recollect();
   const struct wpio_range_row *a = row(0, "A"), *b = row(0, "B"), *c = row(0, "C"), *a3 = row(3, "A");
-  CHECK(a && b && c && a3 && wpio_strtab_find(&job.names, "Z") == UINT32_MAX, "rows present");
+  EXPECT(a && b && c && a3 && wpio_strtab_find(&job.names, "Z") == UINT32_MAX, "rows present");
   if (!(a && b && c && a3)) return;
-  CHECK(a->calls == 1 && b->calls == 2 && c->calls == 1 && a3->calls == 1, "calls %llu %llu %llu",
-        (unsigned long long)a->calls, (unsigned long long)b->calls, (unsigned long long)c->calls);
-  CHECK(a->cpu_self_ns == a->cpu_total_ns - b->cpu_total_ns, "self(A) = total(A) - total(B)");
-  CHECK(b->cpu_self_ns == b->cpu_total_ns - c->cpu_total_ns, "self(B) = total(B) - total(C)");
-  CHECK(c->cpu_self_ns == c->cpu_total_ns, "a leaf's self is its total");
-  CHECK(a->cpu_total_ns >= a->cpu_self_ns + b->cpu_total_ns, "total(A) >= self(A) + total(children)");
-  CHECK(c->cpu_total_ns >= 1000000 && c->cpu_total_ns <= t[3] - t[2], "total(C) %llu in [1 ms, %llu]",
-        (unsigned long long)c->cpu_total_ns, (unsigned long long)(t[3] - t[2]));
+  EXPECT(a->calls == 1 && b->calls == 2 && c->calls == 1 && a3->calls == 1, "calls %llu %llu %llu",
+         (unsigned long long)a->calls, (unsigned long long)b->calls, (unsigned long long)c->calls);
+  EXPECT(a->cpu_self_ns == a->cpu_total_ns - b->cpu_total_ns, "self(A) = total(A) - total(B)");
+  EXPECT(b->cpu_self_ns == b->cpu_total_ns - c->cpu_total_ns, "self(B) = total(B) - total(C)");
+  EXPECT(c->cpu_self_ns == c->cpu_total_ns, "a leaf's self is its total");
+  EXPECT(a->cpu_total_ns >= a->cpu_self_ns + b->cpu_total_ns, "total(A) >= self(A) + total(children)");
+  EXPECT(c->cpu_total_ns >= 1000000 && c->cpu_total_ns <= t[3] - t[2], "total(C) %llu in [1 ms, %llu]",
+         (unsigned long long)c->cpu_total_ns, (unsigned long long)(t[3] - t[2]));
   uint64_t b_clock = (t[4] - t[1]) + (t[6] - t[5]);
-  CHECK(b->cpu_total_ns >= 4000000 && b->cpu_total_ns <= b_clock, "total(B) %llu in [4 ms, %llu]",
-        (unsigned long long)b->cpu_total_ns, (unsigned long long)b_clock);
-  CHECK(a->cpu_total_ns >= 5000000 && a->cpu_total_ns <= t[7] - t[0], "total(A) %llu in [5 ms, %llu]",
-        (unsigned long long)a->cpu_total_ns, (unsigned long long)(t[7] - t[0]));
-  CHECK(a->cpu_self_ns >= 1000000 && b->cpu_self_ns >= 3000000, "self(A) %llu >= 1 ms, self(B) %llu >= 3 ms",
-        (unsigned long long)a->cpu_self_ns, (unsigned long long)b->cpu_self_ns);
+  EXPECT(b->cpu_total_ns >= 4000000 && b->cpu_total_ns <= b_clock, "total(B) %llu in [4 ms, %llu]",
+         (unsigned long long)b->cpu_total_ns, (unsigned long long)b_clock);
+  EXPECT(a->cpu_total_ns >= 5000000 && a->cpu_total_ns <= t[7] - t[0], "total(A) %llu in [5 ms, %llu]",
+         (unsigned long long)a->cpu_total_ns, (unsigned long long)(t[7] - t[0]));
+  EXPECT(a->cpu_self_ns >= 1000000 && b->cpu_self_ns >= 3000000, "self(A) %llu >= 1 ms, self(B) %llu >= 3 ms",
+         (unsigned long long)a->cpu_self_ns, (unsigned long long)b->cpu_self_ns);
 }
 
 #define THREADS 8
@@ -146,9 +135,9 @@ static void check_threads(void) {
   wpr_ranges_set_window(-1);
   recollect();
   const struct wpio_range_row *o = row(4, "mt.outer"), *in = row(4, "mt.inner");
-  CHECK(o && o->calls == THREADS * THREAD_CALLS, "outer calls merged over threads");
-  CHECK(in && in->calls == THREADS * THREAD_CALLS, "inner calls merged over threads");
-  if (o && in) CHECK(o->cpu_self_ns == o->cpu_total_ns - in->cpu_total_ns, "merged self/total");
+  EXPECT(o && o->calls == THREADS * THREAD_CALLS, "outer calls merged over threads");
+  EXPECT(in && in->calls == THREADS * THREAD_CALLS, "inner calls merged over threads");
+  if (o && in) EXPECT(o->cpu_self_ns == o->cpu_total_ns - in->cpu_total_ns, "merged self/total");
 }
 
 static void check_overflow_underflow(void) {
@@ -156,8 +145,8 @@ static void check_overflow_underflow(void) {
   uint64_t before = wpr_ranges_overflows();
   for (int i = 0; i < 300; i++) wprof_range_push("deep");
   for (int i = 0; i < 300; i++) wprof_range_pop();
-  CHECK(wpr_ranges_overflows() - before == 300 - 256, "overflows counted: %llu",
-        (unsigned long long)(wpr_ranges_overflows() - before));
+  EXPECT(wpr_ranges_overflows() - before == 300 - 256, "overflows counted: %llu",
+         (unsigned long long)(wpr_ranges_overflows() - before));
   wprof_range_pop(); /* underflow: ignored */
   wprof_range_pop();
   wprof_range_push(NULL);
@@ -167,8 +156,8 @@ static void check_overflow_underflow(void) {
   wpr_ranges_set_window(-1);
   recollect();
   const struct wpio_range_row *d = row(5, "deep"), *after = row(5, "after");
-  CHECK(d && d->calls == 256, "the 256 kept frames are recorded: %llu", d ? (unsigned long long)d->calls : 0ull);
-  CHECK(after && after->calls == 1, "the stack is balanced after overflow and underflow");
+  EXPECT(d && d->calls == 256, "the 256 kept frames are recorded: %llu", d ? (unsigned long long)d->calls : 0ull);
+  EXPECT(after && after->calls == 1, "the stack is balanced after overflow and underflow");
 }
 
 int main(void) {
@@ -178,6 +167,6 @@ int main(void) {
   check_threads();
   check_overflow_underflow();
   wpio_job_free(&job);
-  printf("ranges: %d failures\n", failures);
-  return failures ? 1 : 0;
+  printf("ranges: %d failures\n", wptest_failures());
+  return wptest_failures() ? 1 : 0;
 }

@@ -5,18 +5,7 @@
 #include <string.h>
 
 #include "state_machine.h"
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-  do {                                                     \
-    if (!(cond)) {                                         \
-      failures++;                                          \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-      fprintf(stderr, __VA_ARGS__);                        \
-      fputc('\n', stderr);                                 \
-    }                                                      \
-  } while (0)
+#include "wptest_check.h"
 
 struct vector {
   long long delay, max;
@@ -61,18 +50,18 @@ static void replay(const struct vector *v, int lineno) {
   for (int i = 0; v->ops[i]; i++) {
     enum wpr_sm_event ev;
     if (op_event(v->ops[i], &ev)) {
-      CHECK(0, "line %d: unknown op %c", lineno, v->ops[i]);
+      EXPECT(0, "line %d: unknown op %c", lineno, v->ops[i]);
       return;
     }
     unsigned act = wpr_sm_apply(&sm, v->delay, v->max, ev);
     starts += (act & WPR_SM_BACKEND_START) != 0;
     stops += (act & WPR_SM_BACKEND_STOP) != 0;
     char got[3] = {(char)('0' + sm.active), (char)('0' + sm.running), 0};
-    CHECK(strcmp(got, v->expect[i]) == 0, "line %d (delay %lld max %lld %s): after op %d (%c) got %s want %s",
-          lineno, v->delay, v->max, v->ops, i + 1, v->ops[i], got, v->expect[i]);
+    EXPECT(strcmp(got, v->expect[i]) == 0, "line %d (delay %lld max %lld %s): after op %d (%c) got %s want %s",
+           lineno, v->delay, v->max, v->ops, i + 1, v->ops[i], got, v->expect[i]);
   }
-  CHECK(starts == v->starts && stops == v->stops, "line %d: backend starts/stops %d/%d, want %d/%d", lineno,
-        starts, stops, v->starts, v->stops);
+  EXPECT(starts == v->starts && stops == v->stops, "line %d: backend starts/stops %d/%d, want %d/%d", lineno,
+         starts, stops, v->starts, v->stops);
 }
 
 static int replay_file(const char *path) {
@@ -88,7 +77,7 @@ static int replay_file(const char *path) {
     if (line[0] == '#' || line[0] == '\n') continue;
     struct vector v;
     if (parse_vector(line, &v)) {
-      CHECK(0, "line %d: malformed vector", lineno);
+      EXPECT(0, "line %d: malformed vector", lineno);
       continue;
     }
     replay(&v, lineno);
@@ -110,21 +99,21 @@ static long long window_steps(long long delay, long long max) {
 }
 
 static void check_steps_definition(void) {
-  CHECK(window_steps(2, 3) == 3, "delay 2 / max 3: steps %lld, want 3", window_steps(2, 3));
-  CHECK(window_steps(0, 3) == 4, "delay 0 / max 3: steps %lld, want 4", window_steps(0, 3));
-  CHECK(window_steps(1, 1) == 1, "delay 1 / max 1: steps %lld, want 1", window_steps(1, 1));
+  EXPECT(window_steps(2, 3) == 3, "delay 2 / max 3: steps %lld, want 3", window_steps(2, 3));
+  EXPECT(window_steps(0, 3) == 4, "delay 0 / max 3: steps %lld, want 4", window_steps(0, 3));
+  EXPECT(window_steps(1, 1) == 1, "delay 1 / max 1: steps %lld, want 1", window_steps(1, 1));
 
   /* an explicit stop() reports the steps made so far: start, 5 steps, stop */
   struct wpr_sm sm;
   wpr_sm_init(&sm);
   wpr_sm_apply(&sm, 2, 0, WPR_SM_START);
   for (int i = 0; i < 5; i++) wpr_sm_apply(&sm, 2, 0, WPR_SM_STEP);
-  CHECK(wpr_sm_window_steps(&sm, 2) == 3, "delay 2, 5 steps: running steps %lld, want 3",
-        (long long)wpr_sm_window_steps(&sm, 2));
+  EXPECT(wpr_sm_window_steps(&sm, 2) == 3, "delay 2, 5 steps: running steps %lld, want 3",
+         (long long)wpr_sm_window_steps(&sm, 2));
   unsigned act = wpr_sm_apply(&sm, 2, 0, WPR_SM_STOP);
-  CHECK(act == WPR_SM_BACKEND_STOP && sm.closed_steps == 3, "stop: actions %u closed_steps %lld", act,
-        (long long)sm.closed_steps);
-  CHECK(strcmp(wpr_sm_event_name(WPR_SM_SHUTDOWN), "shutdown") == 0, "event name");
+  EXPECT(act == WPR_SM_BACKEND_STOP && sm.closed_steps == 3, "stop: actions %u closed_steps %lld", act,
+         (long long)sm.closed_steps);
+  EXPECT(strcmp(wpr_sm_event_name(WPR_SM_SHUTDOWN), "shutdown") == 0, "event name");
 }
 
 int main(int argc, char **argv) {
@@ -133,8 +122,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   int vectors = replay_file(argv[1]);
-  CHECK(vectors > 0, "no vectors replayed");
+  EXPECT(vectors > 0, "no vectors replayed");
   check_steps_definition();
-  printf("%d vectors replayed, %d failures\n", vectors, failures);
-  return failures ? 1 : 0;
+  printf("%d vectors replayed, %d failures\n", vectors, wptest_failures());
+  return wptest_failures() ? 1 : 0;
 }
