@@ -40,6 +40,10 @@ struct wpio_format_opts {
   size_t top;                  /* 0: all rows */
   enum wpio_out_format format;
   size_t name_width;           /* table mode: longer names are cut with "..." */
+  /* Display form of a name (e.g. a demangled C++ kernel name), or NULL to show names as stored; the
+   * returned string must outlive the view. The report file always keeps the raw names. */
+  const char *(*display_name)(const char *raw, void *ctx);
+  void *display_ctx;
 };
 void wpio_format_opts_init(struct wpio_format_opts *o);
 

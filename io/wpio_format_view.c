@@ -302,6 +302,11 @@ int wpio_view_build(const struct wpio_job *job, enum wpio_table table,
     return wpio_format_fail(err, errlen, "out of memory");
   }
   finish_rows(v);
+  if (o->display_name)
+    for (size_t i = 0; i < v->n; i++) {
+      const char *shown = v->rows[i].name ? o->display_name(v->rows[i].name, o->display_ctx) : NULL;
+      if (shown) v->rows[i].name = shown;
+    }
   wpio_view_sort(v, o->sort);
   v->n_all = v->n;
   if (o->top > 0 && o->top < v->n) v->n = o->top;

@@ -42,6 +42,10 @@ typedef int (*wprof_reports_fn)(const struct wpio_job *jobs, const char *const *
  * WPROF_EXIT_USAGE; otherwise fn's status is returned. Nothing is printed before the read is done. */
 int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx);
 
+/* The display form of a C++ (Itanium-ABI) mangled name, or NULL to show `raw` as it is; for
+ * wpio_format_opts.display_name. */
+const char *wprof_display_name(const char *raw, void *ctx);
+
 /* JSON output of a report (jansson): header facts, warnings and the three views. */
 int wprof_report_json(FILE *out, const struct wpio_job *job, const char *path,
                       const struct wpio_format_opts *o, int tables_mask);

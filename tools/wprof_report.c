@@ -7,7 +7,7 @@
 
 const char wprof_report_usage[] =
     "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "
-    "[--table ranges|kernels|lite] [--format table|csv|json]";
+    "[--table ranges|kernels|lite] [--format table|csv|json] [--mangled]";
 
 enum out_kind { OUT_TABLE, OUT_CSV, OUT_JSON };
 
@@ -75,9 +75,14 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
   static const char *const opts[] = { "--rank", "--window", "--sort", "--top", "--format", "--table" };
   memset(a, 0, sizeof(*a));
   wpio_format_opts_init(&a->fmt);
+  a->fmt.display_name = wprof_display_name; /* C++ kernel names demangled unless --mangled */
   a->tables = (1 << WPIO_TABLE_COUNT) - 1;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
+    if (strcmp(arg, "--mangled") == 0) {
+      a->fmt.display_name = NULL;
+      continue;
+    }
     if (arg[0] != '-' || arg[1] == '\0') {
       if (a->path) return wprof_usage_error(wprof_report_usage, "one report at a time ('%s')", arg);
       a->path = arg;
