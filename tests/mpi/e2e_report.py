@@ -8,7 +8,7 @@ import h5py
 from wptest import BIN, WPROF, attr, check, finish, names, rows, run, run_mpi, scratch_dir
 
 NP = int(sys.argv[1])
-WORK_US, ITERS, WINDOWS = 20000, 6, 2
+WORK_US, ITERS, WINDOWS = 50000, 6, 2
 out = os.path.join(scratch_dir(), "report.h5")
 rc, _, err, took = run_mpi(NP, [os.path.join(BIN, "e2e_app"), "--iters", str(ITERS), "--windows", str(WINDOWS),
                                "--work-us", str(WORK_US), "--barrier", "0"],
@@ -40,11 +40,16 @@ for w in range(WINDOWS):
     mine = [x for x in wins if x["window"] == w]
     starts = [x["start_ns"] for x in mine]
     ends = [x["end_ns"] for x in mine]
-    # without the sync point, rank NP-1 would open (NP-1)*WORK_US later than rank 0 at each step
+    # Without the sync point, rank NP-1 would open (NP-1)*WORK_US later than rank 0 at each step; with
+    # it, the spread is the time ranks take to wake up after the release (microseconds when each rank
+    # has a core, a few scheduler slices when 4 ranks share 2 busy cores), so allow half the drift.
+    drift_ms = (NP - 1) * WORK_US / 1000
+    bound_ms = max(drift_ms / 2, 1.0)
     spread = (max(starts) - min(starts)) / 1e6
-    print(f"window {w}: start spread {spread:.3f} ms, end spread {(max(ends) - min(ends)) / 1e6:.3f} ms")
-    check(spread < 20.0, f"window {w} starts within 20 ms on all ranks (spread {spread:.3f} ms; unsynchronized: {(NP - 1) * WORK_US / 1000} ms)")
-    check((max(ends) - min(ends)) / 1e6 < 20.0, f"window {w} ends within 20 ms on all ranks")
+    end_spread = (max(ends) - min(ends)) / 1e6
+    print(f"window {w}: start spread {spread:.3f} ms, end spread {end_spread:.3f} ms (drift {drift_ms} ms)")
+    check(spread < bound_ms, f"window {w} starts within {bound_ms} ms on all ranks (spread {spread:.3f} ms)")
+    check(end_spread < bound_ms, f"window {w} ends within {bound_ms} ms on all ranks (spread {end_spread:.3f} ms)")
     check(all(x["end_ns"] > x["start_ns"] for x in mine), "windows end after they start")
 if WINDOWS > 1:
     check(min(x["start_ns"] for x in wins if x["window"] == 1) > max(x["end_ns"] for x in wins if x["window"] == 0),
@@ -65,7 +70,10 @@ for r in range(NP):
         check(s["cpu_self_ns"] == s["cpu_total_ns"] - i["cpu_total_ns"], "step self = total - inner total")
         check(i["cpu_self_ns"] == i["cpu_total_ns"], "inner has no children")
         expect = 3 * WORK_US * 1000 * (r + 1)
-        check(expect * 0.9999 <= i["cpu_total_ns"] < expect * 3, f"rank {r} inner time ~{expect} ns (got {i['cpu_total_ns']})")
+        win = [x for x in wins if x["rank"] == r and x["window"] == w][0]
+        check(expect * 0.9999 <= i["cpu_total_ns"] <= win["end_ns"] - win["start_ns"],
+              f"rank {r} window {w}: inner time {i['cpu_total_ns']} ns between its work ({expect} ns) "
+              f"and the window's length ({win['end_ns'] - win['start_ns']} ns)")
         check(s["cuda_self_ns"] == 0 and s["cuda_total_ns"] == 0, "no CUDA time on the host backend")
 
 # lite: the whole run, every iteration
