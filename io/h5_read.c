@@ -438,6 +438,17 @@ static int read_lite(hid_t f, struct wpio_job *job, struct rctx *c) {
   return 0;
 }
 
+static int read_mpi(hid_t f, struct wpio_job *job, struct rctx *c) {
+  void *rows;
+  size_t n;
+  if (read_table(f, H5S_MPI, &rows, &n, c) < 0) return -1;
+  job->mpi.v = rows;
+  job->mpi.n = job->mpi.cap = n;
+  for (size_t i = 0; i < n; i++)
+    if (check_id(job, job->mpi.v[i].name_id, job->mpi.v[i].rank, "/mpi", c) < 0) return -1;
+  return 0;
+}
+
 static int read_hist(hid_t f, struct wpio_job *job, struct rctx *c) {
   struct h5s_hist_mem *rows;
   size_t n;
@@ -503,6 +514,7 @@ static int read_summary(hid_t f, struct wpio_job *job, enum h5s_table_id id, str
   case H5S_SUM_KERNELS: job->sum_kernels.v = out; job->sum_kernels.n = job->sum_kernels.cap = n; break;
   case H5S_SUM_RANGES: job->sum_ranges.v = out; job->sum_ranges.n = job->sum_ranges.cap = n; break;
   case H5S_SUM_LITE: job->sum_lite.v = out; job->sum_lite.n = job->sum_lite.cap = n; break;
+  case H5S_SUM_MPI: job->sum_mpi.v = out; job->sum_mpi.n = job->sum_mpi.cap = n; break;
   default: free(out); break;
   }
   return 0;
@@ -512,10 +524,10 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
   if (read_schema_version(f, c) < 0 || read_attrs(f, job, c) < 0 || read_names(f, job, c) < 0 ||
       read_ranks(f, job, c) < 0 || read_windows(f, job, c) < 0 || read_kernels(f, job, c) < 0 ||
       read_ranges(f, job, c) < 0 || read_lite(f, job, c) < 0 || read_hist(f, job, c) < 0 ||
-      check_table(f, H5S_MPI, c) < 0 || check_table(f, H5S_TIMELINE, c) < 0)
+      read_mpi(f, job, c) < 0 || check_table(f, H5S_TIMELINE, c) < 0)
     return -1;
   if (read_summary(f, job, H5S_SUM_KERNELS, c) < 0 || read_summary(f, job, H5S_SUM_RANGES, c) < 0 ||
-      read_summary(f, job, H5S_SUM_LITE, c) < 0 || check_table(f, H5S_SUM_MPI, c) < 0)
+      read_summary(f, job, H5S_SUM_LITE, c) < 0 || read_summary(f, job, H5S_SUM_MPI, c) < 0)
     return -1;
   return 0;
 }

@@ -78,14 +78,14 @@ static const struct h5s_column hist_cols[] = {
 };
 
 static const struct h5s_column mpi_cols[] = {
-  COL(struct h5s_mpi_mem, rank, H5S_I32),
-  COL(struct h5s_mpi_mem, window, H5S_I32),
-  COL(struct h5s_mpi_mem, name_id, H5S_U32),
-  COL(struct h5s_mpi_mem, calls, H5S_U64),
-  COL(struct h5s_mpi_mem, total_ns, H5S_U64),
-  COL(struct h5s_mpi_mem, min_ns, H5S_U64),
-  COL(struct h5s_mpi_mem, max_ns, H5S_U64),
-  COL(struct h5s_mpi_mem, bytes, H5S_U64),
+  COL(struct wpio_mpi_row, rank, H5S_I32),
+  COL(struct wpio_mpi_row, window, H5S_I32),
+  COL(struct wpio_mpi_row, name_id, H5S_U32),
+  COL(struct wpio_mpi_row, calls, H5S_U64),
+  COL(struct wpio_mpi_row, total_ns, H5S_U64),
+  COL(struct wpio_mpi_row, min_ns, H5S_U64),
+  COL(struct wpio_mpi_row, max_ns, H5S_U64),
+  COL(struct wpio_mpi_row, bytes, H5S_U64),
 };
 
 static const struct h5s_column timeline_cols[] = {
@@ -138,7 +138,7 @@ static const struct h5s_table tables[H5S_NTABLES] = {
   [H5S_RANGES] = TABLE("/ranges", ranges_cols, struct wpio_range_row),
   [H5S_LITE] = TABLE("/lite", lite_cols, struct wpio_lite_row),
   [H5S_LITE_HIST] = TABLE("/lite_hist", hist_cols, struct h5s_hist_mem),
-  [H5S_MPI] = TABLE("/mpi", mpi_cols, struct h5s_mpi_mem),
+  [H5S_MPI] = TABLE("/mpi", mpi_cols, struct wpio_mpi_row),
   [H5S_TIMELINE] = TABLE("/timeline", timeline_cols, struct h5s_timeline_mem),
   [H5S_SUM_KERNELS] = TABLE("/summary/kernels", sum_kernels_cols, struct h5s_summary_mem),
   [H5S_SUM_RANGES] = TABLE("/summary/ranges", sum_ranges_cols, struct h5s_summary_mem),

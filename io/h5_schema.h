@@ -46,11 +46,6 @@ struct h5s_summary_mem {
   int32_t kind;
   uint64_t bytes, cpu_self_ns, cuda_self_ns, cuda_total_ns, p50_ns, p90_ns, p99_ns;
 };
-struct h5s_mpi_mem {
-  int32_t rank, window;
-  uint32_t name_id;
-  uint64_t calls, total_ns, min_ns, max_ns, bytes;
-};
 struct h5s_timeline_mem { int32_t rank, kind; uint32_t name_id; int64_t start_ns, end_ns; };
 
 const struct h5s_table *h5s_table(enum h5s_table_id id);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "h5_schema.h"
@@ -208,8 +209,8 @@ static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) 
       write_kernels(file, job, c) < 0 || write_ranges(file, job, c) < 0 ||
       write_lite(file, job, c) < 0 || write_hist(file, job, c) < 0)
     return -1;
-  /* Tables of later issues: present and empty, so readers never branch on existence. */
-  if (write_table(file, H5S_MPI, NULL, 0, c) < 0 || write_table(file, H5S_TIMELINE, NULL, 0, c) < 0)
+  /* /timeline belongs to a later issue: present and empty, so readers never branch on existence. */
+  if (write_table(file, H5S_MPI, job->mpi.v, job->mpi.n, c) < 0 || write_table(file, H5S_TIMELINE, NULL, 0, c) < 0)
     return -1;
   hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return h5s_fail(c, "cannot create %s", H5S_SUMMARY_GROUP);
@@ -217,32 +218,105 @@ static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) 
   if (write_summary(file, job, H5S_SUM_KERNELS, job->sum_kernels.v, job->sum_kernels.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_RANGES, job->sum_ranges.v, job->sum_ranges.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n, c) < 0 ||
-      write_summary(file, job, H5S_SUM_MPI, NULL, 0, c) < 0)
+      write_summary(file, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n, c) < 0)
     return -1;
   return 0;
 }
 
-/* Creates the temporary file ourselves first, so that an unwritable directory gets errno's words. */
-static int precreate(const char *tmp, struct h5s_err *c) {
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return h5s_fail(c, "cannot create %s: %s", tmp, strerror(errno));
-  close(fd);
+/* ---- the file itself: never through a symlink, never over somebody else's file ---- */
+
+/* 1 when an HDF5 superblock signature sits where HDF5 looks for one (0, then 512, 1024, ...). */
+static int has_hdf5_signature(int fd, off_t size) {
+  static const unsigned char sig[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
+  for (off_t at = 0; at + 8 <= size; at = at ? at * 2 : 512) {
+    unsigned char b[8];
+    if (pread(fd, b, 8, at) != 8) return 0;
+    if (memcmp(b, sig, 8) == 0) return 1;
+  }
   return 0;
 }
 
-/* Makes the data durable before the rename publishes it. */
-static int sync_file(const char *tmp, struct h5s_err *c) {
-  int fd = open(tmp, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return h5s_fail(c, "cannot reopen %s: %s", tmp, strerror(errno));
-  int rc = fsync(fd);
-  int e = errno;
-  close(fd);
-  return rc < 0 ? h5s_fail(c, "cannot sync %s: %s", tmp, strerror(e)) : 0;
+/* Whether the regular file at `path` is a wprof report (HDF5 with our schema_version attribute).
+ * 1, or 0 with the reason in why. The signature is checked first, so a file that is not HDF5 at
+ * all never reaches libhdf5. */
+static int is_wprof_report(const char *path, char *why, size_t len) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
+  int hdf5 = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && has_hdf5_signature(fd, st.st_size);
+  if (fd >= 0) close(fd);
+  if (!hdf5) {
+    snprintf(why, len, "not an HDF5 file");
+    return 0;
+  }
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if H5_VERSION_GE(1, 10, 7)
+  if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
+#endif
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
+  if (fapl >= 0) H5Pclose(fapl);
+  int ours = f >= 0 && H5Aexists(f, H5S_SCHEMA_ATTR) > 0;
+  if (f >= 0) H5Fclose(f);
+  if (!ours) snprintf(why, len, "an HDF5 file without wprof's %s attribute", H5S_SCHEMA_ATTR);
+  return ours;
 }
 
-static int write_file(const struct wpio_job *job, const char *path, const char *tmp,
-                      struct h5s_err *c) {
-  if (precreate(tmp, c) < 0) return -1;
+/* What may be replaced at `path`: nothing yet, or a wprof report; anything else (another program's
+ * file, a symlink, a FIFO) only with WPIO_H5_OVERWRITE, and a directory never. The rename replaces a
+ * symlink itself, never what it points to. */
+static int check_target(const char *path, unsigned flags, struct h5s_err *c) {
+  struct stat st;
+  if (lstat(path, &st) < 0) {
+    if (errno == ENOENT) return 0;
+    return h5s_fail(c, "cannot check %s: %s", path, strerror(errno));
+  }
+  if (S_ISDIR(st.st_mode)) return h5s_fail(c, "%s is a directory", path);
+  if (flags & WPIO_H5_OVERWRITE) return 0;
+  char why[128] = "not a regular file";
+  if (S_ISLNK(st.st_mode))
+    return h5s_fail(c, "%s is a symbolic link; wprof does not write through one, and replaces the "
+                    "link itself only with WPROF_OVERWRITE=1", path);
+  if (S_ISREG(st.st_mode) && is_wprof_report(path, why, sizeof why)) return 0;
+  return h5s_fail(c, "%s exists and is not a wprof report (%s); refusing to replace it without "
+                  "WPROF_OVERWRITE=1", path, why);
+}
+
+/* A new temporary file beside the report: O_EXCL | O_NOFOLLOW, so nothing that already exists (an
+ * old file, a planted symlink) is ever opened or truncated. Its name goes to tmp; the fd stays open
+ * to check that the file HDF5 wrote is still the one created here, and to fsync it. */
+static int create_temp(const char *path, char *tmp, size_t len, struct h5s_err *c) {
+  static unsigned counter;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    snprintf(tmp, len, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
+    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) return fd;
+    if (errno != EEXIST) break;
+  }
+  return h5s_fail(c, "cannot create %s: %s", tmp, strerror(errno));
+}
+
+/* The file at tmp is still the one behind fd (nobody swapped it between HDF5's opens). */
+static int same_file(int fd, const char *tmp) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && lstat(tmp, &b) == 0 && S_ISREG(b.st_mode) && a.st_dev == b.st_dev &&
+         a.st_ino == b.st_ino;
+}
+
+/* The directory entry of the rename is durable too. */
+static void sync_parent_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (!slash) snprintf(dir, sizeof dir, ".");
+  else if (slash == path) snprintf(dir, sizeof dir, "/");
+  else if ((size_t)(slash - path) < sizeof dir) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  else return;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+static int write_hdf5(const struct wpio_job *job, const char *tmp, struct h5s_err *c) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 #if H5_VERSION_GE(1, 10, 7)
   /* a report directory on NFS or Lustre may not support the locks, and nobody shares this file */
@@ -253,30 +327,39 @@ static int write_file(const struct wpio_job *job, const char *path, const char *
   if (file < 0) return h5s_fail(c, "cannot create HDF5 file %s", tmp);
   int rc = write_all(file, job, c);
   if (H5Fclose(file) < 0 && rc == 0) rc = h5s_fail(c, "cannot finish writing %s", tmp);
-  if (rc == 0) rc = sync_file(tmp, c);
-  if (rc == 0 && rename(tmp, path) < 0)
-    rc = h5s_fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
   return rc;
 }
 
-int wpio_h5_write_report(const struct wpio_job *job, const char *path, char *err, size_t errlen) {
+static int write_file(const struct wpio_job *job, const char *path, unsigned flags, struct h5s_err *c) {
+  if (check_target(path, flags, c) < 0) return -1;
+  size_t tlen = strlen(path) + 48;
+  char *tmp = malloc(tlen);
+  if (!tmp) return h5s_fail(c, "out of memory");
+  int fd = create_temp(path, tmp, tlen, c);
+  int rc = fd < 0 ? -1 : write_hdf5(job, tmp, c);
+  if (rc == 0 && !same_file(fd, tmp)) rc = h5s_fail(c, "%s was replaced while being written", tmp);
+  if (rc == 0 && fsync(fd) < 0) rc = h5s_fail(c, "cannot sync %s: %s", tmp, strerror(errno));
+  if (rc == 0 && rename(tmp, path) < 0)
+    rc = h5s_fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+  if (rc == 0) sync_parent_dir(path);
+  else if (fd >= 0 && same_file(fd, tmp)) unlink(tmp);
+  if (fd >= 0) close(fd);
+  free(tmp);
+  return rc;
+}
+
+int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned flags, char *err,
+                         size_t errlen) {
   struct h5s_err c = { err, errlen, 0 };
   if (err && errlen) err[0] = '\0';
   if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
-  size_t tlen = strlen(path) + 32;
-  char *tmp = malloc(tlen);
-  if (!tmp) return h5s_fail(&c, "out of memory");
-  snprintf(tmp, tlen, "%s.tmp.%ld", path, (long)getpid());
-
   /* The application may have its own HDF5 error handler; ours must stay silent and leave it as
    * it was. */
   H5E_auto2_t old_fn = NULL;
   void *old_data = NULL;
   H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  int rc = write_file(job, path, tmp, &c);
-  if (rc < 0) unlink(tmp);
+  int rc = write_file(job, path, flags, &c);
   H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
-  free(tmp);
   return rc;
 }

@@ -1,5 +1,5 @@
 /* The formatter's output: a view as an aligned text table (UTF-8 aware, long names cut) or CSV, and
- * the whole report (header, then ranges, kernels and lite). Views are built in wpio_format_view.c. */
+ * the whole report (header, then ranges, kernels, lite and mpi). Views are built in wpio_format_view.c. */
 #include <inttypes.h>
 #include <string.h>
 
@@ -132,10 +132,12 @@ static void print_padded(FILE *out, const char *s, size_t width, int left, int l
 
 static void print_title(FILE *out, const struct wpio_view *v) {
   const char *what = v->table == WPIO_TABLE_RANGES ? "Ranges"
-                   : v->table == WPIO_TABLE_KERNELS ? "GPU kernels and copies" : "Lite scopes";
+                   : v->table == WPIO_TABLE_KERNELS ? "GPU kernels and copies"
+                   : v->table == WPIO_TABLE_MPI ? "MPI calls" : "Lite scopes";
   if (v->summary) fprintf(out, "%s, cross-rank summary", what);
   else fprintf(out, "%s, rank %d", what, v->rank);
-  if (v->table == WPIO_TABLE_LITE) fputs(" (whole run)", out);
+  /* MPI calls outside any window are in the table too: without --window it is the whole run */
+  if (v->table == WPIO_TABLE_LITE || (v->table == WPIO_TABLE_MPI && v->window < 0)) fputs(" (whole run)", out);
   else if (v->window >= 0) fprintf(out, " (window %d)", v->window);
   else fputs(" (all windows)", out);
   fputc('\n', out);
@@ -143,7 +145,12 @@ static void print_title(FILE *out, const struct wpio_view *v) {
 
 static void print_footer(FILE *out, const struct wpio_view *v) {
   char buf[64];
-  if (v->table != WPIO_TABLE_LITE) {
+  if (v->table == WPIO_TABLE_MPI) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < v->n_all; i++) total += v->rows[i].total_ns;
+    wpio_format_time(buf, sizeof buf, (double)total);
+    fprintf(out, "MPI time total: %s\n", buf);
+  } else if (v->table != WPIO_TABLE_LITE) {
     wpio_format_time(buf, sizeof buf, (double)v->self_cuda_total_ns);
     fprintf(out, "Self CUDA time total: %s\n", buf);
   }

@@ -1,4 +1,4 @@
-/* The report's tables as text: builds the seed-like views (ranges, kernels, lite; cross-rank summary
+/* The report's tables as text: builds the seed-like views (ranges, kernels, lite, mpi; cross-rank summary
  * or one rank) from a wpio_job and prints them as an aligned text table or CSV. JSON is the tools'. */
 #ifndef WPIO_FORMAT_H
 #define WPIO_FORMAT_H
@@ -13,9 +13,9 @@
 extern "C" {
 #endif
 
-enum wpio_table { WPIO_TABLE_RANGES = 0, WPIO_TABLE_KERNELS = 1, WPIO_TABLE_LITE = 2 };
-#define WPIO_TABLE_COUNT 3
-const char *wpio_table_name(enum wpio_table t); /* "ranges", "kernels", "lite" */
+enum wpio_table { WPIO_TABLE_RANGES = 0, WPIO_TABLE_KERNELS = 1, WPIO_TABLE_LITE = 2, WPIO_TABLE_MPI = 3 };
+#define WPIO_TABLE_COUNT 4
+const char *wpio_table_name(enum wpio_table t); /* "ranges", "kernels", "lite", "mpi" */
 
 enum wpio_out_format { WPIO_OUT_TABLE = 0, WPIO_OUT_CSV = 1 };
 
@@ -119,7 +119,7 @@ int wpio_format_header(FILE *out, const struct wpio_job *job, const char *source
                        const char *prefix);
 /* One view as a text table (title, columns, footer) or CSV (heading line and rows). */
 int wpio_format_view(FILE *out, const struct wpio_view *v, const struct wpio_format_opts *o);
-/* The whole report: header, then ranges, kernels and lite. Returns 0 or -1 with a line in err. */
+/* The whole report: header, then ranges, kernels, lite and mpi. Returns 0 or -1 with a line in err. */
 int wpio_format_report(FILE *out, const struct wpio_job *job, const char *source,
                        const struct wpio_format_opts *o, char *err, size_t errlen);
 

@@ -56,7 +56,7 @@ static void sort_fields(enum wpio_table t, int key, enum wpio_field *f1, enum wp
   else if (key == WPIO_SORT_AVG || key == WPIO_SORT_MEAN) { *f1 = F_AVG; *f2 = F_CALLS; }
   else if (key == WPIO_SORT_IMBALANCE) { *f1 = F_IMB; *f2 = F_TOTAL; }
   else if (t == WPIO_TABLE_LITE) { *f1 = key == WPIO_SORT_P99 ? F_P99 : F_TOTAL; *f2 = F_CALLS; }
-  else if (t == WPIO_TABLE_KERNELS) { *f1 = F_TOTAL; *f2 = F_CALLS; }
+  else if (t == WPIO_TABLE_KERNELS || t == WPIO_TABLE_MPI) { *f1 = F_TOTAL; *f2 = F_CALLS; }
   else {
     *f2 = F_CPU_TOTAL;
     switch (key) {

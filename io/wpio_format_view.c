@@ -48,12 +48,23 @@
   { "Min", "min_ns", F_MIN, WPIO_CELL_TIME, 1 }, \
   { "Max", "max_ns", F_MAX, WPIO_CELL_TIME, 1 }
 
+#define MPI_COLS \
+  { "Name", "name", F_NAME, WPIO_CELL_TEXT, 0 }, \
+  { "Calls", "calls", F_CALLS, WPIO_CELL_COUNT, 0 }, \
+  { "Total", "total_ns", F_TOTAL, WPIO_CELL_TIME, 0 }, \
+  { "Avg", "avg_ns", F_AVG, WPIO_CELL_TIME, 0 }, \
+  { "Min", "min_ns", F_MIN, WPIO_CELL_TIME, 0 }, \
+  { "Max", "max_ns", F_MAX, WPIO_CELL_TIME, 0 }, \
+  { "Bytes", "bytes", F_BYTES, WPIO_CELL_BYTES, 0 }
+
 static const struct wpio_column range_cols[] = { RANGE_COLS };
 static const struct wpio_column range_sum_cols[] = { RANGE_COLS, SUMMARY_COLS };
 static const struct wpio_column kernel_cols[] = { KERNEL_COLS };
 static const struct wpio_column kernel_sum_cols[] = { KERNEL_COLS, SUMMARY_COLS };
 static const struct wpio_column lite_cols[] = { LITE_COLS };
 static const struct wpio_column lite_sum_cols[] = { LITE_COLS, SUMMARY_COLS };
+static const struct wpio_column mpi_cols[] = { MPI_COLS };
+static const struct wpio_column mpi_sum_cols[] = { MPI_COLS, SUMMARY_COLS };
 
 static void set_columns(struct wpio_view *v) {
   static const struct { const struct wpio_column *c[2]; size_t n[2]; } sets[WPIO_TABLE_COUNT] = {
@@ -63,13 +74,14 @@ static void set_columns(struct wpio_view *v) {
                              { WPIO_NCOLS(kernel_cols), WPIO_NCOLS(kernel_sum_cols) } },
     [WPIO_TABLE_LITE] = { { lite_cols, lite_sum_cols },
                           { WPIO_NCOLS(lite_cols), WPIO_NCOLS(lite_sum_cols) } },
+    [WPIO_TABLE_MPI] = { { mpi_cols, mpi_sum_cols }, { WPIO_NCOLS(mpi_cols), WPIO_NCOLS(mpi_sum_cols) } },
   };
   v->cols = sets[v->table].c[v->summary ? 1 : 0];
   v->ncols = sets[v->table].n[v->summary ? 1 : 0];
 }
 
 const char *wpio_table_name(enum wpio_table t) {
-  static const char *names[WPIO_TABLE_COUNT] = { "ranges", "kernels", "lite" };
+  static const char *names[WPIO_TABLE_COUNT] = { "ranges", "kernels", "lite", "mpi" };
   return (unsigned)t < WPIO_TABLE_COUNT ? names[t] : "?";
 }
 
@@ -160,6 +172,17 @@ static int build_rank(const struct wpio_job *job, const struct wpio_format_opts 
       r->bytes += s->bytes;
       merge_min_max(r, s->min_ns, s->max_ns);
     }
+  } else if (v->table == WPIO_TABLE_MPI) {
+    /* window -1 holds the calls outside any window: all windows merged means the whole run */
+    for (size_t i = 0; i < job->mpi.n; i++) {
+      const struct wpio_mpi_row *s = &job->mpi.v[i];
+      if (!want(o, s->rank, s->window)) continue;
+      if (!(r = row_for(v, &cap, ix, job, s->name_id, -1))) return -1;
+      r->calls += s->calls;
+      r->total_ns += s->total_ns;
+      r->bytes += s->bytes;
+      merge_min_max(r, s->min_ns, s->max_ns);
+    }
   } else {
     /* lite scopes measure the whole run: no windows */
     for (size_t i = 0; i < job->lite.n; i++) {
@@ -210,16 +233,24 @@ static void summary_min_max(const struct wpio_job *job, struct wpio_view *v, str
       uint32_t *slot = index_at(ix, s->name_id, -1);
       if (slot && *slot) merge_min_max(&v->rows[*slot - 1], s->min_ns, s->max_ns);
     }
+  } else if (v->table == WPIO_TABLE_MPI) {
+    for (size_t i = 0; i < job->mpi.n; i++) {
+      const struct wpio_mpi_row *s = &job->mpi.v[i];
+      uint32_t *slot = index_at(ix, s->name_id, -1);
+      if (slot && *slot) merge_min_max(&v->rows[*slot - 1], s->min_ns, s->max_ns);
+    }
   }
 }
 
 static int build_summary(const struct wpio_job *job, struct wpio_view *v, struct row_index *ix) {
   const struct wpio_summary_row *src = v->table == WPIO_TABLE_RANGES ? job->sum_ranges.v
                                      : v->table == WPIO_TABLE_KERNELS ? job->sum_kernels.v
-                                                                     : job->sum_lite.v;
+                                     : v->table == WPIO_TABLE_MPI ? job->sum_mpi.v
+                                                                  : job->sum_lite.v;
   size_t n = v->table == WPIO_TABLE_RANGES ? job->sum_ranges.n
            : v->table == WPIO_TABLE_KERNELS ? job->sum_kernels.n
-                                            : job->sum_lite.n;
+           : v->table == WPIO_TABLE_MPI ? job->sum_mpi.n
+                                        : job->sum_lite.n;
   size_t cap = 0;
   for (size_t i = 0; i < n; i++) {
     /* summaries are one row per name (kind: that of its first row), so index by name alone */
@@ -270,6 +301,10 @@ static struct wpio_job *window_job(const struct wpio_job *job, int window) {
   for (size_t i = 0; i < w->ranges.n; i++)
     if (w->ranges.v[i].window == window) w->ranges.v[k++] = w->ranges.v[i];
   w->ranges.n = k;
+  k = 0;
+  for (size_t i = 0; i < w->mpi.n; i++)
+    if (w->mpi.v[i].window == window) w->mpi.v[k++] = w->mpi.v[i];
+  w->mpi.n = k;
   if (wpio_job_summarize(w) < 0) goto bad;
   return w;
 bad:

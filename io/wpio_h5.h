@@ -13,10 +13,18 @@ extern "C" {
 #define WPIO_H5_PLUGIN_NAME "libwprof_h5.so"
 #define WPIO_H5_WRITE_SYMBOL "wpio_h5_write_report"
 
-/* Writes `job` (summaries already computed) as schema v1 to `path`, through a temporary file in the
- * same directory renamed into place. Returns 0, or -1 with a one-line reason in `err`. */
-typedef int (*wpio_h5_write_fn)(const struct wpio_job *job, const char *path, char *err, size_t errlen);
-int wpio_h5_write_report(const struct wpio_job *job, const char *path, char *err, size_t errlen);
+/* wpio_h5_write_report flags. */
+#define WPIO_H5_OVERWRITE 1u /* replace whatever is at the path (not a directory): WPROF_OVERWRITE=1 */
+
+/* Writes `job` (summaries already computed) as schema v1 to `path`, through a new temporary file in
+ * the same directory (O_EXCL | O_NOFOLLOW) that is fsynced and renamed into place. Without
+ * WPIO_H5_OVERWRITE only a missing path or an existing wprof report (an HDF5 file with our
+ * schema_version attribute) is replaced: another file, a symlink or a FIFO there is refused.
+ * Returns 0, or -1 with a one-line reason in `err`. */
+typedef int (*wpio_h5_write_fn)(const struct wpio_job *job, const char *path, unsigned flags, char *err,
+                                size_t errlen);
+int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned flags, char *err,
+                         size_t errlen);
 
 /* Reads a report written by any wprof of this schema into `job` (freshly initialised).
  * Returns 0, or -1 with one clear line in `err`: missing file, not HDF5, not a wprof report,

@@ -35,9 +35,11 @@ void wpio_job_free(struct wpio_job *job) {
   free(job->ranges.v);
   free(job->lite.v);
   free(job->lite_hist.v);
+  free(job->mpi.v);
   free(job->sum_kernels.v);
   free(job->sum_ranges.v);
   free(job->sum_lite.v);
+  free(job->sum_mpi.v);
   wpio_job_init(job);
 }
 
@@ -202,6 +204,7 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   if (rc == 0) rc = APPEND_NAMED(dst, src, ranges, struct wpio_range_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite, struct wpio_lite_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite_hist, struct wpio_hist_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, mpi, struct wpio_mpi_row, map, nmap);
   free(map);
   return rc;
 }

@@ -80,11 +80,19 @@ struct wpio_lite_row {
   uint64_t calls, total_ns, min_ns, max_ns, p50_ns, p90_ns, p99_ns;
 };
 
+/* MPI calls of one function on a rank in one window (-1: outside any window); the rows of a rank
+ * partition its calls. bytes: see runtime/mpi_calls.h. */
+struct wpio_mpi_row {
+  int32_t rank, window;
+  uint32_t name_id;
+  uint64_t calls, total_ns, min_ns, max_ns, bytes;
+};
+
 /* One non-empty histogram bucket of a lite scope on a rank (see wpio_hist.h for the buckets). */
 struct wpio_hist_row { int32_t rank; uint32_t name_id; uint32_t bucket; uint64_t count; };
 
 /* One row per name across ranks. `total_ns` and the per-rank statistics are over the table's
- * main time: kernels total_ns, ranges cpu_total_ns, lite total_ns. Ranks without the name do not
+ * main time: kernels total_ns, ranges cpu_total_ns, lite and mpi total_ns. Ranks without the name do not
  * count in min/mean/max. */
 struct wpio_summary_row {
   uint32_t name_id;
@@ -97,7 +105,7 @@ struct wpio_summary_row {
   int32_t slowest_rank;
   /* sums of the table's other columns */
   uint64_t cpu_self_ns, cuda_self_ns, cuda_total_ns; /* ranges only, else 0 */
-  uint64_t bytes;            /* kernels only, else 0 */
+  uint64_t bytes;            /* kernels and mpi, else 0 */
   uint64_t p50_ns, p90_ns, p99_ns;                   /* lite only: from merged histograms */
 };
 
@@ -110,9 +118,11 @@ struct wpio_job {
   WPIO_VEC(struct wpio_range_row) ranges;
   WPIO_VEC(struct wpio_lite_row) lite;
   WPIO_VEC(struct wpio_hist_row) lite_hist;
+  WPIO_VEC(struct wpio_mpi_row) mpi;
   WPIO_VEC(struct wpio_summary_row) sum_kernels;
   WPIO_VEC(struct wpio_summary_row) sum_ranges;
   WPIO_VEC(struct wpio_summary_row) sum_lite;
+  WPIO_VEC(struct wpio_summary_row) sum_mpi;
 };
 
 void wpio_job_init(struct wpio_job *job);
@@ -139,7 +149,7 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src);
 /* Adds a /ranks row for a rank whose data never arrived or did not decode. */
 int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char *status);
 
-/* Sorts the rank rows by rank and computes the three summaries (replacing existing ones) and the
+/* Sorts the rank rows by rank and computes the four summaries (replacing existing ones) and the
  * lite percentiles from the histograms. 0 or -1 (OOM). */
 int wpio_job_summarize(struct wpio_job *job);
 

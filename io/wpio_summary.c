@@ -1,4 +1,4 @@
-/* Cross-rank summaries (/summary/{kernels,ranges,lite}) and the lite percentiles: rows are sorted
+/* Cross-rank summaries (/summary/{kernels,ranges,lite,mpi}) and the lite percentiles: rows are sorted
  * once by (name, rank), then one linear pass per table; nothing here is quadratic in ranks or names. */
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +19,7 @@ struct row_vals {
   uint64_t calls, main_ns, cpu_self_ns, cuda_self_ns, cuda_total_ns, bytes;
 };
 
-enum table { T_KERNELS, T_RANGES, T_LITE };
+enum table { T_KERNELS, T_RANGES, T_LITE, T_MPI };
 
 static uint32_t rank_bias(int32_t rank) { return (uint32_t)rank ^ 0x80000000u; }
 static int32_t rank_unbias(uint32_t b) { return (int32_t)(b ^ 0x80000000u); }
@@ -36,7 +36,7 @@ static int same_group(const struct row_key *x, const struct row_key *y) {
 }
 
 static size_t table_rows(const struct wpio_job *job, enum table t) {
-  return t == T_KERNELS ? job->kernels.n : t == T_RANGES ? job->ranges.n : job->lite.n;
+  return t == T_KERNELS ? job->kernels.n : t == T_RANGES ? job->ranges.n : t == T_LITE ? job->lite.n : job->mpi.n;
 }
 
 static struct row_vals row_values(const struct wpio_job *job, enum table t, size_t i) {
@@ -48,9 +48,12 @@ static struct row_vals row_values(const struct wpio_job *job, enum table t, size
     const struct wpio_range_row *r = &job->ranges.v[i];
     v.calls = r->calls, v.main_ns = r->cpu_total_ns, v.cpu_self_ns = r->cpu_self_ns;
     v.cuda_self_ns = r->cuda_self_ns, v.cuda_total_ns = r->cuda_total_ns;
-  } else {
+  } else if (t == T_LITE) {
     const struct wpio_lite_row *r = &job->lite.v[i];
     v.calls = r->calls, v.main_ns = r->total_ns;
+  } else {
+    const struct wpio_mpi_row *r = &job->mpi.v[i];
+    v.calls = r->calls, v.main_ns = r->total_ns, v.bytes = r->bytes;
   }
   return v;
 }
@@ -58,7 +61,8 @@ static struct row_vals row_values(const struct wpio_job *job, enum table t, size
 static void row_identity(const struct wpio_job *job, enum table t, size_t i, uint32_t *name, int32_t *rank) {
   if (t == T_KERNELS) *name = job->kernels.v[i].name_id, *rank = job->kernels.v[i].rank;
   else if (t == T_RANGES) *name = job->ranges.v[i].name_id, *rank = job->ranges.v[i].rank;
-  else *name = job->lite.v[i].name_id, *rank = job->lite.v[i].rank;
+  else if (t == T_LITE) *name = job->lite.v[i].name_id, *rank = job->lite.v[i].rank;
+  else *name = job->mpi.v[i].name_id, *rank = job->mpi.v[i].rank;
 }
 
 /* Row keys of a table sorted by (name, rank, row index); NULL with *n = 0 for an empty table. */
@@ -353,5 +357,6 @@ int wpio_job_summarize(struct wpio_job *job) {
   if (job->ranks.n > 1) qsort(job->ranks.v, job->ranks.n, sizeof *job->ranks.v, rank_row_cmp);
   if (summarize_one(job, T_KERNELS, SUM_VEC(job->sum_kernels)) != 0) return -1;
   if (summarize_one(job, T_RANGES, SUM_VEC(job->sum_ranges)) != 0) return -1;
-  return summarize_one(job, T_LITE, SUM_VEC(job->sum_lite));
+  if (summarize_one(job, T_LITE, SUM_VEC(job->sum_lite)) != 0) return -1;
+  return summarize_one(job, T_MPI, SUM_VEC(job->sum_mpi));
 }

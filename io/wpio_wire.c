@@ -200,6 +200,22 @@ static void enc_lite_hist(struct wbuf *b, const struct wpio_job *job) {
   section_end(b, s);
 }
 
+static void enc_mpi(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_MPI, job->mpi.n);
+  for (size_t i = 0; i < job->mpi.n; i++) {
+    const struct wpio_mpi_row *r = &job->mpi.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_u32(b, r->name_id);
+    put_u64(b, r->calls);
+    put_u64(b, r->total_ns);
+    put_u64(b, r->min_ns);
+    put_u64(b, r->max_ns);
+    put_u64(b, r->bytes);
+  }
+  section_end(b, s);
+}
+
 int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   struct wbuf b = {0};
   *buf = NULL;
@@ -214,6 +230,7 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   enc_ranges(&b, job);
   enc_lite(&b, job);
   enc_lite_hist(&b, job);
+  enc_mpi(&b, job);
   if (b.bad) {
     free(b.p);
     return -1;

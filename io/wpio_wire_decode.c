@@ -189,6 +189,11 @@ DEC_FIXED(dec_lite_hist, lite_hist, struct wpio_hist_row,
           get_i32(r, &x.rank) || get_u32(r, &x.name_id) || get_u32(r, &x.bucket) ||
               get_u64(r, &x.count))
 
+DEC_FIXED(dec_mpi, mpi, struct wpio_mpi_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
+              get_u64(r, &x.calls) || get_u64(r, &x.total_ns) || get_u64(r, &x.min_ns) ||
+              get_u64(r, &x.max_ns) || get_u64(r, &x.bytes))
+
 /* What the decoder knows of each section: a fixed row size, or the smallest variable row. */
 struct section_kind {
   const char *name;
@@ -206,6 +211,7 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_RANGES] = {"ranges", WIRE_ROW_RANGE, WIRE_ROW_RANGE, dec_ranges},
     [WIRE_LITE] = {"lite", WIRE_ROW_LITE, WIRE_ROW_LITE, dec_lite},
     [WIRE_LITE_HIST] = {"lite_hist", WIRE_ROW_HIST, WIRE_ROW_HIST, dec_lite_hist},
+    [WIRE_MPI] = {"mpi", WIRE_ROW_MPI, WIRE_ROW_MPI, dec_mpi},
 };
 
 /* Checks a section's row count against its length, decodes it, and checks nothing is left over. */
@@ -257,6 +263,7 @@ static int check_ids(struct dec *d) {
   CHECK_IDS(d, ranges, "ranges")
   CHECK_IDS(d, lite, "lite")
   CHECK_IDS(d, lite_hist, "lite_hist")
+  CHECK_IDS(d, mpi, "mpi")
   for (size_t i = 0; i < d->job->kernels.n; i++) {
     int32_t kind = d->job->kernels.v[i].kind;
     if (kind < 0 || kind >= WPIO_KIND_COUNT)

@@ -1,15 +1,303 @@
-/* Placeholder until the GPU issue's cupti backend lands: never available, fails to start. */
+/* The cupti backend: libcupti dlopen'ed (cupti_api), runtime-API callbacks map each launch's
+ * correlation id to its window and range (cupti_corr), fixed buffers (cupti_buffers) are read off the
+ * hot path by a worker or at flush/stop/collect into /kernels rows (cupti_records). */
 #include "backend.h"
 #include "wprof/wprof.h"
 
-static int unavailable(void) { return 0; }
-static int refuse_init(const struct wpr_config *cfg) { return WPROF_EBACKEND; }
-static int refuse_window(int32_t window) { return WPROF_EBACKEND; }
+#ifndef WPROF_HAVE_CUPTI
+/* Built without the CUDA toolkit's cupti.h: never available, init fails so the session uses host. */
+static int cupti_unavailable(void) { return 0; }
+static int cupti_refuse_init(const struct wpr_config *cfg) { return WPROF_EBACKEND; }
+static int cupti_refuse_window(int32_t window) { return WPROF_EBACKEND; }
 
 const struct wpr_backend wpr_backend_cupti = {
     .name = "cupti",
-    .available = unavailable,
-    .init = refuse_init,
-    .start = refuse_window,
-    .stop = refuse_window,
+    .available = cupti_unavailable,
+    .init = cupti_refuse_init,
+    .start = cupti_refuse_window,
+    .stop = cupti_refuse_window,
 };
+#else
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuda_detect.h"
+#include "cupti_api.h"
+#include "cupti_buffers.h"
+#include "cupti_cbids.h"
+#include "cupti_clock.h"
+#include "cupti_corr.h"
+#include "cupti_records.h"
+#include "cupti_session.h"
+#include "log.h"
+
+/* How long the worker sleeps between looks when no buffer completes: bounds its idle cost. */
+#define WORKER_WAIT_MS 200
+
+static const CUpti_ActivityKind required_kinds[] = {
+    CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET};
+#define N_REQUIRED (sizeof required_kinds / sizeof required_kinds[0])
+
+static struct {
+  int ready;
+  struct wpr_cupti_api api;
+  CUpti_SubscriberHandle subscriber;
+  int sync_enabled;               /* SYNCHRONIZATION is optional: older CUPTIs refuse it */
+  pthread_mutex_t lock;           /* the aggregation: records, spans, dropped */
+  struct wpr_gpu_span *spans;
+  int n_spans, cap_spans;
+  uint64_t dropped;               /* cuptiActivityGetNumDroppedRecords, summed */
+  char failed_library[WPR_PATH_MAX]; /* init failed with this library: not retried, not warned again */
+} cs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* ---- CUPTI's callbacks: hand buffers over, nothing else ---- */
+
+void wpr_cupti_buffer_requested(uint8_t **buffer, size_t *size, size_t *max_records) {
+  *buffer = wpr_cupti_pool_take(size);
+  *max_records = 0; /* as many as fit */
+}
+
+void wpr_cupti_buffer_completed(void *context, uint32_t stream, uint8_t *buffer, size_t size, size_t valid) {
+  wpr_cupti_pool_complete(buffer, valid, context, stream);
+}
+
+static void CUPTIAPI on_buffer_requested(uint8_t **buffer, size_t *size, size_t *max_records) {
+  wpr_cupti_buffer_requested(buffer, size, max_records);
+}
+
+static void CUPTIAPI on_buffer_completed(CUcontext context, uint32_t stream, uint8_t *buffer, size_t size,
+                                         size_t valid) {
+  wpr_cupti_buffer_completed(context, stream, buffer, size, valid);
+}
+
+/* ---- reading completed buffers (off the hot path) ---- */
+
+static void count_dropped(CUcontext context, uint32_t stream) {
+  size_t n = 0;
+  if (cs.api.activity_get_num_dropped_records(context, stream, &n) == CUPTI_SUCCESS) cs.dropped += n;
+}
+
+/* With cs.lock held: a buffer popped here is read before the lock is released, so whoever takes the
+ * lock next sees every record of every buffer popped so far. */
+static void drain_locked(void) {
+  struct wpr_cupti_filled f;
+  while (wpr_cupti_pool_next(&f)) {
+    wpr_cupti_records_read(&cs.api, f.buf, f.valid, cs.spans, cs.n_spans);
+    if (f.context) count_dropped(f.context, f.stream);
+    wpr_cupti_pool_release(f.buf);
+  }
+  count_dropped(NULL, 0);
+}
+
+void wpr_cupti_drain(void) {
+  if (!cs.ready) return;
+  pthread_mutex_lock(&cs.lock);
+  drain_locked();
+  pthread_mutex_unlock(&cs.lock);
+}
+
+/* Keeps buffers flowing back to the pool during long windows, so a bounded pool rarely runs dry. */
+static void *worker_main(void *arg) {
+  for (;;)
+    if (wpr_cupti_pool_wait(WORKER_WAIT_MS)) wpr_cupti_drain();
+  return NULL;
+}
+
+static int start_worker(void) {
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int rc = pthread_create(&t, &attr, worker_main, NULL);
+  pthread_attr_destroy(&attr);
+  return rc == 0 ? WPROF_OK : WPROF_EBACKEND;
+}
+
+/* ---- runtime-API callback: on the launching thread, before the launch ---- */
+
+static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CUpti_CallbackId cbid,
+                                 const void *data) {
+  const CUpti_CallbackData *cb = data;
+  if (cb && cb->callbackSite == CUPTI_API_ENTER) wpr_cupti_corr_put(cb->correlationId, wpr_ranges_launch_ctx());
+}
+
+/* ---- backend entry points ---- */
+
+static int cupti_available(void) { return wpr_cuda_device_usable(); }
+
+static int init_failed(const char *what, CUptiResult rc) {
+  WPR_WARN("cupti: %s failed (%s)", what, wpr_cupti_result_text(&cs.api, rc));
+  if (cs.subscriber) cs.api.unsubscribe(cs.subscriber);
+  cs.subscriber = NULL;
+  wpr_cupti_api_unload(&cs.api);
+  return WPROF_EBACKEND;
+}
+
+/* A session may be set up twice (at MPI_Init, then by the application): one attempt, one warning. */
+static int cupti_init(const struct wpr_config *cfg) {
+  if (cs.ready) return WPROF_OK;
+  if (strcmp(cs.failed_library, cfg->cupti_library) == 0) return WPROF_EBACKEND;
+  snprintf(cs.failed_library, sizeof cs.failed_library, "%s", cfg->cupti_library);
+  char err[512] = "";
+  if (wpr_cupti_api_load(&cs.api, cfg->cupti_library, err, sizeof err) != WPROF_OK) {
+    WPR_WARN("cupti: %s", err);
+    return WPROF_EBACKEND;
+  }
+  CUptiResult rc = cs.api.subscribe(&cs.subscriber, on_api_call, NULL);
+  if (rc != CUPTI_SUCCESS) {
+    cs.subscriber = NULL; /* e.g. no device, or another tool (nsys) subscribed first */
+    return init_failed("cuptiSubscribe", rc);
+  }
+  rc = cs.api.activity_register_callbacks(on_buffer_requested, on_buffer_completed);
+  if (rc != CUPTI_SUCCESS) return init_failed("cuptiActivityRegisterCallbacks", rc);
+  if (wpr_cupti_pool_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS) != WPROF_OK) {
+    WPR_WARN("cupti: no memory for %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
+             (long long)cfg->cupti_buffer_kb);
+    return init_failed("buffer allocation", CUPTI_ERROR_OUT_OF_MEMORY);
+  }
+  if (start_worker() != WPROF_OK) return init_failed("starting the reader thread", CUPTI_ERROR_UNKNOWN);
+  cs.ready = 1;
+  cs.failed_library[0] = '\0';
+  WPR_DEBUG("cupti: loaded %s, %d buffers of %lld KiB", cfg->cupti_library, WPR_CUPTI_POOL_BUFFERS,
+            (long long)cfg->cupti_buffer_kb);
+  return WPROF_OK;
+}
+
+static int read_gpu_clock(uint64_t *ns) { return cs.api.get_timestamp(ns) == CUPTI_SUCCESS ? 0 : -1; }
+
+static int span_open(int32_t window) {
+  struct wpr_gpu_span span = {.window = window};
+  if (wpr_clock_pair_read(read_gpu_clock, &span.start) != 0) return WPROF_EBACKEND;
+  pthread_mutex_lock(&cs.lock);
+  if (cs.n_spans == cs.cap_spans) {
+    int cap = cs.cap_spans ? cs.cap_spans * 2 : 16;
+    struct wpr_gpu_span *grown = realloc(cs.spans, (size_t)cap * sizeof *grown);
+    if (grown) {
+      cs.spans = grown;
+      cs.cap_spans = cap;
+    }
+  }
+  int ok = cs.n_spans < cs.cap_spans;
+  if (ok) cs.spans[cs.n_spans++] = span;
+  pthread_mutex_unlock(&cs.lock);
+  return ok ? WPROF_OK : WPROF_ENOMEM;
+}
+
+/* The span of `window` closed at `stop` (or dropped when the window never opened: stop == NULL). */
+static void span_close(int32_t window, const struct wpr_clock_pair *stop) {
+  pthread_mutex_lock(&cs.lock);
+  for (int i = cs.n_spans - 1; i >= 0; i--) {
+    if (cs.spans[i].window != window || cs.spans[i].closed) continue;
+    if (stop) {
+      cs.spans[i].stop = *stop;
+      cs.spans[i].closed = 1;
+      WPR_DEBUG("cupti: window %d: GPU clock drift %.2f ppm", (int)window, wpr_gpu_span_drift_ppm(&cs.spans[i]));
+    } else {
+      cs.spans[i] = cs.spans[--cs.n_spans];
+    }
+    break;
+  }
+  pthread_mutex_unlock(&cs.lock);
+}
+
+static void disable_kinds(void) {
+  for (size_t i = 0; i < N_REQUIRED; i++) cs.api.activity_disable(required_kinds[i]);
+  if (cs.sync_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION);
+  cs.sync_enabled = 0;
+}
+
+static int enable_kinds(void) {
+  for (size_t i = 0; i < N_REQUIRED; i++) {
+    CUptiResult rc = cs.api.activity_enable(required_kinds[i]);
+    if (rc != CUPTI_SUCCESS) {
+      static int warned;
+      wpr_warn_once(&warned, "cupti: cuptiActivityEnable(%d) failed (%s)", (int)required_kinds[i],
+                    wpr_cupti_result_text(&cs.api, rc));
+      disable_kinds();
+      return WPROF_EBACKEND;
+    }
+  }
+  cs.sync_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION) == CUPTI_SUCCESS;
+  return WPROF_OK;
+}
+
+static int cupti_start(int32_t window) {
+  if (!cs.ready) return WPROF_EBACKEND;
+  int rc = span_open(window);
+  if (rc != WPROF_OK) return rc;
+  if (enable_kinds() != WPROF_OK) {
+    span_close(window, NULL);
+    return WPROF_EBACKEND;
+  }
+  wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 1);
+  return WPROF_OK;
+}
+
+static void flush_and_drain(void) {
+  cs.api.activity_flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  wpr_cupti_drain();
+}
+
+static int cupti_stop(int32_t window) {
+  if (!cs.ready) return WPROF_EBACKEND;
+  struct wpr_clock_pair stop;
+  int have_stop = wpr_clock_pair_read(read_gpu_clock, &stop) == 0;
+  wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 0);
+  if (have_stop) span_close(window, &stop);
+  /* Records still in flight arrive later (worker); their launch ctx or timestamp places them here. */
+  flush_and_drain();
+  disable_kinds();
+  return WPROF_OK;
+}
+
+static int cupti_flush(void) {
+  if (!cs.ready) return WPROF_EBACKEND;
+  flush_and_drain();
+  return WPROF_OK;
+}
+
+static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
+  static int warned_drop, warned_lost;
+  uint64_t refused = wpr_cupti_pool_refusals();
+  if (dropped)
+    wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped (%llu buffer requests found the %d "
+                  "buffers busy); raise WPROF_CUPTI_BUFFER_KB", (unsigned long long)dropped,
+                  (unsigned long long)refused, WPR_CUPTI_POOL_BUFFERS);
+  if (counts.oom)
+    wpr_warn_once(&warned_lost, "cupti: %llu records lost to out of memory", (unsigned long long)counts.oom);
+  if (counts.unattributed)
+    WPR_INFO("cupti: %llu records ran outside every window and are not reported",
+             (unsigned long long)counts.unattributed);
+}
+
+static void set_dropped(struct wpio_job *job, int32_t rank, uint64_t dropped) {
+  for (size_t i = 0; i < job->ranks.n; i++)
+    if (job->ranks.v[i].rank == rank) job->ranks.v[i].dropped_records = dropped;
+}
+
+static int cupti_collect(struct wpio_job *job, int32_t rank) {
+  if (!cs.ready) return WPROF_OK;
+  cs.api.activity_flush_all(0); /* buffers CUPTI completed since the last stop */
+  pthread_mutex_lock(&cs.lock);
+  drain_locked();
+  int rc = wpr_cupti_records_collect(job, rank);
+  uint64_t dropped = cs.dropped;
+  struct wpr_cupti_counts counts = wpr_cupti_records_counts();
+  pthread_mutex_unlock(&cs.lock);
+  set_dropped(job, rank, dropped);
+  warn_losses(dropped, counts);
+  return rc == 0 ? WPROF_OK : WPROF_ENOMEM;
+}
+
+const struct wpr_backend wpr_backend_cupti = {
+    .name = "cupti",
+    .available = cupti_available,
+    .init = cupti_init,
+    .start = cupti_start,
+    .stop = cupti_stop,
+    .flush = cupti_flush,
+    .collect = cupti_collect,
+};
+#endif

@@ -25,18 +25,21 @@ struct option {
   option_parse_fn parse;
   option_format_fn format;
   size_t offset;                /* the field in struct wpr_config */
-  int64_t lo, hi;               /* integer bounds */
+  int64_t lo, hi;               /* integer bounds; names: hi = field size, lo = MPI_ name rule */
   const char *const *words;     /* enum spellings, NULL-terminated; index = value */
+  const char *empty_means;      /* what an empty default stands for, in messages and docs */
 };
 
 const char *const wpr_backend_words[] = {"auto", "cupti", "cuda-profiler-api", "host", NULL};
 static const char *const log_words[] = {"error", "warn", "info", "debug", NULL};
+const char *const wpr_start_words[] = {"manual", "init", NULL};
 
 static int parse_int(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_path(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_word(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_bool(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_name(struct wpr_config *cfg, const struct option *opt, const char *text);
 static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                        int *is_int, int64_t *ival);
 static void format_text(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
@@ -53,38 +56,54 @@ static void format_ranks(const struct wpr_config *cfg, const struct option *opt,
 static const struct option options[] = {
     {{"WPROF_DELAY_ITERS", "delay_iters", "integer >= 0", "0",
       "step() calls after start() before the window opens (0: start() opens it)"},
-     "an integer >= 0", parse_int, format_int, FIELD(delay_iters), 0, INT64_MAX, NULL},
+     "an integer >= 0", parse_int, format_int, FIELD(delay_iters), 0, INT64_MAX, NULL, NULL},
     {{"WPROF_MAX_ITERS", "max_iters", "integer >= 0", "0",
       "profiled steps after which the window closes (0: no limit, stop() closes it)"},
-     "an integer >= 0", parse_int, format_int, FIELD(max_iters), 0, INT64_MAX, NULL},
+     "an integer >= 0", parse_int, format_int, FIELD(max_iters), 0, INT64_MAX, NULL, NULL},
     {{"WPROF_OUTPUT", "output", "path", "wprof-report.h5", "the HDF5 report written by rank 0"},
-     "a non-empty path", parse_path, format_text, FIELD(output), 0, 0, NULL},
+     "a non-empty path", parse_path, format_text, FIELD(output), 0, 0, NULL, NULL},
     {{"WPROF_BACKEND", "backend_requested", "auto|cupti|cuda-profiler-api|host", "auto",
       "collector; auto picks cupti when a CUDA device is usable, else host"},
      "one of auto|cupti|cuda-profiler-api|host", parse_word, format_word, FIELD(backend), 0, 0,
-     wpr_backend_words},
+     wpr_backend_words, NULL},
     {{"WPROF_LITE", "lite", "boolean", "1", "record lite scopes (wprof_scope_begin/end)"},
-     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(lite), 0, 0, NULL},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(lite), 0, 0, NULL, NULL},
     {{"WPROF_RANKS", "ranks", "rank list", "",
       "ranks that collect, e.g. 0,4-7 (empty: all); the others only take part in sync points"},
-     "a rank list like 0,4-7", parse_ranks, format_ranks, FIELD(ranks), 0, INT32_MAX, NULL},
+     "a rank list like 0,4-7", parse_ranks, format_ranks, FIELD(ranks), 0, INT32_MAX, NULL, "all ranks"},
     {{"WPROF_SYNC_TIMEOUT_MS", "sync_timeout_ms", "integer 1..3600000", "10000",
       "deadline of a sync point or the gather before missing ranks are named and left behind"},
-     "an integer in 1..3600000", parse_int, format_int, FIELD(sync_timeout_ms), 1, 3600000, NULL},
+     "an integer in 1..3600000", parse_int, format_int, FIELD(sync_timeout_ms), 1, 3600000, NULL, NULL},
     {{"WPROF_LOG", "log", "error|warn|info|debug", "warn", "messages printed to stderr"},
-     "one of error|warn|info|debug", parse_word, format_word, FIELD(log_level), 0, 0, log_words},
+     "one of error|warn|info|debug", parse_word, format_word, FIELD(log_level), 0, 0, log_words, NULL},
     {{"WPROF_CUPTI_LIBRARY", "cupti_library", "path", "libcupti.so",
       "the libcupti the cupti backend dlopens (a soname or a path)"},
-     "a non-empty path", parse_path, format_text, FIELD(cupti_library), 0, 0, NULL},
+     "a non-empty path", parse_path, format_text, FIELD(cupti_library), 0, 0, NULL, NULL},
     {{"WPROF_CUPTI_BUFFER_KB", "cupti_buffer_kb", "integer 16..1048576", "4096",
       "size of each CUPTI activity buffer; records that find no buffer are counted as dropped"},
-     "an integer in 16..1048576", parse_int, format_int, FIELD(cupti_buffer_kb), 16, 1048576, NULL},
+     "an integer in 16..1048576", parse_int, format_int, FIELD(cupti_buffer_kb), 16, 1048576, NULL, NULL},
     {{"WPROF_KEEP_SPILLS", "keep_spills", "boolean", "0",
       "keep the per-rank spill files (<output>.d/rank-N.wpb) after a good report"},
-     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(keep_spills), 0, 0, NULL},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(keep_spills), 0, 0, NULL, NULL},
     {{"WPROF_OVERWRITE", "overwrite", "boolean", "0",
       "replace an existing file at the report path that is not a wprof report"},
-     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(overwrite), 0, 0, NULL},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(overwrite), 0, 0, NULL, NULL},
+    {{"WPROF_START", "start", "manual|init", "manual",
+      "manual: a window opens when the program calls wprof_start; init: at wprof_init (for programs "
+      "that do not call wprof, e.g. under `wprof run`)"},
+     "one of manual|init", parse_word, format_word, FIELD(start), 0, 0, wpr_start_words, NULL},
+    {{"WPROF_STEP_RANGE", "step_range", "range name", "",
+      "each NVTX or wprof range of this name that ends is one step (for programs that do not call wprof_step)"},
+     "a range name of at most 255 bytes", parse_name, format_text, FIELD(step_range), 0,
+     sizeof(((struct wpr_config *)0)->step_range), NULL, "off"},
+    {{"WPROF_STEP_MPI", "step_mpi", "MPI function", "",
+      "each call of this MPI function (e.g. MPI_Allreduce) is one step"},
+     "an MPI function name like MPI_Allreduce", parse_name, format_text, FIELD(step_mpi), 1,
+     sizeof(((struct wpr_config *)0)->step_mpi), NULL, "off"},
+    {{"WPROF_RUN_PID", "run_pid", "integer >= 0", "0",
+      "set by `wprof run`: the process it started, which profiles itself even without MPI; "
+      "its child processes (same environment, other pid) do not"},
+     "an integer >= 0", parse_int, format_int, FIELD(run_pid), 0, INT64_MAX, NULL, NULL},
 };
 
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -186,6 +205,19 @@ static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const c
   return 0;
 }
 
+/* An optional name (empty: off) that fits its field; with opt->lo, an MPI function name. */
+static int parse_name(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  size_t n = strlen(text);
+  if (n >= (size_t)opt->hi) return -1;
+  if (opt->lo && n > 0) {
+    if (strncmp(text, "MPI_", 4) != 0 || n == 4) return -1;
+    for (size_t i = 4; i < n; i++)
+      if (!isalnum((unsigned char)text[i]) && text[i] != '_') return -1;
+  }
+  memcpy(field_of(cfg, opt), text, n + 1);
+  return 0;
+}
+
 /* ---- formatting (the report's attributes) ---- */
 
 static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
@@ -232,8 +264,11 @@ void wpr_config_defaults(struct wpr_config *cfg) {
 
 static void warn_malformed(const struct option *opt, const char *text) {
   const char *def = opt->info.default_text;
-  wpr_log(WPR_LOG_WARN, "%s=\"%.200s\" is not %s; using the default %s%s%s", opt->info.env, text,
-          opt->expect, *def ? "" : "\"", def, *def ? "" : "\" (all)");
+  if (*def)
+    wpr_log(WPR_LOG_WARN, "%s=\"%.200s\" is not %s; using the default %s", opt->info.env, text, opt->expect, def);
+  else
+    wpr_log(WPR_LOG_WARN, "%s=\"%.200s\" is not %s; using the default \"\" (%s)", opt->info.env, text,
+            opt->expect, opt->empty_means ? opt->empty_means : "unset");
 }
 
 int wpr_config_load(struct wpr_config *cfg, wpr_env_lookup lookup, void *ctx) {
@@ -300,7 +335,7 @@ void wpr_config_write_markdown(FILE *out) {
     if (*o->default_text)
       fprintf(out, "`%s`", o->default_text);
     else
-      fprintf(out, "(all ranks)");
+      fprintf(out, "(%s)", options[i].empty_means ? options[i].empty_means : "unset");
     fprintf(out, " | ");
     markdown_cell(out, o->doc);
     fprintf(out, " (");

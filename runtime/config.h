@@ -32,7 +32,14 @@ struct wpr_config {
   int64_t cupti_buffer_kb;    /* WPROF_CUPTI_BUFFER_KB */
   int keep_spills;            /* WPROF_KEEP_SPILLS */
   int overwrite;              /* WPROF_OVERWRITE */
+  int start;                  /* WPROF_START: enum wpr_start_mode */
+  char step_range[256];       /* WPROF_STEP_RANGE ("" = off) */
+  char step_mpi[64];          /* WPROF_STEP_MPI ("" = off) */
+  int64_t run_pid;            /* WPROF_RUN_PID: the process `wprof run` exec'd (0 = none) */
 };
+
+enum wpr_start_mode { WPR_START_MANUAL = 0, WPR_START_INIT = 1 };
+extern const char *const wpr_start_words[];
 
 /* Looks a variable up (getenv in the library, a table in tests and fuzzers). */
 typedef const char *(*wpr_env_lookup)(const char *name, void *ctx);

@@ -14,6 +14,24 @@ void wpr_ranges_set_enabled(int enabled);
 /* Adds the /ranges rows of every thread, merged by (window, name), for `rank`. */
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank);
 
+/* The stack without NVTX emission: what wprof_range_push/pop and the NVTX injection handler share.
+ * pop returns WPROF_ESTATE (warned once) when the thread's stack is empty. */
+void wpr_ranges_push(const char *name);
+int wpr_ranges_pop(void);
+
+/* Start/end ranges (nvtxRangeStart/End): not nested, timed as ranges of their own (cpu self = cpu
+ * total), in the (window, name) row of the window running at start; merged with push/pop rows of the
+ * same name. start returns an id for end (0: not recorded, e.g. more than 32 open on the thread);
+ * end may come from any thread; an unknown or already ended id is ignored (warned once).
+ * GPU time: a launch made on the starting thread while the range is open counts for it as self and
+ * total CUDA time, in addition to the push/pop stack's attribution (innermost range self, every
+ * enclosing range total). A name gets a launch's time at most once per column, whichever way it is
+ * open. An end from another thread is seen by the starting thread's launches at once, but a launch
+ * whose set of open ranges was never seen before then counts only for the stack until that thread's
+ * next range call (a launch callback does not allocate). */
+uint64_t wpr_ranges_start(const char *name);
+void wpr_ranges_end(uint64_t id);
+
 /* Pushes past the per-thread depth cap (256) so far, over all threads (not recorded, warned once). */
 uint64_t wpr_ranges_overflows(void);
 
@@ -26,9 +44,12 @@ struct wpr_launch_ctx { int32_t window; uint32_t node; };
 /* On the launching thread (CUPTI runtime-API callback). No allocation, no lock. */
 struct wpr_launch_ctx wpr_ranges_launch_ctx(void);
 
-/* From any thread (activity aggregation): a finished record's GPU time goes to cuda_self_ns of the
- * innermost range of `ctx` and to cuda_total_ns of it and of every enclosing range (each (window, name)
- * once, so recursion is not counted twice). */
+/* From any thread (activity aggregation), concurrently with pushes, pops and collect: a finished
+ * record's GPU time goes to cuda_self_ns of the innermost range of `ctx` and to cuda_total_ns of it and
+ * of every enclosing range (each (window, name) once, so recursion is not counted twice), in ctx's
+ * window: a range keeps the time of its launches even when the record arrives after the pop or after
+ * the window closed; an enclosing range pushed before the window opened gets a row in that window
+ * with calls 0 that holds only GPU time. Allocates only the first time a path gets time in a window. */
 void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns);
 
 #endif

@@ -9,9 +9,13 @@
 #include "wprof/wprof.h"
 #include "lite.h"
 #include "log.h"
+#include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
+#include "wpio_h5.h"
 #include "wpio_wire.h"
+
+static void set_job_attrs(struct wpr_session *s, struct wpio_job *job);
 
 static void read_command_line(char *buf, size_t len) {
   buf[0] = '\0';
@@ -38,13 +42,16 @@ static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
   return row->hostname && row->status ? WPROF_OK : WPROF_ENOMEM;
 }
 
-/* This rank's whole contribution: its /ranks row, and its tables when it collects. */
+/* This rank's whole contribution: its /ranks row, and its tables when it collects. The job's
+ * attributes (world_size, settings, sync) go with it, so a spill alone can rebuild a report. */
 static int collect_local(struct wpr_session *s, struct wpio_job *job) {
+  set_job_attrs(s, job);
   if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
   if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  if (wpr_mpi_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   return WPROF_OK;
 }
@@ -110,7 +117,8 @@ static int write_report(struct wpr_session *s, struct wpio_job *job) {
     WPR_WARN("no report written: %s", err);
     return WPROF_EPLUGIN;
   }
-  if (write_fn(job, s->cfg.output, err, sizeof(err)) != 0) {
+  unsigned flags = s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0;
+  if (write_fn(job, s->cfg.output, flags, err, sizeof(err)) != 0) {
     WPR_WARN("no report written to %s: %s", s->cfg.output, err);
     return WPROF_EIO;
   }

@@ -42,6 +42,11 @@ int wpr_report_finalize(struct wpr_session *s);
  * a rank that is missing or fails validation gets a `missing` / `corrupt` row, the rest is kept. */
 void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size);
 
+/* wprof.c: the session of a program started by `wprof run`, set up when libwprof is loaded: a world
+ * of one that an MPI_Init later replaces (without a report); finalised at exit when nothing did. */
+int wpr_init_provisional(void);
+int wpr_finalize_provisional(void);
+
 /* report.c: this rank's tables so far (its /ranks row, windows, lite, ranges, backend tables), packed
  * with the wire format. 0, or -1 (out of memory). The caller frees *buf. */
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
@@ -53,7 +58,8 @@ void wpr_spill_write(struct wpr_session *s);
 void wpr_spill_remove(struct wpr_session *s);
 
 /* plugin.c: the HDF5 writer, dlopened by rank 0 only. NULL with a reason in err when unavailable. */
-typedef int (*wpr_h5_write_fn)(const struct wpio_job *job, const char *path, char *err, size_t errlen);
+typedef int (*wpr_h5_write_fn)(const struct wpio_job *job, const char *path, unsigned flags, char *err,
+                               size_t errlen);
 wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen);
 
 #endif

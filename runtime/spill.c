@@ -1,5 +1,39 @@
-/* Placeholder until crash spills land: nothing is written. */
-#include "session.h"
+/* Crash spills: at every real stop each rank writes its packed tables to <output>.d/rank-N.wpb, so a
+ * job that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes
+ * the spills after a good report. A file system that says no costs one warning, never the run. */
+#include <stdlib.h>
 
-void wpr_spill_write(struct wpr_session *s) { (void)s; }
-void wpr_spill_remove(struct wpr_session *s) { (void)s; }
+#include "log.h"
+#include "session.h"
+#include "wpio_spill.h"
+
+void wpr_spill_write(struct wpr_session *s) {
+  static int warned;
+  char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
+    wpr_warn_once(&warned, "no crash spills: the path %s.d is too long", s->cfg.output);
+    return;
+  }
+  if (wpr_report_pack_local(s, &buf, &len) != 0) {
+    wpr_warn_once(&warned, "no crash spill written: out of memory packing this rank's tables");
+  } else if (wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
+             wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
+    /* later stops try again: a full disk may have room by then */
+    wpr_warn_once(&warned, "no crash spill written (%s); profiling goes on, but a crash would lose "
+                  "this rank's data", err);
+  } else {
+    WPR_DEBUG("spilled %zu bytes to %s", len, dir);
+  }
+  free(buf);
+}
+
+void wpr_spill_remove(struct wpr_session *s) {
+  if (s->cfg.keep_spills) return;
+  char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
+  if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) return;
+  int left = wpio_spill_remove_all(dir, err, sizeof err);
+  if (left < 0) WPR_WARN("crash spills not removed: %s", err);
+  else if (left > 0) WPR_WARN("%d crash spill file(s) in %s could not be removed", left, dir);
+}

@@ -5,6 +5,7 @@
 
 #include "wprof/wprof.h"
 #include "log.h"
+#include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
 #include "timer.h"
@@ -72,6 +73,7 @@ static void window_open(struct wpr_session *s) {
   }
   s->backend_starts++;
   s->open_window = window;
+  wpr_mpi_set_window(window); /* every rank's MPI calls, collecting or not: dropped at collect */
   s->open_steps = 0;
   s->open_start_ns = (int64_t)wpr_mono_ns();
   if (s->collecting) wpr_ranges_set_window(window);
@@ -82,6 +84,7 @@ static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
   sync_point(s, "end", window, 0);
   wpr_ranges_set_window(-1);
+  wpr_mpi_set_window(-1);
   if (s->backend->flush) s->backend->flush();
   s->backend->stop(window);
   s->backend_stops++;

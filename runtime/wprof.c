@@ -8,6 +8,7 @@
 #include "wprof/wprof_mpi.h"
 #include "lite.h"
 #include "log.h"
+#include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
 #include "timer.h"
@@ -30,9 +31,38 @@ static void select_backend(struct wpr_session *s) {
     WPR_INFO("backend %s (requested %s)", s->backend->name, wpr_backend_kind_name(s->cfg.backend));
 }
 
+static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
+static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
+
+/* Drops a session without a report: it is replaced by one that knows more. */
+static void session_discard(struct wpr_session *s) {
+  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+  wpc_finalize(&s->comm);
+  wpio_job_free(&s->local);
+  wpr_ranges_set_window(-1);
+  wpr_mpi_session_end();
+  session_auto = session_provisional = 0;
+  s->initialized = 0;
+}
+
+/* An explicit init after the automatic one at MPI_Init, before any window was requested, sets the
+ * session up again: the application's communicator and environment (set after MPI_Init) win. The
+ * world-of-one session of a program started by `wprof run` gives way to the MPI one likewise. */
+static int replaces_auto_session(struct wpr_session *s) {
+  if (session_provisional) {
+    session_discard(s);
+    wpr_log_set_level(WPR_LOG_ERROR); /* its settings were checked, and warned about, already */
+    return 1;
+  }
+  if (!session_auto || s->sm.active || s->next_window > 0) return 0;
+  session_discard(s);
+  return 1;
+}
+
 int wprof_init_comm(MPI_Comm comm) {
   struct wpr_session *s = &wpr_session;
-  if (s->initialized) return WPROF_OK; /* idempotent: an app may init explicitly and be preloaded */
+  /* idempotent: an app may init explicitly and be preloaded */
+  if (s->initialized && !replaces_auto_session(s)) return WPROF_OK;
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
@@ -52,10 +82,31 @@ int wprof_init_comm(MPI_Comm comm) {
   wpio_job_init(&s->local);
   s->open_window = -1;
   s->initialized = 1;
+  wpr_mpi_session_begin(&s->cfg);
+  /* For programs that never call wprof_start (e.g. under `wprof run`): the window is requested now,
+   * and delay/max count the steps that WPROF_STEP_RANGE or WPROF_STEP_MPI make. */
+  if (s->cfg.start == WPR_START_INIT) wprof_start();
   return status;
 }
 
 int wprof_init(void) { return wprof_init_comm(MPI_COMM_NULL); }
+
+int wpr_init_from_mpi(void) {
+  if (wpr_session.initialized && !session_provisional) return WPROF_OK;
+  int status = wprof_init();
+  session_auto = wpr_session.initialized;
+  return status;
+}
+
+int wpr_init_provisional(void) {
+  int status = wprof_init();
+  session_provisional = wpr_session.initialized;
+  return status;
+}
+
+int wpr_finalize_provisional(void) {
+  return session_provisional && wpr_session.initialized ? wprof_finalize() : WPROF_OK;
+}
 
 static int apply_event(enum wpr_sm_event ev) {
   struct wpr_session *s = &wpr_session;
@@ -94,6 +145,8 @@ int wprof_finalize(void) {
   wpc_finalize(&s->comm);
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);
+  wpr_mpi_session_end();
+  session_auto = session_provisional = 0;
   s->initialized = 0; /* a later wprof_init starts a new session */
   return status;
 }

@@ -7,6 +7,10 @@
 
 int wprof_cmd_report(int argc, char **argv);
 extern const char wprof_report_usage[];
+int wprof_cmd_recover(int argc, char **argv);
+extern const char wprof_recover_usage[];
+int wprof_cmd_run(int argc, char **argv);
+extern const char wprof_run_usage[];
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -14,6 +18,10 @@ static int cmd_version(int argc, char **argv);
 static const struct wprof_command commands[] = {
   { "report", wprof_cmd_report, wprof_report_usage,
     "print the tables of a report (cross-rank summary, or one rank)" },
+  { "recover", wprof_cmd_recover, wprof_recover_usage,
+    "build a report from the crash spills (<output>.d) of a job that died" },
+  { "run", wprof_cmd_run, wprof_run_usage,
+    "profile a program that does not call wprof (mpirun -np 8 wprof run -- ./app)" },
   { "help", cmd_help, "wprof help [COMMAND]", "show this help, or one command's" },
   { "version", cmd_version, "wprof version", "print the version" },
 };

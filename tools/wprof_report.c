@@ -7,7 +7,7 @@
 
 const char wprof_report_usage[] =
     "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "
-    "[--table ranges|kernels|lite] [--format table|csv|json] [--mangled]";
+    "[--table ranges|kernels|lite|mpi] [--format table|csv|json] [--mangled]";
 
 enum out_kind { OUT_TABLE, OUT_CSV, OUT_JSON };
 
@@ -66,7 +66,7 @@ static int parse_option(struct report_args *a, const char *name, const char *v) 
     if (set_format(a, v) < 0)
       return wprof_usage_error(wprof_report_usage, "--format %s: use table, csv or json", v);
   } else if (set_table(a, v) < 0) {
-    return wprof_usage_error(wprof_report_usage, "--table %s: use ranges, kernels or lite", v);
+    return wprof_usage_error(wprof_report_usage, "--table %s: use ranges, kernels, lite or mpi", v);
   }
   return 0;
 }

@@ -16,3 +16,28 @@ set_tests_properties(demo_np4 PROPERTIES FIXTURES_SETUP demo_report)
 add_test(NAME demo_report_readable COMMAND $<TARGET_FILE:wprof_cli> report ${CMAKE_CURRENT_BINARY_DIR}/demo-np4.h5)
 set_tests_properties(demo_report_readable PROPERTIES LABELS mpi FIXTURES_REQUIRED demo_report
                      PASS_REGULAR_EXPRESSION "train_step")
+
+# Never hang (issue 7): a rank late to stop or to finalize, one that never starts, settings that
+# disagree; each job ends within the sync timeout plus a few seconds, with the report naming the rank.
+foreach(case late_stop late_finalize never_start disagree)
+  wprof_add_py_test(e2e_hang_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_hang.py ${case})
+  set_tests_properties(e2e_hang_${case} PROPERTIES PROCESSORS 4)
+endforeach()
+# Crash spills and `wprof recover`: a rank killed after its first window, kept spills against the
+# real report, damaged spills, a symlinked spill directory; and safe creation of the report file.
+foreach(case crash keep damage symlink)
+  wprof_add_py_test(e2e_recover_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_recover.py ${case})
+  set_tests_properties(e2e_recover_${case} PROPERTIES PROCESSORS 4)
+endforeach()
+wprof_add_py_test(e2e_report_files mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_files.py)
+
+# `wprof run` (issue 5): programs that do not call wprof.
+if(WPROF_HAVE_NVTX)
+  add_executable(nvtx_steps ${CMAKE_CURRENT_SOURCE_DIR}/nvtx_steps.c)
+  target_include_directories(nvtx_steps PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
+  target_link_libraries(nvtx_steps PRIVATE ${CMAKE_DL_LIBS})
+endif()
+foreach(case full step_mpi step_range flags_and_env errors)
+  wprof_add_py_test(wprof_run_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_run.py ${case})
+  set_tests_properties(wprof_run_${case} PROPERTIES PROCESSORS 4)
+endforeach()

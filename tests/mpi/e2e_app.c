@@ -1,10 +1,15 @@
 /* A configurable MPI application for the end-to-end tests: windows of steps with lite scopes and
- * nested ranges, and ways to misbehave (a rank that never starts, per-rank settings).
+ * nested ranges, and ways to misbehave (a rank that never starts, per-rank settings, a rank that is
+ * late to stop or to finalize, a rank killed after its first window).
  *   e2e_app [--iters N] [--windows W] [--skip-start-rank R] [--rank-env R:NAME=VALUE]...
- *           [--work-us U] [--barrier 0|1]
+ *           [--work-us U] [--barrier 0|1] [--late-rank R --late-ms M --late-at stop|finalize]
+ *           [--kill-rank R]
  * Per iteration: range "step" { range "inner" { scope "work" } }, then MPI_Barrier (unless
- * --barrier 0, which lets ranks drift apart: rank r works (r+1) times longer), then wprof_step. */
+ * --barrier 0, which lets ranks drift apart: rank r works (r+1) times longer), then wprof_step.
+ * --late-rank sleeps M ms before its stop of every window (or before wprof_finalize); --kill-rank
+ * raises SIGKILL right after its first wprof_stop, as a crash would. */
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +20,14 @@
 struct options {
   long iters, windows, work_us;
   int skip_start_rank, barrier;
+  int late_rank, late_at_finalize, kill_rank;
+  long late_ms;
 };
+
+static void sleep_ms(long ms) {
+  struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+  while (nanosleep(&t, &t) != 0) {}
+}
 
 static void spin_us(long us) {
   struct timespec t0, t;
@@ -39,6 +51,7 @@ static void apply_rank_env(const char *spec, int rank) {
 
 static void parse(int argc, char **argv, int rank, struct options *o) {
   o->iters = 6; o->windows = 2; o->work_us = 200; o->skip_start_rank = -1; o->barrier = 1;
+  o->late_rank = -1; o->late_ms = 0; o->late_at_finalize = 0; o->kill_rank = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--iters")) o->iters = strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--windows")) o->windows = strtol(argv[i + 1], NULL, 10);
@@ -46,6 +59,10 @@ static void parse(int argc, char **argv, int rank, struct options *o) {
     else if (!strcmp(argv[i], "--skip-start-rank")) o->skip_start_rank = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--barrier")) o->barrier = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--rank-env")) apply_rank_env(argv[i + 1], rank);
+    else if (!strcmp(argv[i], "--late-rank")) o->late_rank = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--late-ms")) o->late_ms = strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--late-at")) o->late_at_finalize = !strcmp(argv[i + 1], "finalize");
+    else if (!strcmp(argv[i], "--kill-rank")) o->kill_rank = (int)strtol(argv[i + 1], NULL, 10);
     else fprintf(stderr, "e2e_app: unknown option %s\n", argv[i]);
   }
 }
@@ -73,8 +90,14 @@ int main(int argc, char **argv) {
       if (o.barrier) MPI_Barrier(MPI_COMM_WORLD);
       if (starts) wprof_step();
     }
+    if (rank == o.late_rank && !o.late_at_finalize) sleep_ms(o.late_ms);
     if (starts) wprof_stop();
+    if (rank == o.kill_rank) {
+      fprintf(stderr, "e2e_app rank %d: killing myself after window %ld\n", rank, w);
+      raise(SIGKILL);
+    }
   }
+  if (rank == o.late_rank && o.late_at_finalize) sleep_ms(o.late_ms);
   int status = wprof_finalize();
   printf("e2e_app rank %d: wprof_finalize: %s\n", rank, wprof_strerror(status));
   MPI_Finalize();

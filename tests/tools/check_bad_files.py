@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """`wprof report` refuses bad files with exactly one line on stderr and exit status 2: a missing
-path, an empty file, truncations, random bytes, a directory, HDF5 files that are not wprof reports,
+path, an empty file, truncations, random bytes, a directory, a file without read permission (not
+checkable as root, who reads everything: as root that case runs as WPROF_TEST_AS_USER, default
+nobody, and is skipped with exit 77 when it cannot), HDF5 files that are not wprof reports,
 a newer schema, damaged tables, a read that hangs inside libhdf5 (an external link to a FIFO, which
 the forked reader's deadline must end), and random mutations of a valid report.
 usage: check_bad_files.py DATA_DIR"""
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -14,7 +17,7 @@ import time
 import h5py
 import numpy as np
 
-from tools_common import Checker, run
+from tools_common import WPROF as WPROF_PATH, Checker, run
 
 data = sys.argv[1]
 GOOD = os.path.join(data, "report.h5")
@@ -50,6 +53,37 @@ open(path("empty.h5"), "wb").close()
 refused(path("empty.h5"), "empty file", "empty")
 os.mkdir(path("adir"))
 refused(path("adir"), "directory", "directory")
+
+
+def unreadable():
+    """A report without read permission: one clear line. Root reads everything, so as root the case
+    runs as another user (WPROF_TEST_AS_USER, default nobody, through runuser); when that is not
+    possible it is skipped (None)."""
+    p = copy_good("unreadable.h5")
+    os.chmod(p, 0o000)
+    if os.geteuid() != 0:
+        return refused(p, "file without read permission", "Permission denied")
+    user = os.environ.get("WPROF_TEST_AS_USER", "nobody")
+    os.chmod(tmp, 0o755)
+    cmd = ["runuser", "-u", user, "--", WPROF_PATH, "report", p]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    except OSError as e:
+        print(f"SKIP: no-read-permission case: cannot run as {user} ({e})")
+        return None
+    if r.returncode in (126, 127) or "Permission denied" not in r.stderr and "runuser" in r.stderr:
+        print(f"SKIP: no-read-permission case: {user} cannot run {WPROF_PATH} ({r.stderr.strip()})")
+        return None
+    lines = r.stderr.splitlines()
+    what = f"file without read permission (as {user})"
+    ok = c.eq(r.returncode, 2, f"{what}: exit status ({r.stderr!r})")
+    ok &= c.eq(len(lines), 1, f"{what}: exactly one line on stderr")
+    ok &= c.check("Permission denied" in r.stderr, f"{what}: says why ({r.stderr!r})")
+    print(f"checked as {user}: {r.stderr.strip()}")
+    return ok
+
+
+unreadable_result = unreadable()
 rnd = random.Random(1234)
 with open(path("random.bin"), "wb") as f:
     f.write(bytes(rnd.randrange(256) for _ in range(8192)))
@@ -161,7 +195,10 @@ fuzz_env = {"WPROF_OPEN_TIMEOUT_S": "3"}
 if os.environ.get("WPROF_TEST_SANITIZED") == "1":
     # libhdf5 is not ours and not instrumented: let its faults on damaged files be plain signals
     # (the path under test) and its huge allocations return NULL; our own code stays checked.
-    fuzz_env["ASAN_OPTIONS"] = "handle_segv=0:handle_sigbus=0:allocator_may_return_null=1:replace_intrin=0"
+    # (after the run's own options, e.g. ./run.sh test --sanitize's, which these override)
+    base = os.environ.get("ASAN_OPTIONS", "")
+    fuzz_env["ASAN_OPTIONS"] = (base + ":" if base else "") + \
+        "handle_segv=0:handle_sigbus=0:allocator_may_return_null=1:replace_intrin=0"
 mut = random.Random(20240501)
 cases = range(int(os.environ.get("WPROF_FUZZ_CASES", "400")))
 for i in cases:
@@ -196,4 +233,7 @@ if not c.failures:
     shutil.rmtree(tmp)
 else:
     print("files kept in", tmp)
+if unreadable_result is None and not c.failures:
+    print("every other case passed; exit 77 (skipped) for the no-read-permission case run as root")
+    sys.exit(77)
 c.done()

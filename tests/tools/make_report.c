@@ -312,7 +312,7 @@ int main(int argc, char **argv) {
   if (build(&job, bulk, degraded) < 0) {
     fprintf(stderr, "make_report: cannot build the job\n");
     rc = 1;
-  } else if (wpio_h5_write_report(&job, out, err, sizeof err) < 0) {
+  } else if (wpio_h5_write_report(&job, out, 0, err, sizeof err) < 0) {
     fprintf(stderr, "make_report: %s\n", err);
     rc = 1;
   } else if (json && dump_json(&job, json) < 0) {

@@ -44,7 +44,7 @@ static int replay(int lineno, char *line, const char *report) {
   }
   int starts = -1, stops = -1;
   wprof__backend_counts(&starts, &stops);
-  if (!failures && (starts != atoi(fields[4]) || stops != atoi(fields[5]))) {
+  if (!failures && (starts != (int)strtol(fields[4], NULL, 10) || stops != (int)strtol(fields[5], NULL, 10))) {
     fprintf(stderr, "line %d (ops %s): backend starts/stops %d/%d, want %s/%s\n", lineno, ops, starts, stops,
             fields[4], fields[5]);
     failures++;
@@ -59,9 +59,10 @@ int main(int argc, char **argv) {
   if (argc < 2) { fprintf(stderr, "usage: %s state_machine.tsv\n", argv[0]); return 2; }
   FILE *f = fopen(argv[1], "r");
   if (!f) { perror(argv[1]); return 2; }
-  char report[] = "/tmp/wprof-replay-XXXXXX";
-  int fd = mkstemp(report);
-  if (fd >= 0) close(fd);
+  char dir[] = "/tmp/wprof-replay-XXXXXX";
+  if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
+  char report[sizeof dir + 16];
+  snprintf(report, sizeof report, "%s/report.h5", dir);
   setenv("WPROF_OUTPUT", report, 1);
   setenv("WPROF_BACKEND", "host", 1);
   char line[4096];
@@ -73,6 +74,7 @@ int main(int argc, char **argv) {
     failures += replay(lineno, line, report);
   }
   fclose(f);
+  rmdir(dir);
   printf("%d vectors replayed, %d failed\n", vectors, failures);
   return failures || vectors == 0 ? 1 : 0;
 }

@@ -168,6 +168,32 @@ static int test_three_ranks(void) {
   return 0;
 }
 
+/* /summary/mpi: per name across ranks, each rank's rows of windows -1 and 0 summed first. */
+static int test_mpi(void) {
+  struct wpio_job j;
+  wpio_job_init(&j);
+  CHECK(wpio_strtab_intern(&j.names, "MPI_Allreduce", 13) == 0 && wpio_strtab_intern(&j.names, "MPI_Send", 8) == 1);
+  static const struct wpio_mpi_row rows[] = {
+    {0, -1, 0, 5, 500, 10, 200, 40}, {0, 0, 0, 3, 300, 20, 150, 24}, /* rank 0: 8 calls, 800 ns */
+    {1, -1, 0, 8, 1600, 30, 400, 64},                                /* rank 1: 8 calls, 1600 ns */
+    {1, 0, 1, 2, 50, 20, 30, 16},                                    /* Send on rank 1 only */
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    struct wpio_mpi_row *r = WPIO_VEC_PUSH(j.mpi);
+    CHECK(r);
+    *r = rows[i];
+  }
+  CHECK(wpio_job_summarize(&j) == 0);
+  CHECK(j.sum_mpi.n == 2 && j.sum_mpi.v[0].name_id == 0); /* by total, descending */
+  const struct wpio_summary_row *a = &j.sum_mpi.v[0], *b = &j.sum_mpi.v[1];
+  CHECK(a->ranks_present == 2 && a->calls == 16 && a->total_ns == 2400 && a->bytes == 128);
+  CHECK(near(a->min_rank_ns, 800) && near(a->mean_rank_ns, 1200) && near(a->max_rank_ns, 1600));
+  CHECK(near(a->imbalance, 1600.0 / 1200.0) && a->slowest_rank == 1 && a->kind == -1);
+  CHECK(b->ranks_present == 1 && b->calls == 2 && b->bytes == 16 && b->slowest_rank == 1);
+  wpio_job_free(&j);
+  return 0;
+}
+
 static int test_empty(void) {
   struct wpio_job j;
   wpio_job_init(&j);
@@ -272,5 +298,6 @@ int main(void) {
   RUN(fails, test_three_ranks);
   RUN(fails, test_merge);
   RUN(fails, test_scale);
+  RUN(fails, test_mpi);
   return fails ? 1 : 0;
 }

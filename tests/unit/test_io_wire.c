@@ -46,6 +46,12 @@ static int build_job(struct wpio_job *job) {
         *g = (struct wpio_range_row){r, w, n, 1 + n, 9000 + n, 8000 + n, 700 + r, 800 + r};
       }
     }
+    for (int w = -1; w < 2; w++)
+      for (uint32_t n = 0; n < 5; n++) {
+        struct wpio_mpi_row *m = WPIO_VEC_PUSH(job->mpi);
+        CHECK(m);
+        *m = (struct wpio_mpi_row){r, w, n, 1 + n, 5000 + 10 * n + r, 40 + n, 900 + n, UINT64_MAX - 2 * n};
+      }
     for (uint32_t n = 0; n < 5; n++) {
       struct wpio_lite_row *l = WPIO_VEC_PUSH(job->lite);
       CHECK(l);
@@ -112,12 +118,18 @@ static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
     const struct wpio_hist_row *x = &a->lite_hist.v[i], *y = &b->lite_hist.v[i];
     CHECK(x->rank == y->rank && x->name_id == y->name_id && x->bucket == y->bucket && x->count == y->count);
   }
+  CHECK(a->mpi.n == b->mpi.n);
+  for (size_t i = 0; i < a->mpi.n; i++) {
+    const struct wpio_mpi_row *x = &a->mpi.v[i], *y = &b->mpi.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->calls == y->calls);
+    CHECK(x->total_ns == y->total_ns && x->min_ns == y->min_ns && x->max_ns == y->max_ns && x->bytes == y->bytes);
+  }
   return 0;
 }
 
 static int is_empty(const struct wpio_job *j) {
   return j->names.n == 0 && j->attrs.n == 0 && j->ranks.n == 0 && j->windows.n == 0 && j->kernels.n == 0 &&
-         j->ranges.n == 0 && j->lite.n == 0 && j->lite_hist.n == 0;
+         j->ranges.n == 0 && j->lite.n == 0 && j->lite_hist.n == 0 && j->mpi.n == 0;
 }
 
 /* Decodes and expects a clean failure: non-empty one-line message, empty job. */
@@ -276,7 +288,7 @@ static int test_newer_version(void) {
 /* A row count that lies while the CRC is valid: the fixed tables check length == count * size,
  * the variable ones bound the count by the bytes present before allocating anything. */
 static int test_lying_counts(void) {
-  static const unsigned tags[] = {1, 2, 3, 4, 5, 6, 7, 8};
+  static const unsigned tags[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
   static const uint32_t lies[] = {0, 1, 0x7fffffffu, 0xffffffffu};
   uint8_t *m = malloc(g_len);
   CHECK(m);
@@ -320,6 +332,11 @@ static int test_bad_ids(void) {
   store_le(m + h + 8, WPIO_HIST_BUCKETS, 4);
   fix_crc(m, g_len);
   CHECK(expect_fail(m, g_len, "bucket") == 0);
+  size_t mp = find_section(g_buf, g_len, 9) + SEC_HEAD + 4; /* first mpi row */
+  memcpy(m, g_buf, g_len);
+  store_le(m + mp + 8, 5, 4);
+  fix_crc(m, g_len);
+  CHECK(expect_fail(m, g_len, "mpi row 0: name_id 5") == 0);
   /* a name string whose length exceeds the limit */
   size_t n = find_section(g_buf, g_len, 1) + SEC_HEAD + 4;
   memcpy(m, g_buf, g_len);
@@ -380,6 +397,28 @@ static int test_unknown_section(void) {
   return 0;
 }
 
+/* Data from a writer before the MPI table (no section 9) decodes, with no /mpi rows; and a reader
+ * before it skips the section like any unknown one (test_unknown_section). */
+static int test_mpi_section_optional(void) {
+  size_t at = find_section(g_buf, g_len, 9), slen = SEC_HEAD + (size_t)load_le(g_buf + at + 2, 8);
+  CHECK(at != 0 && g_job.mpi.n == 45);
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  memcpy(m, g_buf, at);
+  memcpy(m + at, g_buf + at + slen, g_len - at - slen);
+  size_t len = g_len - slen;
+  store_le(m + 8, len - HDR, 8);
+  fix_crc(m, len);
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  CHECK(wpio_decode(m, len, &j, err, sizeof err) == 0);
+  CHECK(j.mpi.n == 0 && j.lite_hist.n == g_job.lite_hist.n && j.kernels.n == g_job.kernels.n);
+  wpio_job_free(&j);
+  free(m);
+  return 0;
+}
+
 int main(void) {
   int fails = 0;
   RUN(fails, test_crc_known_value);
@@ -394,6 +433,7 @@ int main(void) {
   RUN(fails, test_bad_ids);
   RUN(fails, test_duplicate_names);
   RUN(fails, test_unknown_section);
+  RUN(fails, test_mpi_section_optional);
   free(g_buf);
   wpio_job_free(&g_job);
   return fails ? 1 : 0;

@@ -1,6 +1,7 @@
 /* The option table: defaults, every option's good and malformed values (each malformed value gets one
- * warning naming the variable, the value and the default, which is kept), WPROF_RANKS spans and rank
- * selection, the report's attribute values and the README table. Warnings are read from fd 2. */
+ * warning naming the variable, the value and the default, which is kept), the env matrix (every
+ * option with malformed, negative, huge and empty values), WPROF_RANKS spans and rank selection,
+ * the report's attribute values and the README table. Warnings are read from fd 2. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,61 @@ static void check_malformed_values(void) {
          "exact message [%s]", err);
 }
 
+/* ---- the env matrix: every option of the table, whatever its type, with malformed, negative, huge
+ * and empty values: one warning each naming the variable, and every field keeps its default ---- */
+
+#define HUGE_LEN (WPR_PATH_MAX + 100)
+
+/* The bad values for an option of type `type` into out (NULL-terminated, the huge value last);
+ * -1 when the type is unknown, so a new kind of option must be added here. "" is malformed for every
+ * type but the rank list. */
+static int bad_values_for(const char *type, const char *huge_text, const char **out, int cap) {
+  static const char *const ints[] = {"abc", "-1", "-9223372036854775808", "1e99", "99999999999999999999999",
+                                     "", " ", "1.5", "0x10", "12abc", "+-3", NULL};
+  static const char *const bools[] = {"maybe", "-1", "2", "", "1e99", "99999999999999999999999", "o n", NULL};
+  static const char *const words[] = {"nonsense", "-1", "", "1e99", "99999999999999999999999", "auto,host", NULL};
+  static const char *const paths[] = {"", NULL};
+  static const char *const ranks[] = {"-1", "abc", "1e99", "0-99999999999999999999", "5-2", ",", " - ", NULL};
+  static const char *const range_names[] = {NULL}; /* any name will do, only not a huge one */
+  static const char *const mpi_names[] = {"-1", "abc", "MPI_", "MPI_All reduce", "1e99", "99999999999999999999999", NULL};
+  const char *const *v = !strncmp(type, "integer", 7) ? ints : !strcmp(type, "boolean") ? bools
+                       : !strcmp(type, "path") ? paths : !strcmp(type, "rank list") ? ranks
+                       : !strcmp(type, "range name") ? range_names : !strcmp(type, "MPI function") ? mpi_names
+                       : strchr(type, '|') ? words : NULL;
+  if (!v) return -1;
+  int n = 0;
+  for (; v[n] && n < cap - 2; n++) out[n] = v[n];
+  out[n++] = huge_text; /* longer than any buffer of the parser */
+  out[n] = NULL;
+  return n;
+}
+
+static void check_env_matrix(void) {
+  static char huge_digits[HUGE_LEN + 1], huge_path[HUGE_LEN + 1];
+  memset(huge_digits, '9', HUGE_LEN);
+  memset(huge_path, 'p', HUGE_LEN);
+  struct wpr_config def, c;
+  wpr_config_defaults(&def);
+  int tried = 0;
+  for (int i = 0; i < wpr_option_count(); i++) {
+    const struct wpr_option_info *o = wpr_option_at(i);
+    int textual = !strcmp(o->type, "path") || !strcmp(o->type, "rank list") || !strcmp(o->type, "range name");
+    const char *bad[32];
+    int known = bad_values_for(o->type, textual ? huge_path : huge_digits, bad, 32) > 0;
+    EXPECT(known, "%s: no malformed values known for type %s", o->env, o->type);
+    for (int k = 0; known && bad[k]; k++, tried++) {
+      char err[8192], want_var[300];
+      int n = load_one(&c, o->env, bad[k], err, sizeof err);
+      snprintf(want_var, sizeof want_var, "%s=\"%.40s", o->env, bad[k]);
+      EXPECT(n == 1 && count_lines(err) == 1 && strstr(err, want_var) && strstr(err, "using the default"),
+             "%s=\"%.40s\" (%zu bytes): %d warning(s) [%.300s]", o->env, bad[k], strlen(bad[k]), n, err);
+      EXPECT(strlen(err) < 600, "%s: the warning stays one short line (%zu bytes)", o->env, strlen(err));
+      EXPECT(memcmp(&c, &def, sizeof c) == 0, "%s=\"%.40s\": the defaults were not kept", o->env, bad[k]);
+    }
+  }
+  EXPECT(tried >= 4 * wpr_option_count(), "env matrix covered %d values", tried);
+}
+
 static void check_several_malformed(void) {
   struct env env[] = {{"WPROF_DELAY_ITERS", "abc"}, {"WPROF_MAX_ITERS", "7"}, {"WPROF_LITE", "perhaps"},
                       {"WPROF_OUTPUT", "r.h5"}, {NULL, NULL}};
@@ -189,7 +245,8 @@ static void check_ranks(void) {
 static void check_table_and_values(void) {
   static const char *const attrs[] = {"delay_iters", "max_iters", "output", "backend_requested",
                                       "lite", "ranks", "sync_timeout_ms", "log", "cupti_library",
-                                      "cupti_buffer_kb", "keep_spills", "overwrite"};
+                                      "cupti_buffer_kb", "keep_spills", "overwrite", "start",
+                                      "step_range", "step_mpi", "run_pid"};
   const int n_attrs = (int)(sizeof attrs / sizeof attrs[0]);
   EXPECT(wpr_option_count() == n_attrs, "%d options, got %d", n_attrs, wpr_option_count());
   for (int i = 0; i < wpr_option_count() && i < n_attrs; i++)
@@ -257,6 +314,7 @@ int main(void) {
   check_good_values();
   check_malformed_values();
   check_several_malformed();
+  check_env_matrix();
   check_ranks();
   check_table_and_values();
   check_markdown();

@@ -1,5 +1,7 @@
 /* Ranges: nesting gives exact self/total relationships, calls are counted, rows are kept per
- * (window, name) and only while a window runs, threads merge, and overflow/underflow never crash. */
+ * (window, name) and only while a window runs, threads merge, and overflow/underflow never crash.
+ * GPU attribution: self/total CUDA time sums exactly along the launch's path, recursion counts once,
+ * late records keep their window, adds from another thread race safely, start/end ranges follow DESIGN. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,12 +162,206 @@ static void check_overflow_underflow(void) {
   EXPECT(after && after->calls == 1, "the stack is balanced after overflow and underflow");
 }
 
+/* ---- GPU attribution ---- */
+
+#define U(x) ((unsigned long long)(x))
+
+static void expect_cuda(int32_t window, const char *name, uint64_t self, uint64_t total) {
+  const struct wpio_range_row *r = row(window, name);
+  EXPECT(r && r->cuda_self_ns == self && r->cuda_total_ns == total, "(%d, %s): cuda self %llu total %llu, "
+         "want %llu %llu", window, name, r ? U(r->cuda_self_ns) : 0, r ? U(r->cuda_total_ns) : 0, U(self), U(total));
+}
+
+static void check_gpu_nesting(void) {
+  wpr_ranges_set_window(10);
+  struct wpr_launch_ctx none = wpr_ranges_launch_ctx();
+  wprof_range_push("gA");
+  struct wpr_launch_ctx ca = wpr_ranges_launch_ctx();
+  wprof_range_push("gB");
+  struct wpr_launch_ctx cb = wpr_ranges_launch_ctx();
+  wprof_range_push("gC");
+  struct wpr_launch_ctx cc = wpr_ranges_launch_ctx();
+  wprof_range_pop();
+  wprof_range_pop();
+  struct wpr_launch_ctx ca2 = wpr_ranges_launch_ctx(); /* back in A after B closed */
+  wprof_range_pop();
+  EXPECT(none.window == 10 && none.node == 0, "no range open: node 0");
+  EXPECT(ca.window == 10 && ca.node && ca.node == ca2.node, "the same path gives the same node");
+  wpr_ranges_add_gpu_time(none, 1000000); /* no range: credited to nothing */
+  wpr_ranges_add_gpu_time(ca, 100);
+  wpr_ranges_add_gpu_time(cb, 20);
+  wpr_ranges_add_gpu_time(cc, 3);
+  wpr_ranges_add_gpu_time(ca2, 400);
+  wpr_ranges_set_window(-1);
+  recollect();
+  expect_cuda(10, "gA", 500, 523);
+  expect_cuda(10, "gB", 20, 23);
+  expect_cuda(10, "gC", 3, 3);
+  const struct wpio_range_row *a = row(10, "gA");
+  EXPECT(a && a->calls == 1, "CPU calls unchanged by GPU time");
+}
+
+static void check_gpu_recursion(void) {
+  wpr_ranges_set_window(11);
+  wprof_range_push("rec");
+  wprof_range_push("rec");
+  struct wpr_launch_ctx rr = wpr_ranges_launch_ctx();
+  wprof_range_push("mid");
+  wprof_range_push("rec");
+  struct wpr_launch_ctx rmr = wpr_ranges_launch_ctx();
+  wprof_range_pop();
+  wprof_range_pop();
+  wprof_range_pop();
+  wprof_range_pop();
+  wpr_ranges_add_gpu_time(rr, 7);
+  wpr_ranges_add_gpu_time(rmr, 5);
+  wpr_ranges_set_window(-1);
+  recollect();
+  expect_cuda(11, "rec", 12, 12); /* each launch once, however deep the recursion */
+  expect_cuda(11, "mid", 0, 5);
+}
+
+/* A record arriving after the pop and after the window closed stays with the launch's window; an
+ * enclosing range pushed before the window opened gets a GPU-only row there. */
+static void check_gpu_late(void) {
+  wpr_ranges_set_window(-1);
+  wprof_range_push("before_window");
+  wpr_ranges_set_window(12);
+  wprof_range_push("late");
+  struct wpr_launch_ctx c = wpr_ranges_launch_ctx();
+  wprof_range_pop();
+  wpr_ranges_set_window(-1);
+  struct wpr_launch_ctx outside = wpr_ranges_launch_ctx();
+  wpr_ranges_set_window(13);
+  wpr_ranges_add_gpu_time(c, 9);
+  wpr_ranges_add_gpu_time(outside, 1000);
+  wprof_range_pop();
+  wpr_ranges_set_window(-1);
+  recollect();
+  EXPECT(outside.window == -1, "no window at launch: window -1");
+  expect_cuda(12, "late", 9, 9);
+  expect_cuda(12, "before_window", 0, 9);
+  const struct wpio_range_row *bw = row(12, "before_window");
+  EXPECT(bw && bw->calls == 0 && bw->cpu_total_ns == 0, "GPU-only row: no calls");
+  EXPECT(!row(13, "late") && !row(13, "before_window"), "nothing in the window the record arrived in");
+}
+
+#define ADDS 200000
+
+static void *adder_body(void *arg) {
+  const struct wpr_launch_ctx *c = arg;
+  for (int i = 0; i < ADDS; i++) wpr_ranges_add_gpu_time(c[i & 1], 1);
+  return NULL;
+}
+
+/* Another thread credits while this one keeps making new nodes and rows, and collect runs. */
+static void check_gpu_concurrent(void) {
+  wpr_ranges_set_window(14);
+  struct wpr_launch_ctx c[2];
+  wprof_range_push("cc.outer");
+  c[0] = wpr_ranges_launch_ctx();
+  wprof_range_push("cc.inner");
+  c[1] = wpr_ranges_launch_ctx();
+  wprof_range_pop();
+  wprof_range_pop();
+  pthread_t th;
+  pthread_create(&th, NULL, adder_body, c);
+  char name[32];
+  for (int i = 0; i < 3000; i++) {
+    snprintf(name, sizeof name, "cc.n%d", i);
+    wprof_range_push("cc.outer");
+    wprof_range_push(name);
+    wpr_ranges_add_gpu_time(wpr_ranges_launch_ctx(), 1);
+    wprof_range_pop();
+    wprof_range_pop();
+    if (i % 500 == 0) recollect();
+  }
+  pthread_join(th, NULL);
+  wpr_ranges_set_window(-1);
+  recollect();
+  expect_cuda(14, "cc.outer", ADDS / 2, ADDS + 3000);
+  expect_cuda(14, "cc.inner", ADDS / 2, ADDS / 2);
+  expect_cuda(14, "cc.n2999", 1, 1);
+}
+
+struct ender { uint64_t id; struct wpr_launch_ctx ctx; };
+
+static void *ender_body(void *arg) {
+  struct ender *e = arg;
+  e->ctx = wpr_ranges_launch_ctx(); /* a launch on another thread: not the start/end range's */
+  wpr_ranges_end(e->id);
+  return NULL;
+}
+
+static void check_start_end(void) {
+  wpr_ranges_set_window(15);
+  uint64_t id = wpr_ranges_start("se");
+  EXPECT(id != 0, "start gives an id");
+  wprof_range_push("se.p");
+  struct wpr_launch_ctx in_both = wpr_ranges_launch_ctx();
+  wprof_range_pop();
+  struct wpr_launch_ctx in_se = wpr_ranges_launch_ctx();
+  spin_ns(200000);
+  wpr_ranges_end(id);
+  wpr_ranges_end(id); /* twice: ignored */
+  wpr_ranges_end(0);
+  wpr_ranges_end(0xdeadbeefdeadbeefull);
+  struct wpr_launch_ctx after = wpr_ranges_launch_ctx();
+  wpr_ranges_add_gpu_time(in_both, 10);
+  wpr_ranges_add_gpu_time(in_se, 100);
+  wpr_ranges_add_gpu_time(after, 1000);
+
+  /* the same name open both ways counts once per column */
+  wprof_range_push("twice");
+  uint64_t id2 = wpr_ranges_start("twice");
+  wpr_ranges_add_gpu_time(wpr_ranges_launch_ctx(), 5);
+  wpr_ranges_end(id2);
+  wprof_range_pop();
+
+  /* ended by another thread; that thread's launch is not the range's */
+  struct ender e = {.id = wpr_ranges_start("se.x")};
+  struct wpr_launch_ctx while_open = wpr_ranges_launch_ctx();
+  pthread_t th;
+  pthread_create(&th, NULL, ender_body, &e);
+  pthread_join(th, NULL);
+  struct wpr_launch_ctx after_x = wpr_ranges_launch_ctx();
+  wpr_ranges_add_gpu_time(while_open, 30);
+  wpr_ranges_add_gpu_time(e.ctx, 3000);
+  wpr_ranges_add_gpu_time(after_x, 300);
+  wpr_ranges_set_window(-1);
+  recollect();
+  const struct wpio_range_row *se = row(15, "se"), *x = row(15, "se.x");
+  EXPECT(se && se->calls == 1 && se->cpu_total_ns >= 200000 && se->cpu_self_ns == se->cpu_total_ns,
+         "start/end: one call, self = total >= 0.2 ms");
+  EXPECT(x && x->calls == 1, "ended on another thread: one call");
+  expect_cuda(15, "se", 110, 110);
+  expect_cuda(15, "se.p", 10, 10);
+  expect_cuda(15, "twice", 5, 5);
+  expect_cuda(15, "se.x", 30, 30);
+}
+
+static void check_bad_ctx(void) {
+  uint32_t ids[] = {1, 0xffffffffu, 1u << 20 | 0xfffff, 4095u << 20 | 1, 2u << 20};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+    wpr_ranges_add_gpu_time((struct wpr_launch_ctx){.window = 16, .node = ids[i]}, 1);
+  recollect();
+  size_t n16 = 0;
+  for (size_t i = 0; i < job.ranges.n; i++) n16 += job.ranges.v[i].window == 16;
+  EXPECT(n16 == 0, "ids that name no node credit nothing");
+}
+
 int main(void) {
   wpio_job_init(&job);
   check_window_gating();
   check_nesting();
   check_threads();
   check_overflow_underflow();
+  check_gpu_nesting();
+  check_gpu_recursion();
+  check_gpu_late();
+  check_gpu_concurrent();
+  check_start_end();
+  check_bad_ctx();
   wpio_job_free(&job);
   printf("ranges: %d failures\n", wptest_failures());
   return wptest_failures() ? 1 : 0;

@@ -1,0 +1,231 @@
+/* Spill files on disk: atomic writes (new temporary file + fsync + rename inside the spill directory,
+ * reached through one directory descriptor), bounded reads, and clean-up; never through a symlink. */
+#include "wpio_spill.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "wpio_wire.h"
+
+#define TMP_MARK ".tmp."
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+int wpio_spill_dir_of(const char *output, char *buf, size_t len) {
+  int n = snprintf(buf, len, "%s%s", output, WPIO_SPILL_DIR_SUFFIX);
+  return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int wpio_spill_name(int rank, char *buf, size_t len) {
+  int n = snprintf(buf, len, "rank-%d.wpb", rank);
+  return rank < 0 || n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* Digits of a rank at s (no sign, no leading zero unless "0"); the end in *end. -1 when none. */
+static int parse_rank_digits(const char *s, const char **end, int *rank) {
+  long v = 0;
+  const char *p = s;
+  if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9')) return -1;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    v = v * 10 + (*p - '0');
+    if (v > 0x7fffffffL) return -1;
+  }
+  *end = p;
+  *rank = (int)v;
+  return 0;
+}
+
+int wpio_spill_parse_name(const char *name, int *rank) {
+  const char *end;
+  if (strncmp(name, "rank-", 5) != 0 || parse_rank_digits(name + 5, &end, rank) < 0) return 0;
+  return strcmp(end, ".wpb") == 0;
+}
+
+/* A temporary spill a writer left behind when it died between create and rename. */
+static int is_temp_spill(const char *name) {
+  const char *end;
+  int rank;
+  if (strncmp(name, "rank-", 5) != 0 || parse_rank_digits(name + 5, &end, &rank) < 0) return 0;
+  return strncmp(end, ".wpb" TMP_MARK, strlen(".wpb" TMP_MARK)) == 0;
+}
+
+int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen) {
+  if (mkdir(dir, 0755) == 0) return 0;
+  if (errno != EEXIST) return fail(err, errlen, "cannot create %s: %s", dir, strerror(errno));
+  struct stat st;
+  if (lstat(dir, &st) < 0) return fail(err, errlen, "cannot use %s: %s", dir, strerror(errno));
+  if (S_ISLNK(st.st_mode))
+    return fail(err, errlen, "%s is a symbolic link; spills are never written through one", dir);
+  if (!S_ISDIR(st.st_mode)) return fail(err, errlen, "%s exists and is not a directory", dir);
+  return 0;
+}
+
+/* The spill directory itself, refusing a symlink in its last component. */
+static int open_dir(const char *dir, char *err, size_t errlen) {
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP)
+    return fail(err, errlen, "%s is a symbolic link; spills are never written through one", dir);
+  if (fd < 0) return fail(err, errlen, "cannot open %s: %s", dir, strerror(errno));
+  return fd;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = write(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    p += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+/* A fresh temporary file next to the spill: O_EXCL, so nothing that already exists (a file, a
+ * planted symlink) is ever opened. The name is in tmp. */
+static int create_temp(int dfd, int rank, char *tmp, size_t len) {
+  static unsigned counter;
+  for (int attempt = 0; attempt < 100; attempt++) {
+    snprintf(tmp, len, "rank-%d.wpb" TMP_MARK "%ld.%u", rank, (long)getpid(), counter++);
+    int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != EEXIST) return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, size_t len,
+                        char *err, size_t errlen) {
+  char tmp[96], name[64];
+  if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
+  int fd = create_temp(dfd, rank, tmp, sizeof tmp);
+  if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
+  int rc = 0;
+  if (write_all(fd, buf, len) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
+  else if (fsync(fd) < 0) rc = fail(err, errlen, "cannot sync %s/%s: %s", dir, tmp, strerror(errno));
+  if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, tmp, strerror(errno));
+  if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
+    rc = fail(err, errlen, "cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
+  if (rc < 0) unlinkat(dfd, tmp, 0);
+  else fsync(dfd); /* the rename itself survives a crash of the node too */
+  return rc;
+}
+
+int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  if (!dir || !buf) return fail(err, errlen, "no spill directory or no data");
+  int dfd = open_dir(dir, err, errlen);
+  if (dfd < 0) return -1;
+  int rc = write_in_dir(dfd, dir, rank, buf, len, err, errlen);
+  close(dfd);
+  return rc;
+}
+
+static int read_exact(int fd, uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t k = read(fd, p, n);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return -1;
+    p += k;
+    n -= (size_t)k;
+  }
+  return 0;
+}
+
+int wpio_spill_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen) {
+  *buf = NULL;
+  *len = 0;
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP) return fail(err, errlen, "%s is a symbolic link; not followed", path);
+  if (fd < 0) return fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  int rc = 0;
+  if (fstat(fd, &st) < 0) rc = fail(err, errlen, "cannot stat %s: %s", path, strerror(errno));
+  else if (!S_ISREG(st.st_mode)) rc = fail(err, errlen, "%s is not a regular file", path);
+  else if ((uint64_t)st.st_size > WPIO_SPILL_MAX_BYTES)
+    rc = fail(err, errlen, "%s is larger than %zu bytes", path, WPIO_SPILL_MAX_BYTES);
+  else if (st.st_size == 0) rc = fail(err, errlen, "%s is empty", path);
+  if (rc == 0) {
+    *len = (size_t)st.st_size;
+    *buf = malloc(*len);
+    if (!*buf) rc = fail(err, errlen, "out of memory reading %s", path);
+    else if (read_exact(fd, *buf, *len) < 0)
+      rc = fail(err, errlen, "cannot read %s: %s", path, errno ? strerror(errno) : "short read");
+  }
+  close(fd);
+  if (rc < 0) {
+    free(*buf);
+    *buf = NULL;
+    *len = 0;
+  }
+  return rc;
+}
+
+/* The checks rank 0 makes on gathered data: exactly one rank row, and every per-rank row its own. */
+static int check_one_rank(const struct wpio_job *job, int rank, char *err, size_t errlen) {
+  if (job->ranks.n != 1) return fail(err, errlen, "it holds %zu rank rows, not one", job->ranks.n);
+  int32_t r = job->ranks.v[0].rank;
+  if (rank >= 0 && r != rank) return fail(err, errlen, "it holds rank %d's data, not rank %d's", (int)r, rank);
+  int bad = 0;
+  for (size_t i = 0; i < job->windows.n; i++) bad |= job->windows.v[i].rank != r;
+  for (size_t i = 0; i < job->kernels.n; i++) bad |= job->kernels.v[i].rank != r;
+  for (size_t i = 0; i < job->ranges.n; i++) bad |= job->ranges.v[i].rank != r;
+  for (size_t i = 0; i < job->lite.n; i++) bad |= job->lite.v[i].rank != r;
+  for (size_t i = 0; i < job->lite_hist.n; i++) bad |= job->lite_hist.v[i].rank != r;
+  return bad ? fail(err, errlen, "some of its rows belong to another rank") : 0;
+}
+
+int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job *job, char *err,
+                      size_t errlen) {
+  char why[256] = "";
+  if (wpio_decode(buf, len, job, why, sizeof why) < 0) return fail(err, errlen, "%s", why);
+  return check_one_rank(job, rank, err, errlen);
+}
+
+int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen) {
+  uint8_t *buf;
+  size_t len;
+  if (wpio_spill_load(path, &buf, &len, err, errlen) < 0) return -1;
+  char why[512] = "";
+  int rc = wpio_spill_decode(buf, len, rank, job, why, sizeof why);
+  if (rc < 0) fail(err, errlen, "%s is damaged: %s", path, why);
+  free(buf);
+  return rc;
+}
+
+int wpio_spill_remove_all(const char *dir, char *err, size_t errlen) {
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dfd < 0 && errno == ENOENT) return 0;
+  if (dfd < 0) return fail(err, errlen, "cannot open %s: %s", dir, strerror(errno));
+  DIR *d = fdopendir(dfd);
+  if (!d) {
+    close(dfd);
+    return fail(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+  }
+  int left = 0, others = 0, rank;
+  for (struct dirent *e; (e = readdir(d)) != NULL;) {
+    if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+    if (wpio_spill_parse_name(e->d_name, &rank) || is_temp_spill(e->d_name))
+      left += unlinkat(dirfd(d), e->d_name, 0) < 0;
+    else
+      others++;
+  }
+  closedir(d);
+  if (left == 0 && others == 0 && rmdir(dir) < 0 && errno != ENOENT && errno != ENOTEMPTY)
+    return fail(err, errlen, "cannot remove %s: %s", dir, strerror(errno));
+  return left;
+}

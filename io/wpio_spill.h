@@ -1,0 +1,54 @@
+/* Spill files: one rank's packed tables (the wire format) in <output>.d/rank-N.wpb, written at every
+ * real stop so a job that dies keeps what it measured; `wprof recover` reads them back. No MPI here. */
+#ifndef WPIO_SPILL_H
+#define WPIO_SPILL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "wpio_job.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WPIO_SPILL_DIR_SUFFIX ".d"
+/* A spill bigger than this is refused as corrupt rather than read into memory. */
+#define WPIO_SPILL_MAX_BYTES ((size_t)1 << 30)
+
+/* "<output>.d" into buf. 0, or -1 when it does not fit. */
+int wpio_spill_dir_of(const char *output, char *buf, size_t len);
+/* "rank-N.wpb" into buf. 0, or -1 when it does not fit. */
+int wpio_spill_name(int rank, char *buf, size_t len);
+/* 1 and *rank when `name` is exactly "rank-N.wpb" (N decimal, no sign, no leading zeros), else 0. */
+int wpio_spill_parse_name(const char *name, int *rank);
+
+/* Creates `dir` (mode 0755) when missing. Refuses a symbolic link or anything but a directory.
+ * 0, or -1 with one line in err. */
+int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen);
+
+/* Writes buf atomically as dir/rank-N.wpb: a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
+ * fsync, rename over the old spill. A reader sees the old spill or the new one, never half of one.
+ * 0, or -1 with one line in err (the temporary file is removed). */
+int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/* Reads a whole spill file (never through a symbolic link, at most WPIO_SPILL_MAX_BYTES) into a
+ * malloc'ed buffer. 0, or -1 with one line in err. */
+int wpio_spill_load(const char *path, uint8_t **buf, size_t *len, char *err, size_t errlen);
+
+/* Decodes a spill's bytes into `job` (freshly initialised) and checks they are one rank's, `rank`'s
+ * (pass -1 to accept any single rank). 0, or -1 with one line in err. */
+int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job *job, char *err,
+                      size_t errlen);
+
+/* wpio_spill_load + wpio_spill_decode. */
+int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);
+
+/* Removes every rank-N.wpb (and leftover temporary spill) in dir, then dir itself when that left
+ * it empty. Other files are never touched. Returns the number of files that could not be removed,
+ * or -1 (with err) when dir cannot be opened; a missing dir is 0. */
+int wpio_spill_remove_all(const char *dir, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

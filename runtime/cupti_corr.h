@@ -1,0 +1,18 @@
+/* Correlation map of the cupti backend: CUPTI correlation id -> where the launch happened (window and
+ * innermost range), written on the launching thread, read when the record is aggregated. */
+#ifndef WPR_CUPTI_CORR_H
+#define WPR_CUPTI_CORR_H
+
+#include <stdint.h>
+#include "ranges.h"
+
+/* Slots of the direct-mapped table (a power of two): ids more than this far apart share a slot, so
+ * a record read that long after its launch finds no entry and is placed by its timestamp instead. */
+#define WPR_CUPTI_CORR_SLOTS (1u << 16)
+
+/* Lock-free, no allocation: safe from any number of launching threads at once. */
+void wpr_cupti_corr_put(uint32_t correlation_id, struct wpr_launch_ctx ctx);
+/* 1 and *ctx when `correlation_id` is known, else 0. */
+int wpr_cupti_corr_get(uint32_t correlation_id, struct wpr_launch_ctx *ctx);
+
+#endif

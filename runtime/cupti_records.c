@@ -1,0 +1,227 @@
+/* Aggregation of activity records (cupti_records.h). Hot loop per record: one correlation lookup,
+ * a name lookup by pointer (CUPTI shares one name string among a kernel's records), one row update. */
+#ifdef WPROF_HAVE_CUPTI
+#include "cupti_records.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cupti_corr.h"
+#include "ranges.h"
+
+struct kernel_row {
+  uint64_t key;   /* (window + 1) << 32 | kind << 28 | name index; 0 = empty slot */
+  uint64_t calls, total_ns, min_ns, max_ns, bytes;
+};
+
+/* Name pointers are only trusted within one buffer (CUPTI may free names of unloaded modules), so
+ * the cache is emptied at every buffer by bumping the generation. */
+struct name_cache_entry {
+  const char *ptr;
+  uint32_t index, generation;
+  uint64_t row_key;      /* the row this name last went to, valid while rows_epoch is unchanged */
+  size_t row_slot;
+  uint64_t rows_epoch;
+};
+#define NAME_CACHE_SLOTS 256
+
+static struct {
+  struct wpio_strtab names;  /* wprof's own copies of the names */
+  int names_ready;
+  struct kernel_row *rows;
+  size_t n_rows, n_slots;    /* open addressing, n_slots a power of two */
+  uint64_t rows_epoch;       /* bumped when the rows move (growth) */
+  struct name_cache_entry cache[NAME_CACHE_SLOTS];
+  uint32_t generation;
+  struct wpr_cupti_counts counts;
+} agg;
+
+static uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  return x;
+}
+
+static int rows_grow(void) {
+  size_t n_slots = agg.n_slots ? agg.n_slots * 2 : 256;
+  struct kernel_row *rows = calloc(n_slots, sizeof *rows);
+  if (!rows) return -1;
+  for (size_t i = 0; i < agg.n_slots; i++) {
+    if (!agg.rows[i].key) continue;
+    size_t j = mix64(agg.rows[i].key) & (n_slots - 1);
+    while (rows[j].key) j = (j + 1) & (n_slots - 1);
+    rows[j] = agg.rows[i];
+  }
+  free(agg.rows);
+  agg.rows = rows;
+  agg.n_slots = n_slots;
+  agg.rows_epoch++;
+  return 0;
+}
+
+static struct kernel_row *row_for(uint64_t key) {
+  if ((agg.n_rows + 1) * 2 > agg.n_slots && rows_grow() != 0) return NULL;
+  size_t j = mix64(key) & (agg.n_slots - 1);
+  while (agg.rows[j].key && agg.rows[j].key != key) j = (j + 1) & (agg.n_slots - 1);
+  if (!agg.rows[j].key) {
+    agg.rows[j].key = key;
+    agg.rows[j].min_ns = UINT64_MAX;
+    agg.n_rows++;
+  }
+  return &agg.rows[j];
+}
+
+/* The cache entry of `name` (its index in wprof's names), NULL when out of memory. */
+static struct name_cache_entry *name_entry(const char *name) {
+  if (!name) name = "<unnamed>";
+  struct name_cache_entry *e = &agg.cache[(mix64((uintptr_t)name) >> 8) & (NAME_CACHE_SLOTS - 1)];
+  if (e->ptr == name && e->generation == agg.generation) return e;
+  if (!agg.names_ready) {
+    wpio_strtab_init(&agg.names);
+    agg.names_ready = 1;
+  }
+  uint32_t index = wpio_strtab_intern(&agg.names, name, strlen(name));
+  if (index >= (1u << 28)) return NULL; /* out of memory, or more names than a row key holds */
+  *e = (struct name_cache_entry){.ptr = name, .index = index, .generation = agg.generation};
+  return e;
+}
+
+/* The row of `key` for a name: most records repeat their name's last row, so skip the hash then. */
+static struct kernel_row *row_of(struct name_cache_entry *e, uint64_t key) {
+  if (e->row_key == key && e->rows_epoch == agg.rows_epoch) return &agg.rows[e->row_slot];
+  struct kernel_row *row = row_for(key);
+  if (row) {
+    e->row_key = key;
+    e->row_slot = (size_t)(row - agg.rows);
+    e->rows_epoch = agg.rows_epoch;
+  }
+  return row;
+}
+
+static const char *memcpy_name(uint8_t copy_kind) {
+  switch (copy_kind) {
+  case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD: return "Memcpy HtoD";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_DTOH: return "Memcpy DtoH";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_DTOD: return "Memcpy DtoD";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_HTOH: return "Memcpy HtoH";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_PTOP: return "Memcpy PtoP";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_HTOA: return "Memcpy HtoA";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_ATOH: return "Memcpy AtoH";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_ATOA: return "Memcpy AtoA";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_ATOD: return "Memcpy AtoD";
+  case CUPTI_ACTIVITY_MEMCPY_KIND_DTOA: return "Memcpy DtoA";
+  default: return "Memcpy";
+  }
+}
+
+static const char *sync_name(CUpti_ActivitySynchronizationType type) {
+  switch (type) {
+  case CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_EVENT_SYNCHRONIZE: return "cudaEventSynchronize";
+  case CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_STREAM_WAIT_EVENT: return "cudaStreamWaitEvent";
+  case CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_STREAM_SYNCHRONIZE: return "cudaStreamSynchronize";
+  case CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_CONTEXT_SYNCHRONIZE: return "cudaDeviceSynchronize";
+  default: return "Synchronize";
+  }
+}
+
+/* One record, reduced to what aggregation needs. */
+struct gpu_op {
+  const char *name;
+  int kind;              /* enum wpio_kind */
+  uint64_t start, end, bytes;
+  uint32_t correlation, alt_correlation;
+  int gpu_work;          /* counts as CUDA time of ranges (not host-side waits) */
+};
+
+static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
+  switch (rec->kind) {
+  case CUPTI_ACTIVITY_KIND_KERNEL:
+  case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
+    const CUpti_ActivityKernel10 *k = (const CUpti_ActivityKernel10 *)rec;
+    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1};
+    return 1;
+  }
+  case CUPTI_ACTIVITY_KIND_MEMCPY: {
+    const CUpti_ActivityMemcpy6 *m = (const CUpti_ActivityMemcpy6 *)rec;
+    *op = (struct gpu_op){memcpy_name(m->copyKind), WPIO_KIND_MEMCPY, m->start, m->end, m->bytes,
+                          m->correlationId, m->runtimeCorrelationId, 1};
+    return 1;
+  }
+  case CUPTI_ACTIVITY_KIND_MEMSET: {
+    const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *)rec;
+    *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1};
+    return 1;
+  }
+  case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {
+    const CUpti_ActivitySynchronization2 *s = (const CUpti_ActivitySynchronization2 *)rec;
+    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0};
+    return 1;
+  }
+  default: return 0;
+  }
+}
+
+/* The launch of `op`: by correlation id, else (launch outside a window, or forgotten) by when it ran. */
+static struct wpr_launch_ctx launch_of(const struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
+  struct wpr_launch_ctx ctx = {.window = -1, .node = 0};
+  if (!wpr_cupti_corr_get(op->correlation, &ctx) && op->alt_correlation)
+    wpr_cupti_corr_get(op->alt_correlation, &ctx);
+  if (ctx.window < 0) {
+    ctx.window = wpr_gpu_spans_window(spans, n_spans, op->start);
+    ctx.node = 0;
+  }
+  return ctx;
+}
+
+static void aggregate(const struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
+  struct wpr_launch_ctx ctx = launch_of(op, spans, n_spans);
+  if (ctx.window < 0) {
+    agg.counts.unattributed++;
+    return;
+  }
+  struct name_cache_entry *e = name_entry(op->name);
+  struct kernel_row *row = e ? row_of(e, (uint64_t)((uint32_t)ctx.window + 1) << 32 | (uint64_t)op->kind << 28 | e->index) : NULL;
+  if (!row) {
+    agg.counts.oom++;
+    return;
+  }
+  uint64_t ns = op->end > op->start ? op->end - op->start : 0;
+  row->calls++;
+  row->total_ns += ns;
+  row->bytes += op->bytes;
+  if (ns < row->min_ns) row->min_ns = ns;
+  if (ns > row->max_ns) row->max_ns = ns;
+  agg.counts.records++;
+  if (op->gpu_work && ctx.node != 0) wpr_ranges_add_gpu_time(ctx, ns);
+}
+
+void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_t valid,
+                            const struct wpr_gpu_span *spans, int n_spans) {
+  agg.generation++;
+  CUpti_Activity *rec = NULL;
+  while (api->activity_get_next_record(buf, valid, &rec) == CUPTI_SUCCESS) {
+    struct gpu_op op;
+    if (decode(rec, &op)) aggregate(&op, spans, n_spans);
+    else agg.counts.unknown_kind++;
+  }
+}
+
+int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
+  for (size_t i = 0; i < agg.n_slots; i++) {
+    const struct kernel_row *r = &agg.rows[i];
+    if (!r->key) continue;
+    const char *name = agg.names.s[r->key & 0x0fffffffu];
+    uint32_t id = wpio_strtab_intern(&job->names, name, strlen(name));
+    struct wpio_kernel_row *out = id == UINT32_MAX ? NULL : WPIO_VEC_PUSH(job->kernels);
+    if (!out) return -1;
+    *out = (struct wpio_kernel_row){.rank = rank, .window = (int32_t)((r->key >> 32) - 1), .name_id = id,
+                                    .kind = (int32_t)((r->key >> 28) & 0xf), .calls = r->calls,
+                                    .total_ns = r->total_ns, .min_ns = r->min_ns, .max_ns = r->max_ns,
+                                    .bytes = r->bytes};
+  }
+  return 0;
+}
+
+struct wpr_cupti_counts wpr_cupti_records_counts(void) { return agg.counts; }
+#endif

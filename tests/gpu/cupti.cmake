@@ -1,0 +1,23 @@
+# cupti_* tests: the cupti backend against a fake libcupti built with the real cupti.h (no GPU
+# needed), and against the real libcupti on machines without a device. Included by CMakeLists.txt.
+if(NOT WPROF_CUPTI_INCLUDE_DIR)
+  return()
+endif()
+add_subdirectory(${PROJECT_SOURCE_DIR}/tests/fakecupti ${PROJECT_BINARY_DIR}/tests/fakecupti)
+wprof_test_program(cupti_app ${CMAKE_CURRENT_LIST_DIR}/cupti_app.c)
+target_link_libraries(cupti_app PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(cupti_app fakecupti)
+
+find_library(WPROF_REAL_CUPTI NAMES cupti
+             HINTS ${CUDAToolkit_LIBRARY_DIR} ${CUDAToolkit_LIBRARY_ROOT}/extras/CUPTI/lib64
+                   ${CUDAToolkit_TARGET_DIR}/lib)
+set(_real ${WPROF_REAL_CUPTI})
+if(NOT _real)
+  set(_real "")
+endif()
+
+foreach(case table nested drop late ranks real_auto real_cupti)
+  wprof_add_py_test(cupti_${case} mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_check.py ${case}
+                    ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
+  set_tests_properties(cupti_${case} PROPERTIES PROCESSORS 2)
+endforeach()

@@ -1,0 +1,88 @@
+"""Never hang, on 4 ranks: a rank that stops later than the others, one that enters wprof_finalize
+late, one that never starts, and settings that disagree. Each job ends within WPROF_SYNC_TIMEOUT_MS
+(plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
+report names the rank.
+usage: e2e_hang.py late_stop|late_finalize|never_start|disagree"""
+import os
+import re
+import sys
+
+import h5py
+from wptest import BIN, attr, check, finish, rows, run_mpi, scratch_dir
+
+APP = os.path.join(BIN, "e2e_app")
+TIMEOUT_MS = 1500
+LATE_MS = TIMEOUT_MS + 1500  # later than the others by more than the timeout
+SLACK_S = 6                  # launch, MPI_Init/Finalize, the short grace of later sync points
+case = sys.argv[1]
+out = os.path.join(scratch_dir(), "report.h5")
+env = {"WPROF_OUTPUT": out, "WPROF_SYNC_TIMEOUT_MS": str(TIMEOUT_MS)}
+
+
+def every_rank_finalized(stdout):
+    done = sorted(int(m) for m in re.findall(r"e2e_app rank (\d+): wprof_finalize:", stdout))
+    check(done == [0, 1, 2, 3], f"every rank returned from wprof_finalize (got {done})")
+
+
+def rank_status(f):
+    return {r["rank"]: r["status"] for r in rows(f, "ranks")}
+
+
+def late_stop():
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "1", "--late-rank", "2",
+                                        "--late-ms", str(LATE_MS), "--late-at", "stop"], env=env)
+    every_rank_finalized(stdout)
+    limit = (LATE_MS + TIMEOUT_MS) / 1000 + SLACK_S
+    check(took < limit, f"job ends within the delay + timeout + {SLACK_S} s (took {took:.1f} s, limit {limit:.1f})")
+    check("missing rank(s) 2 at end of window 0" in err, "the warning names rank 2 at the stop")
+    with h5py.File(out, "r") as f:
+        sync = attr(f, "sync")
+        check(sync.startswith("broken: missing rank(s) 2 at end of window 0"), f"report names rank 2 (got {sync!r})")
+        status = rank_status(f)
+        check(all(status[r] == "ok" for r in (0, 1, 3)), f"ranks 0, 1, 3 ok (got {status})")
+        wins = {w["rank"] for w in rows(f, "windows")}
+        check({0, 1, 3} <= wins, f"the punctual ranks' windows are in the report (got {sorted(wins)})")
+
+
+def late_finalize():
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--late-rank", "1",
+                                        "--late-ms", str(LATE_MS), "--late-at", "finalize"], env=env)
+    every_rank_finalized(stdout)
+    limit = LATE_MS / 1000 + SLACK_S
+    check(took < limit, f"job ends within the delay + {SLACK_S} s (took {took:.1f} s, limit {limit:.1f})")
+    check("rank 1 sent no data before the deadline" in err, "rank 0 names rank 1 in its warning")
+    with h5py.File(out, "r") as f:
+        status = rank_status(f)
+        check(status == {0: "ok", 1: "missing", 2: "ok", 3: "ok"}, f"rank 1 missing, the rest ok (got {status})")
+        check(attr(f, "sync") == "ok", "the windows themselves were in sync")
+        wins = rows(f, "windows")
+        check(sorted({w["rank"] for w in wins}) == [0, 2, 3] and len(wins) == 6,
+              "two windows for each rank whose data arrived")
+
+
+def never_start():
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--skip-start-rank", "3"], env=env)
+    check(rc == 0, "job exits 0")
+    every_rank_finalized(stdout)
+    limit = TIMEOUT_MS / 1000 + SLACK_S
+    check(took < limit, f"job ends within the timeout + {SLACK_S} s (took {took:.1f} s)")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "sync").startswith("broken: missing rank(s) 3"), "report names rank 3")
+
+
+def disagree():
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "1", "--barrier", "0",
+                                        "--rank-env", "1:WPROF_MAX_ITERS=5"],
+                                    env=dict(env, WPROF_MAX_ITERS="2"))
+    every_rank_finalized(stdout)
+    limit = TIMEOUT_MS / 1000 + SLACK_S
+    check(took < limit, f"job ends within the timeout + {SLACK_S} s (took {took:.1f} s)")
+    check(re.search(r"rank 1 has [^(]*max_iters=5", err), "the warning names rank 1 and its max_iters")
+    with h5py.File(out, "r") as f:
+        note = attr(f, "settings_agreement")
+        check("rank 1" in note and "max_iters=5" in note, f"report names rank 1 (got {note!r})")
+        check(all(s == "ok" for s in rank_status(f).values()), "every rank's data arrived")
+
+
+{"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree}[case]()
+finish()

@@ -1,0 +1,153 @@
+"""Crash spills and `wprof recover`, on 4 ranks.
+  crash:  rank 2 is killed with SIGKILL after its first window (mpirun then tears the job down);
+          `wprof recover` rebuilds a report holding every rank's spilled window.
+  keep:   a good run with WPROF_KEEP_SPILLS=1: the spills stay, and the report recovered from them
+          has the same windows, ranges and lite rows as the real one (nothing spilled is lost);
+          without it the spills are removed after the report.
+  damage: a spill missing, one truncated, one of another rank, --world-size, an empty directory.
+  symlink: a symlinked <output>.d is refused with one warning; the job and its report go on.
+usage: e2e_recover.py crash|keep|damage|symlink"""
+import os
+import shutil
+import sys
+
+import h5py
+from wptest import BIN, WPROF, attr, check, finish, rows, run, run_mpi, scratch_dir
+
+APP = os.path.join(BIN, "e2e_app")
+case = sys.argv[1]
+tmp = scratch_dir()
+out = os.path.join(tmp, "report.h5")
+spills = out + ".d"
+env = {"WPROF_OUTPUT": out, "WPROF_SYNC_TIMEOUT_MS": "5000"}
+ITERS = 4
+
+
+def recover(spill_dir, report, *extra):
+    rc, text, err = run([WPROF, "recover", spill_dir, "-o", report] + list(extra))
+    print(text + err, end="")
+    return rc, text, err
+
+
+def by_name(f, table, key_cols):
+    """A table as {(rank, window?, name): row without ids}, to compare reports whose name ids differ."""
+    out_rows = {}
+    for r in rows(f, table):
+        key = tuple(r[c] for c in key_cols) + (r.get("name"),)
+        out_rows[key] = {k: v for k, v in r.items() if k != "name_id"}
+    return out_rows
+
+
+def check_spilled_window(f, rank):
+    wins = [w for w in rows(f, "windows") if w["rank"] == rank]
+    check([w["window"] for w in wins] == [0], f"rank {rank}: window 0 recovered (got {wins})")
+    check(all(w["steps"] == ITERS and w["end_ns"] > w["start_ns"] for w in wins), f"rank {rank}: window values")
+    rng = {(r["window"], r["name"]): r for r in rows(f, "ranges") if r["rank"] == rank}
+    for name in ("step", "inner"):
+        r = rng.get((0, name))
+        check(r is not None and r["calls"] == ITERS and r["cpu_total_ns"] > 0,
+              f"rank {rank}: range {name} of window 0 has {ITERS} calls (got {r})")
+    lite = [r for r in rows(f, "lite") if r["rank"] == rank and r["name"] == "work"]
+    check(len(lite) == 1 and lite[0]["calls"] == ITERS, f"rank {rank}: lite scope 'work' has {ITERS} calls ({lite})")
+    hist = sum(h["count"] for h in rows(f, "lite_hist") if h["rank"] == rank)
+    check(hist == ITERS, f"rank {rank}: lite histogram holds {ITERS} samples (got {hist})")
+
+
+def crash():
+    rc, _, err, took = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "3", "--kill-rank", "2"], env=env)
+    check(rc != 0, "the job died")
+    check(not os.path.exists(out), "no report was written")
+    names = sorted(os.listdir(spills))
+    check(names == [f"rank-{r}.wpb" for r in range(4)], f"one spill per rank, nothing else (got {names})")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, text, err = recover(spills, rep)
+    check(rc == 0, f"wprof recover exits 0 (got {rc})")
+    check("missing: none; corrupt: none" in text, "recover says every rank was recovered")
+    with h5py.File(rep, "r") as f:
+        check(attr(f, "recovered_from") == spills, "recovered_from names the spill directory")
+        check(attr(f, "world_size") == 4 and attr(f, "schema_version") == 1, "world_size and schema")
+        check(attr(f, "backend") == "host" and attr(f, "delay_iters") == 0, "the job's attributes came along")
+        check([(r["rank"], r["status"]) for r in rows(f, "ranks")] == [(r, "ok") for r in range(4)],
+              "every rank ok, rank 2 included")
+        for rank in range(4):
+            check_spilled_window(f, rank)
+        summary = {r["name"].decode() if isinstance(r["name"], bytes) else r["name"]: r for r in f["summary/ranges"][:]}
+        check(summary.get("step") is not None and summary["step"]["ranks_present"] == 4, "summary over 4 ranks")
+    rc, text, err = run([WPROF, "report", rep])
+    check(rc == 0 and "World size: 4" in text, "wprof report reads the recovered report")
+
+
+def keep():
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "2"], env=env)
+    check(rc == 0, "job exits 0")
+    check(os.path.exists(out) and not os.path.exists(spills), "spills removed after a good report")
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "2"], env=dict(env, WPROF_KEEP_SPILLS="1"))
+    check(rc == 0, "job exits 0 with WPROF_KEEP_SPILLS=1")
+    check(sorted(os.listdir(spills)) == [f"rank-{r}.wpb" for r in range(4)], "spills kept")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, _, _ = recover(spills, rep)
+    check(rc == 0, "wprof recover exits 0")
+    with h5py.File(out, "r") as real, h5py.File(rep, "r") as rec:
+        for table, keys in (("windows", ["rank", "window"]), ("ranges", ["rank", "window"]),
+                            ("lite", ["rank"]), ("lite_hist", ["rank", "bucket"]), ("kernels", ["rank", "window"])):
+            a, b = by_name(real, table, keys), by_name(rec, table, keys)
+            check(len(a) > 0 or table == "kernels", f"/{table} has rows")
+            check(a == b, f"/{table}: the recovered rows equal the report's ({len(a)} vs {len(b)} rows)")
+        for key in ("world_size", "backend", "delay_iters", "max_iters", "sync", "command"):
+            check(attr(real, key) == attr(rec, key), f"attribute {key} recovered")
+
+
+def damage():
+    run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "1"], env=dict(env, WPROF_KEEP_SPILLS="1"))
+    d = os.path.join(tmp, "damaged.d")
+    shutil.copytree(spills, d)
+    os.remove(os.path.join(d, "rank-1.wpb"))
+    data = open(os.path.join(d, "rank-3.wpb"), "rb").read()
+    open(os.path.join(d, "rank-3.wpb"), "wb").write(data[: len(data) // 2])
+    shutil.copy(os.path.join(spills, "rank-0.wpb"), os.path.join(d, "rank-2.wpb"))  # rank 0's data
+    open(os.path.join(d, "notes.txt"), "w").write("not a spill")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, text, err = recover(d, rep, "--world-size", "6")
+    check(rc == 0, "recover exits 0 with damaged spills")
+    check("rank 3 is marked corrupt" in err and "rank 2 is marked corrupt" in err, "damaged spills are named")
+    with h5py.File(rep, "r") as f:
+        status = [(r["rank"], r["status"]) for r in rows(f, "ranks")]
+        want = [(0, "ok"), (1, "missing"), (2, "corrupt"), (3, "corrupt"), (4, "missing"), (5, "missing")]
+        check(status == want, f"statuses {status}")
+        check(attr(f, "world_size") == 6, "--world-size taken")
+        check(attr(f, "recovered_ranks") == "missing: 1,4,5; corrupt: 2,3", f"recovered_ranks {attr(f, 'recovered_ranks')!r}")
+        check({w["rank"] for w in rows(f, "windows")} == {0}, "only rank 0's windows")
+    rc, _, err = recover(d, rep)
+    check(rc == 0, "an existing wprof report is replaced")
+    with h5py.File(rep, "r") as f:
+        check(attr(f, "world_size") == 4, "world size from the spills' own attribute")
+    open(os.path.join(tmp, "other.txt"), "w").write("precious")
+    rc, _, err = recover(d, os.path.join(tmp, "other.txt"))
+    check(rc == 1 and "not a wprof report" in err, "an unrelated file is not clobbered")
+    check(open(os.path.join(tmp, "other.txt")).read() == "precious", "and is left as it was")
+    empty = os.path.join(tmp, "empty.d")
+    os.mkdir(empty)
+    rc, _, err = recover(empty, rep)
+    check(rc == 2 and len(err.splitlines()) == 1 and "no spill files" in err, "empty directory: one line, exit 2")
+    rc, _, err = recover(os.path.join(tmp, "nope.d"), rep)
+    check(rc == 2 and len(err.splitlines()) == 1, "missing directory: one line, exit 2")
+    rc, _, err = run([WPROF, "recover", d])
+    check(rc == 2 and "-o" in err, "no -o: usage error")
+
+
+def symlink():
+    elsewhere = os.path.join(tmp, "elsewhere")
+    os.mkdir(elsewhere)
+    os.symlink(elsewhere, spills)
+    rc, _, err, _ = run_mpi(2, [APP, "--iters", "3", "--windows", "2"], env=dict(env, WPROF_KEEP_SPILLS="1"))
+    check(rc == 0, "job exits 0")
+    warnings = [l for l in err.splitlines() if "symbolic link" in l]
+    check(len(warnings) == 2, f"one warning per rank, not per window ({warnings})")
+    check(os.listdir(elsewhere) == [], "nothing written through the symlink")
+    check(os.path.islink(spills), "the symlink is left alone")
+    with h5py.File(out, "r") as f:
+        check(len(rows(f, "windows")) == 4, "the report is complete")
+
+
+{"crash": crash, "keep": keep, "damage": damage, "symlink": symlink}[case]()
+finish()
