@@ -24,9 +24,10 @@ static int session_not_ready(const char *call) {
 
 static void select_backend(struct wpr_session *s) {
   s->backend = wpr_backend_select(&s->cfg, &s->backend_fell_back);
+  static int fallback_warned; /* once per process: an MPI_Init session may be set up again */
   if (s->backend_fell_back)
-    WPR_WARN("backend %s is not available here; using %s", wpr_backend_kind_name(s->cfg.backend),
-             s->backend->name);
+    wpr_warn_once(&fallback_warned, "backend %s is not available here; using %s",
+                  wpr_backend_kind_name(s->cfg.backend), s->backend->name);
   else
     WPR_INFO("backend %s (requested %s)", s->backend->name, wpr_backend_kind_name(s->cfg.backend));
 }

@@ -2,8 +2,13 @@
 # rank, rank 0 late, settings disagreement) and the finalize gather (20 MB and 0-byte buffers, a rank
 # absent or late, rank 0 absent). Each program's second argument is the sync timeout in ms; the
 # timing checks are relative to it.
-wprof_test_program(test_wpc_sync ${CMAKE_CURRENT_LIST_DIR}/test_wpc_sync.c)
-wprof_test_program(test_wpc_gather ${CMAKE_CURRENT_LIST_DIR}/test_wpc_gather.c)
+# They link collectives/ and io/ alone: libwprof's MPI_Init wrapper would start a wprof session of
+# its own beside the one under test.
+foreach(prog test_wpc_sync test_wpc_gather)
+  add_executable(${prog} ${CMAKE_CURRENT_LIST_DIR}/${prog}.c)
+  target_link_libraries(${prog} PRIVATE wprof_collectives wprof_io MPI::MPI_C m)
+  target_include_directories(${prog} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common)
+endforeach()
 
 foreach(np 1 2 4)
   foreach(mode basic stagger agree)
