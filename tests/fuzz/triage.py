@@ -10,6 +10,15 @@ import sys
 
 target, art_dir, root = sys.argv[1], sys.argv[2], os.path.realpath(sys.argv[3])
 FRAME = re.compile(r"^\s*#\d+ 0x[0-9a-f]+ in (.*)$")
+SOURCE = re.compile(r"(/\S+\.[ch]):\d+")
+
+
+def ours(where):
+    """A frame with a source location in our tree (not the fuzz harness). Sanitizer interceptors
+    such as memcpy sit in the fuzz binary, which may itself live under the tree, but have no source
+    of ours: they are skipped, so the frame that called them decides."""
+    m = SOURCE.search(where)
+    return bool(m) and m.group(1).startswith(root + "/") and "/tests/fuzz/fuzz_" not in m.group(1)
 
 
 def verdict(log):
@@ -20,7 +29,7 @@ def verdict(log):
         where = m.group(1)
         if "libhdf5" in where:
             return "libhdf5", where
-        if root in where and "/tests/fuzz/fuzz_" not in where:
+        if ours(where):
             return "ours", where
     if "libFuzzer: out-of-memory (used:" in log or "-rss_limit_mb" in log:
         return "libhdf5", "process memory limit (no stack): libhdf5 allocating for a damaged file"
