@@ -1,5 +1,6 @@
 /* Finalize: each rank packs its tables, rank 0 gathers them with a deadline, validates each rank's
  * data (a bad rank is marked, never fatal), adds the job's attributes and writes one HDF5 report. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,26 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
   return WPROF_OK;
 }
 
+/* A rank may only speak for itself: every row of its data must carry its rank. */
+#define ROWS_OF_RANK(vec, rank) rows_of_rank_((vec).v, (vec).n, sizeof(*(vec).v), rank)
+static int rows_of_rank_(const void *rows, size_t n, size_t size, int32_t rank) {
+  /* every row struct starts with its int32_t rank */
+  for (size_t i = 0; i < n; i++)
+    if (*(const int32_t *)((const char *)rows + i * size) != rank) return 0;
+  return 1;
+}
+
+_Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wpio_kernel_row, rank) == 0 &&
+                   offsetof(struct wpio_range_row, rank) == 0 && offsetof(struct wpio_lite_row, rank) == 0 &&
+                   offsetof(struct wpio_hist_row, rank) == 0 && offsetof(struct wpio_mpi_row, rank) == 0,
+               "row structs start with their rank");
+
+static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
+  return ROWS_OF_RANK(part->windows, rank) && ROWS_OF_RANK(part->kernels, rank) &&
+         ROWS_OF_RANK(part->ranges, rank) && ROWS_OF_RANK(part->lite, rank) &&
+         ROWS_OF_RANK(part->lite_hist, rank) && ROWS_OF_RANK(part->mpi, rank);
+}
+
 /* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
 static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_t len) {
   if (!buf) {
@@ -71,9 +92,9 @@ static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_
     bad = 1;
     snprintf(err, sizeof(err), "its data names another rank");
   }
-  if (!bad) {
-    for (size_t i = 0; i < part.windows.n; i++) bad |= part.windows.v[i].rank != rank;
-    if (bad) snprintf(err, sizeof(err), "its windows belong to another rank");
+  if (!bad && !rows_all_of_rank(&part, rank)) {
+    bad = 1;
+    snprintf(err, sizeof(err), "some of its rows belong to another rank");
   }
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);

@@ -8,8 +8,8 @@
 #include "wptest_check.h"
 #include "wpio_wire.h"
 
-/* One rank's packed tables: a window, a range and a lite scope named after the rank's role. */
-static uint8_t *pack_rank(int rank, const char *range_name, size_t *len) {
+/* One rank's packed tables: a window and a range (whose row claims `row_rank`). */
+static uint8_t *pack_rank_rows(int rank, int row_rank, const char *range_name, size_t *len) {
   struct wpio_job job;
   wpio_job_init(&job);
   struct wpio_rank_row *r = WPIO_VEC_PUSH(job.ranks);
@@ -22,12 +22,16 @@ static uint8_t *pack_rank(int rank, const char *range_name, size_t *len) {
   struct wpio_window_row *w = WPIO_VEC_PUSH(job.windows);
   *w = (struct wpio_window_row){.rank = rank, .window = 0, .start_ns = 100, .end_ns = 200, .steps = 3};
   struct wpio_range_row *g = WPIO_VEC_PUSH(job.ranges);
-  *g = (struct wpio_range_row){.rank = rank, .window = 0, .name_id = id, .calls = 3,
+  *g = (struct wpio_range_row){.rank = row_rank, .window = 0, .name_id = id, .calls = 3,
                                .cpu_total_ns = 30 + (uint64_t)rank, .cpu_self_ns = 30 + (uint64_t)rank};
   uint8_t *buf = NULL;
   if (wpio_encode(&job, &buf, len) != 0) buf = NULL;
   wpio_job_free(&job);
   return buf;
+}
+
+static uint8_t *pack_rank(int rank, const char *range_name, size_t *len) {
+  return pack_rank_rows(rank, rank, range_name, len);
 }
 
 static const char *status_of(const struct wpio_job *job, int rank) {
@@ -70,8 +74,27 @@ static int test_missing_and_corrupt_ranks(void) {
   return 0;
 }
 
+/* Valid bytes whose /ranges row speaks for another rank: the rank is corrupt, rank 0's rows stay. */
+static int test_rows_of_another_rank(void) {
+  uint8_t *bufs[2];
+  size_t lens[2];
+  bufs[0] = pack_rank(0, "fwd", &lens[0]);
+  bufs[1] = pack_rank_rows(1, 0, "fwd", &lens[1]);
+  CHECK(bufs[0] && bufs[1]);
+  struct wpio_job job;
+  wpio_job_init(&job);
+  wpr_report_assemble(&job, bufs, lens, 2);
+  CHECK(strcmp(status_of(&job, 0), "ok") == 0 && strcmp(status_of(&job, 1), "corrupt") == 0);
+  CHECK(job.ranges.n == 1 && job.ranges.v[0].rank == 0 && job.windows.n == 1);
+  wpio_job_free(&job);
+  free(bufs[0]);
+  free(bufs[1]);
+  return 0;
+}
+
 int main(void) {
   int fails = 0;
   RUN(fails, test_missing_and_corrupt_ranks);
+  RUN(fails, test_rows_of_another_rank);
   return fails ? 1 : 0;
 }
