@@ -17,6 +17,7 @@ extern "C" {
 #define WPC_EMPI (-1)     /* an MPI call failed (the context degrades to a world of one) */
 #define WPC_ENOMEM (-2)
 #define WPC_ETIMEOUT (-3) /* a deadline passed: see the result for who was missing */
+#define WPC_EFINALIZED (-4) /* MPI was initialised and is finalised already: no world to join */
 
 /* A settings value every rank must agree on (e.g. {"delay_iters", 5}). */
 #define WPC_AGREE_MAX 8
@@ -53,7 +54,8 @@ struct wpc_ctx {
 };
 
 /* Collective over `parent` when MPI is initialised and not finalised (MPI_Comm_dup, errors return);
- * otherwise a world of one. `parent` MPI_COMM_NULL means MPI_COMM_WORLD. */
+ * a world of one when MPI was never initialised; WPC_EFINALIZED after MPI_Finalize (each rank alone
+ * would claim to be rank 0 of its own world). `parent` MPI_COMM_NULL means MPI_COMM_WORLD. */
 int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms);
 
 /* A sync point: all ranks arrive, rank 0 releases when all have arrived or when timeout_ms has passed

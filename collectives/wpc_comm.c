@@ -227,7 +227,7 @@ int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms) {
 
   int init = 0, fin = 0;
   if (PMPI_Initialized(&init) != MPI_SUCCESS || !init) return WPC_OK;
-  if (PMPI_Finalized(&fin) != MPI_SUCCESS || fin) return WPC_OK;
+  if (PMPI_Finalized(&fin) != MPI_SUCCESS || fin) return WPC_EFINALIZED;
   if (parent == MPI_COMM_NULL) parent = MPI_COMM_WORLD;
 
   MPI_Comm comm = MPI_COMM_NULL;

@@ -71,7 +71,7 @@ int main(int argc, char **argv) {
 
   status = wprof_finalize();
   if (rank == 0)
-    printf("demo: %ld windows of %ld iterations on every rank, checksum %.6f, wprof_finalize: %s\n",
+    printf("demo: %ld windows of %ld iterations on every rank, checksum %.6e, wprof_finalize: %s\n",
            windows, iterations, checksum, wprof_strerror(status));
   MPI_Finalize();
   return 0;

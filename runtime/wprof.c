@@ -69,7 +69,15 @@ int wprof_init_comm(MPI_Comm comm) {
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
   wpr_log_set_level(s->cfg.log_level);
   int status = WPROF_OK;
-  if (wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms) != WPC_OK) {
+  int comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
+  if (comm_rc == WPC_EFINALIZED) {
+    static int warned;
+    wpr_warn_once(&warned, "wprof_init after MPI_Finalize: no session (every rank would write its own "
+                  "report); call wprof_init between MPI_Init and MPI_Finalize");
+    wpc_finalize(&s->comm);
+    return WPROF_ESTATE;
+  }
+  if (comm_rc != WPC_OK) {
     WPR_WARN("could not set up wprof's communicator; profiling this rank alone");
     status = WPROF_EMPI;
   }

@@ -41,3 +41,8 @@ foreach(case full step_mpi step_range flags_and_env errors)
   wprof_add_py_test(wprof_run_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_run.py ${case})
   set_tests_properties(wprof_run_${case} PROPERTIES PROCESSORS 4)
 endforeach()
+
+# The API out of order on 2 ranks (before init, twice, after MPI_Finalize): statuses, never a crash.
+wprof_test_program(api_edges ${CMAKE_CURRENT_SOURCE_DIR}/api_edges.c)
+wprof_add_mpi_test(NAME api_out_of_order_np2 NP 2 COMMAND $<TARGET_FILE:api_edges>
+                   ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/api-edges.h5)
