@@ -1,8 +1,10 @@
 /* Loads the HDF5 writer plugin (libwprof_h5.so) on rank 0 only: libwprof never links HDF5, so an
  * application's own HDF5 (often the parallel build) cannot clash with ours, and other ranks never
- * pay for loading it. The plugin is looked for beside libwprof, then in the build and install trees. */
+ * pay for loading it: rank 0 starts loading it on a background thread at init. The plugin is looked
+ * for beside libwprof, then in the build and install trees. */
 #include <dlfcn.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,19 +44,41 @@ static void *try_open(const char *dir, char *tried, size_t tried_len) {
   return handle;
 }
 
+/* Loaded once per process and kept for its life (HDF5 registers atexit handlers inside it). */
+static pthread_once_t plugin_once = PTHREAD_ONCE_INIT;
+static void *plugin_handle;
+static char plugin_tried[1024];
+
+static void plugin_open(void) {
+  char here[PATH_MAX];
+  void *handle = NULL;
+  if (dir_of_this_library(here, sizeof(here)) == 0) handle = try_open(here, plugin_tried, sizeof(plugin_tried));
+  if (!handle) handle = try_open(WPROF_BUILD_LIBDIR, plugin_tried, sizeof(plugin_tried));
+  if (!handle) handle = try_open(WPROF_INSTALL_LIBDIR, plugin_tried, sizeof(plugin_tried));
+  if (!handle) handle = try_open(NULL, plugin_tried, sizeof(plugin_tried));
+  plugin_handle = handle;
+}
+
+static void *plugin_preload_main(void *arg) {
+  (void)arg;
+  pthread_once(&plugin_once, plugin_open);
+  return NULL;
+}
+
+void wpr_h5_plugin_preload(void) {
+  /* Loading libhdf5 and its ~35 libraries takes milliseconds: do it while the application runs,
+   * not in finalize. If no thread can be made, finalize loads it. */
+  static int started;
+  pthread_t thread;
+  if (__atomic_exchange_n(&started, 1, __ATOMIC_RELAXED)) return;
+  if (pthread_create(&thread, NULL, plugin_preload_main, NULL) == 0) pthread_detach(thread);
+}
+
 wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen) {
-  /* Kept loaded for the life of the process: HDF5 registers atexit handlers inside it. */
-  static void *handle;
-  char tried[1024] = "";
+  pthread_once(&plugin_once, plugin_open); /* waits for a preload still running */
+  void *handle = plugin_handle;
   if (!handle) {
-    char here[PATH_MAX];
-    if (dir_of_this_library(here, sizeof(here)) == 0) handle = try_open(here, tried, sizeof(tried));
-    if (!handle) handle = try_open(WPROF_BUILD_LIBDIR, tried, sizeof(tried));
-    if (!handle) handle = try_open(WPROF_INSTALL_LIBDIR, tried, sizeof(tried));
-    if (!handle) handle = try_open(NULL, tried, sizeof(tried));
-  }
-  if (!handle) {
-    snprintf(err, errlen, "cannot load the HDF5 writer plugin %s (%s)", WPIO_H5_PLUGIN_NAME, tried);
+    snprintf(err, errlen, "cannot load the HDF5 writer plugin %s (%s)", WPIO_H5_PLUGIN_NAME, plugin_tried);
     return NULL;
   }
   wpr_h5_write_fn fn = (wpr_h5_write_fn)dlsym(handle, WPIO_H5_WRITE_SYMBOL);

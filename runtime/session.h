@@ -58,6 +58,7 @@ void wpr_spill_write(struct wpr_session *s);
 void wpr_spill_remove(struct wpr_session *s);
 
 /* plugin.c: the HDF5 writer, dlopened by rank 0 only. NULL with a reason in err when unavailable. */
+void wpr_h5_plugin_preload(void); /* rank 0, at init: load it on a background thread */
 typedef int (*wpr_h5_write_fn)(const struct wpio_job *job, const char *path, unsigned flags, char *err,
                                size_t errlen);
 wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen);

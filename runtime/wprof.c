@@ -82,6 +82,8 @@ int wprof_init_comm(MPI_Comm comm) {
     status = WPROF_EMPI;
   }
   wpr_log_set_rank(s->comm.rank);
+  /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
+  if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
@@ -108,6 +110,7 @@ int wpr_init_from_mpi(void) {
 }
 
 int wpr_init_provisional(void) {
+  session_provisional = 1;
   int status = wprof_init();
   session_provisional = wpr_session.initialized;
   return status;
