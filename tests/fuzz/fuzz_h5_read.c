@@ -9,6 +9,7 @@
 
 #include <hdf5.h>
 
+#include "fuzz_file.h"
 #include "wpio_h5.h"
 #include "wpio_job.h"
 
@@ -19,13 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     snprintf(path, sizeof path, "/tmp/wprof-fuzz-h5-%ld.h5", (long)getpid());
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   }
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  if (size && fwrite(data, 1, size, f) != size) {
-    fclose(f);
-    return 0;
-  }
-  fclose(f);
+  if (fuzz_write_file(path, data, size) != 0) return 0;
   struct wpio_job job;
   char err[1024];
   wpio_job_init(&job);

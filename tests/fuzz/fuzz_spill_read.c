@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_file.h"
 #include "wpio_job.h"
 #include "wpio_spill.h"
 
@@ -18,13 +19,7 @@ static void make_path(void) {
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   make_path();
-  FILE *f = fopen(path, "wb");
-  if (!f) return 0;
-  if (size && fwrite(data, 1, size, f) != size) {
-    fclose(f);
-    return 0;
-  }
-  fclose(f);
+  if (fuzz_write_file(path, data, size) != 0) return 0;
   struct wpio_job job;
   char err[512];
   wpio_job_init(&job);
