@@ -141,15 +141,17 @@ static int root_sync(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree_w
 
 /* ---- other ranks ----------------------------------------------------------------------------- */
 
-/* Any message from rank 0 shows it is alive. Releases of abandoned sync points are taken and dropped
- * here, so they do not pile up. */
+/* A release from rank 0 shows it is still doing sync points. Releases of abandoned sync points are
+ * taken and dropped here, so they do not pile up. Its gather messages ("go") are no sign of life:
+ * a rank 0 that has gone on to finalize will never release this sync point, and such a message,
+ * never taken here, would otherwise make every later sync point wait the full deadline again. */
 static int root_alive(struct wpc_ctx *ctx, int current_tag) {
   int flag = 0;
   MPI_Status st;
   if (PMPI_Iprobe(0, MPI_ANY_TAG, ctx->comm, &flag, &st) != MPI_SUCCESS || !flag) return 0;
   int tag = st.MPI_TAG;
-  if (tag >= WPC_TAG_REL_BASE && tag < WPC_TAG_REL_BASE + WPC_TAG_REL_RANGE && tag != current_tag)
-    wpc_drain_one(ctx, 0, tag, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS));
+  if (tag < WPC_TAG_REL_BASE || tag >= WPC_TAG_REL_BASE + WPC_TAG_REL_RANGE) return 0;
+  if (tag != current_tag) wpc_drain_one(ctx, 0, tag, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS));
   return 1;
 }
 

@@ -13,12 +13,16 @@
 #include "wpio_h5.h"
 
 /* RTLD_DEEPBIND keeps the plugin bound to its own HDF5 even when the application exports another;
- * sanitizer runtimes refuse it, so sanitizer builds go without. */
-#if defined(WPROF_SANITIZER_BUILD) || !defined(RTLD_DEEPBIND)
-#define WPR_PLUGIN_FLAGS (RTLD_NOW | RTLD_LOCAL)
-#else
-#define WPR_PLUGIN_FLAGS (RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND)
+ * sanitizer runtimes refuse it (their dlopen interceptor kills the process), so sanitizer builds go
+ * without, and so does a normal libwprof inside an application built with a sanitizer: its runtime
+ * is found by a symbol every sanitizer runtime exports. */
+static int plugin_flags(void) {
+  int flags = RTLD_NOW | RTLD_LOCAL;
+#if !defined(WPROF_SANITIZER_BUILD) && defined(RTLD_DEEPBIND)
+  if (!dlsym(RTLD_DEFAULT, "__sanitizer_print_stack_trace")) flags |= RTLD_DEEPBIND;
 #endif
+  return flags;
+}
 
 static int dir_of_this_library(char *dir, size_t len) {
   Dl_info info;
@@ -36,7 +40,7 @@ static void *try_open(const char *dir, char *tried, size_t tried_len) {
   char path[PATH_MAX];
   if (dir) snprintf(path, sizeof(path), "%s/%s", dir, WPIO_H5_PLUGIN_NAME);
   else snprintf(path, sizeof(path), "%s", WPIO_H5_PLUGIN_NAME);
-  void *handle = dlopen(path, WPR_PLUGIN_FLAGS);
+  void *handle = dlopen(path, plugin_flags());
   if (!handle) {
     size_t used = strlen(tried);
     snprintf(tried + used, tried_len - used, "%s%s", used ? "; " : "", dlerror());

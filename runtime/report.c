@@ -96,6 +96,15 @@ static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_
     bad = 1;
     snprintf(err, sizeof(err), "some of its rows belong to another rank");
   }
+  if (!bad) {
+    /* Rank 0 may see every sync point complete while another rank gave up waiting for it (rank 0
+     * late): the report's sync says "broken" when any rank saw it broken, first such rank wins. */
+    const struct wpio_attr *theirs = wpio_job_attr(&part, "sync");
+    const struct wpio_attr *ours = wpio_job_attr(job, "sync");
+    if (theirs && theirs->value && strcmp(theirs->value, "ok") != 0 &&
+        (!ours || !ours->value || strcmp(ours->value, "ok") == 0))
+      wpio_job_set_attr(job, "sync", theirs->value);
+  }
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_CORRUPT);
@@ -125,7 +134,10 @@ static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
   wpio_job_set_attr_int(job, "world_size", s->comm.size);
   wpio_job_set_attr(job, "backend", s->backend->name);
   wpio_job_set_attr(job, "backend_requested", wpr_backend_kind_name(s->cfg.backend));
-  wpio_job_set_attr(job, "sync", s->sync_note[0] ? s->sync_note : "ok");
+  /* this rank's own note; else one another rank's data brought in (merge_rank), else ok */
+  const struct wpio_attr *sync = wpio_job_attr(job, "sync");
+  if (s->sync_note[0]) wpio_job_set_attr(job, "sync", s->sync_note);
+  else if (!sync || !sync->value) wpio_job_set_attr(job, "sync", "ok");
   wpio_job_set_attr(job, "settings_agreement", s->settings_note[0] ? s->settings_note : "ok");
   read_command_line(text, sizeof(text));
   wpio_job_set_attr(job, "command", text);
@@ -151,11 +163,16 @@ void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_
   for (int r = 0; r < world_size; r++) merge_rank(job, r, bufs[r], lens[r]);
 }
 
-static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens) {
+/* *complete says whether every rank's data made it into the report: only then may the spills go,
+ * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
+static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens, int *complete) {
   struct wpio_job job;
   wpio_job_init(&job);
   wpr_report_assemble(&job, bufs, lens, s->comm.size);
   set_job_attrs(s, &job);
+  *complete = 1;
+  for (size_t i = 0; i < job.ranks.n; i++)
+    if (!job.ranks.v[i].status || strcmp(job.ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
   int status = wpio_job_summarize(&job) == 0 ? write_report(s, &job) : WPROF_ENOMEM;
   wpio_job_free(&job);
   return status;
@@ -187,8 +204,10 @@ int wpr_report_finalize(struct wpr_session *s) {
   free(packed);
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
-    status = bufs ? build_and_write(s, bufs, lens) : WPROF_ENOMEM;
-    if (status == WPROF_OK) wpr_spill_remove(s);
+    int complete = 0;
+    status = bufs ? build_and_write(s, bufs, lens, &complete) : WPROF_ENOMEM;
+    if (status == WPROF_OK && complete) wpr_spill_remove(s);
+    else if (status == WPROF_OK) wpr_spill_keep_note(s);
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;

@@ -56,6 +56,8 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
  * WPROF_KEEP_SPILLS. Both warn once and carry on when the file system says no. */
 void wpr_spill_write(struct wpr_session *s);
 void wpr_spill_remove(struct wpr_session *s);
+/* after a report that lacks some ranks: the spills stay (they may hold those ranks' windows) */
+void wpr_spill_keep_note(struct wpr_session *s);
 
 /* plugin.c: the HDF5 writer, dlopened by rank 0 only. NULL with a reason in err when unavailable. */
 void wpr_h5_plugin_preload(void); /* rank 0, at init: load it on a background thread */

@@ -2,6 +2,7 @@
  * job that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes
  * the spills after a good report. A file system that says no costs one warning, never the run. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "session.h"
@@ -36,4 +37,11 @@ void wpr_spill_remove(struct wpr_session *s) {
   int left = wpio_spill_remove_all(dir, err, sizeof err);
   if (left < 0) WPR_WARN("crash spills not removed: %s", err);
   else if (left > 0) WPR_WARN("%d crash spill file(s) in %s could not be removed", left, dir);
+}
+
+void wpr_spill_keep_note(struct wpr_session *s) {
+  char dir[WPR_PATH_MAX + 8];
+  if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0 || access(dir, F_OK) != 0) return;
+  WPR_WARN("the report lacks some ranks; crash spills kept in %s (`wprof recover %s -o FILE` rebuilds "
+           "a report from them)", dir, dir);
 }

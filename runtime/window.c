@@ -22,7 +22,7 @@ static void note_broken_sync(struct wpr_session *s, const struct wpc_sync_result
   if (res->n_missing > 0)
     snprintf(what, sizeof(what), "broken: missing rank(s) %s at %s", ranks, where);
   else
-    snprintf(what, sizeof(what), "broken: no release from rank 0 at %s", where);
+    snprintf(what, sizeof(what), "broken: no release from rank 0 at %s (seen by rank %d)", where, s->comm.rank);
   WPR_WARN("sync point %s; going on without waiting further", what + strlen("broken: "));
   if (s->sync_breaks++ == 0) snprintf(s->sync_note, sizeof(s->sync_note), "%s", what);
 }

@@ -22,14 +22,22 @@ static int session_not_ready(const char *call) {
   return WPROF_ESTATE;
 }
 
+static const struct wpr_backend *said_backend; /* the choice select_backend last reported */
+static int said_requested = -1;
+
 static void select_backend(struct wpr_session *s) {
   s->backend = wpr_backend_select(&s->cfg, &s->backend_fell_back);
   static int fallback_warned; /* once per process: an MPI_Init session may be set up again */
   if (s->backend_fell_back)
     wpr_warn_once(&fallback_warned, "backend %s is not available here; using %s",
                   wpr_backend_kind_name(s->cfg.backend), s->backend->name);
-  else
+  else if (s->backend != said_backend || s->cfg.backend != said_requested) {
+    /* one info line per process for one choice: under `wprof run` the load-time session and the
+     * MPI_Init session make the same choice, and a user sees it said once */
+    said_backend = s->backend;
+    said_requested = s->cfg.backend;
     WPR_INFO("backend %s (requested %s)", s->backend->name, wpr_backend_kind_name(s->cfg.backend));
+  }
 }
 
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
@@ -57,6 +65,7 @@ static int replaces_auto_session(struct wpr_session *s) {
   }
   if (!session_auto || s->sm.active || s->next_window > 0) return 0;
   session_discard(s);
+  wpr_log_set_level(WPR_LOG_ERROR); /* MPI_Init's session warned about the settings already */
   return 1;
 }
 
@@ -81,7 +90,8 @@ int wprof_init_comm(MPI_Comm comm) {
     WPR_WARN("could not set up wprof's communicator; profiling this rank alone");
     status = WPROF_EMPI;
   }
-  wpr_log_set_rank(s->comm.rank);
+  /* a provisional session does not know its rank yet: every process would call itself rank 0 */
+  wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
   /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
   if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);

@@ -46,3 +46,38 @@ endforeach()
 wprof_test_program(api_edges ${CMAKE_CURRENT_SOURCE_DIR}/api_edges.c)
 wprof_add_mpi_test(NAME api_out_of_order_np2 NP 2 COMMAND $<TARGET_FILE:api_edges>
                    ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/api-edges.h5)
+# A report that lacks a rank (late to finalize) keeps the spills, so that rank's windows can be recovered.
+wprof_add_py_test(e2e_hang_late_finalize_spill mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_hang.py late_finalize_spill)
+set_tests_properties(e2e_hang_late_finalize_spill PROPERTIES PROCESSORS 4)
+# `wprof run` messages: the load-time session claims no rank, the backend choice is said once per process.
+wprof_add_py_test(wprof_run_messages mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_run.py messages)
+set_tests_properties(wprof_run_messages PROPERTIES PROCESSORS 2)
+# Rank 0 itself misbehaving: it never starts (the others must not wait the full deadline at every later
+# sync point), or it stops late (the report's sync must not say ok when the others gave up on it).
+foreach(case root_never_start root_late_stop)
+  wprof_add_py_test(e2e_hang_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_hang.py ${case})
+  set_tests_properties(e2e_hang_${case} PROPERTIES PROCESSORS 4)
+endforeach()
+# A malformed setting is reported once per process (issue 3), even though MPI_Init sets a session up first.
+wprof_add_py_test(e2e_malformed_once mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_faults.py malformed_once)
+set_tests_properties(e2e_malformed_once PROPERTIES PROCESSORS 2)
+
+# An application built with AddressSanitizer around a normal libwprof: the sanitizer runtime kills
+# the process on a dlopen with RTLD_DEEPBIND, so rank 0 must load the HDF5 plugin without it and
+# still write the report (the test program exits 1 when wprof_finalize fails).
+if(NOT WPROF_SANITIZE)
+  include(CheckCSourceCompiles)
+  set(CMAKE_REQUIRED_FLAGS -fsanitize=address)
+  set(CMAKE_REQUIRED_LINK_OPTIONS -fsanitize=address)
+  check_c_source_compiles("int main(void) { return 0; }" WPROF_CC_HAS_ASAN)
+  unset(CMAKE_REQUIRED_FLAGS)
+  unset(CMAKE_REQUIRED_LINK_OPTIONS)
+  if(WPROF_CC_HAS_ASAN)
+    add_executable(e2e_app_asan_user ${CMAKE_CURRENT_SOURCE_DIR}/e2e_app.c)
+    target_compile_options(e2e_app_asan_user PRIVATE -fsanitize=address)
+    target_link_options(e2e_app_asan_user PRIVATE -fsanitize=address)
+    target_link_libraries(e2e_app_asan_user PRIVATE wprof)
+    wprof_add_mpi_test(NAME asan_application_np2 NP 2 COMMAND $<TARGET_FILE:e2e_app_asan_user> --iters 2
+                       ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/asan-app.h5 ASAN_OPTIONS=detect_leaks=0)
+  endif()
+endif()

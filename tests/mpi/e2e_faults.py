@@ -69,5 +69,18 @@ def never_start():
     check(rc == 0 and "rank(s) 3" in text, "wprof report shows the broken sync")
 
 
-{"disagree": disagree, "subset": subset, "never_start": never_start}[case]()
+def malformed_once():
+    """A malformed setting gets one message per process, not one from the session MPI_Init sets up
+    and another from the application's own wprof_init."""
+    rc, _, err, _ = run_mpi(2, [APP, "--iters", "2", "--windows", "1"],
+                            env=dict(base_env, WPROF_DELAY_ITERS="abc", WPROF_RANKS="9-1"))
+    check(rc == 0, "job exits 0")
+    for var, value in (("WPROF_DELAY_ITERS", "abc"), ("WPROF_RANKS", "9-1")):
+        n = err.count(f'{var}="{value}"')
+        check(n == 2, f"one message per rank for {var}={value!r} (got {n})")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "delay_iters") == 0, "the default delay is used")
+
+
+{"disagree": disagree, "subset": subset, "never_start": never_start, "malformed_once": malformed_once}[case]()
 finish()

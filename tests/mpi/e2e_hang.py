@@ -2,13 +2,14 @@
 late, one that never starts, and settings that disagree. Each job ends within WPROF_SYNC_TIMEOUT_MS
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
-usage: e2e_hang.py late_stop|late_finalize|never_start|disagree"""
+usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
+       root_never_start|root_late_stop"""
 import os
 import re
 import sys
 
 import h5py
-from wptest import BIN, attr, check, finish, rows, run_mpi, scratch_dir
+from wptest import BIN, WPROF, attr, check, finish, rows, run, run_mpi, scratch_dir
 
 APP = os.path.join(BIN, "e2e_app")
 TIMEOUT_MS = 1500
@@ -84,5 +85,51 @@ def disagree():
         check(all(s == "ok" for s in rank_status(f).values()), "every rank's data arrived")
 
 
-{"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree}[case]()
+def late_finalize_spill():
+    """The report lacks the late rank, so its spill (written at its last stop) is all that is left
+    of its windows: rank 0 must keep the spills, and `wprof recover` must give that rank back."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--late-rank", "1",
+                                        "--late-ms", str(LATE_MS), "--late-at", "finalize"], env=env)
+    every_rank_finalized(stdout)
+    spills = out + ".d"
+    names = sorted(os.listdir(spills)) if os.path.isdir(spills) else []
+    check("rank-1.wpb" in names, f"the late rank's spill is kept (got {names})")
+    check("crash spills kept in " + spills in err, "rank 0 says where the spills are")
+    rep = os.path.join(scratch_dir(), "recovered.h5")
+    rc, text, rerr = run([WPROF, "recover", spills, "-o", rep])
+    check(rc == 0, f"wprof recover exits 0 (got {rc}: {rerr.strip()})")
+    with h5py.File(rep, "r") as f:
+        check(rank_status(f).get(1) == "ok", "rank 1 recovered from its spill")
+        wins = [w for w in rows(f, "windows") if w["rank"] == 1]
+        check(len(wins) == 2, f"both of rank 1's windows recovered (got {len(wins)})")
+
+
+def root_never_start():
+    """Rank 0 never starts and goes straight to finalize: the others give up on the first sync point,
+    and later ones must not wait the full deadline again (rank 0's gather messages are no sign that
+    it will ever release a sync point)."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "2", "--windows", "3", "--barrier", "0",
+                                        "--skip-start-rank", "0"], env=env)
+    every_rank_finalized(stdout)
+    limit = 2 * TIMEOUT_MS / 1000 + SLACK_S
+    check(took < limit, f"job ends within twice the timeout + {SLACK_S} s (took {took:.1f} s, limit {limit:.1f})")
+    check("no release from rank 0" in err, "the other ranks name rank 0 in their warning")
+
+
+def root_late_stop():
+    """Rank 0 stops late: it sees every sync point complete, but the others gave up on it; the
+    report's sync must say so, not "ok"."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--late-rank", "0",
+                                        "--late-ms", str(LATE_MS), "--late-at", "stop"], env=env)
+    every_rank_finalized(stdout)
+    limit = (2 * LATE_MS + TIMEOUT_MS) / 1000 + SLACK_S
+    check(took < limit, f"job ends within the delays + timeout + {SLACK_S} s (took {took:.1f} s)")
+    with h5py.File(out, "r") as f:
+        sync = attr(f, "sync")
+        check(sync.startswith("broken: no release from rank 0 at end of window 0"), f"report names rank 0 (got {sync!r})")
+
+
+{"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
+ "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
+ "root_late_stop": root_late_stop}[case]()
 finish()

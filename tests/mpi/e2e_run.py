@@ -90,6 +90,20 @@ def errors():
     check(rc == 2 and "cannot find libwprof.so" in err, f"no library beside the command: one clear line ({err!r})")
 
 
+def messages():
+    # the session made at load time (before MPI_Init) does not know its rank: it must not label every
+    # process "rank 0"; the backend choice is said once per process, not once per session set-up
+    env = {"WPROF_LOG": "info", "WPROF_CUPTI_LIBRARY": "/nonexistent/libcupti.so"}
+    rc, _, err, _ = run_mpi(2, [WPROF, "run", "--backend", "cupti", "--output", out, "--", MPI_APP], env=env)
+    check(rc == 0, "the job exits 0")
+    fell = [l for l in err.splitlines() if "backend cupti is not available" in l]
+    check(len(fell) == 2, f"one fallback warning per process (got {fell})")
+    check(not any(l.startswith("wprof[rank 0]") for l in fell), f"no process claims rank 0 before MPI_Init ({fell})")
+    rc, _, err, _ = run_mpi(2, [WPROF, "run", "--backend", "host", "--output", out, "--", MPI_APP], env=env)
+    said = [l for l in err.splitlines() if "backend host (requested host)" in l]
+    check(rc == 0 and len(said) == 2, f"one info line per process for the backend (got {said})")
+
+
 {"full": full, "step_mpi": step_mpi, "step_range": step_range, "flags_and_env": flags_and_env,
- "errors": errors}[case]()
+ "errors": errors, "messages": messages}[case]()
 finish()
