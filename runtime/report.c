@@ -143,6 +143,24 @@ static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
   wpio_job_set_attr(job, "command", text);
 }
 
+/* The path of this session's report. A later session of the same process (wprof_init again after
+ * wprof_finalize) must not replace the report an earlier one wrote: it gets "name.2.h5", "name.3.h5". */
+static void report_path(const char *output, char *path, size_t len) {
+  static char last_output[WPR_PATH_MAX];
+  static int sessions;
+  sessions = strcmp(output, last_output) == 0 ? sessions + 1 : 1;
+  snprintf(last_output, sizeof(last_output), "%s", output);
+  if (sessions == 1) {
+    snprintf(path, len, "%s", output);
+    return;
+  }
+  const char *slash = strrchr(output, '/');
+  const char *dot = strrchr(slash ? slash : output, '.');
+  int stem = dot && dot != output && dot != slash + 1 ? (int)(dot - output) : (int)strlen(output);
+  snprintf(path, len, "%.*s.%d%s", stem, output, sessions, output + stem);
+  WPR_WARN("this process wrote %s in an earlier session; this session's report goes to %s", output, path);
+}
+
 static int write_report(struct wpr_session *s, struct wpio_job *job) {
   char err[512] = "";
   wpr_h5_write_fn write_fn = wpr_h5_plugin_load(err, sizeof(err));
@@ -150,12 +168,14 @@ static int write_report(struct wpr_session *s, struct wpio_job *job) {
     WPR_WARN("no report written: %s", err);
     return WPROF_EPLUGIN;
   }
+  char path[WPR_PATH_MAX + 16];
+  report_path(s->cfg.output, path, sizeof(path));
   unsigned flags = s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0;
-  if (write_fn(job, s->cfg.output, flags, err, sizeof(err)) != 0) {
-    WPR_WARN("no report written to %s: %s", s->cfg.output, err);
+  if (write_fn(job, path, flags, err, sizeof(err)) != 0) {
+    WPR_WARN("no report written to %s: %s", path, err);
     return WPROF_EIO;
   }
-  WPR_INFO("report written to %s", s->cfg.output);
+  WPR_INFO("report written to %s", path);
   return WPROF_OK;
 }
 

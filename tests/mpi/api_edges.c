@@ -3,6 +3,9 @@
  * a world-of-one report over the job's). Exits 1 on the first unexpected status. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <wprof/wprof.h>
 
 static int failures;
@@ -31,6 +34,20 @@ int main(int argc, char **argv) {
   wprof_range_pop();
   expect("wprof_finalize", wprof_finalize(), WPROF_OK);
   expect("wprof_finalize again", wprof_finalize(), WPROF_ESTATE);
+  /* a second session of the same process: its report must not replace the first one's */
+  expect("wprof_init for a second session", wprof_init(), WPROF_OK);
+  expect("wprof_start in the second session", wprof_start(), WPROF_OK);
+  expect("wprof_finalize of the second session", wprof_finalize(), WPROF_OK);
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const char *first = getenv("WPROF_OUTPUT"); /* ends in ".h5" */
+  if (rank == 0 && first && strlen(first) > 3) {
+    char second[4096];
+    snprintf(second, sizeof second, "%.*s.2.h5", (int)(strlen(first) - 3), first);
+    expect("the first session's report is still there", access(first, R_OK), 0);
+    expect("the second session's report is beside it", access(second, R_OK), 0);
+    unlink(second);
+  }
   MPI_Finalize();
   expect("wprof_init after MPI_Finalize", wprof_init(), WPROF_ESTATE);
   expect("wprof_is_active after a refused init", wprof_is_active(), 0);

@@ -20,8 +20,12 @@ static int apply(char op) {
   }
 }
 
-/* One vector line: delay, max, ops, expected pairs, starts, stops. Returns failures. */
-static int replay(int lineno, char *line, const char *report) {
+/* One vector line: delay, max, ops, expected pairs, starts, stops. Returns failures. Each line's
+ * session writes its own report (a process never replaces its own earlier report). */
+static int replay(int lineno, char *line, const char *dir) {
+  char report[4200];
+  snprintf(report, sizeof report, "%s/report-%d.h5", dir, lineno);
+  setenv("WPROF_OUTPUT", report, 1);
   char *fields[6];
   int n = 0;
   for (char *tok = strtok(line, "\t\n"); tok && n < 6; tok = strtok(NULL, "\t\n")) fields[n++] = tok;
@@ -61,9 +65,6 @@ int main(int argc, char **argv) {
   if (!f) { perror(argv[1]); return 2; }
   char dir[] = "/tmp/wprof-replay-XXXXXX";
   if (!mkdtemp(dir)) { perror("mkdtemp"); return 2; }
-  char report[sizeof dir + 16];
-  snprintf(report, sizeof report, "%s/report.h5", dir);
-  setenv("WPROF_OUTPUT", report, 1);
   setenv("WPROF_BACKEND", "host", 1);
   char line[4096];
   int lineno = 0, vectors = 0, failures = 0;
@@ -71,7 +72,7 @@ int main(int argc, char **argv) {
     lineno++;
     if (line[0] == '#' || line[0] == '\n') continue;
     vectors++;
-    failures += replay(lineno, line, report);
+    failures += replay(lineno, line, dir);
   }
   fclose(f);
   rmdir(dir);
