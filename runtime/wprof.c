@@ -22,6 +22,16 @@ static int session_not_ready(const char *call) {
   return WPROF_ESTATE;
 }
 
+/* WPROF_RANKS that names no rank of this job is a typo worth a word: the report would be empty. */
+static void warn_no_rank_selected(const struct wpr_session *s) {
+  for (int i = 0; i < s->cfg.n_rank_spans; i++)
+    if (s->cfg.rank_spans[i].lo < s->comm.size) return;
+  static int warned; /* once per process: an MPI_Init session may be set up again */
+  if (s->cfg.n_rank_spans > 0)
+    wpr_warn_once(&warned, "WPROF_RANKS=\"%s\" names no rank of this %d-rank job: no rank collects",
+                  s->cfg.ranks, s->comm.size);
+}
+
 static const struct wpr_backend *said_backend; /* the choice select_backend last reported */
 static int said_requested = -1;
 
@@ -95,6 +105,7 @@ int wprof_init_comm(MPI_Comm comm) {
   /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
   if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
+  if (s->comm.rank == 0 && !session_provisional) warn_no_rank_selected(s);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
   wpr_ranges_set_window(-1);

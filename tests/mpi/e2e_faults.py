@@ -82,5 +82,16 @@ def malformed_once():
         check(attr(f, "delay_iters") == 0, "the default delay is used")
 
 
-{"disagree": disagree, "subset": subset, "never_start": never_start, "malformed_once": malformed_once}[case]()
+def ranks_none():
+    """WPROF_RANKS that names no rank of the job: said once, and the report has ranks but no rows."""
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", "2", "--windows", "1"], env=dict(base_env, WPROF_RANKS="5-7"))
+    check(rc == 0, "job exits 0")
+    check(err.count("names no rank of this 4-rank job") == 1, "one warning for the whole job")
+    with h5py.File(out, "r") as f:
+        check([r["collected"] for r in rows(f, "ranks")] == [0, 0, 0, 0], "no rank collected")
+        check(len(f["windows"]) == 0 and len(f["lite"]) == 0, "no rows")
+
+
+{"disagree": disagree, "subset": subset, "never_start": never_start, "malformed_once": malformed_once,
+ "ranks_none": ranks_none}[case]()
 finish()
