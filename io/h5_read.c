@@ -449,6 +449,20 @@ static int read_mpi(hid_t f, struct wpio_job *job, struct rctx *c) {
   return 0;
 }
 
+static int read_timeline(hid_t f, struct wpio_job *job, struct rctx *c) {
+  void *rows;
+  size_t n;
+  if (read_table(f, H5S_TIMELINE, &rows, &n, c) < 0) return -1;
+  job->timeline.v = rows;
+  job->timeline.n = job->timeline.cap = n;
+  for (size_t i = 0; i < n; i++) {
+    const struct wpio_timeline_row *r = &job->timeline.v[i];
+    if (check_id(job, r->name_id, r->rank, "/timeline", c) < 0) return -1;
+    if (r->kind < 0 || r->kind >= WPIO_EV_KIND_COUNT) return damaged(c, "/timeline", "an unknown kind");
+  }
+  return 0;
+}
+
 static int read_hist(hid_t f, struct wpio_job *job, struct rctx *c) {
   struct h5s_hist_mem *rows;
   size_t n;
@@ -471,16 +485,6 @@ static int read_hist(hid_t f, struct wpio_job *job, struct rctx *c) {
 }
 
 /* Checks that a table of a later issue is there and well formed; its rows are not loaded yet. */
-static int check_table(hid_t f, enum h5s_table_id id, struct rctx *c) {
-  const struct h5s_table *t = h5s_table(id);
-  hid_t d = open_table(f, t->path, c);
-  if (d < 0) return -1;
-  size_t n;
-  int rc = (table_rows(d, t->path, &n, c) < 0 || check_columns(d, t, c) < 0) ? -1 : 0;
-  H5Dclose(d);
-  return rc;
-}
-
 /* A summary table: names become ids (interned, so a name missing from /names is added). */
 static int read_summary(hid_t f, struct wpio_job *job, enum h5s_table_id id, struct rctx *c) {
   const struct h5s_table *t = h5s_table(id);
@@ -524,7 +528,7 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
   if (read_schema_version(f, c) < 0 || read_attrs(f, job, c) < 0 || read_names(f, job, c) < 0 ||
       read_ranks(f, job, c) < 0 || read_windows(f, job, c) < 0 || read_kernels(f, job, c) < 0 ||
       read_ranges(f, job, c) < 0 || read_lite(f, job, c) < 0 || read_hist(f, job, c) < 0 ||
-      read_mpi(f, job, c) < 0 || check_table(f, H5S_TIMELINE, c) < 0)
+      read_mpi(f, job, c) < 0 || read_timeline(f, job, c) < 0)
     return -1;
   if (read_summary(f, job, H5S_SUM_KERNELS, c) < 0 || read_summary(f, job, H5S_SUM_RANGES, c) < 0 ||
       read_summary(f, job, H5S_SUM_LITE, c) < 0 || read_summary(f, job, H5S_SUM_MPI, c) < 0)

@@ -23,6 +23,8 @@ static const struct h5s_column ranks_cols[] = {
   COL(struct wpio_rank_row, dropped_records, H5S_U64),
   COL(struct wpio_rank_row, status, H5S_STR),
   COL(struct wpio_rank_row, collected, H5S_I32),
+  COL(struct wpio_rank_row, clock_ref_ns, H5S_I64),
+  COL(struct wpio_rank_row, timeline_dropped, H5S_U64),
 };
 
 static const struct h5s_column windows_cols[] = {
@@ -89,11 +91,12 @@ static const struct h5s_column mpi_cols[] = {
 };
 
 static const struct h5s_column timeline_cols[] = {
-  COL(struct h5s_timeline_mem, rank, H5S_I32),
-  COL(struct h5s_timeline_mem, kind, H5S_I32),
-  COL(struct h5s_timeline_mem, name_id, H5S_U32),
-  COL(struct h5s_timeline_mem, start_ns, H5S_I64),
-  COL(struct h5s_timeline_mem, end_ns, H5S_I64),
+  COL(struct wpio_timeline_row, rank, H5S_I32),
+  COL(struct wpio_timeline_row, kind, H5S_EVKIND),
+  COL(struct wpio_timeline_row, name_id, H5S_U32),
+  COL(struct wpio_timeline_row, track, H5S_I64),
+  COL(struct wpio_timeline_row, start_ns, H5S_I64),
+  COL(struct wpio_timeline_row, end_ns, H5S_I64),
 };
 
 /* The columns every summary starts with. */
@@ -139,7 +142,7 @@ static const struct h5s_table tables[H5S_NTABLES] = {
   [H5S_LITE] = TABLE("/lite", lite_cols, struct wpio_lite_row),
   [H5S_LITE_HIST] = TABLE("/lite_hist", hist_cols, struct h5s_hist_mem),
   [H5S_MPI] = TABLE("/mpi", mpi_cols, struct wpio_mpi_row),
-  [H5S_TIMELINE] = TABLE("/timeline", timeline_cols, struct h5s_timeline_mem),
+  [H5S_TIMELINE] = TABLE("/timeline", timeline_cols, struct wpio_timeline_row),
   [H5S_SUM_KERNELS] = TABLE("/summary/kernels", sum_kernels_cols, struct h5s_summary_mem),
   [H5S_SUM_RANGES] = TABLE("/summary/ranges", sum_ranges_cols, struct h5s_summary_mem),
   [H5S_SUM_LITE] = TABLE("/summary/lite", sum_lite_cols, struct h5s_summary_mem),
@@ -160,17 +163,21 @@ hid_t h5s_string_type(void) {
   return t;
 }
 
-hid_t h5s_kind_type(void) {
+/* An enum over a 32-bit integer with the names name_of(0..count-1). */
+static hid_t enum_type(int32_t count, const char *(*name_of)(int)) {
   hid_t t = H5Tenum_create(H5T_NATIVE_INT32);
   if (t < 0) return H5I_INVALID_HID;
-  for (int32_t k = 0; k < WPIO_KIND_COUNT; k++) {
-    if (H5Tenum_insert(t, wpio_kind_name(k), &k) < 0) {
+  for (int32_t k = 0; k < count; k++) {
+    if (H5Tenum_insert(t, name_of(k), &k) < 0) {
       H5Tclose(t);
       return H5I_INVALID_HID;
     }
   }
   return t;
 }
+
+hid_t h5s_kind_type(void) { return enum_type(WPIO_KIND_COUNT, wpio_kind_name); }
+hid_t h5s_event_kind_type(void) { return enum_type(WPIO_EV_KIND_COUNT, wpio_event_kind_name); }
 
 /* A column's member type; `file` picks the fixed little-endian form. Caller closes. */
 static hid_t col_type(enum h5s_col_type type, int file) {
@@ -182,6 +189,7 @@ static hid_t col_type(enum h5s_col_type type, int file) {
   case H5S_F64: return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
   case H5S_STR: return h5s_string_type();
   case H5S_KIND: return h5s_kind_type();
+  case H5S_EVKIND: return h5s_event_kind_type();
   }
   return H5I_INVALID_HID;
 }
@@ -190,7 +198,8 @@ H5T_class_t h5s_col_class(enum h5s_col_type type) {
   switch (type) {
   case H5S_F64: return H5T_FLOAT;
   case H5S_STR: return H5T_STRING;
-  case H5S_KIND: return H5T_ENUM;
+  case H5S_KIND:
+  case H5S_EVKIND: return H5T_ENUM;
   default: return H5T_INTEGER;
   }
 }

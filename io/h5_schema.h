@@ -14,7 +14,7 @@
 #define H5S_CHUNK_THRESHOLD 4096
 #define H5S_CHUNK_ROWS 16384
 
-enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND };
+enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND, H5S_EVKIND };
 
 struct h5s_column {
   const char *name;
@@ -46,7 +46,6 @@ struct h5s_summary_mem {
   int32_t kind;
   uint64_t bytes, cpu_self_ns, cuda_self_ns, cuda_total_ns, p50_ns, p90_ns, p99_ns;
 };
-struct h5s_timeline_mem { int32_t rank, kind; uint32_t name_id; int64_t start_ns, end_ns; };
 
 const struct h5s_table *h5s_table(enum h5s_table_id id);
 
@@ -54,6 +53,8 @@ const struct h5s_table *h5s_table(enum h5s_table_id id);
 hid_t h5s_string_type(void);
 /* The kernel kind enum over a 32-bit integer (caller closes). */
 hid_t h5s_kind_type(void);
+/* The /timeline event kind enum over a 32-bit integer (caller closes). */
+hid_t h5s_event_kind_type(void);
 /* Compound types of a table: the memory type matches the row struct, the file type is packed in
  * column order with little-endian members. Caller closes; H5I_INVALID_HID on failure. */
 hid_t h5s_mem_type(const struct h5s_table *t);

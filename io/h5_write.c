@@ -209,8 +209,8 @@ static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) 
       write_kernels(file, job, c) < 0 || write_ranges(file, job, c) < 0 ||
       write_lite(file, job, c) < 0 || write_hist(file, job, c) < 0)
     return -1;
-  /* /timeline belongs to a later issue: present and empty, so readers never branch on existence. */
-  if (write_table(file, H5S_MPI, job->mpi.v, job->mpi.n, c) < 0 || write_table(file, H5S_TIMELINE, NULL, 0, c) < 0)
+  if (write_table(file, H5S_MPI, job->mpi.v, job->mpi.n, c) < 0 ||
+      write_table(file, H5S_TIMELINE, job->timeline.v, job->timeline.n, c) < 0)
     return -1;
   hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return h5s_fail(c, "cannot create %s", H5S_SUMMARY_GROUP);

@@ -13,6 +13,13 @@ const char *wpio_kind_name(int kind) {
   return (kind >= 0 && kind < WPIO_KIND_COUNT) ? kind_names[kind] : "other";
 }
 
+static const char *const event_kind_names[WPIO_EV_KIND_COUNT] = {
+    "window", "range", "lite", "kernel", "memcpy", "memset", "sync", "mpi", "other"};
+
+const char *wpio_event_kind_name(int kind) {
+  return (kind >= 0 && kind < WPIO_EV_KIND_COUNT) ? event_kind_names[kind] : "other";
+}
+
 void wpio_job_init(struct wpio_job *job) {
   memset(job, 0, sizeof *job);
   wpio_strtab_init(&job->names);
@@ -36,6 +43,7 @@ void wpio_job_free(struct wpio_job *job) {
   free(job->lite.v);
   free(job->lite_hist.v);
   free(job->mpi.v);
+  free(job->timeline.v);
   free(job->sum_kernels.v);
   free(job->sum_ranges.v);
   free(job->sum_lite.v);
@@ -205,6 +213,7 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite, struct wpio_lite_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite_hist, struct wpio_hist_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, mpi, struct wpio_mpi_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, timeline, struct wpio_timeline_row, map, nmap);
   free(map);
   return rc;
 }

@@ -51,12 +51,16 @@ struct wpio_rank_row {
   char *hostname;
   int64_t pid;
   int32_t device;            /* -1: none */
-  int64_t clock_offset_ns;   /* to rank 0; 0 until clock alignment lands */
+  /* Clock alignment to rank 0: rank 0's time = t - (clock_offset_ns + drift * (t - clock_ref_ns)),
+   * drift = clock_drift_ppm * 1e-6, for a local time t; clock_residual_ns is the error of that fit. */
+  int64_t clock_offset_ns;
   double clock_drift_ppm;
   int64_t clock_residual_ns;
   uint64_t dropped_records;  /* CUPTI records lost */
   char *status;              /* WPIO_STATUS_* */
   int32_t collected;         /* 1 when the rank is in WPROF_RANKS and recorded data */
+  int64_t clock_ref_ns;      /* local time at which clock_offset_ns holds (the init exchange) */
+  uint64_t timeline_dropped; /* /timeline events not kept (WPROF_TIMELINE_MAX_EVENTS) */
 };
 
 struct wpio_window_row { int32_t rank, window; int64_t start_ns, end_ns; int64_t steps; };
@@ -91,6 +95,26 @@ struct wpio_mpi_row {
 /* One non-empty histogram bucket of a lite scope on a rank (see wpio_hist.h for the buckets). */
 struct wpio_hist_row { int32_t rank; uint32_t name_id; uint32_t bucket; uint64_t count; };
 
+/* Kinds of /timeline events. */
+enum wpio_event_kind {
+  WPIO_EV_WINDOW = 0, WPIO_EV_RANGE = 1, WPIO_EV_LITE = 2, WPIO_EV_KERNEL = 3, WPIO_EV_MEMCPY = 4,
+  WPIO_EV_MEMSET = 5, WPIO_EV_SYNC = 6, WPIO_EV_MPI = 7, WPIO_EV_OTHER = 8
+};
+#define WPIO_EV_KIND_COUNT 9
+const char *wpio_event_kind_name(int kind);
+/* Tracks: host threads are their thread id (>= 0); GPU streams are WPIO_TRACK_STREAM(stream id). */
+#define WPIO_TRACK_STREAM(id) (-1 - (int64_t)(id))
+#define WPIO_TRACK_IS_STREAM(t) ((t) < 0)
+#define WPIO_TRACK_STREAM_ID(t) (-1 - (t))
+
+/* One event of the timeline, in rank 0's timebase (aligned on the rank before it is packed). */
+struct wpio_timeline_row {
+  int32_t rank, kind;        /* enum wpio_event_kind */
+  uint32_t name_id;
+  int64_t track;             /* host thread id, or WPIO_TRACK_STREAM(stream) for GPU work */
+  int64_t start_ns, end_ns;
+};
+
 /* One row per name across ranks. `total_ns` and the per-rank statistics are over the table's
  * main time: kernels total_ns, ranges cpu_total_ns, lite and mpi total_ns. Ranks without the name do not
  * count in min/mean/max. */
@@ -119,6 +143,7 @@ struct wpio_job {
   WPIO_VEC(struct wpio_lite_row) lite;
   WPIO_VEC(struct wpio_hist_row) lite_hist;
   WPIO_VEC(struct wpio_mpi_row) mpi;
+  WPIO_VEC(struct wpio_timeline_row) timeline;
   WPIO_VEC(struct wpio_summary_row) sum_kernels;
   WPIO_VEC(struct wpio_summary_row) sum_ranges;
   WPIO_VEC(struct wpio_summary_row) sum_lite;

@@ -121,6 +121,8 @@ static void enc_ranks(struct wbuf *b, const struct wpio_job *job) {
     put_u64(b, r->dropped_records);
     put_str(b, r->status);
     put_i32(b, r->collected);
+    put_i64(b, r->clock_ref_ns);
+    put_u64(b, r->timeline_dropped);
   }
   section_end(b, s);
 }
@@ -216,6 +218,20 @@ static void enc_mpi(struct wbuf *b, const struct wpio_job *job) {
   section_end(b, s);
 }
 
+static void enc_timeline(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_TIMELINE, job->timeline.n);
+  for (size_t i = 0; i < job->timeline.n; i++) {
+    const struct wpio_timeline_row *r = &job->timeline.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->kind);
+    put_u32(b, r->name_id);
+    put_i64(b, r->track);
+    put_i64(b, r->start_ns);
+    put_i64(b, r->end_ns);
+  }
+  section_end(b, s);
+}
+
 int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   struct wbuf b = {0};
   *buf = NULL;
@@ -231,6 +247,7 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   enc_lite(&b, job);
   enc_lite_hist(&b, job);
   enc_mpi(&b, job);
+  enc_timeline(&b, job);
   if (b.bad) {
     free(b.p);
     return -1;

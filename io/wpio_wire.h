@@ -12,7 +12,8 @@ extern "C" {
 #endif
 
 #define WPIO_WIRE_MAGIC "WPRK"
-#define WPIO_WIRE_VERSION 1
+/* 2: /ranks rows gained clock_ref_ns and timeline_dropped, and the timeline section came in */
+#define WPIO_WIRE_VERSION 2
 #define WPIO_WIRE_MAX_STRING (1u << 20) /* 1 MiB: longer names are refused as corrupt */
 
 /* Packs every table of `job` (summaries are not packed: they are recomputed after merging).

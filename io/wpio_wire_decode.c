@@ -21,6 +21,7 @@ struct dec {
   char *err;
   size_t errlen;
   const char *section; /* name of the section being read, for messages */
+  unsigned version;    /* of the data being read: older versions lack later columns */
 };
 
 static int fail(struct dec *d, const char *fmt, ...) {
@@ -141,6 +142,8 @@ static int dec_rank(struct dec *d, struct rd *r, uint32_t i) {
   if (rc == 0 && get_rank_middle(r, &x)) rc = short_row(d, i);
   if (rc == 0) rc = get_str(d, r, &x.status, NULL);
   if (rc == 0 && get_i32(r, &x.collected)) rc = short_row(d, i);
+  if (rc == 0 && d->version >= 2 && (get_i64(r, &x.clock_ref_ns) || get_u64(r, &x.timeline_dropped)))
+    rc = short_row(d, i);
   struct wpio_rank_row *slot = rc == 0 ? WPIO_VEC_PUSH(d->job->ranks) : NULL;
   if (rc == 0 && !slot) rc = fail(d, "out of memory");
   if (rc != 0) {
@@ -193,6 +196,9 @@ DEC_FIXED(dec_mpi, mpi, struct wpio_mpi_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
               get_u64(r, &x.calls) || get_u64(r, &x.total_ns) || get_u64(r, &x.min_ns) ||
               get_u64(r, &x.max_ns) || get_u64(r, &x.bytes))
+DEC_FIXED(dec_timeline, timeline, struct wpio_timeline_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.kind) || get_u32(r, &x.name_id) ||
+              get_i64(r, &x.track) || get_i64(r, &x.start_ns) || get_i64(r, &x.end_ns))
 
 /* What the decoder knows of each section: a fixed row size, or the smallest variable row. */
 struct section_kind {
@@ -212,6 +218,7 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_LITE] = {"lite", WIRE_ROW_LITE, WIRE_ROW_LITE, dec_lite},
     [WIRE_LITE_HIST] = {"lite_hist", WIRE_ROW_HIST, WIRE_ROW_HIST, dec_lite_hist},
     [WIRE_MPI] = {"mpi", WIRE_ROW_MPI, WIRE_ROW_MPI, dec_mpi},
+    [WIRE_TIMELINE] = {"timeline", WIRE_ROW_TIMELINE, WIRE_ROW_TIMELINE, dec_timeline},
 };
 
 /* Checks a section's row count against its length, decodes it, and checks nothing is left over. */
@@ -264,10 +271,16 @@ static int check_ids(struct dec *d) {
   CHECK_IDS(d, lite, "lite")
   CHECK_IDS(d, lite_hist, "lite_hist")
   CHECK_IDS(d, mpi, "mpi")
+  CHECK_IDS(d, timeline, "timeline")
   for (size_t i = 0; i < d->job->kernels.n; i++) {
     int32_t kind = d->job->kernels.v[i].kind;
     if (kind < 0 || kind >= WPIO_KIND_COUNT)
       return fail(d, "corrupt wire data: kernels row %zu: kind %d out of range", i, kind);
+  }
+  for (size_t i = 0; i < d->job->timeline.n; i++) {
+    int32_t kind = d->job->timeline.v[i].kind;
+    if (kind < 0 || kind >= WPIO_EV_KIND_COUNT)
+      return fail(d, "corrupt wire data: timeline row %zu: kind %d out of range", i, kind);
   }
   for (size_t i = 0; i < d->job->lite_hist.n; i++)
     if (d->job->lite_hist.v[i].bucket >= WPIO_HIST_BUCKETS)
@@ -284,6 +297,7 @@ static int dec_header(struct dec *d, const uint8_t *buf, size_t len, struct rd *
   if (version > WPIO_WIRE_VERSION)
     return fail(d, "unsupported wire version %u (this build reads up to %u)", version, WPIO_WIRE_VERSION);
   if (version == 0) return fail(d, "corrupt wire data: version 0");
+  d->version = version;
   uint64_t payload = le_load(buf + 8, 8);
   if (payload != len - WIRE_HEADER_SIZE)
     return fail(d, "%s wire data: payload of %llu bytes but %zu present",
@@ -296,7 +310,7 @@ static int dec_header(struct dec *d, const uint8_t *buf, size_t len, struct rd *
 }
 
 int wpio_decode(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen) {
-  struct dec d = {job, err, errlen, NULL};
+  struct dec d = {job, err, errlen, NULL, 0};
   struct rd pl = {0};
   if (err && errlen) err[0] = '\0';
   int rc = dec_header(&d, buf, len, &pl);

@@ -12,7 +12,8 @@
 enum wire_tag {
   WIRE_NAMES = 1, WIRE_ATTRS = 2, WIRE_RANKS = 3, WIRE_WINDOWS = 4,
   WIRE_KERNELS = 5, WIRE_RANGES = 6, WIRE_LITE = 7, WIRE_LITE_HIST = 8, WIRE_MPI = 9,
-  WIRE_TAG_MAX = 9
+  WIRE_TIMELINE = 10,
+  WIRE_TAG_MAX = 10
 };
 
 /* Fixed row sizes, and the smallest possible row of the variable-width sections (all strings
@@ -23,8 +24,10 @@ enum wire_tag {
 #define WIRE_ROW_LITE (4 + 4 + 7 * 8)
 #define WIRE_ROW_HIST (4 + 4 + 4 + 8)
 #define WIRE_ROW_MPI (4 + 4 + 4 + 5 * 8)
+#define WIRE_ROW_TIMELINE (4 + 4 + 4 + 3 * 8)
 #define WIRE_MIN_NAME 4
 #define WIRE_MIN_ATTR (4 + 4 + 1 + 8)
+/* version 1 ranks rows end at `collected`; version 2 adds clock_ref_ns and timeline_dropped */
 #define WIRE_MIN_RANK (4 + 4 + 8 + 4 + 8 + 8 + 8 + 8 + 4 + 4)
 
 #endif

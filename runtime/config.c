@@ -40,6 +40,7 @@ static int parse_word(struct wpr_config *cfg, const struct option *opt, const ch
 static int parse_bool(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_name(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_print(struct wpr_config *cfg, const struct option *opt, const char *text);
 static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                        int *is_int, int64_t *ival);
 static void format_text(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
@@ -49,6 +50,8 @@ static void format_word(const struct wpr_config *cfg, const struct option *opt, 
 static void format_bool(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                         int *is_int, int64_t *ival);
 static void format_ranks(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                         int *is_int, int64_t *ival);
+static void format_print(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                          int *is_int, int64_t *ival);
 
 #define FIELD(f) offsetof(struct wpr_config, f)
@@ -104,6 +107,35 @@ static const struct option options[] = {
       "set by `wprof run`: the process it started, which profiles itself even without MPI; "
       "its child processes (same environment, other pid) do not"},
      "an integer >= 0", parse_int, format_int, FIELD(run_pid), 0, INT64_MAX, NULL, NULL},
+    {{"WPROF_TIMELINE", "timeline", "boolean", "0",
+      "record windows, ranges, lite scopes, MPI calls and GPU work as events in /timeline (rank 0's "
+      "timebase) for `wprof trace` and `wprof plot --kind timeline`"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(timeline), 0, 0, NULL, NULL},
+    {{"WPROF_TIMELINE_MAX_EVENTS", "timeline_max_events", "integer 1..1000000000", "1000000",
+      "events kept per rank in /timeline; the rest are counted in /ranks.timeline_dropped"},
+     "an integer in 1..1000000000", parse_int, format_int, FIELD(timeline_max_events), 1, 1000000000, NULL, NULL},
+    {{"WPROF_GATHER_MAX_MB", "gather_max_mb", "integer 1..1048576", "1024",
+      "memory rank 0 may use for the finalize gather; above it ranks are gathered in batches and "
+      "their rows streamed into the report"},
+     "an integer in 1..1048576", parse_int, format_int, FIELD(gather_max_mb), 1, 1048576, NULL, NULL},
+    {{"WPROF_MEMORY", "memory", "boolean", "0",
+      "trace GPU memory allocations and frees (cupti backend) into /memory"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(memory), 0, 0, NULL, NULL},
+    {{"WPROF_STACKS", "stacks", "boolean", "0",
+      "capture the host call stack at each kernel launch (and allocation) into /stacks"},
+     "a boolean (1/0/on/off/true/false/yes/no)", parse_bool, format_bool, FIELD(stacks), 0, 0, NULL, NULL},
+    {{"WPROF_PRINT", "print", "top:N", "",
+      "rank 0 prints the cross-rank table (top N names) to stdout at every stop"},
+     "top:N with N in 1..1000000", parse_print, format_print, FIELD(print_top), 1, 1000000, NULL, "off"},
+    {{"WPROF_TABLE_DIR", "table_dir", "directory", "",
+      "write DIR/profile_rank{R}_window{W}.txt, one text table per rank per window, at every stop"},
+     "a directory path shorter than 4096 bytes", parse_name, format_text, FIELD(table_dir), 0,
+     sizeof(((struct wpr_config *)0)->table_dir), NULL, "off"},
+    {{"WPROF_CLOCK_TEST_OFFSET_NS", "clock_test_offset_ns", "signed integer", "0",
+      "testing only: added to every clock reading of this process, to check that clock alignment "
+      "removes it"},
+     "an integer in -1000000000000..1000000000000", parse_int, format_int, FIELD(clock_test_offset_ns),
+     -1000000000000LL, 1000000000000LL, NULL, NULL},
 };
 
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -218,6 +250,17 @@ static int parse_name(struct wpr_config *cfg, const struct option *opt, const ch
   return 0;
 }
 
+/* "top:N" (N within the option's bounds), or empty / "off" for no printing. */
+static int parse_print(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  int64_t n = 0;
+  if (*text && strcasecmp(text, "off") != 0) {
+    if (strncasecmp(text, "top:", 4) != 0 || text_to_int64(text + 4, &n) || n < opt->lo || n > opt->hi)
+      return -1;
+  }
+  *(int64_t *)field_of(cfg, opt) = n;
+  return 0;
+}
+
 /* ---- formatting (the report's attributes) ---- */
 
 static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
@@ -252,6 +295,13 @@ static void format_bool(const struct wpr_config *cfg, const struct option *opt, 
 static void format_ranks(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                          int *is_int, int64_t *ival) {
   snprintf(buf, len, "%s", cfg->n_rank_spans ? cfg->ranks : "all");
+}
+
+static void format_print(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
+                         int *is_int, int64_t *ival) {
+  int64_t n = *(const int64_t *)cfield_of(cfg, opt);
+  if (n > 0) snprintf(buf, len, "top:%" PRId64, n);
+  else snprintf(buf, len, "off");
 }
 
 /* ---- the public face ---- */

@@ -1,5 +1,4 @@
-/* The `wprof` command: dispatches to its subcommands from one table (later issues add diff, compare,
- * trace, plot, recover, run and sweep here). */
+/* The `wprof` command: dispatches to its subcommands from one table. */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +10,16 @@ int wprof_cmd_recover(int argc, char **argv);
 extern const char wprof_recover_usage[];
 int wprof_cmd_run(int argc, char **argv);
 extern const char wprof_run_usage[];
+int wprof_cmd_trace(int argc, char **argv);
+extern const char wprof_trace_usage[];
+int wprof_cmd_diff(int argc, char **argv);
+extern const char wprof_diff_usage[];
+int wprof_cmd_plot(int argc, char **argv);
+extern const char wprof_plot_usage[];
+int wprof_cmd_compare(int argc, char **argv);
+extern const char wprof_compare_usage[];
+int wprof_cmd_sweep(int argc, char **argv);
+extern const char wprof_sweep_usage[];
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -22,6 +31,16 @@ static const struct wprof_command commands[] = {
     "build a report from the crash spills (<output>.d) of a job that died" },
   { "run", wprof_cmd_run, wprof_run_usage,
     "profile a program that does not call wprof (mpirun -np 8 wprof run -- ./app)" },
+  { "trace", wprof_cmd_trace, wprof_trace_usage,
+    "export /timeline as Chrome trace-event JSON (opens in Perfetto)" },
+  { "diff", wprof_cmd_diff, wprof_diff_usage,
+    "per-name change between two reports; exit 1 when a regression passes --fail-above" },
+  { "plot", wprof_cmd_plot, wprof_plot_usage,
+    "rank x name heatmap, imbalance bars or a timeline as SVG or PNG" },
+  { "compare", wprof_cmd_compare, wprof_compare_usage,
+    "scaling table and chart over the reports of a sweep" },
+  { "sweep", wprof_cmd_sweep, wprof_sweep_usage,
+    "run an app through mpirun over a matrix of rank counts and settings, one report per point" },
   { "help", cmd_help, "wprof help [COMMAND]", "show this help, or one command's" },
   { "version", cmd_version, "wprof version", "print the version" },
 };

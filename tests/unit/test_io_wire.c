@@ -32,7 +32,8 @@ static int build_job(struct wpio_job *job) {
     struct wpio_rank_row *x = WPIO_VEC_PUSH(job->ranks);
     CHECK(x);
     *x = (struct wpio_rank_row){r, strdup("node-17.cluster"), 1000 + r, r - 1, -123456789 * (r + 1), 0.125 * r,
-                                77 * r, 5u * (uint64_t)r, strdup(r == 1 ? WPIO_STATUS_CORRUPT : WPIO_STATUS_OK), r != 2};
+                                77 * r, 5u * (uint64_t)r, strdup(r == 1 ? WPIO_STATUS_CORRUPT : WPIO_STATUS_OK), r != 2,
+                                5000000000000ll + r, 11u * (uint64_t)r};
     for (int w = 0; w < 2; w++) {
       struct wpio_window_row *wr = WPIO_VEC_PUSH(job->windows);
       CHECK(wr);
@@ -52,6 +53,12 @@ static int build_job(struct wpio_job *job) {
         CHECK(m);
         *m = (struct wpio_mpi_row){r, w, n, 1 + n, 5000 + 10 * n + r, 40 + n, 900 + n, UINT64_MAX - 2 * n};
       }
+    for (uint32_t n = 0; n < 5; n++) {
+      struct wpio_timeline_row *t = WPIO_VEC_PUSH(job->timeline);
+      CHECK(t);
+      *t = (struct wpio_timeline_row){r, (int32_t)(n % WPIO_EV_KIND_COUNT), n, n % 2 ? 4242 : WPIO_TRACK_STREAM(7),
+                                      -5 + 1000 * n, 1000 * n + 999};
+    }
     for (uint32_t n = 0; n < 5; n++) {
       struct wpio_lite_row *l = WPIO_VEC_PUSH(job->lite);
       CHECK(l);
@@ -84,7 +91,14 @@ static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
     CHECK(x->device == y->device && x->clock_offset_ns == y->clock_offset_ns);
     CHECK(x->clock_drift_ppm == y->clock_drift_ppm && x->clock_residual_ns == y->clock_residual_ns);
     CHECK(x->dropped_records == y->dropped_records && same_str(x->status, y->status));
-    CHECK(x->collected == y->collected);
+    CHECK(x->collected == y->collected && x->clock_ref_ns == y->clock_ref_ns);
+    CHECK(x->timeline_dropped == y->timeline_dropped);
+  }
+  CHECK(a->timeline.n == b->timeline.n);
+  for (size_t i = 0; i < a->timeline.n; i++) {
+    const struct wpio_timeline_row *x = &a->timeline.v[i], *y = &b->timeline.v[i];
+    CHECK(x->rank == y->rank && x->kind == y->kind && x->name_id == y->name_id && x->track == y->track);
+    CHECK(x->start_ns == y->start_ns && x->end_ns == y->end_ns);
   }
   CHECK(a->windows.n == b->windows.n);
   for (size_t i = 0; i < a->windows.n; i++) {

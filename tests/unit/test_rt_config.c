@@ -169,7 +169,10 @@ static int bad_values_for(const char *type, const char *huge_text, const char **
   static const char *const ranks[] = {"-1", "abc", "1e99", "0-99999999999999999999", "5-2", ",", " - ", NULL};
   static const char *const range_names[] = {NULL}; /* any name will do, only not a huge one */
   static const char *const mpi_names[] = {"-1", "abc", "MPI_", "MPI_All reduce", "1e99", "99999999999999999999999", NULL};
-  const char *const *v = !strncmp(type, "integer", 7) ? ints : !strcmp(type, "boolean") ? bools
+  static const char *const signed_ints[] = {"abc", "-9223372036854775808", "1e99", "", " ", "1.5", "0x10", "+-3", NULL};
+  static const char *const tops[] = {"top", "top:", "top:0", "top:-1", "bottom:3", "top:abc", "5", "top:1e99", NULL};
+  const char *const *v = !strncmp(type, "integer", 7) ? ints : !strcmp(type, "signed integer") ? signed_ints
+                       : !strcmp(type, "top:N") ? tops : !strcmp(type, "directory") ? range_names : !strcmp(type, "boolean") ? bools
                        : !strcmp(type, "path") ? paths : !strcmp(type, "rank list") ? ranks
                        : !strcmp(type, "range name") ? range_names : !strcmp(type, "MPI function") ? mpi_names
                        : strchr(type, '|') ? words : NULL;
@@ -190,7 +193,8 @@ static void check_env_matrix(void) {
   int tried = 0;
   for (int i = 0; i < wpr_option_count(); i++) {
     const struct wpr_option_info *o = wpr_option_at(i);
-    int textual = !strcmp(o->type, "path") || !strcmp(o->type, "rank list") || !strcmp(o->type, "range name");
+    int textual = !strcmp(o->type, "path") || !strcmp(o->type, "rank list") || !strcmp(o->type, "range name") ||
+                  !strcmp(o->type, "directory");
     const char *bad[32];
     int known = bad_values_for(o->type, textual ? huge_path : huge_digits, bad, 32) > 0;
     EXPECT(known, "%s: no malformed values known for type %s", o->env, o->type);
@@ -246,7 +250,9 @@ static void check_table_and_values(void) {
   static const char *const attrs[] = {"delay_iters", "max_iters", "output", "backend_requested",
                                       "lite", "ranks", "sync_timeout_ms", "log", "cupti_library",
                                       "cupti_buffer_kb", "keep_spills", "overwrite", "start",
-                                      "step_range", "step_mpi", "run_pid"};
+                                      "step_range", "step_mpi", "run_pid", "timeline",
+                                      "timeline_max_events", "gather_max_mb", "memory", "stacks", "print",
+                                      "table_dir", "clock_test_offset_ns"};
   const int n_attrs = (int)(sizeof attrs / sizeof attrs[0]);
   EXPECT(wpr_option_count() == n_attrs, "%d options, got %d", n_attrs, wpr_option_count());
   for (int i = 0; i < wpr_option_count() && i < n_attrs; i++)
