@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "backend.h"
+#include "clock_align.h"
 #include "config.h"
 #include "state_machine.h"
 #include "wpc.h"
@@ -29,6 +30,7 @@ struct wpr_session {
   char sync_note[WPR_NOTE_LEN];        /* "" while every sync point completed */
   int sync_breaks;
   char settings_note[WPR_NOTE_LEN];    /* "" while the ranks' settings agree */
+  struct wpr_clock_fit clock;          /* this rank's clock against rank 0's (filled before packing) */
 };
 
 extern struct wpr_session wpr_session;
