@@ -2,7 +2,11 @@
  * every kernel kind, ranges, lite scopes with histograms), writes it with the HDF5 writer and,
  * on request, prints the job as JSON so the tests can compare every value they read back.
  *
- * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] */
+ * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]
+ *                    [--ranks N] [--scale NAME=FACTOR]... [--timeline]
+ * --ranks: world size (default 3); --scale: every time of the rows named NAME (kernels, ranges,
+ * lite, timeline) multiplied by FACTOR, to make a second report that differs in known ways;
+ * --timeline: /timeline events (windows, ranges, lite, MPI calls, kernels on two streams). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +16,21 @@
 #include "wpio_hist.h"
 #include "wpio_job.h"
 
-#define NRANKS 3
 #define NWINDOWS 2
+#define MAX_SCALES 16
+
+static int nranks = 3;
+static struct { const char *name; double factor; } scales[MAX_SCALES];
+static int nscales;
+
+/* The --scale factor of a name (1 when none applies). */
+static double scale_of(const char *n) {
+  for (int i = 0; i < nscales; i++)
+    if (strcmp(scales[i].name, n) == 0) return scales[i].factor;
+  return 1.0;
+}
+
+static uint64_t scaled(const char *n, uint64_t v) { return (uint64_t)((double)v * scale_of(n)); }
 
 static uint32_t name(struct wpio_job *job, const char *s) {
   return wpio_strtab_intern(&job->names, s, strlen(s));
@@ -31,7 +48,7 @@ static void make_long_name(void) {
 static void add_attrs(struct wpio_job *job) {
   wpio_job_set_attr(job, "wprof_version", "0.1.0");
   wpio_job_set_attr(job, "created", "2024-05-01T12:00:00Z");
-  wpio_job_set_attr_int(job, "world_size", NRANKS);
+  wpio_job_set_attr_int(job, "world_size", nranks);
   wpio_job_set_attr(job, "backend", "host");
   wpio_job_set_attr(job, "backend_requested", "auto");
   wpio_job_set_attr_int(job, "delay_iters", 2);
@@ -42,7 +59,7 @@ static void add_attrs(struct wpio_job *job) {
 
 static void add_rank(struct wpio_job *job, int r, int degraded) {
   char host[32];
-  snprintf(host, sizeof host, "node-%c", 'a' + r / 2);
+  snprintf(host, sizeof host, "node-%d", r / 2);
   struct wpio_rank_row *row = WPIO_VEC_PUSH(job->ranks);
   row->rank = r;
   row->hostname = strdup(host);
@@ -66,6 +83,7 @@ static void add_windows(struct wpio_job *job, int r) {
 
 static void add_kernel(struct wpio_job *job, int r, int w, uint32_t id, int kind, uint64_t calls,
                        uint64_t each, uint64_t bytes) {
+  each = scaled(job->names.s[id], each);
   struct wpio_kernel_row *k = WPIO_VEC_PUSH(job->kernels);
   *k = (struct wpio_kernel_row){ r, w, id, kind, calls, calls * each + (uint64_t)r * 1000,
                                  each - 100, each + 100 + (uint64_t)r * 1000, bytes };
@@ -85,8 +103,8 @@ static void add_kernels(struct wpio_job *job, int r, int w) {
 static void add_range(struct wpio_job *job, int r, int w, const char *n, uint64_t calls,
                       uint64_t cpu_total, uint64_t cpu_self, uint64_t cuda_self, uint64_t cuda_total) {
   struct wpio_range_row *row = WPIO_VEC_PUSH(job->ranges);
-  *row = (struct wpio_range_row){ r, w, name(job, n), calls, cpu_total, cpu_self, cuda_self,
-                                  cuda_total };
+  *row = (struct wpio_range_row){ r, w, name(job, n), calls, scaled(n, cpu_total), scaled(n, cpu_self),
+                                  scaled(n, cuda_self), scaled(n, cuda_total) };
 }
 
 static void add_ranges(struct wpio_job *job, int r, int w) {
@@ -107,7 +125,7 @@ static void add_lite(struct wpio_job *job, int r, const char *n, uint64_t base, 
   uint64_t x = 88172645463325252ull + (uint64_t)r;
   for (int i = 0; i < samples; i++) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    uint64_t v = base + x % (base * (uint64_t)(r + 1));
+    uint64_t v = scaled(n, base + x % (base * (uint64_t)(r + 1)));
     row->calls++;
     row->total_ns += v;
     if (v < row->min_ns) row->min_ns = v;
@@ -130,10 +148,34 @@ static void add_bulk(struct wpio_job *job, int n) {
   }
 }
 
-static int build(struct wpio_job *job, int bulk, int degraded) {
+static void add_event(struct wpio_job *job, int r, int kind, const char *n, int64_t track, int64_t start,
+                      int64_t dur) {
+  struct wpio_timeline_row *e = WPIO_VEC_PUSH(job->timeline);
+  *e = (struct wpio_timeline_row){ r, kind, name(job, n), track, start, start + (int64_t)scaled(n, (uint64_t)dur) };
+}
+
+/* Per window: the window itself, a train_step range with forward/backward nested on the main thread,
+ * a lite scope on a second thread, an MPI_Allreduce, and kernels on two GPU streams. */
+static void add_timeline(struct wpio_job *job, int r) {
+  int64_t tid = 5000 + r, tid2 = 6000 + r;
+  for (int w = 0; w < NWINDOWS; w++) {
+    int64_t t0 = 1000000000LL * (w + 1) + r * 1000;
+    add_event(job, r, WPIO_EV_WINDOW, "window", tid, t0, 500000000);
+    add_event(job, r, WPIO_EV_RANGE, "train_step", tid, t0 + 1000, 90000000);
+    add_event(job, r, WPIO_EV_RANGE, "forward", tid, t0 + 2000, 40000000);
+    add_event(job, r, WPIO_EV_RANGE, "backward", tid, t0 + 50000000, 38000000);
+    add_event(job, r, WPIO_EV_LITE, "data_load", tid2, t0 + 3000, 20000);
+    add_event(job, r, WPIO_EV_MPI, "MPI_Allreduce", tid, t0 + 89000000, 500000);
+    add_event(job, r, WPIO_EV_KERNEL, "gemm_kernel", WPIO_TRACK_STREAM(7), t0 + 5000, 250000);
+    add_event(job, r, WPIO_EV_MEMCPY, "Memcpy HtoD (Pageable -> Device)", WPIO_TRACK_STREAM(13),
+              t0 + 4000, 90000);
+  }
+}
+
+static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
   make_long_name();
   add_attrs(job);
-  for (int r = 0; r < NRANKS; r++) {
+  for (int r = 0; r < nranks; r++) {
     if (degraded && r == 2) {
       wpio_job_add_placeholder_rank(job, r, WPIO_STATUS_MISSING);
       continue;
@@ -146,6 +188,7 @@ static int build(struct wpio_job *job, int bulk, int degraded) {
     }
     add_lite(job, r, "data_load", 20000, 400);
     add_lite(job, r, "スコープ/ünïcødé", 900, 50 + 10 * r);
+    if (timeline) add_timeline(job, r);
   }
   add_bulk(job, bulk);
   return wpio_job_summarize(job);
@@ -275,7 +318,8 @@ static int read_back(const struct wpio_job *job, const char *path) {
   else if (got.names.n != job->names.n || got.ranks.n != job->ranks.n ||
            got.windows.n != job->windows.n || got.kernels.n != job->kernels.n ||
            got.ranges.n != job->ranges.n || got.lite.n != job->lite.n ||
-           got.lite_hist.n != job->lite_hist.n || got.sum_kernels.n != job->sum_kernels.n ||
+           got.lite_hist.n != job->lite_hist.n || got.timeline.n != job->timeline.n ||
+           got.sum_kernels.n != job->sum_kernels.n ||
            got.sum_ranges.n != job->sum_ranges.n || got.sum_lite.n != job->sum_lite.n ||
            (job->kernels.n && memcmp(got.kernels.v, job->kernels.v,
                                      job->kernels.n * sizeof(*job->kernels.v)) != 0) ||
@@ -289,27 +333,36 @@ static int read_back(const struct wpio_job *job, const char *path) {
 
 int main(int argc, char **argv) {
   const char *out = NULL, *json = NULL;
-  int bulk = 0, degraded = 0, check = 0;
+  int bulk = 0, degraded = 0, check = 0, timeline = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
+    else if (strcmp(argv[i], "--ranks") == 0 && i + 1 < argc) nranks = (int)strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--timeline") == 0) timeline = 1;
+    else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc && nscales < MAX_SCALES &&
+             strchr(argv[i + 1], '=')) {
+      char *eq = strrchr(argv[++i], '=');
+      *eq = '\0';
+      scales[nscales].name = argv[i];
+      scales[nscales++].factor = strtod(eq + 1, NULL);
+    }
     else if (strcmp(argv[i], "--bulk") == 0 && i + 1 < argc) bulk = (int)strtol(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--degraded") == 0) degraded = 1;
     else if (strcmp(argv[i], "--read-back") == 0) check = 1;
     else if (!out) out = argv[i];
     else {
-      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]\n");
+      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
       return 2;
     }
   }
-  if (!out) {
-    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]\n");
+  if (!out || nranks < 1 || nranks > 1000000) {
+    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
     return 2;
   }
   struct wpio_job job;
   wpio_job_init(&job);
   char err[512];
   int rc = 0;
-  if (build(&job, bulk, degraded) < 0) {
+  if (build(&job, bulk, degraded, timeline) < 0) {
     fprintf(stderr, "make_report: cannot build the job\n");
     rc = 1;
   } else if (wpio_h5_write_report(&job, out, 0, err, sizeof err) < 0) {
