@@ -100,13 +100,30 @@ cmd_bench() {
     [ -x "$b" ] || continue
     say "$(basename "$b")"
     local out
-    out=$("$b") || die "$(basename "$b") failed"
+    if ! out=$("$b"); then # a benchmark that breaks is a row of the table, not the end of it
+      say "$(basename "$b") failed"
+      out="$out"$'\n'"BENCH $(basename "$b") did not finish|-|-|-|-|FAIL"
+    fi
     printf '%s\n' "$out"
     mapfile -t -O "${#lines[@]}" lines < <(printf '%s\n' "$out" | sed -n 's/^BENCH //p')
   done
-  printf '\n| figure | wprof | baseline | ratio | target | result |\n|---|---|---|---|---|---|\n'
-  printf '%s\n' "${lines[@]}" | awk -F'|' 'NF>=6 {printf "| %s | %s | %s | %s | %s | %s |\n",$1,$2,$3,$4,$5,$6}'
-  printf '\nmeasured on: %s, %s cores, %s\n' "$(uname -m)" "$JOBS" "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  # one markdown table, columns padded to their widest cell so it reads aligned in a terminal too
+  printf '\n'
+  { printf 'figure|wprof|baseline measured in the same run|ratio|target|result\n'
+    printf '%s\n' "${lines[@]}"; } | awk -F'|' '
+    NF >= 6 { n++; for (i = 1; i <= 6; i++) { c[n, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
+    END {
+      for (r = 1; r <= n; r++) {
+        line = "|"
+        for (i = 1; i <= 6; i++) line = line sprintf(" %-" w[i] "s |", c[r, i])
+        print line
+        if (r == 1) { line = "|"; for (i = 1; i <= 6; i++) { d = ""; for (k = 0; k < w[i] + 2; k++) d = d "-"; line = line d "|" } print line }
+      }
+    }'
+  local model
+  model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+  printf '\nmeasured on: %s, %s cores (%s), %s, load average %s at the end\n' "${model:-unknown CPU}" \
+    "$(nproc)" "$(uname -m)" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
 }
 
 # Sanitizer settings live in tests/sanitize/: the options files, and LeakSanitizer suppressions for

@@ -28,6 +28,17 @@ struct wpc_agree_item {
   int n_labels;
 };
 
+/* One clock exchange with rank 0 (NTP's four timestamps), as this rank sees it: rank 0's clock reads
+ * local_ns - offset_ns at local time local_ns, give or take delay_ns / 2 (half the round trip that
+ * neither side was holding the message). valid 0: no sample (rank 0 itself, a world of one, a
+ * missed exchange). */
+struct wpc_clock_sample {
+  int valid;
+  int64_t local_ns;  /* this rank's clock at the middle of the exchange */
+  int64_t offset_ns; /* this rank's clock minus rank 0's */
+  int64_t delay_ns;  /* round trip minus the time rank 0 held the message: the error bound is half */
+};
+
 #define WPC_MISSING_LISTED 64 /* missing ranks named one by one; the count is always exact */
 #define WPC_NOTE_LEN 512
 
@@ -39,6 +50,7 @@ struct wpc_sync_result {
   int n_disagree;             /* ranks whose settings differ from rank 0's (rank 0 knows all;
                                  another rank knows only whether it differs itself: 0 or 1) */
   char disagree_note[WPC_NOTE_LEN]; /* "rank 2 has delay_iters=3 (rank 0: 5); ..." or "" */
+  struct wpc_clock_sample clock; /* non-root ranks: the exchange that rode on the arrival and release */
 };
 
 struct wpc_ctx {
@@ -51,6 +63,8 @@ struct wpc_ctx {
   void *priv;                 /* pending requests, stale-message bookkeeping */
   char note[WPC_NOTE_LEN];    /* the last thing that went wrong here (an MPI error, a buffer kept
                                  alive for MPI after a timeout), for the caller's warning; "" if none */
+  int64_t (*clock_ns)(void);  /* the clock whose offset to rank 0 the clock exchanges measure (the
+                                 runtime's position clock); NULL: CLOCK_MONOTONIC. Set after wpc_init. */
 };
 
 /* Collective over `parent` when MPI is initialised and not finalised (MPI_Comm_dup, errors return);
@@ -76,6 +90,42 @@ void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens);
 
 /* Cancels unmatched receives, drains stale messages, frees the duplicate communicator. Local. */
 void wpc_finalize(struct wpc_ctx *ctx);
+
+/* ---- clock alignment (wpc_clock.c) ---------------------------------------------------------- */
+
+/* The many-exchange estimate (init, finalize): every rank takes part. Rank 0 waits for the others'
+ * "ready" with the sync point's deadline rules, then ping-pongs each ready rank `rounds` times in
+ * turn (each answer within WPC_CLOCK_REPLY_MS) and tells it the exchange with the smallest round
+ * trip. A rank gives up on its own deadline (2 x timeout_ms, or the grace period while rank 0 is
+ * silent) and says so, so rank 0 never waits for it. ready_wait_ms > 0 makes it short (finalize,
+ * where the gather's waits follow): rank 0 waits at most that long for "ready", a rank at most
+ * timeout_ms for rank 0; a rank later than that misses only its sample. `out` gets this rank's
+ * sample (never valid on rank 0).
+ * Returns WPC_OK, WPC_ETIMEOUT when some rank (or, off rank 0, this rank) got no sample, WPC_EMPI. */
+int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struct wpc_clock_sample *out);
+
+/* The clock the exchanges measure: ctx->clock_ns, or CLOCK_MONOTONIC. */
+int64_t wpc_clock_read(const struct wpc_ctx *ctx);
+
+/* ---- batched finalize gather (wpc_gather.c) ------------------------------------------------- */
+
+/* Receives one rank's packed bytes on rank 0: buf is NULL for a rank that never delivered. The bytes
+ * are only valid during the call. */
+typedef void (*wpc_deliver_fn)(void *arg, int rank, const uint8_t *buf, size_t len);
+
+/* The finalize gather with rank 0's receive buffers bounded: after the sizes, rank 0 takes the ranks
+ * in batches of consecutive ranks whose data adds up to at most max_bytes (a larger rank alone),
+ * hands each rank's bytes to `deliver` in rank order (rank 0's own first) and frees them before the
+ * next batch. Ranks of later batches are told to keep waiting (at the first batch, then at most every
+ * half timeout; each such word renews their deadline); every other deadline and the missing-rank handling are those of wpc_gather. With
+ * everything under max_bytes it is one batch. *nbatches (may be NULL) gets the number of batches.
+ * Returns WPC_OK, WPC_ETIMEOUT when some rank is missing, WPC_EMPI, WPC_ENOMEM. */
+int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
+                       wpc_deliver_fn deliver, void *arg, int *nbatches);
+
+/* The batch planner (exposed for its unit test): the end (exclusive) of the batch starting at `lo`
+ * among n ranks with sizes[r] bytes (have_size[r] == 0: never heard from, weighs nothing). */
+int wpc_gather_plan_batch(const uint64_t *sizes, const int *have_size, int n, int lo, uint64_t max_bytes);
 
 #ifdef __cplusplus
 }

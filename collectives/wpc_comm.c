@@ -19,6 +19,8 @@ int64_t wpc_now_ns(void) {
 
 int64_t wpc_ms_ns(int64_t ms) { return ms * 1000000; }
 
+int64_t wpc_clock_read(const struct wpc_ctx *ctx) { return ctx->clock_ns ? ctx->clock_ns() : wpc_now_ns(); }
+
 /* Between two polls of a wait that began at `since_ns`. Most waits end within microseconds, so the
  * first millisecond only yields; after that a 50 us nap (never milliseconds) leaves the cores to the
  * ranks still working, which matters on an oversubscribed node: ranks spinning in a sync point made
@@ -196,7 +198,9 @@ static int alloc_slots(struct wpc_ctx *ctx) {
   p->slot_msg = calloc(n, sizeof(*p->slot_msg));
   p->was_missing = calloc(n, 1);
   p->idx = malloc(n * sizeof(*p->idx));
-  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->idx) return WPC_ENOMEM;
+  p->arrive_t2 = calloc(n, sizeof(*p->arrive_t2));
+  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->idx || !p->arrive_t2)
+    return WPC_ENOMEM;
   for (size_t i = 0; i < n; i++) p->slot_req[i] = MPI_REQUEST_NULL;
   return WPC_OK;
 }
@@ -209,6 +213,7 @@ static void free_slots(struct wpc_priv *p) {
   free(p->slot_state);
   free(p->was_missing);
   free(p->idx);
+  free(p->arrive_t2);
 }
 
 static void to_world_of_one(struct wpc_ctx *ctx) {

@@ -6,6 +6,10 @@
 
 #include "wpc_internal.h"
 
+/* A "go" that says: not yet, rank 0 gathers in batches and this rank is in a later one; the rank
+ * waits again, with a fresh deadline. Never sent by the one-batch gather. */
+#define WPC_GO_LATER 2u
+
 static size_t n_chunks(size_t len) { return (len + WPC_CHUNK - 1) / WPC_CHUNK; }
 
 static int chunk_len(size_t len, size_t i) {
@@ -82,8 +86,9 @@ static int send_go(struct wpc_ctx *ctx, uint32_t gseq, int r, int take) {
 
 /* For each rank heard from: a buffer, its data receives posted (counted in g->nreq), then "go". A
  * rank not heard from gets "go, but not you": if it is merely late, it need not wait any longer. */
-static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs, size_t *lens, size_t max_req) {
-  for (int r = 1; r < g->n; r++) {
+static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs, size_t *lens, size_t max_req,
+                     int lo, int hi) {
+  for (int r = lo; r < hi; r++) {
     if (!g->have_size[r]) {
       int rc = send_go(ctx, g->gseq, r, 0);
       if (rc != WPC_OK) return rc;
@@ -141,7 +146,8 @@ static int wait_data(struct wpc_ctx *ctx, struct root_gather *g, int nreq, int64
 
 /* Ranks whose data is incomplete at the deadline: receives cancelled (or their buffers handed over
  * to finalize, never freed under MPI), and the rank reported absent. */
-static int drop_late(struct wpc_ctx *ctx, struct root_gather *g, int nreq, uint8_t **bufs, size_t *lens) {
+static int drop_late(struct wpc_ctx *ctx, struct root_gather *g, int nreq, uint8_t **bufs, size_t *lens, int lo,
+                     int hi) {
   for (int k = 0; k < nreq; k++) {
     if (g->req[k] == MPI_REQUEST_NULL) continue;
     int cancelled = 0, r = g->owner[k];
@@ -153,7 +159,7 @@ static int drop_late(struct wpc_ctx *ctx, struct root_gather *g, int nreq, uint8
     }
   }
   int missing = 0;
-  for (int r = 1; r < g->n; r++) {
+  for (int r = lo; r < hi; r++) {
     if (g->failed[r] == 2) {
       struct wpc_priv *p = ctx->priv;
       p->leaked_bytes += lens[r];
@@ -182,25 +188,32 @@ static void root_gather_free(struct root_gather *g) {
 
 /* Request slots: one size receive per rank, then data chunks (one per GiB) for at most 64 GiB a
  * rank on average before a rank is left out for lack of slots. */
-static int root_gather(struct wpc_ctx *ctx, uint32_t gseq, uint8_t **bufs, size_t *lens) {
-  struct root_gather g = {.gseq = gseq, .n = ctx->size};
-  size_t n = (size_t)ctx->size, max_req = 64 * n;
-  g.sizes = wpc_blob_new(n * sizeof(struct wpc_size_msg));
-  g.req = malloc(max_req * sizeof(*g.req));
-  g.idx = malloc(max_req * sizeof(*g.idx));
-  g.owner = calloc(max_req, sizeof(*g.owner));
-  g.have_size = calloc(n, sizeof(int));
-  g.failed = calloc(n, sizeof(int));
-  if (!g.sizes || !g.req || !g.idx || !g.owner || !g.have_size || !g.failed) {
-    root_gather_free(&g);
+static int root_gather_alloc(struct root_gather *g, uint32_t gseq, int size, size_t max_req) {
+  size_t n = (size_t)size;
+  *g = (struct root_gather){.gseq = gseq, .n = size};
+  g->sizes = wpc_blob_new(n * sizeof(struct wpc_size_msg));
+  g->req = malloc(max_req * sizeof(*g->req));
+  g->idx = malloc(max_req * sizeof(*g->idx));
+  g->owner = calloc(max_req, sizeof(*g->owner));
+  g->have_size = calloc(n, sizeof(int));
+  g->failed = calloc(n, sizeof(int));
+  if (!g->sizes || !g->req || !g->idx || !g->owner || !g->have_size || !g->failed) {
+    root_gather_free(g);
     return WPC_ENOMEM;
   }
-  for (size_t i = 0; i < max_req; i++) g.req[i] = MPI_REQUEST_NULL;
+  for (size_t i = 0; i < max_req; i++) g->req[i] = MPI_REQUEST_NULL;
+  return WPC_OK;
+}
+
+static int root_gather(struct wpc_ctx *ctx, uint32_t gseq, uint8_t **bufs, size_t *lens) {
+  struct root_gather g;
+  size_t max_req = 64 * (size_t)ctx->size;
+  if (root_gather_alloc(&g, gseq, ctx->size, max_req) != WPC_OK) return WPC_ENOMEM;
   int64_t t0 = wpc_now_ns();
   int rc = collect_sizes(ctx, &g, t0 + wpc_ms_ns(ctx->timeout_ms));
-  if (rc == WPC_OK) rc = post_data(ctx, &g, bufs, lens, max_req);
+  if (rc == WPC_OK) rc = post_data(ctx, &g, bufs, lens, max_req, 1, g.n);
   if (rc == WPC_OK) rc = wait_data(ctx, &g, g.nreq, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
-  int missing = drop_late(ctx, &g, g.nreq, bufs, lens);
+  int missing = drop_late(ctx, &g, g.nreq, bufs, lens, 1, g.n);
   root_gather_free(&g);
   if (rc != WPC_OK) return rc;
   return missing ? WPC_ETIMEOUT : WPC_OK;
@@ -243,6 +256,10 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
       rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
       break;
     }
+    if (flag && m->gseq == gseq && m->take == WPC_GO_LATER) { /* a batched gather: our turn comes later */
+      deadline = wpc_now_ns() + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms);
+      continue;
+    }
     if (flag && m->gseq == gseq) {
       rc = m->take ? WPC_OK : WPC_ETIMEOUT;
       break;
@@ -256,7 +273,7 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
     if (!wpc_cancel_wait(&req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
       wpc_pending_add(ctx, req, b, 1);
     else if (!cancelled && m->gseq == gseq)
-      rc = m->take ? WPC_OK : WPC_ETIMEOUT;
+      rc = m->take == 1 ? WPC_OK : WPC_ETIMEOUT;
     else
       wpc_set_note(ctx, "no \"go\" from rank 0 by this rank's gather deadline");
   } else if (rc == WPC_ETIMEOUT) {
@@ -345,4 +362,112 @@ void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens) {
     for (int r = 0; r < ctx->size; r++) free(bufs[r]);
   free(bufs);
   free(lens);
+}
+
+/* ---- batched gather (rank 0 bounded by max_bytes) --------------------------------------------- */
+
+/* The end of the batch starting at rank lo: consecutive ranks whose sizes add up to at most max_bytes
+ * (at least one rank, however large). Ranks not heard from weigh nothing. */
+int wpc_gather_plan_batch(const uint64_t *sizes, const int *have_size, int n, int lo, uint64_t max_bytes) {
+  uint64_t total = 0;
+  int hi = lo;
+  for (; hi < n; hi++) {
+    uint64_t len = have_size[hi] ? sizes[hi] : 0;
+    if (hi > lo && (total + len > max_bytes || total + len < total)) break;
+    total += len;
+  }
+  return hi;
+}
+
+/* Ranks in later batches hear "later" so they keep waiting, with a fresh deadline, for their go. A
+ * rank may hear it several times: each renews its deadline. */
+static int tell_later(struct wpc_ctx *ctx, struct root_gather *g, int from) {
+  for (int r = from; r < g->n; r++) {
+    if (!g->have_size[r]) continue;
+    int rc = send_go(ctx, g->gseq, r, (int)WPC_GO_LATER);
+    if (rc != WPC_OK) return rc;
+  }
+  return WPC_OK;
+}
+
+/* One batch [lo, hi): buffers, receives, go, the deadline, then each rank handed over in rank order
+ * (NULL for a rank that did not deliver) and its buffer freed. */
+static int gather_batch(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs, size_t *lens, size_t max_req,
+                        int lo, int hi, wpc_deliver_fn deliver, void *arg, int *missing) {
+  g->nreq = 0;
+  int rc = post_data(ctx, g, bufs, lens, max_req, lo, hi);
+  if (rc == WPC_OK) rc = wait_data(ctx, g, g->nreq, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
+  *missing += drop_late(ctx, g, g->nreq, bufs, lens, lo, hi);
+  for (int k = 0; k < g->nreq; k++) g->req[k] = MPI_REQUEST_NULL; /* done, cancelled or handed over */
+  for (int r = lo; r < hi; r++) {
+    deliver(arg, r, bufs[r], lens[r]);
+    free(bufs[r]);
+    bufs[r] = NULL;
+  }
+  return rc;
+}
+
+static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len,
+                               uint64_t max_bytes, wpc_deliver_fn deliver, void *arg, int *nbatches) {
+  struct root_gather g;
+  size_t n = (size_t)ctx->size, max_req = 64 * n;
+  uint8_t **bufs = calloc(n, sizeof(*bufs));
+  size_t *lens = calloc(n, sizeof(*lens));
+  uint64_t *sizes = calloc(n, sizeof(*sizes));
+  int rc = bufs && lens && sizes ? root_gather_alloc(&g, gseq, ctx->size, max_req) : WPC_ENOMEM;
+  if (rc != WPC_OK) {
+    free(bufs), free(lens), free(sizes);
+    deliver(arg, 0, mine, len);
+    for (int r = 1; r < ctx->size; r++) deliver(arg, r, NULL, 0);
+    return rc;
+  }
+  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
+  deliver(arg, 0, mine, len); /* after the sizes: their deadline runs from rank 0's arrival, as in wpc_gather */
+  for (int r = 1; r < g.n; r++) sizes[r] = g.have_size[r] ? size_of(&g, r)->len : 0;
+  int missing = 0, lo = 1;
+  int64_t last_told = 0;
+  if (rc != WPC_OK) lo = g.n; /* MPI failed: every other rank is missing */
+  while (lo < g.n) {
+    int hi = wpc_gather_plan_batch(sizes, g.have_size, g.n, lo, max_bytes);
+    (*nbatches)++;
+    /* "later" renews a waiting rank's deadline by 2 x timeout: telling them at most every half
+     * timeout is plenty, and the messages grow with ranks x the gather's duration, not x batches */
+    int64_t now = wpc_now_ns();
+    if (hi < g.n && (*nbatches == 1 || now - last_told >= wpc_ms_ns(ctx->timeout_ms) / 2)) {
+      rc = tell_later(ctx, &g, hi);
+      last_told = now;
+    }
+    if (rc == WPC_OK) rc = gather_batch(ctx, &g, bufs, lens, max_req, lo, hi, deliver, arg, &missing);
+    lo = hi;
+    if (rc != WPC_OK) break;
+  }
+  for (int r = lo; r < g.n; r++) { /* after an MPI failure: the rest are missing */
+    deliver(arg, r, NULL, 0);
+    missing++;
+  }
+  root_gather_free(&g);
+  free(bufs), free(lens), free(sizes);
+  if (rc != WPC_OK) return rc;
+  return missing ? WPC_ETIMEOUT : WPC_OK;
+}
+
+int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
+                       wpc_deliver_fn deliver, void *arg, int *nbatches) {
+  int unused;
+  if (!nbatches) nbatches = &unused;
+  *nbatches = 0;
+  if (!mine) len = 0;
+  if (ctx->rank != 0) {
+    if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
+    wpc_pending_poll(ctx);
+    return leaf_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len);
+  }
+  if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) {
+    deliver(arg, 0, mine, len);
+    for (int r = 1; r < ctx->size; r++) deliver(arg, r, NULL, 0);
+    return ctx->size <= 1 ? WPC_OK : WPC_EMPI;
+  }
+  wpc_pending_poll(ctx);
+  return root_gather_batched(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len, max_bytes, deliver, arg,
+                             nbatches);
 }

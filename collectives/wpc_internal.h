@@ -12,6 +12,8 @@ enum {
   WPC_TAG_ARRIVE = 1,
   WPC_TAG_SIZE = 2,
   WPC_TAG_GO = 3,
+  WPC_TAG_CLOCK_UP = 6,   /* clock exchange, rank -> rank 0: ready, pong, bye */
+  WPC_TAG_CLOCK_DOWN = 7, /* clock exchange, rank 0 -> rank: ping, done, skip */
   WPC_TAG_DATA_BASE = 16,
   WPC_TAG_DATA_RANGE = 16,
   WPC_TAG_REL_BASE = 1024,
@@ -36,6 +38,7 @@ struct wpc_agree_wire {
 struct wpc_arrive_msg {
   uint32_t seq;
   uint32_t pad;
+  int64_t t1; /* the rank's clock when it sent this (wpc_clock_read) */
   struct wpc_agree_wire agree;
 };
 
@@ -43,7 +46,23 @@ struct wpc_release_msg {
   uint32_t seq;
   int32_t n_missing;
   int32_t missing[WPC_MISSING_LISTED];
+  int64_t t2;                  /* rank 0's clock when it took this rank's arrival (0: not taken) */
+  int64_t t3;                  /* rank 0's clock when it sent this release */
   struct wpc_agree_wire agree; /* rank 0's values, so a differing rank can say so itself */
+};
+
+#define WPC_CLOCK_REPLY_MS 200 /* rank 0 waits this long for one answer of a rank that said ready */
+
+enum { WPC_CLOCK_READY = 1, WPC_CLOCK_PONG, WPC_CLOCK_BYE, WPC_CLOCK_PING, WPC_CLOCK_DONE, WPC_CLOCK_SKIP };
+
+/* One message of a clock exchange. t: pong {T2 rank's receive, T3 rank's send}; done {local_ns,
+ * offset_ns, delay_ns} of the best round. cseq numbers the exchanges, so a stale one is dropped. */
+struct wpc_clock_msg {
+  uint32_t cseq;
+  int32_t kind;
+  int32_t round;
+  int32_t pad;
+  int64_t t[3];
 };
 
 struct wpc_size_msg {
@@ -89,6 +108,8 @@ struct wpc_priv {
   size_t leaked_bytes;
   const struct wpc_agree_item *agree; /* this sync point's own settings (their labels name values) */
   int n_agree;
+  int64_t *arrive_t2;         /* rank 0: its clock when it took each rank's arrival, this sync point */
+  uint32_t cseq;              /* clock exchange sequence number */
 };
 
 int64_t wpc_now_ns(void);

@@ -47,6 +47,9 @@ static int note_slot(struct wpc_ctx *ctx, int r, uint32_t seq, struct root_count
   int here = 0;
   int rc = take_slot(ctx, r, seq, &here);
   if (here) {
+    /* T2 of this rank's clock sample: when rank 0 took the arrival, however long it sat waiting (that
+     * wait counts into the sample's delay, so it widens the error bound instead of biasing it) */
+    p->arrive_t2[r] = wpc_clock_read(ctx);
     c->arrived++;
     c->expected_arrived += !p->was_missing[r];
   }
@@ -81,12 +84,16 @@ static int root_collect(struct wpc_ctx *ctx, uint32_t seq) {
   return rc;
 }
 
+/* One release per rank (in one buffer): each carries that rank's T2 and its own T3, so the rank gets a
+ * clock sample from this sync point at the price of a copy of the ~560-byte message per rank. */
 static int root_release(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree_wire *own,
                         struct wpc_sync_result *res) {
   struct wpc_priv *p = ctx->priv;
-  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_release_msg));
+  size_t n_other = (size_t)ctx->size - 1;
+  struct wpc_blob *b = wpc_blob_new(n_other * sizeof(struct wpc_release_msg));
   if (!b) return WPC_ENOMEM;
-  struct wpc_release_msg *m = (struct wpc_release_msg *)b->data;
+  struct wpc_release_msg common, *m = &common;
+  memset(m, 0, sizeof(*m));
   m->seq = seq;
   m->agree = *own;
   for (int r = 1; r < ctx->size; r++) {
@@ -99,8 +106,12 @@ static int root_release(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agre
   /* Everyone gets the release, missing ranks too: one that is merely late finds it waiting. */
   int rc = WPC_OK;
   for (int r = 1; r < ctx->size && rc == WPC_OK; r++) {
+    struct wpc_release_msg *mr = (struct wpc_release_msg *)b->data + (r - 1);
+    memcpy(mr, m, sizeof(*m)); /* padding included: zeroed */
+    mr->t2 = slot_here(p, r, seq) ? p->arrive_t2[r] : 0;
+    mr->t3 = wpc_clock_read(ctx);
     MPI_Request req;
-    int mrc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, r, wpc_release_tag(seq), ctx->comm, &req);
+    int mrc = PMPI_Isend(mr, (int)sizeof(*mr), MPI_BYTE, r, wpc_release_tag(seq), ctx->comm, &req);
     if (mrc != MPI_SUCCESS) rc = wpc_mpi_failed(ctx, "MPI_Isend", mrc);
     else wpc_pending_add(ctx, req, b, 0);
   }
@@ -155,6 +166,19 @@ static int root_alive(struct wpc_ctx *ctx, int current_tag) {
   return 1;
 }
 
+/* NTP from this rank's side: T1 its arrival sent, T2 rank 0 took it, T3 rank 0 sent the release, T4
+ * this rank took it. Rank 0's hold (T3 - T2) cancels out of both the offset and the delay. */
+static void leaf_clock(const struct wpc_release_msg *m, int64_t t1, int64_t t4, struct wpc_clock_sample *out) {
+  memset(out, 0, sizeof(*out));
+  if (m->t2 == 0 || m->t3 == 0 || t1 == 0 || t4 == 0) return;
+  int64_t delay = (t4 - t1) - (m->t3 - m->t2);
+  if (delay < 0) return; /* a clock stepped under us: no sample */
+  out->valid = 1;
+  out->local_ns = t1 + (t4 - t1) / 2;
+  out->offset_ns = ((t1 - m->t2) + (t4 - m->t3)) / 2;
+  out->delay_ns = delay;
+}
+
 static void leaf_result(struct wpc_ctx *ctx, struct wpc_release_msg *m, const struct wpc_agree_wire *own,
                         struct wpc_sync_result *res) {
   wpc_agree_sanitize(&m->agree);
@@ -170,12 +194,13 @@ static void leaf_result(struct wpc_ctx *ctx, struct wpc_release_msg *m, const st
   }
 }
 
-static int send_arrival(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree_wire *own) {
+static int send_arrival(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree_wire *own, int64_t *t1) {
   struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_arrive_msg));
   if (!b) return WPC_ENOMEM;
   struct wpc_arrive_msg *m = (struct wpc_arrive_msg *)b->data;
   m->seq = seq;
   m->agree = *own;
+  m->t1 = *t1 = wpc_clock_read(ctx);
   MPI_Request req;
   int rc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_ARRIVE, ctx->comm, &req);
   if (rc == MPI_SUCCESS) wpc_pending_add(ctx, req, b, 0);
@@ -185,7 +210,8 @@ static int send_arrival(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agre
 
 /* Polls for this sync point's release until the rank's own deadline: 2 x timeout after its arrival,
  * or only the grace period while rank 0 has shown no sign of life since the last sync point. */
-static int leaf_wait(struct wpc_ctx *ctx, uint32_t seq, MPI_Request *req, struct wpc_blob *rb, int *got) {
+static int leaf_wait(struct wpc_ctx *ctx, uint32_t seq, MPI_Request *req, struct wpc_blob *rb, int *got,
+                     int64_t *t4) {
   struct wpc_priv *p = ctx->priv;
   struct wpc_release_msg *m = (struct wpc_release_msg *)rb->data;
   int tag = wpc_release_tag(seq);
@@ -198,6 +224,7 @@ static int leaf_wait(struct wpc_ctx *ctx, uint32_t seq, MPI_Request *req, struct
     int rc = PMPI_Test(req, &flag, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", rc);
     if (flag && m->seq == seq) {
+      *t4 = wpc_clock_read(ctx);
       *got = 1;
       return WPC_OK;
     }
@@ -228,17 +255,21 @@ static int leaf_sync(struct wpc_ctx *ctx, uint32_t seq, const struct wpc_agree_w
     return wpc_mpi_failed(ctx, "MPI_Irecv", rc);
   }
   int got = 0;
-  rc = send_arrival(ctx, seq, own);
-  if (rc == WPC_OK) rc = leaf_wait(ctx, seq, &req, rb, &got);
+  int64_t t1 = 0, t4 = 0;
+  rc = send_arrival(ctx, seq, own, &t1);
+  if (rc == WPC_OK) rc = leaf_wait(ctx, seq, &req, rb, &got, &t4);
   if (!got && req != MPI_REQUEST_NULL) {
     int cancelled = 0;
     if (!wpc_cancel_wait(&req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
       wpc_pending_add(ctx, req, rb, 1); /* MPI still owns the buffer */
-    else if (!cancelled && m->seq == seq && rc == WPC_ETIMEOUT)
+    else if (!cancelled && m->seq == seq && rc == WPC_ETIMEOUT) {
       got = 1; /* the release came just as we gave up */
+      t4 = wpc_clock_read(ctx);
+    }
   }
   if (got) {
     leaf_result(ctx, m, own, res);
+    leaf_clock(m, t1, t4, &res->clock);
     p->root_silent = 0;
     rc = res->complete ? WPC_OK : WPC_ETIMEOUT;
   } else {

@@ -274,10 +274,10 @@ static void free_row_strings(const struct h5s_table *t, void *rows, size_t n) {
   }
 }
 
-/* Reads a whole table into a calloc'ed array of the schema's in-memory rows. */
-static int read_table(hid_t f, enum h5s_table_id id, void **rows_out, size_t *n_out,
-                      struct rctx *c) {
-  const struct h5s_table *t = h5s_table(id);
+/* Reads a whole table into a calloc'ed array of the in-memory rows of `t` (a schema table, or a
+ * prefix of its columns for reports written before the later columns existed). */
+static int read_table_def(hid_t f, const struct h5s_table *t, void **rows_out, size_t *n_out,
+                          struct rctx *c) {
   *rows_out = NULL;
   *n_out = 0;
   hid_t d = open_table(f, t->path, c);
@@ -320,6 +320,43 @@ out:
   *rows_out = rows;
   *n_out = n;
   return rc;
+}
+
+static int read_table(hid_t f, enum h5s_table_id id, void **rows_out, size_t *n_out, struct rctx *c) {
+  return read_table_def(f, h5s_table(id), rows_out, n_out, c);
+}
+
+/* ---- reports written before issue 10 (same schema_version): no launch configuration in /kernels,
+ * no /memory, /stacks or /summary/memory. Read as not-from-a-graph rows and empty tables. ---- */
+
+#define KERNEL_COLS_BEFORE_CONFIG 9
+
+static int dataset_has_member(hid_t f, const char *path, const char *member) {
+  if (H5Lexists(f, path, H5P_DEFAULT) <= 0) return 0;
+  hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
+  int has = ft >= 0 && H5Tget_class(ft) == H5T_COMPOUND && H5Tget_member_index(ft, member) >= 0;
+  if (ft >= 0) H5Tclose(ft);
+  if (d >= 0) H5Dclose(d);
+  return has;
+}
+
+/* The /kernels definition this file was written with: the whole schema, or the columns before the
+ * launch configuration when the file has none of it. */
+static struct h5s_table kernels_def(hid_t f) {
+  struct h5s_table t = *h5s_table(H5S_KERNELS);
+  if (!dataset_has_member(f, t.path, "grid_x") && !dataset_has_member(f, t.path, "graph_id"))
+    t.ncols = KERNEL_COLS_BEFORE_CONFIG;
+  return t;
+}
+
+/* A table that later issues added: absent in an older report, which reads as empty. */
+static int is_absent(hid_t f, enum h5s_table_id id) {
+  const char *path = h5s_table(id)->path;
+  if (strncmp(path, H5S_SUMMARY_GROUP "/", sizeof(H5S_SUMMARY_GROUP)) == 0 &&
+      H5Lexists(f, H5S_SUMMARY_GROUP, H5P_DEFAULT) <= 0)
+    return 0; /* no /summary at all: let the usual check say the report is incomplete */
+  return H5Lexists(f, path, H5P_DEFAULT) <= 0;
 }
 
 static int read_names(hid_t f, struct wpio_job *job, struct rctx *c) {
@@ -404,11 +441,13 @@ static int read_windows(hid_t f, struct wpio_job *job, struct rctx *c) {
 static int read_kernels(hid_t f, struct wpio_job *job, struct rctx *c) {
   void *rows;
   size_t n;
-  if (read_table(f, H5S_KERNELS, &rows, &n, c) < 0) return -1;
+  struct h5s_table def = kernels_def(f);
+  if (read_table_def(f, &def, &rows, &n, c) < 0) return -1;
   job->kernels.v = rows;
   job->kernels.n = job->kernels.cap = n;
   for (size_t i = 0; i < n; i++) {
-    const struct wpio_kernel_row *r = &job->kernels.v[i];
+    struct wpio_kernel_row *r = &job->kernels.v[i];
+    if (def.ncols == KERNEL_COLS_BEFORE_CONFIG) r->graph_id = -1;
     if (check_id(job, r->name_id, r->rank, "/kernels", c) < 0) return -1;
     /* an enum value the memory type does not know converts to -1 */
     if (r->kind < 0 || r->kind >= WPIO_KIND_COUNT) return damaged(c, "/kernels", "an unknown kind");
@@ -460,6 +499,67 @@ static int read_timeline(hid_t f, struct wpio_job *job, struct rctx *c) {
     if (check_id(job, r->name_id, r->rank, "/timeline", c) < 0) return -1;
     if (r->kind < 0 || r->kind >= WPIO_EV_KIND_COUNT) return damaged(c, "/timeline", "an unknown kind");
   }
+  return 0;
+}
+
+static int read_memory(hid_t f, struct wpio_job *job, struct rctx *c) {
+  void *rows;
+  size_t n;
+  if (is_absent(f, H5S_MEMORY)) return 0;
+  if (read_table(f, H5S_MEMORY, &rows, &n, c) < 0) return -1;
+  job->memory.v = rows;
+  job->memory.n = job->memory.cap = n;
+  for (size_t i = 0; i < n; i++) {
+    const struct wpio_memory_row *r = &job->memory.v[i];
+    if (check_id(job, r->name_id, r->rank, "/memory", c) < 0) return -1;
+    if (r->kind < 0 || r->kind >= WPIO_MEM_KIND_COUNT) return damaged(c, "/memory", "an unknown kind");
+  }
+  return 0;
+}
+
+static int read_stacks(hid_t f, struct wpio_job *job, struct rctx *c) {
+  void *rows;
+  size_t n;
+  if (is_absent(f, H5S_STACKS)) return 0;
+  if (read_table(f, H5S_STACKS, &rows, &n, c) < 0) return -1;
+  job->stacks.v = rows;
+  job->stacks.n = job->stacks.cap = n;
+  for (size_t i = 0; i < n; i++) {
+    const struct wpio_stack_row *r = &job->stacks.v[i];
+    if (check_id(job, r->name_id, r->rank, "/stacks", c) < 0 ||
+        check_id(job, r->stack_id, r->rank, "/stacks", c) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* /summary/memory: names become ids, as in the other summaries. */
+static int read_sum_memory(hid_t f, struct wpio_job *job, struct rctx *c) {
+  const struct h5s_table *t = h5s_table(H5S_SUM_MEMORY);
+  struct h5s_memsum_mem *rows;
+  size_t n;
+  if (is_absent(f, H5S_SUM_MEMORY)) return 0;
+  if (read_table(f, H5S_SUM_MEMORY, (void **)&rows, &n, c) < 0) return -1;
+  struct wpio_memsum_row *out = n ? calloc(n, sizeof(*out)) : NULL;
+  int rc = (n && !out) ? h5s_fail(&c->e, "%s: out of memory", c->path) : 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const struct h5s_memsum_mem *s = &rows[i];
+    const char *name = s->name ? s->name : "";
+    uint32_t nid = wpio_strtab_intern(&job->names, name, strlen(name));
+    if (nid == UINT32_MAX) rc = h5s_fail(&c->e, "%s: out of memory", c->path);
+    out[i] = (struct wpio_memsum_row){
+      .name_id = nid, .ranks_present = s->ranks_present, .allocations = s->allocations,
+      .frees = s->frees, .bytes_allocated = s->bytes_allocated, .bytes_freed = s->bytes_freed,
+      .peak_bytes = s->peak_bytes, .peak_rank = s->peak_rank };
+  }
+  free_row_strings(t, rows, n);
+  free(rows);
+  if (rc < 0) {
+    free(out);
+    return -1;
+  }
+  job->sum_memory.v = out;
+  job->sum_memory.n = job->sum_memory.cap = n;
   return 0;
 }
 
@@ -532,6 +632,8 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
     return -1;
   if (read_summary(f, job, H5S_SUM_KERNELS, c) < 0 || read_summary(f, job, H5S_SUM_RANGES, c) < 0 ||
       read_summary(f, job, H5S_SUM_LITE, c) < 0 || read_summary(f, job, H5S_SUM_MPI, c) < 0)
+    return -1;
+  if (read_memory(f, job, c) < 0 || read_stacks(f, job, c) < 0 || read_sum_memory(f, job, c) < 0)
     return -1;
   return 0;
 }

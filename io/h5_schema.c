@@ -45,6 +45,50 @@ static const struct h5s_column kernels_cols[] = {
   COL(struct wpio_kernel_row, min_ns, H5S_U64),
   COL(struct wpio_kernel_row, max_ns, H5S_U64),
   COL(struct wpio_kernel_row, bytes, H5S_U64),
+  COL(struct wpio_kernel_row, grid_x, H5S_U32),
+  COL(struct wpio_kernel_row, grid_y, H5S_U32),
+  COL(struct wpio_kernel_row, grid_z, H5S_U32),
+  COL(struct wpio_kernel_row, block_x, H5S_U32),
+  COL(struct wpio_kernel_row, block_y, H5S_U32),
+  COL(struct wpio_kernel_row, block_z, H5S_U32),
+  COL(struct wpio_kernel_row, registers_per_thread, H5S_U32),
+  COL(struct wpio_kernel_row, static_shared_bytes, H5S_U32),
+  COL(struct wpio_kernel_row, dynamic_shared_bytes, H5S_U32),
+  COL(struct wpio_kernel_row, graph_id, H5S_I64),
+};
+
+static const struct h5s_column memory_cols[] = {
+  COL(struct wpio_memory_row, rank, H5S_I32),
+  COL(struct wpio_memory_row, window, H5S_I32),
+  COL(struct wpio_memory_row, name_id, H5S_U32),
+  COL(struct wpio_memory_row, device, H5S_I32),
+  COL(struct wpio_memory_row, kind, H5S_MEMKIND),
+  COL(struct wpio_memory_row, allocations, H5S_U64),
+  COL(struct wpio_memory_row, frees, H5S_U64),
+  COL(struct wpio_memory_row, bytes_allocated, H5S_U64),
+  COL(struct wpio_memory_row, bytes_freed, H5S_U64),
+  COL(struct wpio_memory_row, peak_bytes, H5S_U64),
+  COL(struct wpio_memory_row, peak_time_ns, H5S_I64),
+};
+
+static const struct h5s_column stacks_cols[] = {
+  COL(struct wpio_stack_row, rank, H5S_I32),
+  COL(struct wpio_stack_row, window, H5S_I32),
+  COL(struct wpio_stack_row, stack_id, H5S_U32),
+  COL(struct wpio_stack_row, name_id, H5S_U32),
+  COL(struct wpio_stack_row, calls, H5S_U64),
+  COL(struct wpio_stack_row, cuda_ns, H5S_U64),
+};
+
+static const struct h5s_column sum_memory_cols[] = {
+  COL(struct h5s_memsum_mem, name, H5S_STR),
+  COL(struct h5s_memsum_mem, ranks_present, H5S_U32),
+  COL(struct h5s_memsum_mem, allocations, H5S_U64),
+  COL(struct h5s_memsum_mem, frees, H5S_U64),
+  COL(struct h5s_memsum_mem, bytes_allocated, H5S_U64),
+  COL(struct h5s_memsum_mem, bytes_freed, H5S_U64),
+  COL(struct h5s_memsum_mem, peak_bytes, H5S_U64),
+  COL(struct h5s_memsum_mem, peak_rank, H5S_I32),
 };
 
 static const struct h5s_column ranges_cols[] = {
@@ -147,6 +191,9 @@ static const struct h5s_table tables[H5S_NTABLES] = {
   [H5S_SUM_RANGES] = TABLE("/summary/ranges", sum_ranges_cols, struct h5s_summary_mem),
   [H5S_SUM_LITE] = TABLE("/summary/lite", sum_lite_cols, struct h5s_summary_mem),
   [H5S_SUM_MPI] = TABLE("/summary/mpi", sum_mpi_cols, struct h5s_summary_mem),
+  [H5S_MEMORY] = TABLE("/memory", memory_cols, struct wpio_memory_row),
+  [H5S_STACKS] = TABLE("/stacks", stacks_cols, struct wpio_stack_row),
+  [H5S_SUM_MEMORY] = TABLE("/summary/memory", sum_memory_cols, struct h5s_memsum_mem),
 };
 
 const struct h5s_table *h5s_table(enum h5s_table_id id) {
@@ -178,6 +225,7 @@ static hid_t enum_type(int32_t count, const char *(*name_of)(int)) {
 
 hid_t h5s_kind_type(void) { return enum_type(WPIO_KIND_COUNT, wpio_kind_name); }
 hid_t h5s_event_kind_type(void) { return enum_type(WPIO_EV_KIND_COUNT, wpio_event_kind_name); }
+hid_t h5s_mem_kind_type(void) { return enum_type(WPIO_MEM_KIND_COUNT, wpio_mem_kind_name); }
 
 /* A column's member type; `file` picks the fixed little-endian form. Caller closes. */
 static hid_t col_type(enum h5s_col_type type, int file) {
@@ -190,6 +238,7 @@ static hid_t col_type(enum h5s_col_type type, int file) {
   case H5S_STR: return h5s_string_type();
   case H5S_KIND: return h5s_kind_type();
   case H5S_EVKIND: return h5s_event_kind_type();
+  case H5S_MEMKIND: return h5s_mem_kind_type();
   }
   return H5I_INVALID_HID;
 }
@@ -199,7 +248,8 @@ H5T_class_t h5s_col_class(enum h5s_col_type type) {
   case H5S_F64: return H5T_FLOAT;
   case H5S_STR: return H5T_STRING;
   case H5S_KIND:
-  case H5S_EVKIND: return H5T_ENUM;
+  case H5S_EVKIND:
+  case H5S_MEMKIND: return H5T_ENUM;
   default: return H5T_INTEGER;
   }
 }

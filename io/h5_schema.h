@@ -14,7 +14,7 @@
 #define H5S_CHUNK_THRESHOLD 4096
 #define H5S_CHUNK_ROWS 16384
 
-enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND, H5S_EVKIND };
+enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND, H5S_EVKIND, H5S_MEMKIND };
 
 struct h5s_column {
   const char *name;
@@ -31,7 +31,16 @@ struct h5s_table {
 
 enum h5s_table_id {
   H5S_RANKS, H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE, H5S_LITE_HIST, H5S_MPI, H5S_TIMELINE,
-  H5S_SUM_KERNELS, H5S_SUM_RANGES, H5S_SUM_LITE, H5S_SUM_MPI, H5S_NTABLES
+  H5S_SUM_KERNELS, H5S_SUM_RANGES, H5S_SUM_LITE, H5S_SUM_MPI,
+  H5S_MEMORY, H5S_STACKS, H5S_SUM_MEMORY, H5S_NTABLES
+};
+
+/* /summary/memory's in-memory row: the name itself instead of its id. */
+struct h5s_memsum_mem {
+  char *name;
+  uint32_t ranks_present;
+  uint64_t allocations, frees, bytes_allocated, bytes_freed, peak_bytes;
+  int32_t peak_rank;
 };
 
 /* In-memory rows of tables that have no wpio_*_row of their own (the others use wpio_job.h's rows
@@ -55,6 +64,8 @@ hid_t h5s_string_type(void);
 hid_t h5s_kind_type(void);
 /* The /timeline event kind enum over a 32-bit integer (caller closes). */
 hid_t h5s_event_kind_type(void);
+/* The /memory kind enum over a 32-bit integer (caller closes). */
+hid_t h5s_mem_kind_type(void);
 /* Compound types of a table: the memory type matches the row struct, the file type is packed in
  * column order with little-endian members. Caller closes; H5I_INVALID_HID on failure. */
 hid_t h5s_mem_type(const struct h5s_table *t);

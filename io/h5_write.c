@@ -202,6 +202,51 @@ static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_
   return rc;
 }
 
+/* ---- GPU memory and call stacks (issue 10) ---- */
+
+static int write_memory(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  for (size_t i = 0; i < job->memory.n; i++) {
+    const struct wpio_memory_row *r = &job->memory.v[i];
+    if (check_name_id(job, r->name_id, "/memory", c) < 0) return -1;
+    if (r->kind < 0 || r->kind >= WPIO_MEM_KIND_COUNT)
+      return h5s_fail(c, "/memory has an unknown kind %d", (int)r->kind);
+  }
+  return write_table(file, H5S_MEMORY, job->memory.v, job->memory.n, c);
+}
+
+static int write_stacks(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  for (size_t i = 0; i < job->stacks.n; i++)
+    if (check_name_id(job, job->stacks.v[i].stack_id, "/stacks", c) < 0 ||
+        check_name_id(job, job->stacks.v[i].name_id, "/stacks", c) < 0)
+      return -1;
+  return write_table(file, H5S_STACKS, job->stacks.v, job->stacks.n, c);
+}
+
+static int write_sum_memory(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  size_t n = job->sum_memory.n;
+  struct h5s_memsum_mem *rows = alloc_rows(n, sizeof(*rows), c);
+  if (!rows) return -1;
+  int rc = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const struct wpio_memsum_row *s = &job->sum_memory.v[i];
+    rc = check_name_id(job, s->name_id, "/summary/memory", c);
+    if (rc == 0)
+      rows[i] = (struct h5s_memsum_mem){
+        .name = job->names.s[s->name_id], .ranks_present = s->ranks_present,
+        .allocations = s->allocations, .frees = s->frees, .bytes_allocated = s->bytes_allocated,
+        .bytes_freed = s->bytes_freed, .peak_bytes = s->peak_bytes, .peak_rank = s->peak_rank };
+  }
+  if (rc == 0) rc = write_table(file, H5S_SUM_MEMORY, rows, n, c);
+  free(rows);
+  return rc;
+}
+
+/* /memory, /stacks and /summary/memory (after the /summary group exists). */
+static int write_gpu_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  if (write_memory(file, job, c) < 0 || write_stacks(file, job, c) < 0) return -1;
+  return write_sum_memory(file, job, c);
+}
+
 static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   if (write_attrs(file, job, c) < 0 || write_names(file, job, c) < 0 ||
       write_ranks(file, job, c) < 0 ||
@@ -220,7 +265,7 @@ static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) 
       write_summary(file, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n, c) < 0)
     return -1;
-  return 0;
+  return write_gpu_tables(file, job, c);
 }
 
 /* ---- the file itself: never through a symlink, never over somebody else's file ---- */
@@ -346,6 +391,17 @@ static int write_file(const struct wpio_job *job, const char *path, unsigned fla
   if (fd >= 0) close(fd);
   free(tmp);
   return rc;
+}
+
+/* libwprof's preload thread calls this right after loading the plugin on rank 0: HDF5 initialises
+ * itself on its first call (its type, property and filter tables), milliseconds that would otherwise
+ * land in finalize. Looked up by name (WPIO_H5_WARM_UP_SYMBOL in runtime/plugin.c). */
+int wpio_h5_warm_up(void);
+int wpio_h5_warm_up(void) {
+  if (H5open() < 0) return -1;
+  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE); /* the property classes the writer uses */
+  if (dcpl >= 0) H5Pclose(dcpl);
+  return 0;
 }
 
 int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned flags, char *err,

@@ -123,6 +123,17 @@ int wpio_format_view(FILE *out, const struct wpio_view *v, const struct wpio_for
 int wpio_format_report(FILE *out, const struct wpio_job *job, const char *source,
                        const struct wpio_format_opts *o, char *err, size_t errlen);
 
+/* Issue 10's views (wpio_format_gpu.c), text or CSV per o->format, scoped by o->rank / o->window:
+ * GPU memory (cross-rank /summary/memory, or the /memory rows of a rank or window), GPU time by call
+ * stack, kernels split by launch configuration. 0 or -1 (out of memory, write error). */
+int wpio_format_memory(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+int wpio_format_kernel_configs(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+/* GPU time (all /kernels rows but synchronizations) in scope (-1: all) and the part from CUDA graphs. */
+void wpio_graph_share(const struct wpio_job *job, int rank, int window, uint64_t *graph_ns, uint64_t *gpu_ns);
+/* "GPU time from CUDA graphs: 50.0% (...)" when some GPU time came from graphs, else nothing. */
+int wpio_format_graph_share(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+
 #ifdef __cplusplus
 }
 #endif

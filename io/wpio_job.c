@@ -16,6 +16,13 @@ const char *wpio_kind_name(int kind) {
 static const char *const event_kind_names[WPIO_EV_KIND_COUNT] = {
     "window", "range", "lite", "kernel", "memcpy", "memset", "sync", "mpi", "other"};
 
+static const char *const mem_kind_names[WPIO_MEM_KIND_COUNT] = {
+    "unknown", "pageable", "pinned", "device", "array", "managed", "device_static", "managed_static"};
+
+const char *wpio_mem_kind_name(int kind) {
+  return (kind >= 0 && kind < WPIO_MEM_KIND_COUNT) ? mem_kind_names[kind] : "unknown";
+}
+
 const char *wpio_event_kind_name(int kind) {
   return (kind >= 0 && kind < WPIO_EV_KIND_COUNT) ? event_kind_names[kind] : "other";
 }
@@ -48,6 +55,9 @@ void wpio_job_free(struct wpio_job *job) {
   free(job->sum_ranges.v);
   free(job->sum_lite.v);
   free(job->sum_mpi.v);
+  free(job->memory.v);
+  free(job->stacks.v);
+  free(job->sum_memory.v);
   wpio_job_init(job);
 }
 
@@ -186,6 +196,16 @@ static int append_rows(void *vec_v, size_t *vn, size_t *cap, size_t elem, const 
   append_rows(&(dst)->field.v, &(dst)->field.n, &(dst)->field.cap, sizeof(T), (src)->field.v,      \
               (src)->field.n, offsetof(T, name_id), map, nmap)
 
+/* /stacks rows carry two ids (stack and kernel): both are remapped. */
+static int merge_stacks(struct wpio_job *dst, const struct wpio_job *src, const uint32_t *map, size_t nmap) {
+  size_t n0 = dst->stacks.n;
+  for (size_t i = 0; i < src->stacks.n; i++)
+    if (src->stacks.v[i].stack_id >= nmap) return -1;
+  if (APPEND_NAMED(dst, src, stacks, struct wpio_stack_row, map, nmap) != 0) return -1;
+  for (size_t i = 0; i < src->stacks.n; i++) dst->stacks.v[n0 + i].stack_id = map[src->stacks.v[i].stack_id];
+  return 0;
+}
+
 static int merge_attrs(struct wpio_job *dst, const struct wpio_job *src) {
   for (size_t i = 0; i < src->attrs.n; i++) {
     const struct wpio_attr *a = &src->attrs.v[i];
@@ -214,6 +234,8 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite_hist, struct wpio_hist_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, mpi, struct wpio_mpi_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, timeline, struct wpio_timeline_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, memory, struct wpio_memory_row, map, nmap);
+  if (rc == 0) rc = merge_stacks(dst, src, map, nmap);
   free(map);
   return rc;
 }

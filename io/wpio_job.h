@@ -65,11 +65,53 @@ struct wpio_rank_row {
 
 struct wpio_window_row { int32_t rank, window; int64_t start_ns, end_ns; int64_t steps; };
 
+/* One row per (window, name, kind, launch configuration, graph): a kernel launched with two grid or
+ * block shapes is two rows (readers fold by name). Copies and sets have a zero configuration. */
 struct wpio_kernel_row {
   int32_t rank, window;
   uint32_t name_id;
   int32_t kind;              /* enum wpio_kind */
   uint64_t calls, total_ns, min_ns, max_ns, bytes;
+  uint32_t grid_x, grid_y, grid_z, block_x, block_y, block_z;
+  uint32_t registers_per_thread, static_shared_bytes, dynamic_shared_bytes;
+  int64_t graph_id;          /* CUDA graph that ran it, -1: not launched through a graph */
+};
+
+/* Kinds of memory in /memory (CUPTI's CUpti_ActivityMemoryKind numbering; an HDF5 enum). */
+enum wpio_mem_kind {
+  WPIO_MEM_UNKNOWN = 0, WPIO_MEM_PAGEABLE = 1, WPIO_MEM_PINNED = 2, WPIO_MEM_DEVICE = 3,
+  WPIO_MEM_ARRAY = 4, WPIO_MEM_MANAGED = 5, WPIO_MEM_DEVICE_STATIC = 6, WPIO_MEM_MANAGED_STATIC = 7
+};
+#define WPIO_MEM_KIND_COUNT 8
+const char *wpio_mem_kind_name(int kind);
+/* The name_id of /memory rows whose allocation happened outside every range. */
+#define WPIO_MEMORY_NO_RANGE "(no range)"
+
+/* GPU memory of one (window, range open at the call, device, memory kind) on a rank. peak_bytes is
+ * the highest level of bytes in use on (device, kind) right after an allocation of this row, and
+ * peak_time_ns when (host CLOCK_MONOTONIC); in use counts from when tracing began. */
+struct wpio_memory_row {
+  int32_t rank, window;
+  uint32_t name_id;          /* range, or WPIO_MEMORY_NO_RANGE */
+  int32_t device, kind;      /* kind: enum wpio_mem_kind */
+  uint64_t allocations, frees, bytes_allocated, bytes_freed, peak_bytes;
+  int64_t peak_time_ns;
+};
+
+/* GPU time by host call stack at launch: stack_id names the symbolized stack ("f1 <- f2 <- ...",
+ * innermost first) in /names, name_id the kernel. */
+struct wpio_stack_row {
+  int32_t rank, window;
+  uint32_t stack_id, name_id;
+  uint64_t calls, cuda_ns;
+};
+
+/* /summary/memory: per range name across ranks. */
+struct wpio_memsum_row {
+  uint32_t name_id;
+  uint32_t ranks_present;
+  uint64_t allocations, frees, bytes_allocated, bytes_freed, peak_bytes;
+  int32_t peak_rank;         /* the rank with the highest peak_bytes */
 };
 
 struct wpio_range_row {
@@ -148,6 +190,9 @@ struct wpio_job {
   WPIO_VEC(struct wpio_summary_row) sum_ranges;
   WPIO_VEC(struct wpio_summary_row) sum_lite;
   WPIO_VEC(struct wpio_summary_row) sum_mpi;
+  WPIO_VEC(struct wpio_memory_row) memory;
+  WPIO_VEC(struct wpio_stack_row) stacks;
+  WPIO_VEC(struct wpio_memsum_row) sum_memory;
 };
 
 void wpio_job_init(struct wpio_job *job);
@@ -177,6 +222,8 @@ int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char
 /* Sorts the rank rows by rank and computes the four summaries (replacing existing ones) and the
  * lite percentiles from the histograms. 0 or -1 (OOM). */
 int wpio_job_summarize(struct wpio_job *job);
+/* /summary/memory from /memory (replacing it). 0 or -1 (OOM). Called by wpio_job_summarize. */
+int wpio_job_summarize_memory(struct wpio_job *job);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
-/* Cross-rank summaries (/summary/{kernels,ranges,lite,mpi}) and the lite percentiles: rows are sorted
- * once by (name, rank), then one linear pass per table; nothing here is quadratic in ranks or names. */
+/* Cross-rank summaries (/summary/{kernels,ranges,lite,mpi}) and the lite percentiles: one pass per
+ * table accumulating by name id when each name's rows come rank by rank (a merged job), else rows are
+ * sorted once by (name, rank) and walked once; nothing here is quadratic in ranks or names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -335,13 +336,69 @@ static int rank_row_cmp(const void *a, const void *b) {
   return (x->rank > y->rank) - (x->rank < y->rank);
 }
 
+/* ---- one pass by name id (the common case) ---- */
+
+/* Per name: the summary so far and the rank whose rows are being added. */
+struct name_acc {
+  struct wpio_summary_row s;
+  int32_t rank;
+  uint64_t rank_total;
+  int seen;
+};
+
+/* Summary rows in ascending name order in one pass over the table, accumulating by name id (ids
+ * are dense indices into /names). Exact only when each name's rows come rank by rank in ascending
+ * order, as a job merged rank after rank has them: returns 1 (nothing written) when they do not, so
+ * the caller takes the sorting path. */
+static int summarize_by_name(const struct wpio_job *job, enum table t, struct sum_vec out) {
+  size_t n = table_rows(job, t), nn = job->names.n;
+  struct name_acc *acc = calloc(nn ? nn : 1, sizeof *acc);
+  if (!acc) return -1;
+  int rc = 0;
+  size_t present = 0;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    uint32_t name;
+    int32_t rank;
+    row_identity(job, t, i, &name, &rank);
+    if (name >= nn) {
+      rc = 1; /* a bad id: the sorting path keeps it as it always did */
+      break;
+    }
+    struct name_acc *a = &acc[name];
+    struct row_vals v = row_values(job, t, i);
+    if (!a->seen) {
+      a->seen = 1, a->rank = rank, a->s.name_id = name, a->s.kind = v.kind;
+      present++;
+    } else if (rank != a->rank) {
+      if (rank < a->rank) rc = 1;
+      add_rank_total(&a->s, a->rank, a->rank_total);
+      a->rank = rank, a->rank_total = 0;
+    }
+    a->rank_total += v.main_ns;
+    add_row(&a->s, &v);
+  }
+  if (rc == 0 && present && wpio_vec_reserve(out.v, out.cap, sizeof **out.v, present) != 0) rc = -1;
+  for (size_t id = 0; rc == 0 && id < nn; id++) {
+    if (!acc[id].seen) continue;
+    add_rank_total(&acc[id].s, acc[id].rank, acc[id].rank_total);
+    finish_row(&acc[id].s);
+    (*out.v)[(*out.n)++] = acc[id].s;
+  }
+  free(acc);
+  return rc;
+}
+
 /* Summary of one table: sorted keys, the name-ordered rows, (lite) percentiles, final order. */
 static int summarize_one(struct wpio_job *job, enum table t, struct sum_vec out) {
   struct row_key *k = NULL, *hk = NULL;
   size_t n = table_rows(job, t);
   *out.n = 0;
-  int rc = sorted_row_keys(job, t, &k);
-  if (rc == 0) rc = summarize_table(job, t, k, n, out);
+  int rc = t == T_LITE ? 1 : summarize_by_name(job, t, out); /* lite needs its keys for percentiles */
+  if (rc == 1) {
+    *out.n = 0;
+    rc = sorted_row_keys(job, t, &k);
+    if (rc == 0) rc = summarize_table(job, t, k, n, out);
+  }
   if (rc == 0 && t == T_LITE) {
     rc = sorted_hist_keys(job, &hk);
     if (rc == 0) rc = fill_row_percentiles(job, k, n, hk, job->lite_hist.n);
@@ -358,5 +415,6 @@ int wpio_job_summarize(struct wpio_job *job) {
   if (summarize_one(job, T_KERNELS, SUM_VEC(job->sum_kernels)) != 0) return -1;
   if (summarize_one(job, T_RANGES, SUM_VEC(job->sum_ranges)) != 0) return -1;
   if (summarize_one(job, T_LITE, SUM_VEC(job->sum_lite)) != 0) return -1;
+  if (wpio_job_summarize_memory(job) != 0) return -1;
   return summarize_one(job, T_MPI, SUM_VEC(job->sum_mpi));
 }

@@ -153,6 +153,49 @@ static void enc_kernels(struct wbuf *b, const struct wpio_job *job) {
     put_u64(b, r->min_ns);
     put_u64(b, r->max_ns);
     put_u64(b, r->bytes);
+    put_u32(b, r->grid_x);
+    put_u32(b, r->grid_y);
+    put_u32(b, r->grid_z);
+    put_u32(b, r->block_x);
+    put_u32(b, r->block_y);
+    put_u32(b, r->block_z);
+    put_u32(b, r->registers_per_thread);
+    put_u32(b, r->static_shared_bytes);
+    put_u32(b, r->dynamic_shared_bytes);
+    put_i64(b, r->graph_id);
+  }
+  section_end(b, s);
+}
+
+static void enc_memory(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_MEMORY, job->memory.n);
+  for (size_t i = 0; i < job->memory.n; i++) {
+    const struct wpio_memory_row *r = &job->memory.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_u32(b, r->name_id);
+    put_i32(b, r->device);
+    put_i32(b, r->kind);
+    put_u64(b, r->allocations);
+    put_u64(b, r->frees);
+    put_u64(b, r->bytes_allocated);
+    put_u64(b, r->bytes_freed);
+    put_u64(b, r->peak_bytes);
+    put_i64(b, r->peak_time_ns);
+  }
+  section_end(b, s);
+}
+
+static void enc_stacks(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_STACKS, job->stacks.n);
+  for (size_t i = 0; i < job->stacks.n; i++) {
+    const struct wpio_stack_row *r = &job->stacks.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_u32(b, r->stack_id);
+    put_u32(b, r->name_id);
+    put_u64(b, r->calls);
+    put_u64(b, r->cuda_ns);
   }
   section_end(b, s);
 }
@@ -248,6 +291,8 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   enc_lite_hist(&b, job);
   enc_mpi(&b, job);
   enc_timeline(&b, job);
+  enc_memory(&b, job);
+  enc_stacks(&b, job);
   if (b.bad) {
     free(b.p);
     return -1;

@@ -176,10 +176,21 @@ static int dec_ranks(struct dec *d, struct rd *r, uint32_t count) {
 DEC_FIXED(dec_windows, windows, struct wpio_window_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_i64(r, &x.start_ns) ||
               get_i64(r, &x.end_ns) || get_i64(r, &x.steps))
+/* Version 3 added the launch configuration and graph_id; older rows are not from a graph. */
+static int get_kernel_config(const struct dec *d, struct rd *r, struct wpio_kernel_row *x) {
+  x->graph_id = -1;
+  if (d->version < 3) return 0;
+  return get_u32(r, &x->grid_x) || get_u32(r, &x->grid_y) || get_u32(r, &x->grid_z) ||
+         get_u32(r, &x->block_x) || get_u32(r, &x->block_y) || get_u32(r, &x->block_z) ||
+         get_u32(r, &x->registers_per_thread) || get_u32(r, &x->static_shared_bytes) ||
+         get_u32(r, &x->dynamic_shared_bytes) || get_i64(r, &x->graph_id);
+}
+
 DEC_FIXED(dec_kernels, kernels, struct wpio_kernel_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
               get_i32(r, &x.kind) || get_u64(r, &x.calls) || get_u64(r, &x.total_ns) ||
-              get_u64(r, &x.min_ns) || get_u64(r, &x.max_ns) || get_u64(r, &x.bytes))
+              get_u64(r, &x.min_ns) || get_u64(r, &x.max_ns) || get_u64(r, &x.bytes) ||
+              get_kernel_config(d, r, &x))
 DEC_FIXED(dec_ranges, ranges, struct wpio_range_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
               get_u64(r, &x.calls) || get_u64(r, &x.cpu_total_ns) || get_u64(r, &x.cpu_self_ns) ||
@@ -199,6 +210,14 @@ DEC_FIXED(dec_mpi, mpi, struct wpio_mpi_row,
 DEC_FIXED(dec_timeline, timeline, struct wpio_timeline_row,
           get_i32(r, &x.rank) || get_i32(r, &x.kind) || get_u32(r, &x.name_id) ||
               get_i64(r, &x.track) || get_i64(r, &x.start_ns) || get_i64(r, &x.end_ns))
+DEC_FIXED(dec_memory, memory, struct wpio_memory_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
+              get_i32(r, &x.device) || get_i32(r, &x.kind) || get_u64(r, &x.allocations) ||
+              get_u64(r, &x.frees) || get_u64(r, &x.bytes_allocated) || get_u64(r, &x.bytes_freed) ||
+              get_u64(r, &x.peak_bytes) || get_i64(r, &x.peak_time_ns))
+DEC_FIXED(dec_stacks, stacks, struct wpio_stack_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.stack_id) ||
+              get_u32(r, &x.name_id) || get_u64(r, &x.calls) || get_u64(r, &x.cuda_ns))
 
 /* What the decoder knows of each section: a fixed row size, or the smallest variable row. */
 struct section_kind {
@@ -219,16 +238,24 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_LITE_HIST] = {"lite_hist", WIRE_ROW_HIST, WIRE_ROW_HIST, dec_lite_hist},
     [WIRE_MPI] = {"mpi", WIRE_ROW_MPI, WIRE_ROW_MPI, dec_mpi},
     [WIRE_TIMELINE] = {"timeline", WIRE_ROW_TIMELINE, WIRE_ROW_TIMELINE, dec_timeline},
+    [WIRE_MEMORY] = {"memory", WIRE_ROW_MEMORY, WIRE_ROW_MEMORY, dec_memory},
+    [WIRE_STACKS] = {"stacks", WIRE_ROW_STACK, WIRE_ROW_STACK, dec_stacks},
 };
+
+/* A fixed row size as written by `version` (kernel rows grew in version 3). */
+static size_t row_size_of(const struct section_kind *k, unsigned version) {
+  if (k->decode == dec_kernels && version < 3) return WIRE_ROW_KERNEL_V2;
+  return k->row_size;
+}
 
 /* Checks a section's row count against its length, decodes it, and checks nothing is left over. */
 static int dec_section(struct dec *d, const struct section_kind *k, struct rd *body) {
   uint32_t count;
   d->section = k->name;
   if (get_u32(body, &count)) return fail(d, "length %zu is too short for a row count", body->n);
-  size_t rows_len = rd_left(body);
-  if (k->row_size && (rows_len % k->row_size || rows_len / k->row_size != count))
-    return fail(d, "length %zu does not match %u rows of %zu bytes", body->n, count, k->row_size);
+  size_t rows_len = rd_left(body), row_size = row_size_of(k, d->version);
+  if (row_size && (rows_len % row_size || rows_len / row_size != count))
+    return fail(d, "length %zu does not match %u rows of %zu bytes", body->n, count, row_size);
   if (!k->row_size && count > rows_len / k->min_row)
     return fail(d, "%u rows cannot fit in %zu bytes", count, rows_len);
   if (k->decode(d, body, count)) return -1;
@@ -272,6 +299,17 @@ static int check_ids(struct dec *d) {
   CHECK_IDS(d, lite_hist, "lite_hist")
   CHECK_IDS(d, mpi, "mpi")
   CHECK_IDS(d, timeline, "timeline")
+  CHECK_IDS(d, memory, "memory")
+  CHECK_IDS(d, stacks, "stacks")
+  for (size_t i = 0; i < d->job->stacks.n; i++)
+    if (d->job->stacks.v[i].stack_id >= d->job->names.n)
+      return fail(d, "corrupt wire data: stacks row %zu: stack_id %u but %zu names", i,
+                  d->job->stacks.v[i].stack_id, d->job->names.n);
+  for (size_t i = 0; i < d->job->memory.n; i++) {
+    int32_t kind = d->job->memory.v[i].kind;
+    if (kind < 0 || kind >= WPIO_MEM_KIND_COUNT)
+      return fail(d, "corrupt wire data: memory row %zu: kind %d out of range", i, kind);
+  }
   for (size_t i = 0; i < d->job->kernels.n; i++) {
     int32_t kind = d->job->kernels.v[i].kind;
     if (kind < 0 || kind >= WPIO_KIND_COUNT)

@@ -12,14 +12,18 @@
 enum wire_tag {
   WIRE_NAMES = 1, WIRE_ATTRS = 2, WIRE_RANKS = 3, WIRE_WINDOWS = 4,
   WIRE_KERNELS = 5, WIRE_RANGES = 6, WIRE_LITE = 7, WIRE_LITE_HIST = 8, WIRE_MPI = 9,
-  WIRE_TIMELINE = 10,
-  WIRE_TAG_MAX = 10
+  WIRE_TIMELINE = 10, WIRE_MEMORY = 11, WIRE_STACKS = 12,
+  WIRE_TAG_MAX = 12
 };
 
 /* Fixed row sizes, and the smallest possible row of the variable-width sections (all strings
  * empty): the decoder bounds a row count by them before allocating anything. */
 #define WIRE_ROW_WINDOW (4 + 4 + 8 + 8 + 8)
-#define WIRE_ROW_KERNEL (4 + 4 + 4 + 4 + 5 * 8)
+/* version 3 kernel rows add the launch configuration (9 x u32) and graph_id */
+#define WIRE_ROW_KERNEL_V2 (4 + 4 + 4 + 4 + 5 * 8)
+#define WIRE_ROW_KERNEL (WIRE_ROW_KERNEL_V2 + 9 * 4 + 8)
+#define WIRE_ROW_MEMORY (4 + 4 + 4 + 4 + 4 + 5 * 8 + 8)
+#define WIRE_ROW_STACK (4 + 4 + 4 + 4 + 2 * 8)
 #define WIRE_ROW_RANGE (4 + 4 + 4 + 5 * 8)
 #define WIRE_ROW_LITE (4 + 4 + 7 * 8)
 #define WIRE_ROW_HIST (4 + 4 + 4 + 8)

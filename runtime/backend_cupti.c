@@ -19,6 +19,7 @@ const struct wpr_backend wpr_backend_cupti = {
 };
 #else
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ const struct wpr_backend wpr_backend_cupti = {
 #include "cupti_records.h"
 #include "cupti_session.h"
 #include "log.h"
+#include "memory.h"
+#include "stacks.h"
 
 /* How long the worker sleeps between looks when no buffer completes: bounds its idle cost. */
 #define WORKER_WAIT_MS 200
@@ -45,6 +48,9 @@ static struct {
   struct wpr_cupti_api api;
   CUpti_SubscriberHandle subscriber;
   int sync_enabled;               /* SYNCHRONIZATION is optional: older CUPTIs refuse it */
+  int memory;                     /* WPROF_MEMORY: MEMORY2 records and the allocation callbacks */
+  int memory_enabled;             /* MEMORY2 was accepted for the running window */
+  _Atomic int stacks;             /* WPROF_STACKS: a call stack at each launch */
   pthread_mutex_t lock;           /* the aggregation: records, spans, dropped */
   struct wpr_gpu_span *spans;
   int n_spans, cap_spans;
@@ -88,6 +94,7 @@ static void drain_locked(void) {
     if (f.context) count_dropped(f.context, f.stream);
     wpr_cupti_pool_release(f.buf);
   }
+  wpr_memory_apply(cs.spans, cs.n_spans); /* this drain's allocations and frees, in time order */
   count_dropped(NULL, 0);
 }
 
@@ -120,7 +127,10 @@ static int start_worker(void) {
 static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CUpti_CallbackId cbid,
                                  const void *data) {
   const CUpti_CallbackData *cb = data;
-  if (cb && cb->callbackSite == CUPTI_API_ENTER) wpr_cupti_corr_put(cb->correlationId, wpr_ranges_launch_ctx());
+  if (!cb || cb->callbackSite != CUPTI_API_ENTER) return;
+  wpr_cupti_corr_put(cb->correlationId, wpr_ranges_launch_ctx());
+  if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) && wpr_cupti_cbid_is_launch(domain, cbid))
+    wpr_stacks_capture(cb->correlationId);
 }
 
 /* ---- backend entry points ---- */
@@ -158,6 +168,8 @@ static int cupti_init(const struct wpr_config *cfg) {
     return init_failed("buffer allocation", CUPTI_ERROR_OUT_OF_MEMORY);
   }
   if (start_worker() != WPROF_OK) return init_failed("starting the reader thread", CUPTI_ERROR_UNKNOWN);
+  cs.memory = cfg->memory;
+  if (cfg->stacks && wpr_stacks_init() == 0) atomic_store(&cs.stacks, 1);
   cs.ready = 1;
   cs.failed_library[0] = '\0';
   WPR_DEBUG("cupti: loaded %s, %d buffers of %lld KiB", cfg->cupti_library, WPR_CUPTI_POOL_BUFFERS,
@@ -205,7 +217,20 @@ static void span_close(int32_t window, const struct wpr_clock_pair *stop) {
 static void disable_kinds(void) {
   for (size_t i = 0; i < N_REQUIRED; i++) cs.api.activity_disable(required_kinds[i]);
   if (cs.sync_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION);
-  cs.sync_enabled = 0;
+  if (cs.memory_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_MEMORY2);
+  cs.sync_enabled = cs.memory_enabled = 0;
+}
+
+/* MEMORY2 (CUDA 11.6+): refused by an older CUPTI, which is warned once; kernels still run. */
+static void enable_memory(void) {
+  if (!cs.memory) return;
+  CUptiResult rc = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_MEMORY2);
+  cs.memory_enabled = rc == CUPTI_SUCCESS;
+  if (!cs.memory_enabled) {
+    static int warned;
+    wpr_warn_once(&warned, "cupti: WPROF_MEMORY=1 but memory records are not available (%s); /memory stays empty",
+                  wpr_cupti_result_text(&cs.api, rc));
+  }
 }
 
 static int enable_kinds(void) {
@@ -220,6 +245,7 @@ static int enable_kinds(void) {
     }
   }
   cs.sync_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION) == CUPTI_SUCCESS;
+  enable_memory();
   return WPROF_OK;
 }
 
@@ -232,6 +258,7 @@ static int cupti_start(int32_t window) {
     return WPROF_EBACKEND;
   }
   wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 1);
+  if (cs.memory_enabled) wpr_cupti_memory_callbacks_enable(&cs.api, cs.subscriber, 1);
   return WPROF_OK;
 }
 
@@ -245,6 +272,7 @@ static int cupti_stop(int32_t window) {
   struct wpr_clock_pair stop;
   int have_stop = wpr_clock_pair_read(read_gpu_clock, &stop) == 0;
   wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 0);
+  if (cs.memory_enabled) wpr_cupti_memory_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (have_stop) span_close(window, &stop);
   /* Records still in flight arrive later (worker); their launch ctx or timestamp places them here. */
   flush_and_drain();
@@ -265,8 +293,9 @@ static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
     wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped (%llu buffer requests found the %d "
                   "buffers busy); raise WPROF_CUPTI_BUFFER_KB", (unsigned long long)dropped,
                   (unsigned long long)refused, WPR_CUPTI_POOL_BUFFERS);
-  if (counts.oom)
-    wpr_warn_once(&warned_lost, "cupti: %llu records lost to out of memory", (unsigned long long)counts.oom);
+  uint64_t lost = counts.oom + wpr_memory_lost();
+  if (lost)
+    wpr_warn_once(&warned_lost, "cupti: %llu records lost to out of memory", (unsigned long long)lost);
   if (counts.unattributed)
     WPR_INFO("cupti: %llu records ran outside every window and are not reported",
              (unsigned long long)counts.unattributed);
@@ -283,6 +312,7 @@ static int cupti_collect(struct wpio_job *job, int32_t rank) {
   pthread_mutex_lock(&cs.lock);
   drain_locked();
   int rc = wpr_cupti_records_collect(job, rank);
+  if (rc == 0) rc = wpr_memory_collect(job, rank, cs.spans, cs.n_spans);
   uint64_t dropped = cs.dropped;
   struct wpr_cupti_counts counts = wpr_cupti_records_counts();
   pthread_mutex_unlock(&cs.lock);

@@ -97,6 +97,47 @@ static const CUpti_CallbackId driver_ids[] = {
     CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz,
 };
 
+static const CUpti_CallbackId runtime_memory_ids[] = {
+    CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocAsync_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocAsync_ptsz_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_ptsz_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocFromPoolAsync_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocManaged_v6000,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocHost_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeHost_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaHostAlloc_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaMallocPitch_v3020,
+};
+
+static const CUpti_CallbackId driver_memory_ids[] = {
+    CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2,
+    CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged,
+    CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost,
+    CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc,
+    CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch_v2,
+};
+
+static int in_list(const CUpti_CallbackId *ids, size_t n, CUpti_CallbackId cbid) {
+  for (size_t i = 0; i < n; i++)
+    if (ids[i] == cbid) return 1;
+  return 0;
+}
+
+/* Launch ids lead both lists (runtime: the first 9, driver: all), so this is a short scan. */
+int wpr_cupti_cbid_is_launch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
+  if (domain == CUPTI_CB_DOMAIN_RUNTIME_API) return in_list(runtime_ids, 9, cbid);
+  if (domain == CUPTI_CB_DOMAIN_DRIVER_API) return in_list(driver_ids, sizeof driver_ids / sizeof driver_ids[0], cbid);
+  return 0;
+}
+
 static int enable_list(const struct wpr_cupti_api *api, CUpti_SubscriberHandle sub, int enable,
                        CUpti_CallbackDomain domain, const CUpti_CallbackId *ids, size_t n) {
   int changed = 0;
@@ -110,5 +151,13 @@ int wpr_cupti_callbacks_enable(const struct wpr_cupti_api *api, CUpti_Subscriber
                      sizeof runtime_ids / sizeof runtime_ids[0]) +
          enable_list(api, subscriber, enable, CUPTI_CB_DOMAIN_DRIVER_API, driver_ids,
                      sizeof driver_ids / sizeof driver_ids[0]);
+}
+int wpr_cupti_memory_callbacks_enable(const struct wpr_cupti_api *api, CUpti_SubscriberHandle subscriber,
+                                      int enable) {
+  if (!subscriber) return 0;
+  return enable_list(api, subscriber, enable, CUPTI_CB_DOMAIN_RUNTIME_API, runtime_memory_ids,
+                     sizeof runtime_memory_ids / sizeof runtime_memory_ids[0]) +
+         enable_list(api, subscriber, enable, CUPTI_CB_DOMAIN_DRIVER_API, driver_memory_ids,
+                     sizeof driver_memory_ids / sizeof driver_memory_ids[0]);
 }
 #endif

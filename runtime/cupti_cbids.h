@@ -9,4 +9,12 @@
  * number of callbacks changed. Enabled only while a window runs, so launches outside cost nothing. */
 int wpr_cupti_callbacks_enable(const struct wpr_cupti_api *api, CUpti_SubscriberHandle subscriber, int enable);
 
+/* The same for the allocation and free calls (cudaMalloc, cudaFree, cudaMallocAsync, cuMemAlloc, ...),
+ * whose memory records carry their correlation id: enabled only with WPROF_MEMORY. */
+int wpr_cupti_memory_callbacks_enable(const struct wpr_cupti_api *api, CUpti_SubscriberHandle subscriber,
+                                      int enable);
+
+/* 1 when (domain, cbid) launches kernels (a kernel or a graph): where call stacks are captured. */
+int wpr_cupti_cbid_is_launch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
+
 #endif

@@ -1,5 +1,6 @@
 /* Aggregation of activity records (cupti_records.h). Hot loop per record: one correlation lookup,
- * a name lookup by pointer (CUPTI shares one name string among a kernel's records), one row update. */
+ * a name lookup by pointer (CUPTI shares one name string among a kernel's records), one row update.
+ * Rows are keyed by (window, name, kind, launch configuration, graph); memory records go to memory.c. */
 #ifdef WPROF_HAVE_CUPTI
 #include "cupti_records.h"
 
@@ -7,10 +8,24 @@
 #include <string.h>
 
 #include "cupti_corr.h"
+#include "memory.h"
 #include "ranges.h"
+#include "stacks.h"
+#include "timeline.h"
+
+/* No padding, so keys compare and hash as bytes. */
+struct kernel_key {
+  int32_t window;
+  uint32_t name, kind;
+  uint32_t grid[3], block[3];
+  uint32_t registers, static_shared, dynamic_shared;
+  int64_t graph_id;    /* -1: not from a graph */
+};
+_Static_assert(sizeof(struct kernel_key) == 56, "kernel_key has no padding");
 
 struct kernel_row {
-  uint64_t key;   /* (window + 1) << 32 | kind << 28 | name index; 0 = empty slot */
+  struct kernel_key key;
+  int used;
   uint64_t calls, total_ns, min_ns, max_ns, bytes;
 };
 
@@ -19,7 +34,7 @@ struct kernel_row {
 struct name_cache_entry {
   const char *ptr;
   uint32_t index, generation;
-  uint64_t row_key;      /* the row this name last went to, valid while rows_epoch is unchanged */
+  struct kernel_key row_key; /* the row this name last went to, valid while rows_epoch is unchanged */
   size_t row_slot;
   uint64_t rows_epoch;
 };
@@ -43,14 +58,31 @@ static uint64_t mix64(uint64_t x) {
   return x;
 }
 
+static uint64_t key_hash(const struct kernel_key *k) {
+  uint64_t w[7];
+  memcpy(w, k, sizeof w);
+  uint64_t h = 0;
+  for (int i = 0; i < 7; i++) h = mix64(h ^ w[i]);
+  return h;
+}
+
+/* Field by field: the key was just written field by field, and wide loads of it would stall. */
+static int key_eq(const struct kernel_key *a, const struct kernel_key *b) {
+  return a->window == b->window && a->name == b->name && a->kind == b->kind && a->graph_id == b->graph_id &&
+         a->grid[0] == b->grid[0] && a->grid[1] == b->grid[1] && a->grid[2] == b->grid[2] &&
+         a->block[0] == b->block[0] && a->block[1] == b->block[1] && a->block[2] == b->block[2] &&
+         a->registers == b->registers && a->static_shared == b->static_shared &&
+         a->dynamic_shared == b->dynamic_shared;
+}
+
 static int rows_grow(void) {
   size_t n_slots = agg.n_slots ? agg.n_slots * 2 : 256;
   struct kernel_row *rows = calloc(n_slots, sizeof *rows);
   if (!rows) return -1;
   for (size_t i = 0; i < agg.n_slots; i++) {
-    if (!agg.rows[i].key) continue;
-    size_t j = mix64(agg.rows[i].key) & (n_slots - 1);
-    while (rows[j].key) j = (j + 1) & (n_slots - 1);
+    if (!agg.rows[i].used) continue;
+    size_t j = key_hash(&agg.rows[i].key) & (n_slots - 1);
+    while (rows[j].used) j = (j + 1) & (n_slots - 1);
     rows[j] = agg.rows[i];
   }
   free(agg.rows);
@@ -60,12 +92,13 @@ static int rows_grow(void) {
   return 0;
 }
 
-static struct kernel_row *row_for(uint64_t key) {
+static struct kernel_row *row_for(const struct kernel_key *key) {
   if ((agg.n_rows + 1) * 2 > agg.n_slots && rows_grow() != 0) return NULL;
-  size_t j = mix64(key) & (agg.n_slots - 1);
-  while (agg.rows[j].key && agg.rows[j].key != key) j = (j + 1) & (agg.n_slots - 1);
-  if (!agg.rows[j].key) {
-    agg.rows[j].key = key;
+  size_t j = key_hash(key) & (agg.n_slots - 1);
+  while (agg.rows[j].used && !key_eq(&agg.rows[j].key, key)) j = (j + 1) & (agg.n_slots - 1);
+  if (!agg.rows[j].used) {
+    agg.rows[j].key = *key;
+    agg.rows[j].used = 1;
     agg.rows[j].min_ns = UINT64_MAX;
     agg.n_rows++;
   }
@@ -82,17 +115,17 @@ static struct name_cache_entry *name_entry(const char *name) {
     agg.names_ready = 1;
   }
   uint32_t index = wpio_strtab_intern(&agg.names, name, strlen(name));
-  if (index >= (1u << 28)) return NULL; /* out of memory, or more names than a row key holds */
+  if (index == UINT32_MAX) return NULL; /* out of memory */
   *e = (struct name_cache_entry){.ptr = name, .index = index, .generation = agg.generation};
   return e;
 }
 
 /* The row of `key` for a name: most records repeat their name's last row, so skip the hash then. */
-static struct kernel_row *row_of(struct name_cache_entry *e, uint64_t key) {
-  if (e->row_key == key && e->rows_epoch == agg.rows_epoch) return &agg.rows[e->row_slot];
+static struct kernel_row *row_of(struct name_cache_entry *e, const struct kernel_key *key) {
+  if (e->rows_epoch == agg.rows_epoch && key_eq(&e->row_key, key)) return &agg.rows[e->row_slot];
   struct kernel_row *row = row_for(key);
   if (row) {
-    e->row_key = key;
+    e->row_key = *key;
     e->row_slot = (size_t)(row - agg.rows);
     e->rows_epoch = agg.rows_epoch;
   }
@@ -132,30 +165,53 @@ struct gpu_op {
   uint64_t start, end, bytes;
   uint32_t correlation, alt_correlation;
   int gpu_work;          /* counts as CUDA time of ranges (not host-side waits) */
+  struct kernel_key config; /* launch configuration and graph (window, name, kind filled later) */
 };
+
+static int64_t graph_of(uint32_t graph_id) { return graph_id ? (int64_t)graph_id : -1; }
+
+static struct kernel_key kernel_config(const CUpti_ActivityKernel10 *k) {
+  struct kernel_key c;
+  memset(&c, 0, sizeof c);
+  c.grid[0] = (uint32_t)k->gridX, c.grid[1] = (uint32_t)k->gridY, c.grid[2] = (uint32_t)k->gridZ;
+  c.block[0] = (uint32_t)k->blockX, c.block[1] = (uint32_t)k->blockY, c.block[2] = (uint32_t)k->blockZ;
+  c.registers = k->registersPerThread;
+  c.static_shared = (uint32_t)k->staticSharedMemory;
+  c.dynamic_shared = (uint32_t)k->dynamicSharedMemory;
+  c.graph_id = graph_of(k->graphId);
+  return c;
+}
+
+static struct kernel_key no_config(uint32_t graph_id) {
+  struct kernel_key c;
+  memset(&c, 0, sizeof c);
+  c.graph_id = graph_of(graph_id);
+  return c;
+}
 
 static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
   switch (rec->kind) {
   case CUPTI_ACTIVITY_KIND_KERNEL:
   case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
     const CUpti_ActivityKernel10 *k = (const CUpti_ActivityKernel10 *)rec;
-    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1};
+    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1, kernel_config(k)};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMCPY: {
     const CUpti_ActivityMemcpy6 *m = (const CUpti_ActivityMemcpy6 *)rec;
     *op = (struct gpu_op){memcpy_name(m->copyKind), WPIO_KIND_MEMCPY, m->start, m->end, m->bytes,
-                          m->correlationId, m->runtimeCorrelationId, 1};
+                          m->correlationId, m->runtimeCorrelationId, 1, no_config(m->graphId)};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMSET: {
     const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *)rec;
-    *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1};
+    *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1,
+                          no_config(m->graphId)};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {
     const CUpti_ActivitySynchronization2 *s = (const CUpti_ActivitySynchronization2 *)rec;
-    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0};
+    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0, no_config(0)};
     return 1;
   }
   default: return 0;
@@ -181,7 +237,9 @@ static void aggregate(const struct gpu_op *op, const struct wpr_gpu_span *spans,
     return;
   }
   struct name_cache_entry *e = name_entry(op->name);
-  struct kernel_row *row = e ? row_of(e, (uint64_t)((uint32_t)ctx.window + 1) << 32 | (uint64_t)op->kind << 28 | e->index) : NULL;
+  struct kernel_key key = op->config;
+  if (e) key.window = ctx.window, key.name = e->index, key.kind = (uint32_t)op->kind;
+  struct kernel_row *row = e ? row_of(e, &key) : NULL;
   if (!row) {
     agg.counts.oom++;
     return;
@@ -194,6 +252,20 @@ static void aggregate(const struct gpu_op *op, const struct wpr_gpu_span *spans,
   if (ns > row->max_ns) row->max_ns = ns;
   agg.counts.records++;
   if (op->gpu_work && ctx.node != 0) wpr_ranges_add_gpu_time(ctx, ns);
+  if (op->kind == WPIO_KIND_KERNEL && wpr_stacks_on()) wpr_stacks_add_time(op->correlation, ctx.window, e->index, ns);
+}
+
+/* An allocation or free (MEMORY2 records): queued for memory.c, which applies them in time order. */
+static void memory_record(const CUpti_ActivityMemory4 *m) {
+  struct wpr_memory_event e = {.timestamp = m->timestamp, .bytes = m->bytes, .device = (int32_t)m->deviceId,
+                               .kind = (int32_t)m->memoryKind,
+                               .is_alloc = m->memoryOperationType == CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION,
+                               .ctx = {.window = -1, .node = 0}};
+  if (m->memoryOperationType != CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION &&
+      m->memoryOperationType != CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE)
+    return;
+  wpr_cupti_corr_get(m->correlationId, &e.ctx);
+  wpr_memory_queue(&e);
 }
 
 void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_t valid,
@@ -202,25 +274,37 @@ void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_
   CUpti_Activity *rec = NULL;
   while (api->activity_get_next_record(buf, valid, &rec) == CUPTI_SUCCESS) {
     struct gpu_op op;
-    if (decode(rec, &op)) aggregate(&op, spans, n_spans);
-    else agg.counts.unknown_kind++;
+    if (decode(rec, &op)) {
+      aggregate(&op, spans, n_spans);
+      if (wpr_timeline_is_on()) wpr_timeline_cupti_record(rec, op.name, op.start, op.end, spans, n_spans);
+    } else if (rec->kind == CUPTI_ACTIVITY_KIND_MEMORY2) {
+      memory_record((const CUpti_ActivityMemory4 *)rec);
+    } else {
+      agg.counts.unknown_kind++;
+    }
   }
 }
+
+static const char *kernel_name_of(uint32_t index) { return index < agg.names.n ? agg.names.s[index] : NULL; }
 
 int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
   for (size_t i = 0; i < agg.n_slots; i++) {
     const struct kernel_row *r = &agg.rows[i];
-    if (!r->key) continue;
-    const char *name = agg.names.s[r->key & 0x0fffffffu];
+    if (!r->used) continue;
+    const struct kernel_key *k = &r->key;
+    const char *name = agg.names.s[k->name];
     uint32_t id = wpio_strtab_intern(&job->names, name, strlen(name));
     struct wpio_kernel_row *out = id == UINT32_MAX ? NULL : WPIO_VEC_PUSH(job->kernels);
     if (!out) return -1;
-    *out = (struct wpio_kernel_row){.rank = rank, .window = (int32_t)((r->key >> 32) - 1), .name_id = id,
-                                    .kind = (int32_t)((r->key >> 28) & 0xf), .calls = r->calls,
-                                    .total_ns = r->total_ns, .min_ns = r->min_ns, .max_ns = r->max_ns,
-                                    .bytes = r->bytes};
+    *out = (struct wpio_kernel_row){.rank = rank, .window = k->window, .name_id = id, .kind = (int32_t)k->kind,
+                                    .calls = r->calls, .total_ns = r->total_ns, .min_ns = r->min_ns,
+                                    .max_ns = r->max_ns, .bytes = r->bytes, .grid_x = k->grid[0],
+                                    .grid_y = k->grid[1], .grid_z = k->grid[2], .block_x = k->block[0],
+                                    .block_y = k->block[1], .block_z = k->block[2],
+                                    .registers_per_thread = k->registers, .static_shared_bytes = k->static_shared,
+                                    .dynamic_shared_bytes = k->dynamic_shared, .graph_id = k->graph_id};
   }
-  return 0;
+  return wpr_stacks_collect(job, rank, kernel_name_of);
 }
 
 struct wpr_cupti_counts wpr_cupti_records_counts(void) { return agg.counts; }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "timeline.h"
 #include "timer.h"
 #include "wpio_hist.h"
 #include "wprof/wprof.h"
@@ -24,6 +25,7 @@ struct lite_slot {
   uint64_t start;      /* ticks at the outermost begin */
   uint64_t calls, total_ns, min_ns, max_ns;
   uint64_t *groups[WPIO_HIST_GROUPS]; /* WPIO_HIST_SUB counters per power of two, made on demand */
+  uint32_t tl_generation, tl_calls;   /* owner-only: calls in the timeline's current window */
 };
 
 struct lite_thread {
@@ -172,6 +174,16 @@ static inline void lite_record(struct lite_slot *s, uint64_t ns) {
   counter_add(&counters[b & (WPIO_HIST_SUB - 1)], 1);
 }
 
+/* A finished outermost call while the timeline records: kept when sampled (timeline.h). */
+static __attribute__((noinline)) void lite_timeline(struct lite_slot *s, unsigned id, uint64_t now) {
+  uint32_t gen = wpr_timeline_generation();
+  if (s->tl_generation != gen) {
+    s->tl_generation = gen;
+    s->tl_calls = 0;
+  }
+  if (wpr_timeline_lite_sampled(s->tl_calls++)) wpr_timeline_host(WPIO_EV_LITE, scope_names[id], s->start, now);
+}
+
 void wprof_scope_begin(int id) {
   if (!__atomic_load_n(&lite_enabled, __ATOMIC_RELAXED) || !lite_id_valid(id)) return;
   struct lite_slot *s = lite_slot((unsigned)id);
@@ -184,6 +196,7 @@ void wprof_scope_end(int id) {
   struct lite_slot *s = lite_slot_existing((unsigned)id);
   if (!s || s->depth == 0 || --s->depth != 0) return;
   lite_record(s, wpr_ticks_to_ns(now - s->start));
+  if (wpr_timeline_is_active()) lite_timeline(s, (unsigned)id, now);
 }
 
 int wpr_lite_record_ns(int id, uint64_t ns) {

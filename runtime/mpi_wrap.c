@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "mpi_table.h"
+#include "timeline.h"
 #include "timer.h"
 
 /* ---- byte counts (the `bytes` column of mpi_calls.h); only called after a successful call, so the
@@ -47,12 +48,19 @@ static uint64_t OWN(const int *counts, MPI_Datatype type, MPI_Comm comm) {
 
 /* ---- the wrappers ---- */
 
+/* An MPI call inside a window, on the timeline (off the wrappers' fast path). */
+static __attribute__((noinline)) void wpr_timeline_mpi(int id, uint64_t t0, uint64_t t1) {
+  wpr_timeline_host(WPIO_EV_MPI, wpr_mpi_name(id), t0, t1);
+}
+
 #define WPR_MPI_WRAPPER(name, params, args, bytes)                                   \
   int wpr_mpi_c_##name params {                                                      \
     struct wpr_mpi_block *wb_ = wpr_mpi_enter();                                     \
     uint64_t t0_ = wpr_ticks();                                                      \
     int rc_ = PMPI_##name args;                                                      \
-    uint64_t ns_ = wpr_ticks_to_ns(wpr_ticks() - t0_);                               \
+    uint64_t t1_ = wpr_ticks();                                                      \
+    uint64_t ns_ = wpr_ticks_to_ns(t1_ - t0_);                                       \
+    if (wpr_timeline_is_active()) wpr_timeline_mpi(WPR_MPI_ID_##name, t0_, t1_);     \
     wpr_mpi_leave(wb_, WPR_MPI_ID_##name, ns_, rc_ == MPI_SUCCESS ? (bytes) : 0);    \
     return rc_;                                                                      \
   }                                                                                  \

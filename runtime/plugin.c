@@ -53,13 +53,25 @@ static pthread_once_t plugin_once = PTHREAD_ONCE_INIT;
 static void *plugin_handle;
 static char plugin_tried[1024];
 
+/* The plugin's optional warm-up (io/h5_write.c): HDF5's own initialisation, done here rather than in
+ * finalize. Only when no HDF5 was visible in the process before ours: the application's HDF5 may be
+ * the very library the plugin binds to, and a serial HDF5 must not be entered from two threads. */
+#define WPIO_H5_WARM_UP_SYMBOL "wpio_h5_warm_up"
+
+static void plugin_warm_up(void *handle, int hdf5_was_loaded) {
+  int (*warm_up)(void) = (int (*)(void))dlsym(handle, WPIO_H5_WARM_UP_SYMBOL);
+  if (warm_up && !hdf5_was_loaded) warm_up();
+}
+
 static void plugin_open(void) {
   char here[PATH_MAX];
   void *handle = NULL;
+  int hdf5_was_loaded = dlsym(RTLD_DEFAULT, "H5open") != NULL;
   if (dir_of_this_library(here, sizeof(here)) == 0) handle = try_open(here, plugin_tried, sizeof(plugin_tried));
   if (!handle) handle = try_open(WPROF_BUILD_LIBDIR, plugin_tried, sizeof(plugin_tried));
   if (!handle) handle = try_open(WPROF_INSTALL_LIBDIR, plugin_tried, sizeof(plugin_tried));
   if (!handle) handle = try_open(NULL, plugin_tried, sizeof(plugin_tried));
+  if (handle) plugin_warm_up(handle, hdf5_was_loaded);
   plugin_handle = handle;
 }
 

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "mpi_table.h"
+#include "timeline.h"
 #include "timer.h"
 #include "wprof/wprof.h"
 
@@ -159,6 +160,7 @@ int wpr_ranges_pop(void) {
     counter_add(&f->row->calls, 1);
     counter_add(&f->row->cpu_total_ns, total);
     counter_add(&f->row->cpu_self_ns, total > f->child_ns ? total - f->child_ns : 0);
+    if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, f->row->name, f->start, now);
   }
   /* last: a step may open or close a window (a sync point), after this range is accounted */
   const struct range_node *node = f->node ? range_node_at(f->node) : NULL;
@@ -244,6 +246,7 @@ void wpr_ranges_end(uint64_t id) {
     __atomic_fetch_add(&row->calls, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&row->cpu_total_ns, total, __ATOMIC_RELAXED);
     __atomic_fetch_add(&row->cpu_self_ns, total, __ATOMIC_RELAXED); /* not nested: self is total */
+    if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, row->name, start, now); /* ending thread's track */
   }
   if (t == ranges_tls) wpr_step_range_end(o->name); /* the name is the owner's to read */
 }

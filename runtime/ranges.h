@@ -52,4 +52,8 @@ struct wpr_launch_ctx wpr_ranges_launch_ctx(void);
  * with calls 0 that holds only GPU time. Allocates only the first time a path gets time in a window. */
 void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns);
 
+/* The name of the innermost range of a launch context's node (interned: stable, compare by pointer),
+ * or NULL for node 0 or an unknown node. From any thread. */
+const char *wpr_ranges_node_name(uint32_t node);
+
 #endif

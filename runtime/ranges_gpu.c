@@ -109,6 +109,11 @@ void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns) {
   }
 }
 
+const char *wpr_ranges_node_name(uint32_t node) {
+  struct range_node *n = node ? range_node_at(node) : NULL;
+  return n ? n->name : NULL;
+}
+
 /* ---- collect ---- */
 
 int range_merge_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t) {

@@ -12,7 +12,9 @@
 #include "log.h"
 #include "mpi_table.h"
 #include "ranges.h"
+#include "report_batched.h"
 #include "session.h"
+#include "timeline.h"
 #include "wpio_h5.h"
 #include "wpio_wire.h"
 
@@ -40,7 +42,20 @@ static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
   row->pid = (int64_t)getpid();
   row->device = -1;
   row->collected = s->collecting;
+  row->clock_offset_ns = s->clock.offset_ns;
+  row->clock_drift_ppm = s->clock.drift_ppm;
+  row->clock_residual_ns = s->clock.residual_ns;
+  row->clock_ref_ns = s->clock.ref_ns;
   return row->hostname && row->status ? WPROF_OK : WPROF_ENOMEM;
+}
+
+/* The timeline's events so far, in rank 0's timebase, and how many were not kept (this rank's row). */
+static int collect_timeline(struct wpr_session *s, struct wpio_job *job) {
+  uint64_t dropped = 0;
+  if (wpr_timeline_collect(job, s->comm.rank, &s->clock, &dropped) != WPROF_OK) return WPROF_ENOMEM;
+  for (size_t i = 0; i < job->ranks.n; i++)
+    if (job->ranks.v[i].rank == s->comm.rank) job->ranks.v[i].timeline_dropped = dropped;
+  return WPROF_OK;
 }
 
 /* This rank's whole contribution: its /ranks row, and its tables when it collects. The job's
@@ -50,11 +65,15 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
   if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
+  for (size_t i = 0; i < job->windows.n; i++) { /* on rank 0's clock, like every position packed */
+    job->windows.v[i].start_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].start_ns);
+    job->windows.v[i].end_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].end_ns);
+  }
   if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_mpi_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  return WPROF_OK;
+  return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
 }
 
 /* A rank may only speak for itself: every row of its data must carry its rank. */
@@ -68,13 +87,17 @@ static int rows_of_rank_(const void *rows, size_t n, size_t size, int32_t rank) 
 
 _Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wpio_kernel_row, rank) == 0 &&
                    offsetof(struct wpio_range_row, rank) == 0 && offsetof(struct wpio_lite_row, rank) == 0 &&
-                   offsetof(struct wpio_hist_row, rank) == 0 && offsetof(struct wpio_mpi_row, rank) == 0,
+                   offsetof(struct wpio_hist_row, rank) == 0 && offsetof(struct wpio_mpi_row, rank) == 0 &&
+                   offsetof(struct wpio_timeline_row, rank) == 0 && offsetof(struct wpio_memory_row, rank) == 0 &&
+                   offsetof(struct wpio_stack_row, rank) == 0,
                "row structs start with their rank");
 
 static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
   return ROWS_OF_RANK(part->windows, rank) && ROWS_OF_RANK(part->kernels, rank) &&
          ROWS_OF_RANK(part->ranges, rank) && ROWS_OF_RANK(part->lite, rank) &&
-         ROWS_OF_RANK(part->lite_hist, rank) && ROWS_OF_RANK(part->mpi, rank);
+         ROWS_OF_RANK(part->lite_hist, rank) && ROWS_OF_RANK(part->mpi, rank) &&
+         ROWS_OF_RANK(part->timeline, rank) && ROWS_OF_RANK(part->memory, rank) &&
+         ROWS_OF_RANK(part->stacks, rank);
 }
 
 /* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
@@ -185,17 +208,12 @@ void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_
 
 /* *complete says whether every rank's data made it into the report: only then may the spills go,
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
-static int build_and_write(struct wpr_session *s, uint8_t **bufs, size_t *lens, int *complete) {
-  struct wpio_job job;
-  wpio_job_init(&job);
-  wpr_report_assemble(&job, bufs, lens, s->comm.size);
-  set_job_attrs(s, &job);
+static int write_job(struct wpr_session *s, struct wpio_job *job, int *complete) {
+  set_job_attrs(s, job);
   *complete = 1;
-  for (size_t i = 0; i < job.ranks.n; i++)
-    if (!job.ranks.v[i].status || strcmp(job.ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
-  int status = wpio_job_summarize(&job) == 0 ? write_report(s, &job) : WPROF_ENOMEM;
-  wpio_job_free(&job);
-  return status;
+  for (size_t i = 0; i < job->ranks.n; i++)
+    if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
+  return wpio_job_summarize(job) == 0 ? write_report(s, job) : WPROF_ENOMEM;
 }
 
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
@@ -211,6 +229,7 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
 int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
+  wpr_clock_session_end(s); /* collective: the finalize clock exchange, before anything is packed */
   if (wpr_report_pack_local(s, &packed, &len) != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);
@@ -218,20 +237,25 @@ int wpr_report_finalize(struct wpr_session *s) {
     len = 0;
   }
 
-  uint8_t **bufs = NULL;
-  size_t *lens = NULL;
-  int rc = wpc_gather(&s->comm, packed, len, &bufs, &lens);
+  /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB */
+  struct wpio_job job;
+  wpio_job_init(&job);
+  int rc = wpr_report_gather(s, packed, len, &job);
   free(packed);
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
     int complete = 0;
-    status = bufs ? build_and_write(s, bufs, lens, &complete) : WPROF_ENOMEM;
+    status = write_job(s, &job, &complete); /* ranks the gather could not take are marked missing */
     if (status == WPROF_OK && complete) wpr_spill_remove(s);
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;
   }
-  wpc_gather_free(&s->comm, bufs, lens);
+  wpio_job_free(&job);
   return status;
+}
+
+void wpr_report_merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_t len) {
+  merge_rank(job, rank, buf, len);
 }

@@ -10,6 +10,10 @@
 /* Until calibration, ticks are CLOCK_MONOTONIC nanoseconds, so early readings are still valid. */
 struct wpr_timer wpr_timer_state = {.use_tsc = 0, .mult = 1ull << 32, .anchor_ticks = 0, .anchor_ns = 0};
 
+int64_t wpr_clock_test_offset_ns;
+
+void wpr_timer_set_test_offset(int64_t ns) { wpr_clock_test_offset_ns = ns; }
+
 static pthread_once_t timer_once = PTHREAD_ONCE_INIT;
 
 #define CALIBRATION_NS 2000000u

@@ -19,6 +19,11 @@ struct wpr_timer {
 };
 extern struct wpr_timer wpr_timer_state;
 
+/* WPROF_CLOCK_TEST_OFFSET_NS: added to every position reading of this process (never to durations),
+ * so tests can give one rank a clock that is off by a known amount. 0 outside tests. */
+extern int64_t wpr_clock_test_offset_ns;
+void wpr_timer_set_test_offset(int64_t ns);
+
 /* Calibrates once (thread-safe, idempotent, ~2 ms). Called by wprof_init and wprof_scope_id. */
 void wpr_timer_init(void);
 
@@ -41,12 +46,17 @@ static inline uint64_t wpr_ticks_to_ns(uint64_t dticks) {
   return (uint64_t)(((unsigned __int128)dticks * wpr_timer_state.mult) >> 32);
 }
 
-/* A tick reading as a position on the node's CLOCK_MONOTONIC timebase. */
+/* A tick reading as a position on the node's CLOCK_MONOTONIC timebase (plus the test offset). */
 static inline int64_t wpr_ticks_to_time_ns(uint64_t ticks) {
-  if (!wpr_timer_state.use_tsc) return (int64_t)ticks;
+  if (!wpr_timer_state.use_tsc) return (int64_t)ticks + wpr_clock_test_offset_ns;
   if (ticks >= wpr_timer_state.anchor_ticks)
-    return (int64_t)(wpr_timer_state.anchor_ns + wpr_ticks_to_ns(ticks - wpr_timer_state.anchor_ticks));
-  return (int64_t)(wpr_timer_state.anchor_ns - wpr_ticks_to_ns(wpr_timer_state.anchor_ticks - ticks));
+    return (int64_t)(wpr_timer_state.anchor_ns + wpr_ticks_to_ns(ticks - wpr_timer_state.anchor_ticks)) +
+           wpr_clock_test_offset_ns;
+  return (int64_t)(wpr_timer_state.anchor_ns - wpr_ticks_to_ns(wpr_timer_state.anchor_ticks - ticks)) +
+         wpr_clock_test_offset_ns;
 }
+
+/* Now, as a position: what windows, timeline events and clock exchanges are stamped with. */
+static inline int64_t wpr_time_ns(void) { return wpr_ticks_to_time_ns(wpr_ticks()); }
 
 #endif

@@ -8,6 +8,8 @@
 #include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
+#include "stop_tables.h"
+#include "timeline.h"
 #include "timer.h"
 
 static void note_broken_sync(struct wpr_session *s, const struct wpc_sync_result *res, const char *where) {
@@ -40,6 +42,7 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   struct wpc_agree_item agree[] = {
       {.name = "delay_iters", .value = s->cfg.delay_iters},
       {.name = "max_iters", .value = s->cfg.max_iters},
+      {.name = "print_top", .value = s->cfg.print_top}, /* WPROF_PRINT gathers at every stop */
       {.name = "backend", .value = s->cfg.backend, .labels = wpr_backend_words, .n_labels = WPR_BACKEND_KINDS},
   };
   struct wpc_sync_result res;
@@ -48,6 +51,7 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   int rc = wpc_sync(&s->comm, agree, n_agree, &res);
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
   note_settings(s, &res);
+  wpr_clock_note_sync(s, &res.clock);
 }
 
 static int start_collectors(struct wpr_session *s, int32_t window) {
@@ -75,7 +79,8 @@ static void window_open(struct wpr_session *s) {
   s->open_window = window;
   wpr_mpi_set_window(window); /* every rank's MPI calls, collecting or not: dropped at collect */
   s->open_steps = 0;
-  s->open_start_ns = (int64_t)wpr_mono_ns();
+  s->open_start_ns = wpr_time_ns();
+  wpr_timeline_window_open(window, s->cfg.timeline && s->collecting, s->cfg.timeline_max_events);
   if (s->collecting) wpr_ranges_set_window(window);
   WPR_DEBUG("window %d open", (int)window);
 }
@@ -83,6 +88,7 @@ static void window_open(struct wpr_session *s) {
 static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
   sync_point(s, "end", window, 0);
+  wpr_timeline_window_close(window);
   wpr_ranges_set_window(-1);
   wpr_mpi_set_window(-1);
   if (s->backend->flush) s->backend->flush();
@@ -99,7 +105,7 @@ static void window_close(struct wpr_session *s) {
   row->rank = s->comm.rank;
   row->window = window;
   row->start_ns = s->open_start_ns;
-  row->end_ns = (int64_t)wpr_mono_ns();
+  row->end_ns = wpr_time_ns();
   row->steps = s->open_steps;
   WPR_DEBUG("window %d closed after %lld steps", (int)window, (long long)row->steps);
   wpr_spill_write(s);
@@ -107,5 +113,9 @@ static void window_close(struct wpr_session *s) {
 
 void wpr_window_perform(struct wpr_session *s, unsigned actions) {
   if (actions & WPR_SM_BACKEND_START) window_open(s);
-  if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) window_close(s);
+  if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) {
+    int32_t window = s->open_window;
+    window_close(s);
+    wpr_stop_tables(s, window); /* every rank, collecting or not: its gather is collective */
+  }
 }

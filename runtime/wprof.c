@@ -87,6 +87,7 @@ int wprof_init_comm(MPI_Comm comm) {
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
   wpr_log_set_level(s->cfg.log_level);
+  wpr_timer_set_test_offset(s->cfg.clock_test_offset_ns);
   int status = WPROF_OK;
   int comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
   if (comm_rc == WPC_EFINALIZED) {
@@ -102,6 +103,7 @@ int wprof_init_comm(MPI_Comm comm) {
   }
   /* a provisional session does not know its rank yet: every process would call itself rank 0 */
   wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
+  wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
   /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
   if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);

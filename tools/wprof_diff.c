@@ -1,11 +1,168 @@
-/* PLACEHOLDER (being written): `wprof diff`. */
-#include "wprof_cli.h"
+/* `wprof diff A.h5 B.h5`: per-name change of time between two reports, table by table, with new and
+ * vanished names; `--fail-above PCT` makes it a CI gate (exit 1 when a name got slower by more). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-const char wprof_diff_usage[] = "wprof diff A.h5 B.h5";
+#include "wprof_cli.h"
+#include "wprof_diff.h"
+#include "wprof_diff_out.h"
+
+const char wprof_diff_usage[] =
+    "wprof diff A.h5 B.h5 [--by kernels|ranges|lite|mpi[,...]] [--fail-above PCT] [--top N] "
+    "[--format table|csv|json] [--metric auto|total|rank-mean] [--mangled]";
+
+enum metric_choice { METRIC_AUTO, METRIC_TOTAL, METRIC_MEAN };
+
+struct diff_args {
+  const char *paths[2];
+  int tables;             /* bit per enum wpio_table */
+  enum metric_choice metric;
+  struct wprof_diff_out out;
+};
+
+static int set_tables(struct diff_args *a, const char *v) {
+  char buf[128];
+  if (strlen(v) >= sizeof buf) return -1;
+  strcpy(buf, v);
+  for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    int t = 0;
+    while (t < WPIO_TABLE_COUNT && strcmp(tok, wpio_table_name((enum wpio_table)t)) != 0) t++;
+    if (t == WPIO_TABLE_COUNT) return -1;
+    a->tables |= 1 << t;
+  }
+  return a->tables ? 0 : -1;
+}
+
+static int parse_pct(const char *v, double *out) {
+  char *end = NULL;
+  double d = strtod(v, &end);
+  if (!*v || !end || *end || !isfinite(d) || d < 0) return -1;
+  *out = d;
+  return 0;
+}
+
+static int set_format(struct wprof_diff_out *o, const char *v) {
+  if (strcmp(v, "table") == 0) o->format = WPROF_DIFF_TABLE;
+  else if (strcmp(v, "csv") == 0) o->format = WPROF_DIFF_CSV;
+  else if (strcmp(v, "json") == 0) o->format = WPROF_DIFF_JSON;
+  else return -1;
+  return 0;
+}
+
+static int set_metric(struct diff_args *a, const char *v) {
+  if (strcmp(v, "auto") == 0) a->metric = METRIC_AUTO;
+  else if (strcmp(v, "total") == 0) a->metric = METRIC_TOTAL;
+  else if (strcmp(v, "rank-mean") == 0) a->metric = METRIC_MEAN;
+  else return -1;
+  return 0;
+}
+
+/* One option with its value; 0, or the usage exit status after saying what is wrong. */
+static int parse_option(struct diff_args *a, const char *name, const char *v) {
+  long n;
+  if (!v) return wprof_usage_error(wprof_diff_usage, "%s needs a value", name);
+  if (strcmp(name, "--by") == 0) {
+    if (set_tables(a, v) < 0)
+      return wprof_usage_error(wprof_diff_usage, "--by %s: use kernels, ranges, lite or mpi (comma separated)", v);
+  } else if (strcmp(name, "--fail-above") == 0) {
+    if (parse_pct(v, &a->out.fail_above_pct) < 0)
+      return wprof_usage_error(wprof_diff_usage, "--fail-above %s is not a percentage (e.g. 10 or 2.5)", v);
+  } else if (strcmp(name, "--top") == 0) {
+    if (wprof_parse_long(v, 0, INT32_MAX, &n) < 0)
+      return wprof_usage_error(wprof_diff_usage, "--top %s is not a row count (0 = all)", v);
+    a->out.top = (size_t)n;
+  } else if (strcmp(name, "--format") == 0) {
+    if (set_format(&a->out, v) < 0)
+      return wprof_usage_error(wprof_diff_usage, "--format %s: use table, csv or json", v);
+  } else if (set_metric(a, v) < 0) {
+    return wprof_usage_error(wprof_diff_usage, "--metric %s: use auto, total or rank-mean", v);
+  }
+  return 0;
+}
+
+static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
+  if (arg[optlen] == '=') return arg + optlen + 1;
+  if (arg[optlen] != '\0' || *i + 1 >= argc) return NULL;
+  return argv[++*i];
+}
+
+static int parse_args(int argc, char **argv, struct diff_args *a) {
+  static const char *const opts[] = { "--by", "--fail-above", "--top", "--format", "--metric" };
+  size_t npaths = 0;
+  memset(a, 0, sizeof(*a));
+  a->out.fail_above_pct = NAN;
+  a->out.display_name = wprof_display_name;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--mangled") == 0) {
+      a->out.display_name = NULL;
+      continue;
+    }
+    if (arg[0] != '-' || arg[1] == '\0') {
+      if (npaths == 2) return wprof_usage_error(wprof_diff_usage, "two reports only ('%s')", arg);
+      a->paths[npaths++] = arg;
+      continue;
+    }
+    size_t k = 0, len = 0;
+    for (; k < sizeof(opts) / sizeof(opts[0]); k++) {
+      len = strlen(opts[k]);
+      if (strncmp(arg, opts[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) break;
+    }
+    if (k == sizeof(opts) / sizeof(opts[0]))
+      return wprof_usage_error(wprof_diff_usage, "unknown option '%s'", arg);
+    int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
+    if (rc) return rc;
+  }
+  if (npaths != 2) return wprof_usage_error(wprof_diff_usage, "two reports are needed (A.h5 B.h5)");
+  if (!a->tables) a->tables = (1 << WPIO_TABLE_COUNT) - 1;
+  return 0;
+}
+
+/* The world size of a report: its attribute, else its /ranks rows. */
+static long world_size(const struct wpio_job *job) {
+  const struct wpio_attr *at = wpio_job_attr(job, "world_size");
+  if (at && at->is_int && at->ival > 0) return (long)at->ival;
+  return (long)job->ranks.n;
+}
+
+static enum wprof_diff_metric pick_metric(const struct diff_args *a, long world_a, long world_b) {
+  if (a->metric == METRIC_TOTAL) return WPROF_DIFF_TOTAL;
+  if (a->metric == METRIC_MEAN) return WPROF_DIFF_RANK_MEAN;
+  return world_a == world_b ? WPROF_DIFF_TOTAL : WPROF_DIFF_RANK_MEAN;
+}
+
+/* Runs in the reading child, with both reports in memory. */
+static int run_diff(const struct wpio_job *jobs, const char *const *paths, size_t n, void *ctx) {
+  (void)n;
+  struct diff_args *a = ctx;
+  struct wprof_diff_out *o = &a->out;
+  struct wprof_diff_table tables[WPIO_TABLE_COUNT];
+  size_t ntables = 0;
+  int rc = WPROF_EXIT_OK;
+  o->paths[0] = paths[0];
+  o->paths[1] = paths[1];
+  o->world[0] = world_size(&jobs[0]);
+  o->world[1] = world_size(&jobs[1]);
+  o->metric = pick_metric(a, o->world[0], o->world[1]);
+  for (int t = 0; t < WPIO_TABLE_COUNT && rc == WPROF_EXIT_OK; t++) {
+    if (!(a->tables & (1 << t))) continue;
+    if (wprof_diff_build(&jobs[0], &jobs[1], (enum wpio_table)t, o->metric, &tables[ntables]) < 0) {
+      wprof_error("diff: out of memory");
+      rc = WPROF_EXIT_FAIL;
+    } else {
+      ntables++;
+    }
+  }
+  if (rc == WPROF_EXIT_OK && wprof_diff_print(stdout, tables, ntables, o) < 0) rc = WPROF_EXIT_FAIL;
+  if (rc == WPROF_EXIT_OK && wprof_diff_regressions(tables, ntables, o) > 0) rc = WPROF_EXIT_FAIL;
+  for (size_t i = 0; i < ntables; i++) wprof_diff_table_free(&tables[i]);
+  return rc;
+}
 
 int wprof_cmd_diff(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  wprof_error("diff: not built yet");
-  return WPROF_EXIT_FAIL;
+  struct diff_args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc) return rc;
+  return wprof_with_reports(a.paths, 2, run_diff, &a);
 }

@@ -7,7 +7,8 @@
 
 const char wprof_report_usage[] =
     "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "
-    "[--table ranges|kernels|lite|mpi] [--format table|csv|json] [--mangled]";
+    "[--table ranges|kernels|lite|mpi] [--format table|csv|json] [--mangled] [--memory] [--stacks] "
+    "[--by-config]";
 
 enum out_kind { OUT_TABLE, OUT_CSV, OUT_JSON };
 
@@ -16,7 +17,11 @@ struct report_args {
   struct wpio_format_opts fmt;
   enum out_kind out;
   int tables; /* bit per enum wpio_table */
+  int extras; /* EXTRA_* views; alone (no --table) they replace the four tables */
+  int table_given;
 };
+
+enum { EXTRA_MEMORY = 1, EXTRA_STACKS = 2, EXTRA_BY_CONFIG = 4 };
 
 /* Splits "--opt=value" or "--opt value"; returns the value or NULL when it is missing. */
 static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
@@ -65,8 +70,10 @@ static int parse_option(struct report_args *a, const char *name, const char *v) 
   } else if (strcmp(name, "--format") == 0) {
     if (set_format(a, v) < 0)
       return wprof_usage_error(wprof_report_usage, "--format %s: use table, csv or json", v);
-  } else if (set_table(a, v) < 0) {
-    return wprof_usage_error(wprof_report_usage, "--table %s: use ranges, kernels, lite or mpi", v);
+  } else {
+    a->table_given = 1;
+    if (set_table(a, v) < 0)
+      return wprof_usage_error(wprof_report_usage, "--table %s: use ranges, kernels, lite or mpi", v);
   }
   return 0;
 }
@@ -81,6 +88,12 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
     const char *arg = argv[i];
     if (strcmp(arg, "--mangled") == 0) {
       a->fmt.display_name = NULL;
+      continue;
+    }
+    int extra = !strcmp(arg, "--memory") ? EXTRA_MEMORY : !strcmp(arg, "--stacks") ? EXTRA_STACKS
+              : !strcmp(arg, "--by-config") ? EXTRA_BY_CONFIG : 0;
+    if (extra) {
+      a->extras |= extra;
       continue;
     }
     if (arg[0] != '-' || arg[1] == '\0') {
@@ -99,6 +112,9 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
     if (rc) return rc;
   }
   if (!a->path) return wprof_usage_error(wprof_report_usage, "no report file given");
+  if (a->extras && a->out == OUT_JSON)
+    return wprof_usage_error(wprof_report_usage, "--memory, --stacks and --by-config print as table or csv");
+  if (a->extras && !a->table_given) a->tables = 0;
   return 0;
 }
 
@@ -121,6 +137,16 @@ static int check_scope(const struct wpio_job *job, const char *path, const struc
   return 0;
 }
 
+/* Issue 10's views, after the tables. */
+static int print_extras(const struct wpio_job *job, const struct report_args *a) {
+  int rc = 0;
+  if (a->extras & EXTRA_BY_CONFIG) rc = wpio_format_kernel_configs(stdout, job, &a->fmt);
+  if (rc == 0 && (a->extras & EXTRA_MEMORY)) rc = wpio_format_memory(stdout, job, &a->fmt);
+  if (rc == 0 && (a->extras & EXTRA_STACKS)) rc = wpio_format_stacks(stdout, job, &a->fmt);
+  if (rc == 0 && a->extras && a->out != OUT_CSV && !a->tables) rc = wpio_format_graph_share(stdout, job, &a->fmt);
+  return rc < 0 ? WPROF_EXIT_FAIL : WPROF_EXIT_OK;
+}
+
 static int print_text(const struct wpio_job *job, const struct report_args *a) {
   char err[256];
   int csv = a->out == OUT_CSV;
@@ -135,9 +161,10 @@ static int print_text(const struct wpio_job *job, const struct report_args *a) {
     }
     int rc = wpio_format_view(stdout, &v, &a->fmt);
     wpio_view_free(&v);
+    if (rc == 0 && t == WPIO_TABLE_KERNELS && !csv) rc = wpio_format_graph_share(stdout, job, &a->fmt);
     if (rc < 0) return WPROF_EXIT_FAIL;
   }
-  return WPROF_EXIT_OK;
+  return print_extras(job, a);
 }
 
 /* Runs in the reading child, with the report in memory. */

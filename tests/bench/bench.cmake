@@ -11,3 +11,22 @@ if(WPROF_CUPTI_INCLUDE_DIR)
     WPROF_FAKECUPTI_PATH="${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so")
   add_dependencies(bench_cupti fakecupti)
 endif()
+# rank 0's report path at 4096 ranks (8.6 M rows): pack, decode+merge, summaries, the HDF5 writer
+wprof_test_program(bench_scale ${CMAKE_CURRENT_LIST_DIR}/bench_scale.c)
+target_link_libraries(bench_scale PRIVATE wprof_h5read)
+# A test, not a timing: the same path at 64 ranks, the report read back with every row.
+add_test(NAME bench_scale_smoke COMMAND bench_scale --smoke)
+set_tests_properties(bench_scale_smoke PROPERTIES LABELS "unit;bench-smoke" TIMEOUT 120)
+wprof_test_program(bench_timeline ${CMAKE_CURRENT_LIST_DIR}/bench_timeline.c)
+# wprof's added wall time for a whole job at np 2/4/8: the same program with and without wprof
+wprof_test_program(finalize_app_wprof ${CMAKE_CURRENT_LIST_DIR}/finalize_app.c)
+add_executable(finalize_app_plain ${CMAKE_CURRENT_LIST_DIR}/finalize_app.c)
+target_compile_definitions(finalize_app_plain PRIVATE FINALIZE_APP_PLAIN=1)
+target_link_libraries(finalize_app_plain PRIVATE MPI::MPI_C)
+add_executable(bench_finalize ${CMAKE_CURRENT_LIST_DIR}/bench_finalize.c)
+string(REPLACE ";" " " WPROF_BENCH_MPIEXEC_FLAGS "${MPIEXEC_PREFLAGS}")
+target_compile_definitions(bench_finalize PRIVATE FINALIZE_MPIEXEC="${MPIEXEC_EXECUTABLE}"
+  FINALIZE_NP_FLAG="${MPIEXEC_NUMPROC_FLAG}" FINALIZE_MPIEXEC_FLAGS="${WPROF_BENCH_MPIEXEC_FLAGS}"
+  FINALIZE_APP_WPROF="$<TARGET_FILE:finalize_app_wprof>" FINALIZE_APP_PLAIN="$<TARGET_FILE:finalize_app_plain>")
+target_include_directories(bench_finalize PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+add_dependencies(bench_finalize finalize_app_wprof finalize_app_plain)

@@ -23,7 +23,10 @@ union record {
   CUpti_ActivityMemcpy6 memcpy;
   CUpti_ActivityMemset4 memset;
   CUpti_ActivitySynchronization2 sync;
+  CUpti_ActivityMemory4 memory;
 };
+
+#define MAX_LIVE_ALLOCS 4096
 
 struct name { struct name *next; char text[]; };
 
@@ -43,6 +46,11 @@ static struct {
   struct name *names;
   pthread_t async;
   int async_running;
+  int reverse;
+  struct { uint64_t address, bytes; } live[MAX_LIVE_ALLOCS];
+  size_t n_live;
+  uint64_t next_address;
+  uint32_t next_graph;
 } fk = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Atomic uint64_t dropped;
@@ -61,6 +69,7 @@ static size_t record_size(CUpti_ActivityKind kind) {
   case CUPTI_ACTIVITY_KIND_MEMCPY: n = sizeof(CUpti_ActivityMemcpy6); break;
   case CUPTI_ACTIVITY_KIND_MEMSET: n = sizeof(CUpti_ActivityMemset4); break;
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: n = sizeof(CUpti_ActivitySynchronization2); break;
+  case CUPTI_ACTIVITY_KIND_MEMORY2: n = sizeof(CUpti_ActivityMemory4); break;
   default: return 0;
   }
   return (n + 7) & ~(size_t)7;
@@ -71,6 +80,11 @@ static size_t record_size(CUpti_ActivityKind kind) {
 /* With fk.lock held. A refused buffer drops what was queued, as CUPTI does. */
 static void deliver_locked(void) {
   size_t i = 0;
+  for (size_t a = 0, b = fk.n_queued; fk.reverse && b > 1 && a < --b; a++) {
+    union record t = fk.queue[a];
+    fk.queue[a] = fk.queue[b];
+    fk.queue[b] = t;
+  }
   while (i < fk.n_queued && fk.requested && fk.completed) {
     uint8_t *buf = NULL;
     size_t size = 0, max_records = 0;
@@ -212,6 +226,98 @@ EXPORT int fakecupti_memcpy(uint64_t bytes, uint64_t duration_ns) {
 EXPORT int fakecupti_memset(uint64_t bytes, uint64_t duration_ns) {
   struct work w = {.bytes = bytes, .duration_ns = duration_ns};
   return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMemset_v3020, "cudaMemset", NULL, fill_memset, &w);
+}
+
+struct config_work { struct work w; unsigned grid[3], block[3]; };
+
+static void fill_config_kernel(union record *r, uint32_t correlation, const void *arg) {
+  const struct config_work *c = arg;
+  fill_kernel(r, correlation, &c->w);
+  CUpti_ActivityKernel10 *k = &r->kernel;
+  k->gridX = (int32_t)c->grid[0], k->gridY = (int32_t)c->grid[1], k->gridZ = (int32_t)c->grid[2];
+  k->blockX = (int32_t)c->block[0], k->blockY = (int32_t)c->block[1], k->blockZ = (int32_t)c->block[2];
+  k->registersPerThread = 32;
+}
+
+EXPORT int fakecupti_launch_config(const char *kernel, uint64_t duration_ns, unsigned gx, unsigned gy, unsigned gz,
+                                   unsigned bx, unsigned by, unsigned bz) {
+  if (!kernel) return -1;
+  struct config_work c = {{.name = kernel, .duration_ns = duration_ns}, {gx, gy, gz}, {bx, by, bz}};
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_config_kernel, &c);
+}
+
+/* The graph's kernels carry the correlation id of the one cudaGraphLaunch call, as on hardware. */
+EXPORT int fakecupti_graph_launch(const char *kernel, uint64_t duration_ns, unsigned nkernels) {
+  if (!kernel) return -1;
+  uint32_t correlation = atomic_fetch_add(&next_correlation, 1);
+  CUpti_CallbackId cbid = CUPTI_RUNTIME_TRACE_CBID_cudaGraphLaunch_v10000;
+  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_ENTER, "cudaGraphLaunch", NULL, correlation);
+  struct work w = {.name = kernel, .duration_ns = duration_ns};
+  pthread_mutex_lock(&fk.lock);
+  uint32_t graph = ++fk.next_graph;
+  for (unsigned i = 0; i < nkernels; i++) {
+    union record r;
+    memset(&r, 0, sizeof r);
+    fill_kernel(&r, correlation, &w);
+    r.kernel.graphId = graph;
+    r.kernel.graphNodeId = i + 1;
+    queue_locked(&r);
+  }
+  pthread_mutex_unlock(&fk.lock);
+  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_EXIT, "cudaGraphLaunch", NULL, correlation);
+  return 0;
+}
+
+struct mem_op { uint64_t bytes, address; int alloc; };
+
+static void fill_memory(union record *r, uint32_t correlation, const void *arg) {
+  const struct mem_op *m = arg;
+  CUpti_ActivityMemory4 *rec = &r->memory;
+  rec->kind = CUPTI_ACTIVITY_KIND_MEMORY2;
+  rec->memoryOperationType = m->alloc ? CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION
+                                      : CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE;
+  rec->memoryKind = CUPTI_ACTIVITY_MEMORY_KIND_DEVICE;
+  rec->correlationId = correlation;
+  rec->address = m->address;
+  rec->bytes = m->bytes;
+  rec->timestamp = gpu_now();
+  rec->deviceId = 0;
+  rec->contextId = 1;
+}
+
+EXPORT int fakecupti_alloc(uint64_t bytes) {
+  pthread_mutex_lock(&fk.lock);
+  int full = fk.n_live == MAX_LIVE_ALLOCS;
+  struct mem_op m = {bytes, 0x7f0000000000ULL + (fk.next_address += 0x100000), 1};
+  if (!full) {
+    fk.live[fk.n_live].address = m.address;
+    fk.live[fk.n_live++].bytes = bytes;
+  }
+  pthread_mutex_unlock(&fk.lock);
+  if (full) return -1;
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020, "cudaMalloc", NULL, fill_memory, &m);
+}
+
+EXPORT int fakecupti_free(uint64_t bytes) {
+  struct mem_op m = {bytes, 0, 0};
+  pthread_mutex_lock(&fk.lock);
+  size_t i = fk.n_live;
+  while (i > 0 && fk.live[i - 1].bytes != bytes) i--;
+  if (i > 0) {
+    m.address = fk.live[i - 1].address;
+    memmove(&fk.live[i - 1], &fk.live[i], (fk.n_live - i) * sizeof fk.live[0]);
+    fk.n_live--;
+  }
+  pthread_mutex_unlock(&fk.lock);
+  if (i == 0) return -1;
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020, "cudaFree", NULL, fill_memory, &m);
+}
+
+EXPORT int fakecupti_reverse(int on) {
+  pthread_mutex_lock(&fk.lock);
+  fk.reverse = on;
+  pthread_mutex_unlock(&fk.lock);
+  return 0;
 }
 
 EXPORT int fakecupti_drop(uint64_t n) {

@@ -12,6 +12,18 @@ int fakecupti_launch(const char *kernel, uint64_t duration_ns);
 int fakecupti_memcpy(uint64_t bytes, uint64_t duration_ns);
 /* A cudaMemset of `bytes`, with callbacks like a launch. */
 int fakecupti_memset(uint64_t bytes, uint64_t duration_ns);
+/* A kernel launch with this grid and block (registers 32, no shared memory), else as fakecupti_launch. */
+int fakecupti_launch_config(const char *kernel, uint64_t duration_ns, unsigned gx, unsigned gy, unsigned gz,
+                            unsigned bx, unsigned by, unsigned bz);
+/* One cudaGraphLaunch (callbacks with one correlation id) whose graph runs `nkernels` kernels named
+ * `kernel`, each lasting duration_ns, with the graph's id and a node id each. */
+int fakecupti_graph_launch(const char *kernel, uint64_t duration_ns, unsigned nkernels);
+/* cudaMalloc of `bytes` on device 0 (callbacks like a launch, a MEMORY2 allocation record). */
+int fakecupti_alloc(uint64_t bytes);
+/* cudaFree of the most recent live allocation of `bytes` (a MEMORY2 release record); -1 when none. */
+int fakecupti_free(uint64_t bytes);
+/* Delivers the queued records in reverse order (as if buffers completed out of order) at the next flush. */
+int fakecupti_reverse(int on);
 /* n more records reported dropped by cuptiActivityGetNumDroppedRecords. */
 int fakecupti_drop(uint64_t n);
 /* cudaDeviceSynchronize: waits until the stream's queued work has "run" (a synchronization record). */

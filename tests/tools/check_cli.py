@@ -65,7 +65,7 @@ def rank_view(table, rank, window=None):
         for m in merged.values():
             m["avg_ns"] = avg(m["cpu_total_ns"], m["calls"])
     elif table == "kernels":
-        for (rk, w, nid, kind, calls, total, mn, mx, nbytes) in exp["kernels"]:
+        for (rk, w, nid, kind, calls, total, mn, mx, nbytes, *_config) in exp["kernels"]:
             if rk != rank or (window is not None and w != window):
                 continue
             m = merged.setdefault((nid, kind), dict(name=NAMES[nid], kind=KIND_NAMES[kind], calls=0,

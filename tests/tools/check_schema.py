@@ -8,7 +8,7 @@ import sys
 import h5py
 import numpy as np
 
-from schema import KINDS, TABLES
+from schema import KINDS, MEM_KINDS, TABLES
 from tools_common import Checker, expected
 
 data = sys.argv[1]
@@ -32,6 +32,7 @@ def check_columns(f, label):
     c.eq(h5py.check_enum_dtype(f["kernels"].dtype["kind"]), KINDS, f"{label}: kernels kind enum")
     c.eq(h5py.check_enum_dtype(f["summary/kernels"].dtype["kind"]), KINDS,
          f"{label}: summary kind enum")
+    c.eq(h5py.check_enum_dtype(f["memory"].dtype["kind"]), MEM_KINDS, f"{label}: memory kind enum")
 
 
 def check_attrs(f, exp, label):
@@ -58,7 +59,7 @@ def check_tables(f, exp, label):
             g = got[col]
             g = text(g) if isinstance(v, str) else g.item()
             c.eq(g, v, f"{label}: /ranks rank {want['rank']} {col}")
-    for table in ("windows", "kernels", "ranges", "lite", "lite_hist"):
+    for table in ("windows", "kernels", "ranges", "lite", "lite_hist", "memory"):
         want = [tuple(r) for r in exp[table]]
         c.eq(rows_of(f[table], TABLES[table]), want, f"{label}: /{table} values")
     # names decode through the id, the way pandas users do it

@@ -6,7 +6,9 @@
  *                    [--ranks N] [--scale NAME=FACTOR]... [--timeline]
  * --ranks: world size (default 3); --scale: every time of the rows named NAME (kernels, ranges,
  * lite, timeline) multiplied by FACTOR, to make a second report that differs in known ways;
- * --timeline: /timeline events (windows, ranges, lite, MPI calls, kernels on two streams). */
+ * --no-gpu: no kernel rows and no CUDA time in ranges (a CPU-only job); --lite-only: lite scopes only;
+ * --timeline: /timeline events (windows, ranges, lite, MPI calls, kernels on two streams);
+ * --mpi: /mpi rows (MPI_Allreduce, MPI_Barrier per rank and window, scaled like the others). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
 static int nranks = 3;
 static struct { const char *name; double factor; } scales[MAX_SCALES];
 static int nscales;
+static int no_gpu, lite_only; /* --no-gpu, --lite-only */
+static int with_mpi;          /* --mpi */
 
 /* The --scale factor of a name (1 when none applies). */
 static double scale_of(const char *n) {
@@ -85,8 +89,23 @@ static void add_kernel(struct wpio_job *job, int r, int w, uint32_t id, int kind
                        uint64_t each, uint64_t bytes) {
   each = scaled(job->names.s[id], each);
   struct wpio_kernel_row *k = WPIO_VEC_PUSH(job->kernels);
-  *k = (struct wpio_kernel_row){ r, w, id, kind, calls, calls * each + (uint64_t)r * 1000,
-                                 each - 100, each + 100 + (uint64_t)r * 1000, bytes };
+  *k = (struct wpio_kernel_row){ .rank = r, .window = w, .name_id = id, .kind = kind, .calls = calls,
+                                 .total_ns = calls * each + (uint64_t)r * 1000, .min_ns = each - 100,
+                                 .max_ns = each + 100 + (uint64_t)r * 1000, .bytes = bytes, .graph_id = -1 };
+  if (kind == WPIO_KIND_KERNEL) { /* a launch configuration, as the cupti backend records */
+    k->grid_x = 108, k->grid_y = k->grid_z = 1, k->block_x = 256, k->block_y = k->block_z = 1;
+    k->registers_per_thread = 64, k->dynamic_shared_bytes = 4096;
+  }
+}
+
+/* GPU memory of one rank in one window: a range's allocations and one outside any range. */
+static void add_memory(struct wpio_job *job, int r, int w) {
+  struct wpio_memory_row *m = WPIO_VEC_PUSH(job->memory);
+  *m = (struct wpio_memory_row){ r, w, name(job, "forward"), 0, WPIO_MEM_DEVICE, 4, 2, 4u << 20, 1u << 20,
+                                 (3u << 20) + (uint64_t)r * 4096, 1000000 + (int64_t)w * 1000 };
+  m = WPIO_VEC_PUSH(job->memory);
+  *m = (struct wpio_memory_row){ r, w, name(job, WPIO_MEMORY_NO_RANGE), 0, WPIO_MEM_PINNED, 1, 0, 65536, 0,
+                                 65536, 1000500 + (int64_t)w * 1000 };
 }
 
 static void add_kernels(struct wpio_job *job, int r, int w) {
@@ -103,6 +122,7 @@ static void add_kernels(struct wpio_job *job, int r, int w) {
 static void add_range(struct wpio_job *job, int r, int w, const char *n, uint64_t calls,
                       uint64_t cpu_total, uint64_t cpu_self, uint64_t cuda_self, uint64_t cuda_total) {
   struct wpio_range_row *row = WPIO_VEC_PUSH(job->ranges);
+  if (no_gpu) cuda_self = cuda_total = 0;
   *row = (struct wpio_range_row){ r, w, name(job, n), calls, scaled(n, cpu_total), scaled(n, cpu_self),
                                   scaled(n, cuda_self), scaled(n, cuda_total) };
 }
@@ -113,6 +133,19 @@ static void add_ranges(struct wpio_job *job, int r, int w) {
   add_range(job, r, w, "forward", 3, 50000000 * s, 20000000, 3000000 * s, 3000000 * s);
   add_range(job, r, w, "backward", 3, 38000000 * s, 30000000, 5000000 * s, 5000000 * s);
   add_range(job, r, w, "Ünïcødé range: 時間 ✓", 6, 1200 + (uint64_t)r, 1200 + (uint64_t)r, 0, 0);
+}
+
+/* MPI calls of one rank in one window, rank-dependent like the kernels. */
+static void add_mpi(struct wpio_job *job, int r, int w) {
+  static const struct { const char *name; uint64_t calls, each, bytes; } calls[] = {
+    { "MPI_Allreduce", 3, 500000, 1 << 20 }, { "MPI_Barrier", 1, 20000, 0 } };
+  for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+    uint64_t each = scaled(calls[i].name, calls[i].each * (1 + (uint64_t)r));
+    struct wpio_mpi_row *m = WPIO_VEC_PUSH(job->mpi);
+    *m = (struct wpio_mpi_row){ .rank = r, .window = w, .name_id = name(job, calls[i].name),
+                                .calls = calls[i].calls, .total_ns = calls[i].calls * each,
+                                .min_ns = each, .max_ns = each, .bytes = calls[i].calls * calls[i].bytes };
+  }
 }
 
 /* A lite scope: deterministic samples recorded into count/total/min/max and histogram rows. */
@@ -183,8 +216,10 @@ static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
     add_rank(job, r, degraded);
     add_windows(job, r);
     for (int w = 0; w < NWINDOWS; w++) {
-      add_kernels(job, r, w);
-      add_ranges(job, r, w);
+      if (!no_gpu && !lite_only) add_kernels(job, r, w);
+      if (!no_gpu && !lite_only) add_memory(job, r, w);
+      if (!lite_only) add_ranges(job, r, w);
+      if (with_mpi) add_mpi(job, r, w);
     }
     add_lite(job, r, "data_load", 20000, 400);
     add_lite(job, r, "スコープ/ünïcødé", 900, 50 + 10 * r);
@@ -264,9 +299,20 @@ static void dump_rows(FILE *f, const struct wpio_job *job) {
   fputs("],\n  \"kernels\": [", f);
   for (size_t i = 0; i < job->kernels.n; i++) {
     const struct wpio_kernel_row *k = &job->kernels.v[i];
-    fprintf(f, "%s[%d, %d, %u, %d, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "]",
+    fprintf(f, "%s[%d, %d, %u, %d, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+            ", %u, %u, %u, %u, %u, %u, %u, %u, %u, %" PRId64 "]",
             i ? ", " : "", (int)k->rank, (int)k->window, k->name_id, (int)k->kind, k->calls,
-            k->total_ns, k->min_ns, k->max_ns, k->bytes);
+            k->total_ns, k->min_ns, k->max_ns, k->bytes, k->grid_x, k->grid_y, k->grid_z, k->block_x,
+            k->block_y, k->block_z, k->registers_per_thread, k->static_shared_bytes,
+            k->dynamic_shared_bytes, k->graph_id);
+  }
+  fputs("],\n  \"memory\": [", f);
+  for (size_t i = 0; i < job->memory.n; i++) {
+    const struct wpio_memory_row *m = &job->memory.v[i];
+    fprintf(f, "%s[%d, %d, %u, %d, %d, %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
+            ", %" PRId64 "]", i ? ", " : "", (int)m->rank, (int)m->window, m->name_id, (int)m->device,
+            (int)m->kind, m->allocations, m->frees, m->bytes_allocated, m->bytes_freed, m->peak_bytes,
+            m->peak_time_ns);
   }
   fputs("],\n  \"ranges\": [", f);
   for (size_t i = 0; i < job->ranges.n; i++) {
@@ -338,6 +384,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--json") == 0 && i + 1 < argc) json = argv[++i];
     else if (strcmp(argv[i], "--ranks") == 0 && i + 1 < argc) nranks = (int)strtol(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--timeline") == 0) timeline = 1;
+    else if (strcmp(argv[i], "--no-gpu") == 0) no_gpu = 1;
+    else if (strcmp(argv[i], "--lite-only") == 0) lite_only = 1;
+    else if (strcmp(argv[i], "--mpi") == 0) with_mpi = 1;
     else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc && nscales < MAX_SCALES &&
              strchr(argv[i + 1], '=')) {
       char *eq = strrchr(argv[++i], '=');

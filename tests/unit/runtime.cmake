@@ -13,3 +13,7 @@ wprof_test_program(test_rt_ranges ${CMAKE_CURRENT_LIST_DIR}/test_rt_ranges.c)
 add_test(NAME rt_ranges COMMAND test_rt_ranges)
 
 set_tests_properties(rt_state_machine rt_config rt_lite rt_ranges PROPERTIES LABELS unit TIMEOUT 60)
+
+wprof_test_program(test_rt_clock_align ${CMAKE_CURRENT_LIST_DIR}/test_rt_clock_align.c)
+add_test(NAME rt_clock_align COMMAND test_rt_clock_align)
+set_tests_properties(rt_clock_align PROPERTIES LABELS unit TIMEOUT 60)

@@ -23,7 +23,8 @@ static int add_kernel(struct wpio_job *j, int32_t rank, int32_t win, uint32_t na
                       uint64_t total, uint64_t bytes) {
   struct wpio_kernel_row *k = WPIO_VEC_PUSH(j->kernels);
   CHECK(k);
-  *k = (struct wpio_kernel_row){rank, win, name, kind, calls, total, 1, total, bytes};
+  *k = (struct wpio_kernel_row){.rank = rank, .window = win, .name_id = name, .kind = kind, .calls = calls,
+                                .total_ns = total, .min_ns = 1, .max_ns = total, .bytes = bytes, .graph_id = -1};
   return 0;
 }
 

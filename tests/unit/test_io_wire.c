@@ -43,7 +43,8 @@ static int build_job(struct wpio_job *job) {
         struct wpio_range_row *g = WPIO_VEC_PUSH(job->ranges);
         CHECK(k && g);
         *k = (struct wpio_kernel_row){r, w, n, (int32_t)(n % WPIO_KIND_COUNT), 10 + n, 1000 * n + r, 3, 500 + n,
-                                      UINT64_MAX - n};
+                                      UINT64_MAX - n, 1 + n, 2, 3, 128 + n, 4, 5, 64, 48 * 1024, UINT32_MAX - n,
+                                      n % 2 ? (int64_t)n * 1000000007 : -1};
         *g = (struct wpio_range_row){r, w, n, 1 + n, 9000 + n, 8000 + n, 700 + r, 800 + r};
       }
     }
@@ -58,6 +59,14 @@ static int build_job(struct wpio_job *job) {
       CHECK(t);
       *t = (struct wpio_timeline_row){r, (int32_t)(n % WPIO_EV_KIND_COUNT), n, n % 2 ? 4242 : WPIO_TRACK_STREAM(7),
                                       -5 + 1000 * n, 1000 * n + 999};
+    }
+    for (uint32_t n = 0; n < 5; n++) {
+      struct wpio_memory_row *m = WPIO_VEC_PUSH(job->memory);
+      struct wpio_stack_row *st = WPIO_VEC_PUSH(job->stacks);
+      CHECK(m && st);
+      *m = (struct wpio_memory_row){r, (int32_t)n % 2, n, r - 1, (int32_t)(n % WPIO_MEM_KIND_COUNT), 3 + n, n,
+                                    UINT64_MAX - 5 * n, 77 * n, 1ull << (40 + n), -1 - (int64_t)n};
+      *st = (struct wpio_stack_row){r, (int32_t)n % 2, 4 - n, n, 9 + n, UINT64_MAX - 3 * n};
     }
     for (uint32_t n = 0; n < 5; n++) {
       struct wpio_lite_row *l = WPIO_VEC_PUSH(job->lite);
@@ -112,7 +121,20 @@ static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
     CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->kind == y->kind);
     CHECK(x->calls == y->calls && x->total_ns == y->total_ns && x->min_ns == y->min_ns);
     CHECK(x->max_ns == y->max_ns && x->bytes == y->bytes);
+    CHECK(x->grid_x == y->grid_x && x->grid_y == y->grid_y && x->grid_z == y->grid_z);
+    CHECK(x->block_x == y->block_x && x->block_y == y->block_y && x->block_z == y->block_z);
+    CHECK(x->registers_per_thread == y->registers_per_thread && x->static_shared_bytes == y->static_shared_bytes);
+    CHECK(x->dynamic_shared_bytes == y->dynamic_shared_bytes && x->graph_id == y->graph_id);
   }
+  CHECK(a->memory.n == b->memory.n && a->stacks.n == b->stacks.n);
+  for (size_t i = 0; i < a->memory.n; i++) {
+    const struct wpio_memory_row *x = &a->memory.v[i], *y = &b->memory.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->device == y->device);
+    CHECK(x->kind == y->kind && x->allocations == y->allocations && x->frees == y->frees);
+    CHECK(x->bytes_allocated == y->bytes_allocated && x->bytes_freed == y->bytes_freed);
+    CHECK(x->peak_bytes == y->peak_bytes && x->peak_time_ns == y->peak_time_ns);
+  }
+  for (size_t i = 0; i < a->stacks.n; i++) CHECK(memcmp(&a->stacks.v[i], &b->stacks.v[i], sizeof a->stacks.v[i]) == 0);
   CHECK(a->ranges.n == b->ranges.n);
   for (size_t i = 0; i < a->ranges.n; i++) {
     const struct wpio_range_row *x = &a->ranges.v[i], *y = &b->ranges.v[i];
@@ -143,7 +165,8 @@ static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
 
 static int is_empty(const struct wpio_job *j) {
   return j->names.n == 0 && j->attrs.n == 0 && j->ranks.n == 0 && j->windows.n == 0 && j->kernels.n == 0 &&
-         j->ranges.n == 0 && j->lite.n == 0 && j->lite_hist.n == 0 && j->mpi.n == 0;
+         j->ranges.n == 0 && j->lite.n == 0 && j->lite_hist.n == 0 && j->mpi.n == 0 && j->memory.n == 0 &&
+         j->stacks.n == 0;
 }
 
 /* Decodes and expects a clean failure: non-empty one-line message, empty job. */
@@ -433,6 +456,68 @@ static int test_mpi_section_optional(void) {
   return 0;
 }
 
+/* Version 2 data (kernel rows without the launch configuration) still decodes: configuration 0 and
+ * graph_id -1. The v3 buffer is rewritten as v2 by cutting each kernel row's last 44 bytes. */
+static int test_version2_kernels(void) {
+  const size_t v3_row = 4 * 4 + 5 * 8 + 9 * 4 + 8, v2_row = 4 * 4 + 5 * 8;
+  size_t at = find_section(g_buf, g_len, 5), slen = (size_t)load_le(g_buf + at + 2, 8);
+  size_t rows = (slen - 4) / v3_row, cut = rows * (v3_row - v2_row);
+  CHECK(at != 0 && rows == g_job.kernels.n && slen == 4 + rows * v3_row);
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  memcpy(m, g_buf, at + SEC_HEAD + 4);
+  for (size_t r = 0; r < rows; r++)
+    memcpy(m + at + SEC_HEAD + 4 + r * v2_row, g_buf + at + SEC_HEAD + 4 + r * v3_row, v2_row);
+  size_t after = at + SEC_HEAD + slen;
+  memcpy(m + at + SEC_HEAD + 4 + rows * v2_row, g_buf + after, g_len - after);
+  size_t len = g_len - cut;
+  store_le(m + at + 2, slen - cut, 8);
+  store_le(m + 4, 2, 2);
+  store_le(m + 8, len - HDR, 8);
+  fix_crc(m, len);
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  CHECK(wpio_decode(m, len, &j, err, sizeof err) == 0);
+  CHECK(j.kernels.n == g_job.kernels.n && j.memory.n == g_job.memory.n);
+  for (size_t i = 0; i < j.kernels.n; i++) {
+    CHECK(j.kernels.v[i].total_ns == g_job.kernels.v[i].total_ns && j.kernels.v[i].bytes == g_job.kernels.v[i].bytes);
+    CHECK(j.kernels.v[i].graph_id == -1 && j.kernels.v[i].grid_x == 0 && j.kernels.v[i].block_x == 0);
+  }
+  wpio_job_free(&j);
+  /* the same v2 bytes labelled v3 are refused: the row size no longer matches */
+  store_le(m + 4, 3, 2);
+  fix_crc(m, len);
+  CHECK(expect_fail(m, len, "does not match") == 0);
+  free(m);
+  return 0;
+}
+
+/* A stack id beyond /names and a memory kind beyond the enum are refused like any bad id. */
+static int test_bad_memory_and_stacks(void) {
+  for (int which = 0; which < 2; which++) {
+    struct wpio_job j;
+    wpio_job_init(&j);
+    CHECK(wpio_strtab_intern(&j.names, "k", 1) == 0);
+    if (which == 0) {
+      struct wpio_stack_row *st = WPIO_VEC_PUSH(j.stacks);
+      CHECK(st);
+      *st = (struct wpio_stack_row){0, 0, 5, 0, 1, 1};
+    } else {
+      struct wpio_memory_row *mr = WPIO_VEC_PUSH(j.memory);
+      CHECK(mr);
+      *mr = (struct wpio_memory_row){0, 0, 0, 0, WPIO_MEM_KIND_COUNT, 1, 0, 1, 0, 1, 0};
+    }
+    uint8_t *buf;
+    size_t len;
+    CHECK(wpio_encode(&j, &buf, &len) == 0);
+    CHECK(expect_fail(buf, len, which == 0 ? "stack_id" : "kind") == 0);
+    free(buf);
+    wpio_job_free(&j);
+  }
+  return 0;
+}
+
 int main(void) {
   int fails = 0;
   RUN(fails, test_crc_known_value);
@@ -448,6 +533,8 @@ int main(void) {
   RUN(fails, test_duplicate_names);
   RUN(fails, test_unknown_section);
   RUN(fails, test_mpi_section_optional);
+  RUN(fails, test_version2_kernels);
+  RUN(fails, test_bad_memory_and_stacks);
   free(g_buf);
   wpio_job_free(&g_job);
   return fails ? 1 : 0;

@@ -1,0 +1,270 @@
+/* collectives: the many-exchange clock estimate (init, finalize). Rank 0 ping-pongs each rank that
+ * said "ready", one rank at a time, `rounds` times, NTP style, and keeps the round with the smallest
+ * round trip; the rank learns it in a "done". Every wait has a deadline: a rank that never says ready
+ * is skipped (and finds a "skip" waiting if it comes late), a rank that gives up says "bye". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wpc_internal.h"
+
+#define MAX_ROUNDS 64
+
+static int min_int(int a, int b) { return a < b ? a : b; }
+
+/* Sends one clock message; with stamp_slot >= 0, t[stamp_slot] is the clock read just before the
+ * send (returned in *stamp too). */
+static int send_clock(struct wpc_ctx *ctx, int dest, int tag, const struct wpc_clock_msg *tmpl, int stamp_slot,
+                      int64_t *stamp) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_clock_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_clock_msg *m = (struct wpc_clock_msg *)b->data;
+  memcpy(m, tmpl, sizeof(*m));
+  if (stamp_slot >= 0) m->t[stamp_slot] = wpc_clock_read(ctx);
+  if (stamp) *stamp = stamp_slot >= 0 ? m->t[stamp_slot] : 0;
+  MPI_Request req;
+  int rc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, dest, tag, ctx->comm, &req);
+  if (rc == MPI_SUCCESS) wpc_pending_add(ctx, req, b, 0);
+  wpc_blob_unref(b);
+  return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Isend", rc);
+}
+
+static struct wpc_clock_msg clock_msg(uint32_t cseq, int kind, int round) {
+  struct wpc_clock_msg m;
+  memset(&m, 0, sizeof(m));
+  m.cseq = cseq;
+  m.kind = kind;
+  m.round = round;
+  return m;
+}
+
+/* ---- rank 0 ---------------------------------------------------------------------------------- */
+
+enum { PEER_WAITING = 0, PEER_READY, PEER_GONE };
+
+struct root_clock {
+  uint32_t cseq;
+  int n;
+  struct wpc_blob *msgs; /* n wpc_clock_msg; a blob so an uncancellable receive can keep it */
+  MPI_Request *req;
+  int *idx;
+  unsigned char *state;
+};
+
+static struct wpc_clock_msg *msg_of(struct root_clock *g, int r) { return (struct wpc_clock_msg *)g->msgs->data + r; }
+
+static int post_up(struct wpc_ctx *ctx, struct root_clock *g, int r) {
+  int rc = PMPI_Irecv(msg_of(g, r), (int)sizeof(struct wpc_clock_msg), MPI_BYTE, r, WPC_TAG_CLOCK_UP, ctx->comm,
+                      &g->req[r]);
+  return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+}
+
+/* A received "ready" or "bye"; anything of an earlier exchange is dropped and the receive re-posted. */
+static int note_ready(struct wpc_ctx *ctx, struct root_clock *g, int r, int *answered) {
+  struct wpc_clock_msg *m = msg_of(g, r);
+  if (m->cseq != g->cseq || (m->kind != WPC_CLOCK_READY && m->kind != WPC_CLOCK_BYE)) return post_up(ctx, g, r);
+  g->state[r] = m->kind == WPC_CLOCK_READY ? PEER_READY : PEER_GONE;
+  (*answered)++;
+  return WPC_OK;
+}
+
+/* The sync point's rules: all ranks, or timeout_ms; ranks missing at the last sync point get only the
+ * grace period once the others are in. */
+static int collect_ready(struct wpc_ctx *ctx, struct root_clock *g, int ready_wait_ms) {
+  struct wpc_priv *p = ctx->priv;
+  int wait_ms = ready_wait_ms > 0 ? min_int(ctx->timeout_ms, ready_wait_ms) : ctx->timeout_ms;
+  int64_t t0 = wpc_now_ns();
+  int64_t full = t0 + wpc_ms_ns(wait_ms);
+  int64_t grace = t0 + wpc_ms_ns(min_int(wait_ms, WPC_GRACE_MS));
+  int rc = WPC_OK, answered = 0, expected = 0, expected_answered = 0;
+  for (int r = 1; r < g->n && rc == WPC_OK; r++) {
+    expected += !(p->was_missing && p->was_missing[r]);
+    rc = post_up(ctx, g, r);
+  }
+  while (rc == WPC_OK && answered < g->n - 1) {
+    int64_t t = wpc_now_ns();
+    if (t >= full || (t >= grace && expected_answered == expected)) break;
+    int done = 0;
+    rc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
+    for (int i = 0; i < done && rc == WPC_OK; i++) {
+      int r = g->idx[i], before = answered;
+      rc = note_ready(ctx, g, r, &answered);
+      if (answered > before) expected_answered += !(p->was_missing && p->was_missing[r]);
+    }
+  }
+  return rc;
+}
+
+/* Gives up a receive: cancelled, or left to wpc_finalize with the buffer kept alive. */
+static void drop_recv(struct wpc_ctx *ctx, struct root_clock *g, int r) {
+  if (g->req[r] == MPI_REQUEST_NULL) return;
+  int cancelled = 0;
+  if (!wpc_cancel_wait(&g->req[r], wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
+    wpc_pending_add(ctx, g->req[r], g->msgs, 1);
+  g->req[r] = MPI_REQUEST_NULL;
+}
+
+/* Waits for round k's pong of rank r. 1: got it (T4 in *t4), 0: no answer in time or "bye". */
+static int await_pong(struct wpc_ctx *ctx, struct root_clock *g, int r, int k, int64_t *t4, int *rc) {
+  struct wpc_clock_msg *m = msg_of(g, r);
+  int64_t t0 = wpc_now_ns(), deadline = t0 + wpc_ms_ns(WPC_CLOCK_REPLY_MS);
+  for (;;) {
+    int flag = 0;
+    int mrc = PMPI_Test(&g->req[r], &flag, MPI_STATUS_IGNORE);
+    if (mrc != MPI_SUCCESS) {
+      *rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
+      return 0;
+    }
+    if (flag) {
+      *t4 = wpc_clock_read(ctx);
+      if (m->cseq == g->cseq && m->kind == WPC_CLOCK_BYE) return 0;
+      if (m->cseq == g->cseq && m->kind == WPC_CLOCK_PONG && m->round == k) return 1;
+      if ((*rc = post_up(ctx, g, r)) != WPC_OK) return 0; /* stale: wait on */
+      continue;
+    }
+    if (wpc_now_ns() >= deadline) {
+      drop_recv(ctx, g, r);
+      return 0;
+    }
+    wpc_pause(t0);
+  }
+}
+
+/* `rounds` ping-pongs with rank r; the one with the smallest delay goes back in a "done". */
+static int serve(struct wpc_ctx *ctx, struct root_clock *g, int r, int rounds, int *served) {
+  struct wpc_clock_msg best = clock_msg(g->cseq, WPC_CLOCK_SKIP, 0);
+  int rc = WPC_OK, answering = 1;
+  for (int k = 0; k < rounds && answering && rc == WPC_OK; k++) {
+    if ((rc = post_up(ctx, g, r)) != WPC_OK) break;
+    struct wpc_clock_msg ping = clock_msg(g->cseq, WPC_CLOCK_PING, k);
+    int64_t t1 = 0, t4 = 0;
+    if ((rc = send_clock(ctx, r, WPC_TAG_CLOCK_DOWN, &ping, 0, &t1)) != WPC_OK) break;
+    answering = await_pong(ctx, g, r, k, &t4, &rc);
+    if (!answering) break;
+    int64_t t2 = msg_of(g, r)->t[0], t3 = msg_of(g, r)->t[1];
+    int64_t delay = (t4 - t1) - (t3 - t2);
+    if (delay < 0 || (best.kind == WPC_CLOCK_DONE && delay >= best.t[2])) continue;
+    best.kind = WPC_CLOCK_DONE;
+    best.t[0] = t2 + (t3 - t2) / 2;              /* the rank's clock mid-exchange */
+    best.t[1] = ((t2 - t1) + (t3 - t4)) / 2;     /* its clock minus rank 0's */
+    best.t[2] = delay;
+  }
+  if (msg_of(g, r)->cseq == g->cseq && msg_of(g, r)->kind == WPC_CLOCK_BYE) {
+    g->state[r] = PEER_GONE; /* it left: nobody reads a "done" */
+    return rc;
+  }
+  *served += best.kind == WPC_CLOCK_DONE;
+  int src = send_clock(ctx, r, WPC_TAG_CLOCK_DOWN, &best, -1, NULL);
+  return rc != WPC_OK ? rc : src;
+}
+
+static int root_clock(struct wpc_ctx *ctx, uint32_t cseq, int rounds, int ready_wait_ms) {
+  struct root_clock g = {.cseq = cseq, .n = ctx->size};
+  size_t n = (size_t)ctx->size;
+  g.msgs = wpc_blob_new(n * sizeof(struct wpc_clock_msg));
+  g.req = malloc(n * sizeof(*g.req));
+  g.idx = malloc(n * sizeof(*g.idx));
+  g.state = calloc(n, 1);
+  int rc = g.msgs && g.req && g.idx && g.state ? WPC_OK : WPC_ENOMEM;
+  for (size_t i = 0; rc == WPC_OK && i < n; i++) g.req[i] = MPI_REQUEST_NULL;
+  if (rc == WPC_OK) rc = collect_ready(ctx, &g, ready_wait_ms);
+  int served = 0;
+  for (int r = 1; r < g.n && rc == WPC_OK; r++) {
+    if (g.state[r] == PEER_READY) rc = serve(ctx, &g, r, rounds, &served);
+  }
+  for (int r = 1; g.req && r < g.n; r++) {
+    if (g.state[r] != PEER_WAITING) continue;
+    drop_recv(ctx, &g, r);
+    /* a rank that comes late finds this waiting and goes on at once */
+    struct wpc_clock_msg skip = clock_msg(cseq, WPC_CLOCK_SKIP, 0);
+    if (rc == WPC_OK) rc = send_clock(ctx, r, WPC_TAG_CLOCK_DOWN, &skip, -1, NULL);
+  }
+  for (int r = 1; g.req && r < g.n; r++) drop_recv(ctx, &g, r);
+  wpc_blob_unref(g.msgs);
+  free(g.req);
+  free(g.idx);
+  free(g.state);
+  if (rc != WPC_OK) return rc;
+  return served == g.n - 1 ? WPC_OK : WPC_ETIMEOUT;
+}
+
+/* ---- other ranks ----------------------------------------------------------------------------- */
+
+/* Answers rank 0's pings until its "done" (or "skip"), or this rank's deadline: then it says "bye". */
+static int leaf_clock(struct wpc_ctx *ctx, uint32_t cseq, int ready_wait_ms, struct wpc_clock_sample *out) {
+  struct wpc_priv *p = ctx->priv;
+  struct wpc_blob *rb = wpc_blob_new(sizeof(struct wpc_clock_msg));
+  if (!rb) return WPC_ENOMEM;
+  struct wpc_clock_msg *m = (struct wpc_clock_msg *)rb->data;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_CLOCK_DOWN, ctx->comm, &req);
+  if (rc != MPI_SUCCESS) {
+    wpc_blob_unref(rb);
+    return wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+  }
+  struct wpc_clock_msg ready = clock_msg(cseq, WPC_CLOCK_READY, 0);
+  rc = send_clock(ctx, 0, WPC_TAG_CLOCK_UP, &ready, -1, NULL);
+  int64_t t0 = wpc_now_ns(), since = t0;
+  /* a short exchange (finalize) is followed by the gather's own waits: wait for rank 0 once, not twice */
+  int64_t wait_ms = p->root_silent       ? min_int(ctx->timeout_ms, WPC_GRACE_MS)
+                    : ready_wait_ms > 0 ? (int64_t)ctx->timeout_ms
+                                        : 2 * (int64_t)ctx->timeout_ms;
+  int64_t deadline = t0 + wpc_ms_ns(wait_ms);
+  int finished = 0;
+  while (rc == WPC_OK && !finished) {
+    int flag = 0;
+    int mrc = PMPI_Test(&req, &flag, MPI_STATUS_IGNORE);
+    int64_t now = wpc_clock_read(ctx); /* T2 of a ping */
+    if (mrc != MPI_SUCCESS) {
+      rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
+      break;
+    }
+    if (flag) {
+      struct wpc_clock_msg got = *m;
+      if (got.cseq == cseq && (got.kind == WPC_CLOCK_DONE || got.kind == WPC_CLOCK_SKIP)) {
+        finished = 1;
+        if (got.kind == WPC_CLOCK_DONE) *out = (struct wpc_clock_sample){1, got.t[0], got.t[1], got.t[2]};
+        break;
+      }
+      mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_CLOCK_DOWN, ctx->comm, &req);
+      if (mrc != MPI_SUCCESS) {
+        rc = wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
+        break;
+      }
+      if (got.cseq != cseq || got.kind != WPC_CLOCK_PING) continue; /* an earlier exchange's */
+      struct wpc_clock_msg pong = clock_msg(cseq, WPC_CLOCK_PONG, got.round);
+      pong.t[0] = now;
+      rc = send_clock(ctx, 0, WPC_TAG_CLOCK_UP, &pong, 1, NULL);
+      since = wpc_now_ns(); /* the next ping comes within microseconds: spin, do not nap */
+      continue;
+    }
+    if (wpc_now_ns() >= deadline) break;
+    wpc_pause(since);
+  }
+  if (!finished) {
+    if (req != MPI_REQUEST_NULL) wpc_abandon_recv(ctx, &req, rb);
+    else wpc_blob_unref(rb);
+    struct wpc_clock_msg bye = clock_msg(cseq, WPC_CLOCK_BYE, 0);
+    if (rc == WPC_OK && wpc_live(ctx)) rc = send_clock(ctx, 0, WPC_TAG_CLOCK_UP, &bye, -1, NULL);
+    if (rc == WPC_OK) {
+      wpc_set_note(ctx, "no clock exchange with rank 0 by this rank's deadline");
+      p->root_silent = 1;
+      rc = WPC_ETIMEOUT;
+    }
+    return rc;
+  }
+  p->root_silent = 0;
+  wpc_blob_unref(rb);
+  return out->valid ? WPC_OK : WPC_ETIMEOUT;
+}
+
+int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struct wpc_clock_sample *out) {
+  memset(out, 0, sizeof(*out));
+  if (ctx->size <= 1) return WPC_OK;
+  if (!ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
+  if (rounds < 1) rounds = 1;
+  if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
+  wpc_pending_poll(ctx);
+  struct wpc_priv *p = ctx->priv;
+  uint32_t cseq = ++p->cseq; /* from 1: a zeroed message is never one of ours */
+  return ctx->rank == 0 ? root_clock(ctx, cseq, rounds, ready_wait_ms) : leaf_clock(ctx, cseq, ready_wait_ms, out);
+}

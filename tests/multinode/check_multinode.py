@@ -1,0 +1,55 @@
+"""Checks of the multi-node test (multinode.sh) on the reports of jobs that ran across namespace nodes:
+    check_multinode.py report FILE NP NODE1 NODE2   one job, 2 ranks per node
+    check_multinode.py sweep DIR NODE1 NODE2        a `wprof sweep --np 2,4 --hostfile` of the same app
+A complete report has every rank ok, the hostnames of the nodes its ranks ran on (ranks fill a node's
+2 slots before the next), and clock columns for every rank."""
+import json
+import os
+import sys
+
+import h5py
+from wptest import attr, check, finish, rows
+
+
+def check_report(path, np_, nodes):
+    if not check(os.path.exists(path), f"{path} written"):
+        return
+    with h5py.File(path, "r") as f:
+        check(attr(f, "world_size") == np_, f"{path}: world_size {np_} (got {attr(f, 'world_size')})")
+        check(attr(f, "sync") == "ok", f"{path}: sync ok (got {attr(f, 'sync')!r})")
+        ranks = rows(f, "ranks")
+        check([r["rank"] for r in ranks] == list(range(np_)), f"{path}: one /ranks row per rank")
+        check(all(r["status"] == "ok" and r["collected"] == 1 for r in ranks), f"{path}: every rank ok")
+        hosts = [r["hostname"] for r in ranks]
+        want = [nodes[r // 2] for r in range(np_)]
+        print(f"{path}: hostnames {hosts}")
+        check(hosts == want, f"{path}: ranks 2 per node, hostnames {want} (got {hosts})")
+        check(len(set(hosts)) == (np_ + 1) // 2, f"{path}: {(np_ + 1) // 2} distinct hostnames")
+        for col in ("clock_offset_ns", "clock_drift_ppm", "clock_residual_ns", "clock_ref_ns"):
+            check(all(col in r for r in ranks), f"{path}: /ranks has {col}")
+        residuals = [r.get("clock_residual_ns", -1) for r in ranks]
+        print(f"{path}: clock residuals (ns) {residuals}, offsets {[r.get('clock_offset_ns') for r in ranks]}")
+        check(all(x >= 0 for x in residuals), f"{path}: clock_residual_ns >= 0 for every rank")
+        # Once the clock alignment runs (a reference time recorded), every non-root rank has a fit
+        # with a measured, hence non-zero, residual.
+        if any(r.get("clock_ref_ns", 0) != 0 for r in ranks[1:]):
+            check(all(x > 0 for x in residuals[1:]), f"{path}: clock aligned: residual > 0 on every non-root rank")
+        windows = rows(f, "windows")
+        check(len(windows) > 0 and {w["rank"] for w in windows} == set(range(np_)), f"{path}: windows from every rank")
+
+
+def check_sweep(out, nodes):
+    with open(os.path.join(out, "index.json"), encoding="utf-8") as f:
+        idx = json.load(f)
+    pts = idx["points"]
+    check([p["np"] for p in pts] == [2, 4], f"sweep: points np 2 and 4 (got {[p['np'] for p in pts]})")
+    for p in pts:
+        check(p["status"] == "ok" and p["exit_status"] == 0, f"sweep point {p['id']}: ok (got {p})")
+        check_report(os.path.join(out, p["report"]), p["np"], nodes)
+
+
+if sys.argv[1] == "report":
+    check_report(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+else:
+    check_sweep(sys.argv[2], sys.argv[3:])
+finish()

@@ -1,0 +1,281 @@
+/* `wprof diff` output: an aligned text table per report table, or CSV, and the regressions of
+ * --fail-above on stderr. JSON is in wprof_diff_json.c. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wprof_cli.h"
+#include "wprof_diff_out.h"
+
+#define MAX_COLS 10
+#define CELL 64
+#define NAME_BYTES (WPIO_NAME_WIDTH * 4 + 4)
+
+enum col { C_NAME, C_KIND, C_A, C_B, C_CHANGE, C_PCT, C_CALLS_A, C_CALLS_B, C_P99_A, C_P99_B };
+static const char *const titles[MAX_COLS] = { "Name", "Kind", "A", "B", "Change", "Change %",
+                                              "Calls A", "Calls B", "p99 A", "p99 B" };
+
+const char *wprof_diff_shown(const struct wprof_diff_out *o, const char *raw) {
+  const char *d = o->display_name ? o->display_name(raw, NULL) : NULL;
+  return d ? d : raw;
+}
+
+static int has_col(enum wpio_table t, int c) {
+  if (c == C_KIND) return t == WPIO_TABLE_KERNELS;
+  if (c == C_P99_A || c == C_P99_B) return t == WPIO_TABLE_LITE;
+  return 1;
+}
+
+static size_t shown_rows(const struct wprof_diff_table *t, const struct wprof_diff_out *o) {
+  return o->top && o->top < t->n ? o->top : t->n;
+}
+
+/* Terminal columns of a code point: East Asian wide and emoji take two (as in io's tables). */
+static size_t cp_width(uint32_t c) {
+  if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+      (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+      (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+/* Columns of the UTF-8 sequence at s, and its length in *len (a stray byte counts as one). */
+static size_t char_width(const char *s, size_t *len) {
+  const unsigned char *p = (const unsigned char *)s;
+  size_t n = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3 : (p[0] >> 3) == 30 ? 4 : 1;
+  uint32_t c = n == 1 ? p[0] : p[0] & (0x7Fu >> n);
+  for (size_t i = 1; i < n; i++) {
+    if ((p[i] & 0xC0) != 0x80) {
+      *len = i;
+      return 1;
+    }
+    c = (c << 6) | (p[i] & 0x3F);
+  }
+  *len = n;
+  return cp_width(c);
+}
+
+/* Terminal columns of a UTF-8 string (the text table pads by them). */
+static size_t cps(const char *s) {
+  size_t w = 0, len;
+  for (; *s; s += len) w += char_width(s, &len);
+  return w;
+}
+
+/* The name cut to WPIO_NAME_WIDTH code points, "..." marking the cut. */
+static void fit_name(const char *s, char *out) {
+  if (cps(s) <= WPIO_NAME_WIDTH) {
+    snprintf(out, NAME_BYTES, "%s", s);
+    return;
+  }
+  size_t k = 0, n = 0, len;
+  while (s[k]) {
+    size_t w = char_width(s + k, &len);
+    if (n + w > WPIO_NAME_WIDTH - 3) break;
+    n += w;
+    k += len;
+  }
+  snprintf(out, NAME_BYTES, "%.*s...", (int)k, s);
+}
+
+static void time_cell(char *buf, double ns, int present) {
+  if (!present) snprintf(buf, CELL, "-");
+  else wpio_format_time(buf, CELL, ns);
+}
+
+static void change_cell(char *buf, double ns) {
+  char t[CELL - 2];
+  wpio_format_time(t, sizeof t, fabs(ns));
+  snprintf(buf, CELL, "%s%s", ns < 0 ? "-" : ns > 0 ? "+" : "", t);
+}
+
+static void pct_cell(char *buf, const struct wprof_diff_change *ch) {
+  if (ch->status == WPROF_DIFF_NEW) snprintf(buf, CELL, "new");
+  else if (ch->status == WPROF_DIFF_VANISHED) snprintf(buf, CELL, "vanished");
+  else if (isnan(ch->change_pct)) snprintf(buf, CELL, "-");
+  else snprintf(buf, CELL, "%+.1f%%", ch->change_pct);
+}
+
+static void count_cell(char *buf, uint64_t v, int present) {
+  if (!present) snprintf(buf, CELL, "-");
+  else snprintf(buf, CELL, "%" PRIu64, v);
+}
+
+/* The text of every cell but the name. */
+static void row_cells(const struct wprof_diff_row *r, char cells[MAX_COLS][CELL]) {
+  int in_a = r->a.n > 0, in_b = r->b.n > 0;
+  snprintf(cells[C_KIND], CELL, "%s", r->kind >= 0 ? wpio_kind_name(r->kind) : "");
+  time_cell(cells[C_A], r->ch.a_ns, in_a);
+  time_cell(cells[C_B], r->ch.b_ns, in_b);
+  change_cell(cells[C_CHANGE], r->ch.change_ns);
+  pct_cell(cells[C_PCT], &r->ch);
+  count_cell(cells[C_CALLS_A], r->a.calls, in_a);
+  count_cell(cells[C_CALLS_B], r->b.calls, in_b);
+  time_cell(cells[C_P99_A], (double)r->a.p99_ns, in_a);
+  time_cell(cells[C_P99_B], (double)r->b.p99_ns, in_b);
+}
+
+static void print_cell(FILE *out, const char *s, size_t width, int left, int last) {
+  size_t pad = width > cps(s) ? width - cps(s) : 0;
+  if (!left) fprintf(out, "%*s", (int)pad, "");
+  fputs(s, out);
+  if (left && !last) fprintf(out, "%*s", (int)pad, "");
+  if (!last) fputs("  ", out);
+}
+
+static void print_line(FILE *out, enum wpio_table t, const char *name, char cells[MAX_COLS][CELL],
+                       const size_t *w) {
+  int last = MAX_COLS - 1;
+  while (!has_col(t, last)) last--;
+  for (int c = 0; c <= last; c++)
+    if (has_col(t, c)) print_cell(out, c == C_NAME ? name : cells[c], w[c], c <= C_KIND, c == last);
+  fputc('\n', out);
+}
+
+static void counts(const struct wprof_diff_table *t, size_t *both, size_t *added, size_t *gone) {
+  *both = *added = *gone = 0;
+  for (size_t i = 0; i < t->n; i++) {
+    enum wprof_diff_status s = t->rows[i].ch.status;
+    *both += s == WPROF_DIFF_BOTH;
+    *added += s == WPROF_DIFF_NEW;
+    *gone += s == WPROF_DIFF_VANISHED;
+  }
+}
+
+static void print_table(FILE *out, const struct wprof_diff_table *t, const struct wprof_diff_out *o) {
+  size_t w[MAX_COLS], n = shown_rows(t, o);
+  char cells[MAX_COLS][CELL], name[NAME_BYTES];
+  for (int c = 0; c < MAX_COLS; c++) w[c] = cps(titles[c]);
+  for (size_t i = 0; i < n; i++) {
+    row_cells(&t->rows[i], cells);
+    fit_name(wprof_diff_shown(o, t->rows[i].name), name);
+    for (int c = 0; c < MAX_COLS; c++) {
+      size_t len = cps(c == C_NAME ? name : cells[c]);
+      if (len > w[c]) w[c] = len;
+    }
+  }
+  fprintf(out, "\n%s\n", wpio_table_name(t->table));
+  if (t->n == 0) {
+    fputs("(no rows in either report)\n", out);
+    return;
+  }
+  char heads[MAX_COLS][CELL];
+  for (int c = 0; c < MAX_COLS; c++) snprintf(heads[c], CELL, "%s", titles[c]);
+  print_line(out, t->table, titles[C_NAME], heads, w);
+  for (size_t i = 0; i < n; i++) {
+    row_cells(&t->rows[i], cells);
+    fit_name(wprof_diff_shown(o, t->rows[i].name), name);
+    print_line(out, t->table, name, cells, w);
+  }
+  size_t both, added, gone;
+  counts(t, &both, &added, &gone);
+  fprintf(out, "%zu names in both, %zu new (only in B), %zu vanished (only in A)", both, added, gone);
+  if (n < t->n) fprintf(out, "; the %zu largest changes of %zu shown (--top)", n, t->n);
+  fputc('\n', out);
+}
+
+static void print_heading(FILE *out, const struct wprof_diff_out *o) {
+  fprintf(out, "A: %s (%ld ranks)\nB: %s (%ld ranks)\n", o->paths[0], o->world[0], o->paths[1], o->world[1]);
+  if (o->metric == WPROF_DIFF_TOTAL)
+    fprintf(out, "compared: total time summed over ranks%s\n",
+            o->world[0] != o->world[1] ? " (the world sizes differ: --metric rank-mean compares per rank)" : "");
+  else
+    fprintf(out, "compared: mean time per rank (over the ranks that have the name)%s\n",
+            o->world[0] != o->world[1] ? "; the world sizes differ" : "");
+  if (!isnan(o->fail_above_pct)) fprintf(out, "fails above: +%g%%\n", o->fail_above_pct);
+}
+
+/* ---- CSV ---- */
+
+static void csv_field(FILE *out, const char *s) {
+  if (!strpbrk(s, ",\"\n\r")) {
+    fputs(s, out);
+    return;
+  }
+  fputc('"', out);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', out);
+    fputc(*s, out);
+  }
+  fputc('"', out);
+}
+
+static void csv_num(FILE *out, double v, int present, int whole) {
+  fputc(',', out);
+  if (present && isfinite(v)) fprintf(out, whole ? "%.0f" : "%.3f", v);
+}
+
+static void csv_u64(FILE *out, uint64_t v, int present) {
+  fputc(',', out);
+  if (present) fprintf(out, "%" PRIu64, v);
+}
+
+static const char *status_name(enum wprof_diff_status s) {
+  return s == WPROF_DIFF_NEW ? "new" : s == WPROF_DIFF_VANISHED ? "vanished" : "both";
+}
+
+static void print_csv_row(FILE *out, const struct wprof_diff_table *t, const struct wprof_diff_row *r,
+                          const struct wprof_diff_out *o) {
+  int in_a = r->a.n > 0, in_b = r->b.n > 0, whole = o->metric == WPROF_DIFF_TOTAL;
+  int lite = t->table == WPIO_TABLE_LITE;
+  fprintf(out, "%s,", wpio_table_name(t->table));
+  csv_field(out, wprof_diff_shown(o, r->name));
+  fprintf(out, ",%s,%s", r->kind >= 0 ? wpio_kind_name(r->kind) : "", status_name(r->ch.status));
+  csv_num(out, r->ch.a_ns, in_a, whole);
+  csv_num(out, r->ch.b_ns, in_b, whole);
+  csv_num(out, r->ch.change_ns, 1, whole);
+  csv_num(out, r->ch.change_pct, 1, 0);
+  csv_u64(out, r->a.calls, in_a);
+  csv_u64(out, r->b.calls, in_b);
+  csv_u64(out, r->a.n, 1);
+  csv_u64(out, r->b.n, 1);
+  csv_u64(out, r->a.p50_ns, in_a && lite);
+  csv_u64(out, r->b.p50_ns, in_b && lite);
+  csv_u64(out, r->a.p99_ns, in_a && lite);
+  csv_u64(out, r->b.p99_ns, in_b && lite);
+  fputc('\n', out);
+}
+
+static void print_csv(FILE *out, const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
+  fputs("table,name,kind,status,a_ns,b_ns,change_ns,change_pct,calls_a,calls_b,ranks_a,ranks_b,"
+        "p50_a_ns,p50_b_ns,p99_a_ns,p99_b_ns\n", out);
+  for (size_t i = 0; i < n; i++)
+    for (size_t r = 0; r < shown_rows(&tables[i], o); r++) print_csv_row(out, &tables[i], &tables[i].rows[r], o);
+}
+
+int wprof_diff_print(FILE *out, const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
+  if (o->format == WPROF_DIFF_JSON) return wprof_diff_json(out, tables, n, o);
+  if (o->format == WPROF_DIFF_CSV) {
+    print_csv(out, tables, n, o);
+    return 0;
+  }
+  print_heading(out, o);
+  for (size_t i = 0; i < n; i++) print_table(out, &tables[i], o);
+  return 0;
+}
+
+int wprof_diff_is_regression(const struct wprof_diff_row *r, const struct wprof_diff_out *o) {
+  return !isnan(o->fail_above_pct) && r->ch.status == WPROF_DIFF_BOTH && !isnan(r->ch.change_pct) &&
+         r->ch.change_pct > o->fail_above_pct;
+}
+
+size_t wprof_diff_regressions(const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
+  size_t found = 0;
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = 0; k < tables[i].n; k++) {
+      const struct wprof_diff_row *r = &tables[i].rows[k];
+      if (!wprof_diff_is_regression(r, o)) continue;
+      char a[CELL], b[CELL];
+      wpio_format_time(a, sizeof a, r->ch.a_ns);
+      wpio_format_time(b, sizeof b, r->ch.b_ns);
+      wprof_error("regression in %s: %s%s%s%s %+.1f%% (%s -> %s), above --fail-above %g%%",
+                  wpio_table_name(tables[i].table), wprof_diff_shown(o, r->name), r->kind >= 0 ? " (" : "",
+                  r->kind >= 0 ? wpio_kind_name(r->kind) : "", r->kind >= 0 ? ")" : "", r->ch.change_pct, a, b,
+                  o->fail_above_pct);
+      found++;
+    }
+  if (found) wprof_error("%zu regression(s) above %g%%", found, o->fail_above_pct);
+  return found;
+}

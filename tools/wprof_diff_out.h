@@ -1,0 +1,36 @@
+/* `wprof diff` output: the change tables as text, CSV or JSON, and the --fail-above verdict. */
+#ifndef WPROF_DIFF_OUT_H
+#define WPROF_DIFF_OUT_H
+
+#include <stdio.h>
+
+#include "wprof_diff.h"
+
+enum wprof_diff_format { WPROF_DIFF_TABLE = 0, WPROF_DIFF_CSV = 1, WPROF_DIFF_JSON = 2 };
+
+struct wprof_diff_out {
+  enum wprof_diff_format format;
+  size_t top;                     /* rows per table, 0: all */
+  double fail_above_pct;          /* NaN: no threshold */
+  const char *(*display_name)(const char *raw, void *ctx); /* NULL: raw names */
+  const char *paths[2];
+  long world[2];
+  enum wprof_diff_metric metric;
+};
+
+/* Prints every table. 0, or -1 (out of memory; said on stderr). */
+int wprof_diff_print(FILE *out, const struct wprof_diff_table *tables, size_t n,
+                     const struct wprof_diff_out *o);
+/* Names in both reports that got slower by more than --fail-above: one line each on stderr.
+ * Returns how many (0 without a threshold). */
+size_t wprof_diff_regressions(const struct wprof_diff_table *tables, size_t n,
+                              const struct wprof_diff_out *o);
+/* JSON form of the tables (wprof_diff_json.c). 0, or -1 (out of memory or write error). */
+int wprof_diff_json(FILE *out, const struct wprof_diff_table *tables, size_t n,
+                    const struct wprof_diff_out *o);
+/* A name as shown: demangled unless --mangled. */
+const char *wprof_diff_shown(const struct wprof_diff_out *o, const char *raw);
+/* True when the row is a regression past the threshold. */
+int wprof_diff_is_regression(const struct wprof_diff_row *r, const struct wprof_diff_out *o);
+
+#endif
