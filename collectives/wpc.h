@@ -86,6 +86,14 @@ int wpc_sync(struct wpc_ctx *ctx, const struct wpc_agree_item *agree, int n_agre
  * rank's bytes, with bufs[r] == NULL for ranks that never delivered (rank 0's own is copied). Other
  * ranks get NULL arrays. Returns WPC_OK, or WPC_ETIMEOUT when some rank is missing. */
 int wpc_gather(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint8_t ***bufs, size_t **lens);
+/* The same with the caller's key instead of a running count: ranks match a gather by its key, so ranks
+ * that made different numbers of earlier gathers still meet (a stop's gather uses its window number, the
+ * finalize gather WPC_GATHER_KEY_FINAL); a message of another key is dropped as stale. Keys below
+ * WPC_GATHER_KEY_COUNTED are the caller's. */
+#define WPC_GATHER_KEY_COUNTED 0x40000000u /* wpc_gather's keys: this + its call count */
+#define WPC_GATHER_KEY_FINAL 0xFFFFFFFFu   /* wpc_gather_batched: the one finalize gather */
+int wpc_gather_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, size_t len, uint8_t ***bufs,
+                     size_t **lens);
 void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens);
 
 /* Cancels unmatched receives, drains stale messages, frees the duplicate communicator. Local. */

@@ -41,12 +41,26 @@ static int post_size(struct wpc_ctx *ctx, struct root_gather *g, int r) {
   return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Irecv", rc);
 }
 
-/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. */
-static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline) {
-  int got = 0, rc = WPC_OK;
+/* Ranks not missing at the last sync point (all of them unless a sync point broke). */
+static int count_expected(const struct wpc_ctx *ctx, int n) {
+  const struct wpc_priv *p = ctx->priv;
+  int expected = 0;
+  for (int r = 1; r < n; r++) expected += !(p && p->was_missing && p->was_missing[r]);
+  return expected;
+}
+
+/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. With
+ * `grace`, ranks missing at the last sync point are waited for only WPC_GRACE_MS once all the others
+ * told theirs (a stop's gather right after a sync point they did not reach: they are not coming). */
+static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline, int grace) {
+  int got = 0, got_expected = 0, rc = WPC_OK;
   int64_t t0 = wpc_now_ns();
+  int expected = grace ? count_expected(ctx, g->n) : g->n - 1;
+  const unsigned char *was_missing = grace ? ((struct wpc_priv *)ctx->priv)->was_missing : NULL;
+  int64_t grace_end = t0 + wpc_ms_ns(WPC_GRACE_MS < ctx->timeout_ms ? WPC_GRACE_MS : ctx->timeout_ms);
   for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
   while (rc == WPC_OK && got < g->n - 1 && wpc_now_ns() < deadline) {
+    if (got_expected >= expected && wpc_now_ns() >= grace_end) break;
     int done = 0;
     int mrc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
     if (mrc != WPC_OK) return mrc;
@@ -58,6 +72,7 @@ static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t dea
       }
       g->have_size[r] = 1;
       got++;
+      got_expected += !(was_missing && was_missing[r]);
     }
   }
   for (int r = 1; r < g->n; r++) { /* the silent ones: cancel, or leave their receive to finalize */
@@ -205,12 +220,12 @@ static int root_gather_alloc(struct root_gather *g, uint32_t gseq, int size, siz
   return WPC_OK;
 }
 
-static int root_gather(struct wpc_ctx *ctx, uint32_t gseq, uint8_t **bufs, size_t *lens) {
+static int root_gather(struct wpc_ctx *ctx, uint32_t gseq, uint8_t **bufs, size_t *lens, int grace) {
   struct root_gather g;
   size_t max_req = 64 * (size_t)ctx->size;
   if (root_gather_alloc(&g, gseq, ctx->size, max_req) != WPC_OK) return WPC_ENOMEM;
   int64_t t0 = wpc_now_ns();
-  int rc = collect_sizes(ctx, &g, t0 + wpc_ms_ns(ctx->timeout_ms));
+  int rc = collect_sizes(ctx, &g, t0 + wpc_ms_ns(ctx->timeout_ms), grace);
   if (rc == WPC_OK) rc = post_data(ctx, &g, bufs, lens, max_req, 1, g.n);
   if (rc == WPC_OK) rc = wait_data(ctx, &g, g.nreq, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
   int missing = drop_late(ctx, &g, g.nreq, bufs, lens, 1, g.n);
@@ -331,13 +346,20 @@ static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, 
 }
 
 int wpc_gather(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint8_t ***bufs, size_t **lens) {
+  uint32_t key = WPC_GATHER_KEY_COUNTED;
+  if (ctx->priv) key += ((struct wpc_priv *)ctx->priv)->gseq++;
+  return wpc_gather_keyed(ctx, key, mine, len, bufs, lens);
+}
+
+int wpc_gather_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, size_t len, uint8_t ***bufs,
+                     size_t **lens) {
   *bufs = NULL;
   *lens = NULL;
   if (!mine) len = 0;
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len);
+    return leaf_gather(ctx, key, mine, len);
   }
   size_t n = (size_t)(ctx->size > 0 ? ctx->size : 1);
   uint8_t **b = calloc(n, sizeof(*b));
@@ -354,7 +376,7 @@ int wpc_gather(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint8_t ***
   if (ctx->size <= 1) return WPC_OK;
   if (!ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
   wpc_pending_poll(ctx);
-  return root_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, b, l);
+  return root_gather(ctx, key, b, l, key < WPC_GATHER_KEY_COUNTED);
 }
 
 void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens) {
@@ -421,7 +443,7 @@ static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t
     for (int r = 1; r < ctx->size; r++) deliver(arg, r, NULL, 0);
     return rc;
   }
-  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms));
+  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms), 0);
   deliver(arg, 0, mine, len); /* after the sizes: their deadline runs from rank 0's arrival, as in wpc_gather */
   for (int r = 1; r < g.n; r++) sizes[r] = g.have_size[r] ? size_of(&g, r)->len : 0;
   int missing = 0, lo = 1;
@@ -460,7 +482,7 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len);
+    return leaf_gather(ctx, WPC_GATHER_KEY_FINAL, mine, len);
   }
   if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) {
     deliver(arg, 0, mine, len);
@@ -468,6 +490,5 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
     return ctx->size <= 1 ? WPC_OK : WPC_EMPI;
   }
   wpc_pending_poll(ctx);
-  return root_gather_batched(ctx, ((struct wpc_priv *)ctx->priv)->gseq++, mine, len, max_bytes, deliver, arg,
-                             nbatches);
+  return root_gather_batched(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
 }

@@ -7,16 +7,20 @@
 
 #define PAIR_READS 7
 
+/* The host side is the position clock every other position of the rank uses (wpr_time_ns: the TSC
+ * anchored to CLOCK_MONOTONIC, plus the test offset), so GPU positions line up with ranges and windows
+ * and go through the same alignment to rank 0. */
 int wpr_clock_pair_read(wpr_gpu_clock_fn gpu_clock, struct wpr_clock_pair *pair) {
-  uint64_t best_gap = UINT64_MAX;
+  int64_t best_gap = INT64_MAX;
   for (int i = 0; i < PAIR_READS; i++) {
-    uint64_t gpu = 0, before = wpr_mono_ns();
+    uint64_t gpu = 0;
+    int64_t before = wpr_time_ns();
     if (gpu_clock(&gpu) != 0) return -1;
-    uint64_t after = wpr_mono_ns();
+    int64_t after = wpr_time_ns();
     if (after - before < best_gap) {
       best_gap = after - before;
       pair->gpu_ns = gpu;
-      pair->host_ns = (int64_t)(before + (after - before) / 2);
+      pair->host_ns = before + (after - before) / 2;
     }
   }
   return 0;

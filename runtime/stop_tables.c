@@ -166,7 +166,7 @@ static void print_on_root(struct wpr_session *s, const struct wpio_job *mine, in
     len = 0;
   }
   uint64_t t0 = wpr_mono_ns();
-  int rc = wpc_gather(&s->comm, packed, len, &bufs, &lens);
+  int rc = wpc_gather_keyed(&s->comm, (uint32_t)window, packed, len, &bufs, &lens);
   uint64_t t1 = wpr_mono_ns();
   free(packed);
   if (s->comm.rank != 0) {

@@ -47,9 +47,8 @@ void wpr_timeline_cupti_record(const void *rec, const char *name, uint64_t gpu_s
   if (!record_kind(rec, &kind, &stream)) return;
   const struct wpr_gpu_span *span = span_of(spans, n_spans, gpu_start);
   if (!span) return; /* ran outside every window */
-  /* positions are mapped, durations stay raw GPU time (as in /kernels); the spans' host readings are
-   * CLOCK_MONOTONIC, the timeline's positions carry the WPROF_CLOCK_TEST_OFFSET_NS test offset too */
-  int64_t start = wpr_gpu_span_to_host(span, gpu_start) + wpr_clock_test_offset_ns;
+  /* positions are mapped (onto wpr_time_ns, like every host event), durations stay raw GPU time */
+  int64_t start = wpr_gpu_span_to_host(span, gpu_start);
   int64_t duration = gpu_end > gpu_start ? (int64_t)(gpu_end - gpu_start) : 0;
   wpr_timeline_gpu(kind, name, WPIO_TRACK_STREAM(stream), start, start + duration);
 }

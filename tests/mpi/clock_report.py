@@ -6,7 +6,9 @@
    WPROF_CLOCK_TEST_OFFSET_NS: the fit finds it within its residual (+ 1 ms), and the aligned /windows
    of all ranks start and end together again. The offsets are seconds, not milliseconds, because a
    window's stamp on a loaded, oversubscribed node can lag its sync point by tens of ms (a scheduler
-   period): a check of the timeline must tell the offset apart from that noise."""
+   period): a check of the timeline must tell the offset apart from that noise.
+3. the same injected run records WPROF_TIMELINE=1: the timeline's window events of all ranks end
+   together too, and every other event of a rank lies inside one of that rank's aligned windows."""
 import os
 import sys
 
@@ -30,7 +32,8 @@ def run(inject):
     argv = [APP] + ARGS
     for r, ns in inject.items():
         argv += ["--rank-env", f"{r}:WPROF_CLOCK_TEST_OFFSET_NS={ns}"]
-    rc, _, err, _ = run_mpi(NP, argv, env=dict(ENV, WPROF_OUTPUT=out))
+    env = dict(ENV, WPROF_OUTPUT=out, WPROF_TIMELINE="1" if inject else "0")
+    rc, _, err, _ = run_mpi(NP, argv, env=env)
     check(rc == 0, f"the job exits 0 (got {rc})")
     check("warning" not in err, "no warnings")
     return h5py.File(out, "r")
@@ -79,10 +82,31 @@ def check_windows(f, inject):
               f"(best {best:.3f} ms)")
 
 
+def check_timeline(f):
+    kinds = dict(f["timeline"].dtype["kind"].metadata["enum"]) if f["timeline"].dtype["kind"].metadata else {}
+    window_kind = kinds.get("window", 0)
+    events = rows(f, "timeline")
+    check(events, "the injected run recorded a timeline")
+    wins = [e for e in events if e["kind"] == window_kind]
+    check(len(wins) == 3 * NP, f"one window event per rank and window (got {len(wins)})")
+    by_rank = {}
+    for e in wins:
+        by_rank.setdefault(e["rank"], []).append(e)
+    for w in range(3):
+        ends = [sorted(by_rank[r], key=lambda e: e["start_ns"])[w]["end_ns"] for r in range(NP) if r in by_rank]
+        spread = (max(ends) - min(ends)) / MS
+        print(f"timeline window {w}: aligned end spread {spread:.3f} ms")
+        check(spread < 250.0, f"timeline window {w}: ends agree within 250 ms (got {spread:.3f} ms)")
+    outside = [e for e in events if e["kind"] != window_kind and not any(
+        w["start_ns"] <= e["start_ns"] and e["end_ns"] <= w["end_ns"] for w in by_rank.get(e["rank"], []))]
+    check(not outside, f"every event lies inside its rank's aligned window ({len(outside)} outside)")
+
+
 f = run({})
 check_fits(f, {})
 check_windows(f, {})
 f = run(INJECT)
 check_fits(f, INJECT)
 check_windows(f, INJECT)
+check_timeline(f)
 finish()

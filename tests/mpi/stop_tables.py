@@ -7,7 +7,9 @@ usage: stop_tables.py print|files|unwritable|late_rank|disagree NP
               names and each rank's own rows; nothing printed
   unwritable  WPROF_TABLE_DIR under a regular file: one warning per rank, exit 0, the report written
   late_rank   a rank later than the sync timeout at every stop: rank 0 still prints, naming it missing
-  disagree    one rank with another WPROF_PRINT: the settings check names it, the tables still print"""
+  disagree    one rank with another WPROF_PRINT: the settings check names it, the tables still print
+  skip_start  one rank never opens a window (so makes no stop gathers): the final report still has it
+              (the stop gathers are keyed by window, the finalize gather by its own key)"""
 import os
 import re
 import sys
@@ -186,5 +188,16 @@ def case_disagree():
           f"rank 0 printed both windows with all ranks (got {[m.group(0) for _, m in heads]})")
 
 
-{"disagree": case_disagree, "print": case_print, "files": case_files, "unwritable": case_unwritable, "late_rank": case_late_rank}[case]()
+def case_skip_start():
+    rc, stdout, err, took = run_mpi(NP, ["--tag-output", os.path.join(BIN, "e2e_app"), "--windows", "2",
+                                         "--iters", "2", "--skip-start-rank", "1"],
+                                    env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}",
+                                         "WPROF_SYNC_TIMEOUT_MS": "1500"})
+    check(rc == 0, f"the job exits 0 (got {rc})")
+    with h5py.File(out, "r") as f:
+        status = {r["rank"]: r["status"] for r in rows(f, "ranks")}
+    check(status == {r: "ok" for r in range(NP)}, f"every rank is ok in the final report (got {status})")
+
+
+{"skip_start": case_skip_start, "disagree": case_disagree, "print": case_print, "files": case_files, "unwritable": case_unwritable, "late_rank": case_late_rank}[case]()
 finish()
