@@ -22,6 +22,7 @@ struct rctx {
   const char *path;
   struct h5s_err e;
   uint64_t file_size;
+  unsigned flags; /* WPIO_H5_READ_* */
 };
 
 /* No table can hold more than deflate's best ratio (~1032:1) times the file, plus slack: a damaged
@@ -159,10 +160,33 @@ static int read_schema_version(hid_t f, struct rctx *c) {
   return 0;
 }
 
+/* /meta's attributes, as job attributes named WPIO_META_PREFIX "key". */
+static herr_t meta_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
+  struct wpio_job tmp;
+  wpio_job_init(&tmp);
+  herr_t rc = attr_cb(loc, name, info, &tmp);
+  char key[512];
+  for (size_t i = 0; rc >= 0 && i < tmp.attrs.n; i++) {
+    const struct wpio_attr *a = &tmp.attrs.v[i];
+    snprintf(key, sizeof key, "%s%s", WPIO_META_PREFIX, a->key);
+    if ((a->is_int ? wpio_job_set_attr_int(data, key, a->ival) : wpio_job_set_attr(data, key, a->value)) < 0)
+      rc = -1;
+  }
+  wpio_job_free(&tmp);
+  return rc;
+}
+
 static int read_attrs(hid_t f, struct wpio_job *job, struct rctx *c) {
   hsize_t idx = 0;
   if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, job) < 0)
     return h5s_fail(&c->e, "%s: cannot read the root attributes", c->path);
+  /* reports written before run metadata have no /meta: nothing to read */
+  if (H5Lexists(f, WPIO_META_GROUP, H5P_DEFAULT) <= 0) return 0;
+  hid_t g = H5Gopen2(f, WPIO_META_GROUP, H5P_DEFAULT);
+  idx = 0;
+  herr_t rc = g >= 0 ? H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, meta_attr_cb, job) : -1;
+  if (g >= 0) H5Gclose(g);
+  if (rc < 0) return h5s_fail(&c->e, "%s: cannot read the %s attributes", c->path, WPIO_META_GROUP);
   return 0;
 }
 
@@ -533,6 +557,17 @@ static int read_stacks(hid_t f, struct wpio_job *job, struct rctx *c) {
   return 0;
 }
 
+/* /stragglers (issue 9): absent in older reports. */
+static int read_stragglers(hid_t f, struct wpio_job *job, struct rctx *c) {
+  void *rows;
+  size_t n;
+  if (is_absent(f, H5S_STRAGGLERS)) return 0;
+  if (read_table(f, H5S_STRAGGLERS, &rows, &n, c) < 0) return -1;
+  job->stragglers.v = rows;
+  job->stragglers.n = job->stragglers.cap = n;
+  return 0;
+}
+
 /* /summary/memory: names become ids, as in the other summaries. */
 static int read_sum_memory(hid_t f, struct wpio_job *job, struct rctx *c) {
   const struct h5s_table *t = h5s_table(H5S_SUM_MEMORY);
@@ -624,9 +659,37 @@ static int read_summary(hid_t f, struct wpio_job *job, enum h5s_table_id id, str
   return 0;
 }
 
+/* issue 9's tables; reports written before them have none (read as empty). */
+#define READ_PLAIN_TABLE(f, id, vec, c)                                                            \
+  do {                                                                                             \
+    void *rows_;                                                                                   \
+    size_t n_;                                                                                     \
+    if (!is_absent(f, id)) {                                                                       \
+      if (read_table(f, id, &rows_, &n_, c) < 0) return -1;                                        \
+      (vec).v = rows_;                                                                             \
+      (vec).n = (vec).cap = n_;                                                                    \
+    }                                                                                              \
+  } while (0)
+
+static int read_analysis_tables(hid_t f, struct wpio_job *job, struct rctx *c) {
+  READ_PLAIN_TABLE(f, H5S_BREAKDOWN, job->breakdown, c);
+  READ_PLAIN_TABLE(f, H5S_LAUNCH_LATENCY, job->launch_latency, c);
+  READ_PLAIN_TABLE(f, H5S_CUPTI_OVERHEAD, job->cupti_overhead, c);
+  for (size_t i = 0; i < job->launch_latency.n; i++)
+    if (check_id(job, job->launch_latency.v[i].name_id, job->launch_latency.v[i].rank, "/launch_latency", c) < 0)
+      return -1;
+  for (size_t i = 0; i < job->cupti_overhead.n; i++)
+    if (check_id(job, job->cupti_overhead.v[i].name_id, job->cupti_overhead.v[i].rank, "/cupti_overhead", c) < 0)
+      return -1;
+  return 0;
+}
+
 static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
   if (read_schema_version(f, c) < 0 || read_attrs(f, job, c) < 0 || read_names(f, job, c) < 0 ||
-      read_ranks(f, job, c) < 0 || read_windows(f, job, c) < 0 || read_kernels(f, job, c) < 0 ||
+      read_ranks(f, job, c) < 0 || read_windows(f, job, c) < 0)
+    return -1;
+  if (c->flags & WPIO_H5_READ_HEAD_ONLY) return 0;
+  if (read_kernels(f, job, c) < 0 ||
       read_ranges(f, job, c) < 0 || read_lite(f, job, c) < 0 || read_hist(f, job, c) < 0 ||
       read_mpi(f, job, c) < 0 || read_timeline(f, job, c) < 0)
     return -1;
@@ -635,11 +698,18 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
     return -1;
   if (read_memory(f, job, c) < 0 || read_stacks(f, job, c) < 0 || read_sum_memory(f, job, c) < 0)
     return -1;
+  if (read_analysis_tables(f, job, c) < 0) return -1;
+  if (read_stragglers(f, job, c) < 0) return -1;
   return 0;
 }
 
 int wpio_h5_read_report(const char *path, struct wpio_job *job, char *err, size_t errlen) {
-  struct rctx c = { path ? path : "(null)", { err, errlen, 0 }, 0 };
+  return wpio_h5_read_report_flags(path, job, 0, err, errlen);
+}
+
+int wpio_h5_read_report_flags(const char *path, struct wpio_job *job, unsigned flags, char *err,
+                              size_t errlen) {
+  struct rctx c = { path ? path : "(null)", { err, errlen, 0 }, 0, flags };
   if (err && errlen) err[0] = '\0';
   if (!path || !job) return h5s_fail(&c.e, "no report path");
   if (check_path(&c) < 0) return -1;

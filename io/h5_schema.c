@@ -91,6 +91,18 @@ static const struct h5s_column sum_memory_cols[] = {
   COL(struct h5s_memsum_mem, peak_rank, H5S_I32),
 };
 
+static const struct h5s_column stragglers_cols[] = {
+  COL(struct wpio_straggler_row, rank, H5S_I32),
+  COL(struct wpio_straggler_row, window, H5S_I32),
+  COL(struct wpio_straggler_row, arrived_last, H5S_U64),
+  COL(struct wpio_straggler_row, wait_caused_ns, H5S_U64),
+  COL(struct wpio_straggler_row, waited_ns, H5S_U64),
+  COL(struct wpio_straggler_row, transfer_ns, H5S_U64),
+  COL(struct wpio_straggler_row, waiting_ns, H5S_U64),
+  COL(struct wpio_straggler_row, instances, H5S_U64),
+  COL(struct wpio_straggler_row, dropped, H5S_U64),
+};
+
 static const struct h5s_column ranges_cols[] = {
   COL(struct wpio_range_row, rank, H5S_I32),
   COL(struct wpio_range_row, window, H5S_I32),
@@ -177,6 +189,36 @@ static const struct h5s_column sum_mpi_cols[] = {
   COL(struct h5s_summary_mem, bytes, H5S_U64),
 };
 
+/* issue 9: time breakdown, launch latency, CUPTI overhead */
+static const struct h5s_column breakdown_cols[] = {
+  COL(struct wpio_breakdown_row, rank, H5S_I32),
+  COL(struct wpio_breakdown_row, window, H5S_I32),
+  COL(struct wpio_breakdown_row, window_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, gpu_busy_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, compute_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, memory_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, comm_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, gpu_idle_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, comm_overlap_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, overlap_share, H5S_F64),
+  COL(struct wpio_breakdown_row, host_mpi_ns, H5S_I64),
+  COL(struct wpio_breakdown_row, host_outside_mpi_ns, H5S_I64),
+};
+static const struct h5s_column launch_latency_cols[] = {
+  COL(struct wpio_launch_latency_row, rank, H5S_I32),
+  COL(struct wpio_launch_latency_row, window, H5S_I32),
+  COL(struct wpio_launch_latency_row, name_id, H5S_U32),
+  COL(struct wpio_launch_latency_row, calls, H5S_U64),
+  COL(struct wpio_launch_latency_row, p50_ns, H5S_U64),
+  COL(struct wpio_launch_latency_row, p99_ns, H5S_U64),
+};
+static const struct h5s_column cupti_overhead_cols[] = {
+  COL(struct wpio_cupti_overhead_row, rank, H5S_I32),
+  { "kind_id", H5S_U32, offsetof(struct wpio_cupti_overhead_row, name_id) }, /* the kind's name in /names */
+  COL(struct wpio_cupti_overhead_row, count, H5S_U64),
+  COL(struct wpio_cupti_overhead_row, total_ns, H5S_U64),
+};
+
 #define TABLE(p, c, s) { p, c, NCOLS(c), sizeof(s) }
 static const struct h5s_table tables[H5S_NTABLES] = {
   [H5S_RANKS] = TABLE("/ranks", ranks_cols, struct wpio_rank_row),
@@ -194,6 +236,10 @@ static const struct h5s_table tables[H5S_NTABLES] = {
   [H5S_MEMORY] = TABLE("/memory", memory_cols, struct wpio_memory_row),
   [H5S_STACKS] = TABLE("/stacks", stacks_cols, struct wpio_stack_row),
   [H5S_SUM_MEMORY] = TABLE("/summary/memory", sum_memory_cols, struct h5s_memsum_mem),
+  [H5S_STRAGGLERS] = TABLE("/stragglers", stragglers_cols, struct wpio_straggler_row),
+  [H5S_BREAKDOWN] = TABLE("/breakdown", breakdown_cols, struct wpio_breakdown_row),
+  [H5S_LAUNCH_LATENCY] = TABLE("/launch_latency", launch_latency_cols, struct wpio_launch_latency_row),
+  [H5S_CUPTI_OVERHEAD] = TABLE("/cupti_overhead", cupti_overhead_cols, struct wpio_cupti_overhead_row),
 };
 
 const struct h5s_table *h5s_table(enum h5s_table_id id) {

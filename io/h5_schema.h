@@ -32,7 +32,10 @@ struct h5s_table {
 enum h5s_table_id {
   H5S_RANKS, H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE, H5S_LITE_HIST, H5S_MPI, H5S_TIMELINE,
   H5S_SUM_KERNELS, H5S_SUM_RANGES, H5S_SUM_LITE, H5S_SUM_MPI,
-  H5S_MEMORY, H5S_STACKS, H5S_SUM_MEMORY, H5S_NTABLES
+  H5S_MEMORY, H5S_STACKS, H5S_SUM_MEMORY,
+  H5S_STRAGGLERS, /* issue 9: stragglers */
+  H5S_BREAKDOWN, H5S_LAUNCH_LATENCY, H5S_CUPTI_OVERHEAD, /* issue 9: gpuanalysis */
+  H5S_NTABLES
 };
 
 /* /summary/memory's in-memory row: the name itself instead of its id. */

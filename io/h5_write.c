@@ -32,6 +32,36 @@ bad:
   return H5I_INVALID_HID;
 }
 
+/* The transfer property list of the report being written. Each H5Dwrite converts rows from the
+ * memory layout to the packed file layout through a type-conversion and a background buffer; left to
+ * itself HDF5 callocs 1 MiB for each, per H5Dwrite: 2 MiB of fresh pages faulted in per table, which
+ * measured 20-40 ms of a 25-table report (most of a small job's finalize). So the writer lends HDF5
+ * two buffers for the whole file (calloc: untouched pages stay unfaulted, and the packed file types
+ * leave no byte of a row unwritten, so stale bytes never reach the file). Same size as HDF5's default,
+ * so large tables convert in the same pieces. */
+#define XFER_BUFFER_BYTES ((size_t)1 << 20)
+static hid_t xfer = H5P_DEFAULT;
+static void *xfer_tconv, *xfer_bkg;
+
+static void xfer_begin(void) {
+  xfer_tconv = calloc(1, XFER_BUFFER_BYTES);
+  xfer_bkg = calloc(1, XFER_BUFFER_BYTES);
+  hid_t dxpl = xfer_tconv && xfer_bkg ? H5Pcreate(H5P_DATASET_XFER) : H5I_INVALID_HID;
+  if (dxpl >= 0 && H5Pset_buffer(dxpl, XFER_BUFFER_BYTES, xfer_tconv, xfer_bkg) < 0) {
+    H5Pclose(dxpl);
+    dxpl = H5I_INVALID_HID;
+  }
+  xfer = dxpl >= 0 ? dxpl : H5P_DEFAULT; /* without: HDF5's own buffers, slower, same file */
+}
+
+static void xfer_end(void) {
+  if (xfer != H5P_DEFAULT) H5Pclose(xfer);
+  xfer = H5P_DEFAULT;
+  free(xfer_tconv);
+  free(xfer_bkg);
+  xfer_tconv = xfer_bkg = NULL;
+}
+
 /* Creates a 1-D dataset of `n` rows of `ftype` at `path` and writes `rows` (memory type `mtype`). */
 static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype, const void *rows,
                          size_t n, struct h5s_err *c) {
@@ -43,7 +73,7 @@ static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype,
   if (space < 0 || dcpl < 0) goto out;
   d = H5Dcreate2(file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   if (d < 0) goto out;
-  if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0) goto out;
+  if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, xfer, rows) < 0) goto out;
   rc = 0;
 out:
   if (d >= 0 && H5Dclose(d) < 0) rc = -1;
@@ -101,15 +131,24 @@ static int write_attr_str(hid_t loc, const char *key, const char *v, struct h5s_
   return rc < 0 ? h5s_fail(c, "cannot write attribute %s", key) : 0;
 }
 
-/* Root attributes: the job's own, then schema_version, which the writer alone decides. */
+/* Root attributes: the job's own, then schema_version, which the writer alone decides. Run metadata
+ * (keys WPIO_META_PREFIX...) goes to the /meta group instead, which every report has. */
 static int write_attrs(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
-  for (size_t i = 0; i < job->attrs.n; i++) {
+  hid_t meta = H5Gcreate2(file, WPIO_META_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (meta < 0) return h5s_fail(c, "cannot create %s", WPIO_META_GROUP);
+  const size_t plen = strlen(WPIO_META_PREFIX);
+  int rc = 0;
+  for (size_t i = 0; i < job->attrs.n && rc == 0; i++) {
     const struct wpio_attr *a = &job->attrs.v[i];
     if (!a->key || !a->key[0] || strcmp(a->key, H5S_SCHEMA_ATTR) == 0) continue;
-    int rc = a->is_int ? write_attr_int(file, a->key, a->ival, c)
-                       : write_attr_str(file, a->key, a->value, c);
-    if (rc < 0) return -1;
+    int is_meta = strncmp(a->key, WPIO_META_PREFIX, plen) == 0;
+    if (is_meta && !a->key[plen]) continue;
+    hid_t loc = is_meta ? meta : file;
+    const char *key = is_meta ? a->key + plen : a->key;
+    rc = a->is_int ? write_attr_int(loc, key, a->ival, c) : write_attr_str(loc, key, a->value, c);
   }
+  H5Gclose(meta);
+  if (rc < 0) return -1;
   return write_attr_int(file, H5S_SCHEMA_ATTR, WPIO_SCHEMA_VERSION, c);
 }
 
@@ -241,10 +280,80 @@ static int write_sum_memory(hid_t file, const struct wpio_job *job, struct h5s_e
   return rc;
 }
 
+/* issue 9: /breakdown, /launch_latency, /cupti_overhead */
+static int write_analysis_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  for (size_t i = 0; i < job->launch_latency.n; i++)
+    if (check_name_id(job, job->launch_latency.v[i].name_id, "/launch_latency", c) < 0) return -1;
+  for (size_t i = 0; i < job->cupti_overhead.n; i++)
+    if (check_name_id(job, job->cupti_overhead.v[i].name_id, "/cupti_overhead", c) < 0) return -1;
+  if (write_table(file, H5S_BREAKDOWN, job->breakdown.v, job->breakdown.n, c) < 0 ||
+      write_table(file, H5S_LAUNCH_LATENCY, job->launch_latency.v, job->launch_latency.n, c) < 0)
+    return -1;
+  return write_table(file, H5S_CUPTI_OVERHEAD, job->cupti_overhead.v, job->cupti_overhead.n, c);
+}
+
 /* /memory, /stacks and /summary/memory (after the /summary group exists). */
 static int write_gpu_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
   if (write_memory(file, job, c) < 0 || write_stacks(file, job, c) < 0) return -1;
+  if (write_analysis_tables(file, job, c) < 0) return -1;
   return write_sum_memory(file, job, c);
+}
+
+/* Per-table rank presence: attribute WPIO_H5_RANK_SPANS_ATTR on each per-rank table, the sorted spans
+ * [lo, hi] of the ranks that have rows, so `wprof doctor` need not read millions of rank cells. A
+ * table with more than H5S_RANK_SPANS_MAX spans (or none) gets no attribute: readers count rows. */
+#define H5S_RANK_SPANS_MAX 4096
+
+static int write_rank_spans_of(hid_t file, const char *path, const void *rows, size_t n, size_t size,
+                               struct h5s_err *c) {
+  if (n == 0) return 0;
+  int32_t max = 0;
+  for (size_t i = 0; i < n; i++) { /* every row struct starts with its int32_t rank */
+    int32_t r = *(const int32_t *)((const char *)rows + i * size);
+    if (r > max) max = r;
+  }
+  unsigned char *seen = calloc((size_t)max + 1, 1);
+  int32_t *spans = malloc(2 * H5S_RANK_SPANS_MAX * sizeof *spans);
+  int rc = 0;
+  if (!seen || !spans) goto out; /* no attribute: the reader counts */
+  for (size_t i = 0; i < n; i++) {
+    int32_t r = *(const int32_t *)((const char *)rows + i * size);
+    if (r >= 0) seen[r] = 1;
+  }
+  hsize_t k = 0;
+  for (int32_t r = 0; r <= max; r++) {
+    if (!seen[r] || (r > 0 && seen[r - 1])) continue;
+    if (k == H5S_RANK_SPANS_MAX) goto out;
+    int32_t hi = r;
+    while (hi < max && seen[hi + 1]) hi++;
+    spans[2 * k] = r;
+    spans[2 * k + 1] = hi;
+    k++;
+  }
+  hsize_t dims = 2 * k;
+  hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+  hid_t space = k ? H5Screate_simple(1, &dims, NULL) : H5I_INVALID_HID;
+  hid_t a = d >= 0 && space >= 0
+                ? H5Acreate2(d, WPIO_H5_RANK_SPANS_ATTR, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT)
+                : H5I_INVALID_HID;
+  if (k && (a < 0 || H5Awrite(a, H5T_NATIVE_INT32, spans) < 0)) rc = h5s_fail(c, "cannot write %s's rank spans", path);
+  if (a >= 0) H5Aclose(a);
+  if (space >= 0) H5Sclose(space);
+  if (d >= 0) H5Dclose(d);
+out:
+  free(seen);
+  free(spans);
+  return rc;
+}
+
+#define RANK_SPANS(id, vec) write_rank_spans_of(file, h5s_table(id)->path, (vec).v, (vec).n, sizeof(*(vec).v), c)
+static int write_rank_spans(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  if (RANK_SPANS(H5S_WINDOWS, job->windows) < 0 || RANK_SPANS(H5S_KERNELS, job->kernels) < 0 ||
+      RANK_SPANS(H5S_RANGES, job->ranges) < 0 || RANK_SPANS(H5S_LITE, job->lite) < 0 ||
+      RANK_SPANS(H5S_MPI, job->mpi) < 0 || RANK_SPANS(H5S_TIMELINE, job->timeline) < 0 ||
+      RANK_SPANS(H5S_MEMORY, job->memory) < 0 || RANK_SPANS(H5S_STACKS, job->stacks) < 0)
+    return -1;
+  return 0;
 }
 
 static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
@@ -265,7 +374,9 @@ static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) 
       write_summary(file, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n, c) < 0)
     return -1;
-  return write_gpu_tables(file, job, c);
+  if (write_table(file, H5S_STRAGGLERS, job->stragglers.v, job->stragglers.n, c) < 0) return -1;
+  if (write_gpu_tables(file, job, c) < 0) return -1;
+  return write_rank_spans(file, job, c);
 }
 
 /* ---- the file itself: never through a symlink, never over somebody else's file ---- */
@@ -327,7 +438,7 @@ static int check_target(const char *path, unsigned flags, struct h5s_err *c) {
 
 /* A new temporary file beside the report: O_EXCL | O_NOFOLLOW, so nothing that already exists (an
  * old file, a planted symlink) is ever opened or truncated. Its name goes to tmp; the fd stays open
- * to check that the file HDF5 wrote is still the one created here, and to fsync it. */
+ * to check that the file HDF5 wrote is still the one created here. */
 static int create_temp(const char *path, char *tmp, size_t len, struct h5s_err *c) {
   static unsigned counter;
   for (int attempt = 0; attempt < 100; attempt++) {
@@ -346,21 +457,6 @@ static int same_file(int fd, const char *tmp) {
          a.st_ino == b.st_ino;
 }
 
-/* The directory entry of the rename is durable too. */
-static void sync_parent_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char dir[4096];
-  if (!slash) snprintf(dir, sizeof dir, ".");
-  else if (slash == path) snprintf(dir, sizeof dir, "/");
-  else if ((size_t)(slash - path) < sizeof dir) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-  else return;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    fsync(fd);
-    close(fd);
-  }
-}
-
 static int write_hdf5(const struct wpio_job *job, const char *tmp, struct h5s_err *c) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 #if H5_VERSION_GE(1, 10, 7)
@@ -370,7 +466,9 @@ static int write_hdf5(const struct wpio_job *job, const char *tmp, struct h5s_er
   hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
   if (fapl >= 0) H5Pclose(fapl);
   if (file < 0) return h5s_fail(c, "cannot create HDF5 file %s", tmp);
+  xfer_begin();
   int rc = write_all(file, job, c);
+  xfer_end();
   if (H5Fclose(file) < 0 && rc == 0) rc = h5s_fail(c, "cannot finish writing %s", tmp);
   return rc;
 }
@@ -383,11 +481,12 @@ static int write_file(const struct wpio_job *job, const char *path, unsigned fla
   int fd = create_temp(path, tmp, tlen, c);
   int rc = fd < 0 ? -1 : write_hdf5(job, tmp, c);
   if (rc == 0 && !same_file(fd, tmp)) rc = h5s_fail(c, "%s was replaced while being written", tmp);
-  if (rc == 0 && fsync(fd) < 0) rc = h5s_fail(c, "cannot sync %s: %s", tmp, strerror(errno));
+  /* No fsync: the rename already means a reader sees the whole report or none (HDF5 has closed, so
+   * written, the file). fsync would add only survival of a power loss in the next seconds, at 5-15 ms
+   * of every job's finalize on this machine's disk, while all ranks wait in MPI_Finalize. */
   if (rc == 0 && rename(tmp, path) < 0)
     rc = h5s_fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-  if (rc == 0) sync_parent_dir(path);
-  else if (fd >= 0 && same_file(fd, tmp)) unlink(tmp);
+  if (rc != 0 && fd >= 0 && same_file(fd, tmp)) unlink(tmp);
   if (fd >= 0) close(fd);
   free(tmp);
   return rc;
@@ -397,10 +496,54 @@ static int write_file(const struct wpio_job *job, const char *path, unsigned fla
  * itself on its first call (its type, property and filter tables), milliseconds that would otherwise
  * land in finalize. Looked up by name (WPIO_H5_WARM_UP_SYMBOL in runtime/plugin.c). */
 int wpio_h5_warm_up(void);
+/* Rows of table t, all zero but for "" in string columns (a NULL string is no string to HDF5). */
+static void *warm_up_rows(const struct h5s_table *t, size_t n) {
+  char *rows = calloc(n, t->row_size);
+  for (size_t i = 0; rows && i < n; i++)
+    for (size_t k = 0; k < t->ncols; k++)
+      if (t->cols[k].type == H5S_STR) {
+        static const char empty[] = "";
+        const char *p = empty;
+        memcpy(rows + i * t->row_size + t->cols[k].offset, &p, sizeof p);
+      }
+  return rows;
+}
+
+/* A first report in this process costs ~10 ms more than the next (measured): HDF5 builds its type
+ * conversion paths, free lists and filter state on first use. So the warm-up writes one row of every
+ * table, and one chunked + deflated table, to a file in memory (core driver, never on disk). */
+static void warm_up_tables(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0) return;
+  hid_t file = H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0
+                   ? H5Fcreate("wprof-warm-up.h5", H5F_ACC_TRUNC, H5P_DEFAULT, fapl)
+                   : H5I_INVALID_HID;
+  H5Pclose(fapl);
+  if (file < 0) return;
+  char err[128];
+  struct h5s_err c = {err, sizeof err, 0};
+  hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  if (g >= 0) H5Gclose(g);
+  xfer_begin();
+  write_attr_str(file, "warm_up", "", &c);
+  for (int id = 0; id < H5S_NTABLES; id++) {
+    size_t n = id == H5S_KERNELS ? H5S_CHUNK_THRESHOLD + 1 : 1; /* kernels: the chunked path */
+    void *rows = warm_up_rows(h5s_table((enum h5s_table_id)id), n);
+    if (rows) write_table(file, (enum h5s_table_id)id, rows, n, &c);
+    free(rows);
+  }
+  xfer_end();
+  H5Fclose(file);
+}
+
 int wpio_h5_warm_up(void) {
   if (H5open() < 0) return -1;
-  hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE); /* the property classes the writer uses */
-  if (dcpl >= 0) H5Pclose(dcpl);
+  H5E_auto2_t old_fn = NULL;
+  void *old_data = NULL;
+  H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  warm_up_tables();
+  H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
   return 0;
 }
 

@@ -128,11 +128,17 @@ int wpio_format_report(FILE *out, const struct wpio_job *job, const char *source
  * stack, kernels split by launch configuration. 0 or -1 (out of memory, write error). */
 int wpio_format_memory(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
 int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+/* issue 9 time breakdown (--breakdown): per window mean/min/max of each share over ranks, or one rank's
+ * /breakdown rows (o->rank >= 0); then CUPTI's overhead and the ranks where another tool held CUPTI. */
+int wpio_format_breakdown(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
 int wpio_format_kernel_configs(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
 /* GPU time (all /kernels rows but synchronizations) in scope (-1: all) and the part from CUDA graphs. */
 void wpio_graph_share(const struct wpio_job *job, int rank, int window, uint64_t *graph_ns, uint64_t *gpu_ns);
 /* "GPU time from CUDA graphs: 50.0% (...)" when some GPU time came from graphs, else nothing. */
 int wpio_format_graph_share(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
+/* Issue 9's /stragglers (wpio_format_stragglers.c): a table per window, the ranks that caused the most
+ * waiting first; text or CSV, scoped by o->rank / o->window, o->top rows per window. 0 or -1. */
+int wpio_format_stragglers(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o);
 
 #ifdef __cplusplus
 }

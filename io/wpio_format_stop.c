@@ -22,6 +22,7 @@ void wpio_job_keep_window(struct wpio_job *job, int32_t window) {
   KEEP_WINDOW(job->mpi, window);
   /* plain rows without pointers: shrinking n is enough, the memory goes with the job */
   job->timeline.n = 0;
+  job->strag_events.n = 0; /* stragglers are not among the stop tables: not gathered at each stop */
   job->sum_kernels.n = job->sum_ranges.n = job->sum_lite.n = job->sum_mpi.n = 0;
 }
 

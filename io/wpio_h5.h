@@ -31,6 +31,15 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
  * newer schema_version, or a damaged table. */
 int wpio_h5_read_report(const char *path, struct wpio_job *job, char *err, size_t errlen);
 
+/* wpio_h5_read_report flags. */
+#define WPIO_H5_READ_HEAD_ONLY 1u /* attributes (and /meta), /names, /ranks and /windows only */
+int wpio_h5_read_report_flags(const char *path, struct wpio_job *job, unsigned flags, char *err,
+                              size_t errlen);
+
+/* Attribute of each per-rank table: int32 [lo0, hi0, lo1, hi1, ...], the sorted spans of ranks that
+ * have rows in it; absent from empty tables and from those with more than H5S_RANK_SPANS_MAX spans. */
+#define WPIO_H5_RANK_SPANS_ATTR "rank_spans"
+
 #ifdef __cplusplus
 }
 #endif

@@ -58,6 +58,12 @@ void wpio_job_free(struct wpio_job *job) {
   free(job->memory.v);
   free(job->stacks.v);
   free(job->sum_memory.v);
+  free(job->breakdown.v);
+  free(job->launch_latency.v);
+  free(job->cupti_overhead.v);
+  free(job->strag_events.v);
+  free(job->stragglers.v);
+  wpio_strag_acc_free(job->strag_acc);
   wpio_job_init(job);
 }
 
@@ -206,6 +212,18 @@ static int merge_stacks(struct wpio_job *dst, const struct wpio_job *src, const 
   return 0;
 }
 
+/* Rows without names: copied as they are. */
+#define APPEND_PLAIN(dst, src, field)                                                              \
+  append_plain(&(dst)->field.v, &(dst)->field.n, &(dst)->field.cap, sizeof(*(src)->field.v),       \
+               (src)->field.v, (src)->field.n)
+static int append_plain(void *vec_v, size_t *vn, size_t *cap, size_t elem, const void *rows, size_t n) {
+  if (n == 0) return 0;
+  if (*vn > SIZE_MAX - n || wpio_vec_reserve(vec_v, cap, elem, *vn + n) != 0) return -1;
+  memcpy((char *)*(void **)vec_v + *vn * elem, rows, n * elem);
+  *vn += n;
+  return 0;
+}
+
 static int merge_attrs(struct wpio_job *dst, const struct wpio_job *src) {
   for (size_t i = 0; i < src->attrs.n; i++) {
     const struct wpio_attr *a = &src->attrs.v[i];
@@ -236,6 +254,11 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   if (rc == 0) rc = APPEND_NAMED(dst, src, timeline, struct wpio_timeline_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, memory, struct wpio_memory_row, map, nmap);
   if (rc == 0) rc = merge_stacks(dst, src, map, nmap);
+  if (rc == 0) rc = APPEND_PLAIN(dst, src, breakdown);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, launch_latency, struct wpio_launch_latency_row, map, nmap);
+  if (rc == 0) rc = APPEND_NAMED(dst, src, cupti_overhead, struct wpio_cupti_overhead_row, map, nmap);
+  if (rc == 0) rc = wpio_strag_fold(&dst->strag_acc, src->strag_events.v, src->strag_events.n);
+  if (rc == 0) rc = APPEND_PLAIN(dst, src, stragglers);
   free(map);
   return rc;
 }

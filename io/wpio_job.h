@@ -29,7 +29,7 @@ const char *wpio_kind_name(int kind);
 struct wpio_strtab {
   char **s;
   size_t n, cap;
-  uint32_t *slots; /* open addressing: index+1, 0 = empty */
+  uint32_t *slots; /* open addressing, nslots pairs: (index+1, 0 = empty; low 32 bits of the hash) */
   size_t nslots;
 };
 void wpio_strtab_init(struct wpio_strtab *t);
@@ -38,6 +38,11 @@ void wpio_strtab_free(struct wpio_strtab *t);
 uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);
 /* Returns the id of `str` or UINT32_MAX when absent. */
 uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str);
+
+/* Attributes whose key starts with this are run metadata: the HDF5 writer stores them, without the
+ * prefix, as attributes of the /meta group, and the reader reads /meta back under the prefix. */
+#define WPIO_META_PREFIX "meta/"
+#define WPIO_META_GROUP "/meta"
 
 struct wpio_attr {
   char *key;
@@ -59,7 +64,7 @@ struct wpio_rank_row {
   uint64_t dropped_records;  /* CUPTI records lost */
   char *status;              /* WPIO_STATUS_* */
   int32_t collected;         /* 1 when the rank is in WPROF_RANKS and recorded data */
-  int64_t clock_ref_ns;      /* local time at which clock_offset_ns holds (the init exchange) */
+  int64_t clock_ref_ns;      /* local time at which clock_offset_ns holds (weighted mean time of the samples) */
   uint64_t timeline_dropped; /* /timeline events not kept (WPROF_TIMELINE_MAX_EVENTS) */
 };
 
@@ -157,6 +162,61 @@ struct wpio_timeline_row {
   int64_t start_ns, end_ns;
 };
 
+/* Stragglers (issue 9). Raw arrivals, packed by each rank and gathered, never written to HDF5: one
+ * per rank and instance of a synchronizing call, on rank 0's clock. An instance is (window, func, seq):
+ * the seq-th call of MPI function `func` (runtime/mpi_calls.h id) in the window on the calling thread,
+ * or func WPIO_STRAG_SYNC with seq 0 (start) / 1 (end) for the window's sync points. */
+#define WPIO_STRAG_SYNC (-1)
+/* Not an arrival: seq holds how many collective calls of the window were not kept (bound reached). */
+#define WPIO_STRAG_DROPPED (-2)
+struct wpio_strag_event {
+  int32_t rank, window, func;
+  uint32_t seq;
+  int64_t entry_ns, exit_ns;
+};
+
+/* /stragglers: one row per rank and window (io/wpio_stragglers.c). */
+struct wpio_straggler_row {
+  int32_t rank, window;
+  uint64_t instances;      /* instances this rank took part in with at least one other rank */
+  uint64_t arrived_last;   /* of those, how many it entered last */
+  uint64_t wait_caused_ns; /* the others' waiting for it: sum of (its entry - their entry) */
+  uint64_t waited_ns;      /* its own waiting: sum of (last entry - its entry) */
+  uint64_t transfer_ns;    /* clock-free split: the shortest duration across ranks of each instance */
+  uint64_t waiting_ns;     /* ... and the rest of its own duration */
+  uint64_t dropped;        /* collective calls of the window not kept (WPROF_STRAGGLER_MAX_EVENTS) */
+};
+
+/* /breakdown (issue 9): where one rank's time went in one window. GPU columns are lengths of unions
+ * of GPU activity intervals (runtime/breakdown.c), clipped to the window: compute = kernels whose name
+ * has no "nccl"/"NCCL", comm = kernels whose name has it, memory = copies and sets; gpu_busy is the
+ * union of all three, comm_overlap the part of comm also covered by compute. host_mpi_ns sums the
+ * window's intercepted MPI calls (/mpi). GPU columns are 0 on the host backend. */
+struct wpio_breakdown_row {
+  int32_t rank, window;
+  int64_t window_ns, gpu_busy_ns, compute_ns, memory_ns, comm_ns, gpu_idle_ns, comm_overlap_ns;
+  double overlap_share;      /* comm_overlap_ns / comm_ns, 0 without comm */
+  int64_t host_mpi_ns, host_outside_mpi_ns;
+};
+
+/* /launch_latency: per kernel name and window, host time from the launch API call (enter) to the
+ * kernel's start on the GPU mapped to the host clock; p50/p99 from a log-linear histogram. */
+struct wpio_launch_latency_row {
+  int32_t rank, window;
+  uint32_t name_id;
+  uint64_t calls, p50_ns, p99_ns;
+};
+
+/* /cupti_overhead: CUPTI's own OVERHEAD records per rank and overhead kind (the kind's name is
+ * name_id in /names, column kind_id). The kind "another_subscriber" (count 1) marks a rank where
+ * cuptiSubscribe failed because another tool holds CUPTI. */
+#define WPIO_CUPTI_OTHER_SUBSCRIBER "another_subscriber"
+struct wpio_cupti_overhead_row {
+  int32_t rank;
+  uint32_t name_id;
+  uint64_t count, total_ns;
+};
+
 /* One row per name across ranks. `total_ns` and the per-rank statistics are over the table's
  * main time: kernels total_ns, ranges cpu_total_ns, lite and mpi total_ns. Ranks without the name do not
  * count in min/mean/max. */
@@ -193,6 +253,12 @@ struct wpio_job {
   WPIO_VEC(struct wpio_memory_row) memory;
   WPIO_VEC(struct wpio_stack_row) stacks;
   WPIO_VEC(struct wpio_memsum_row) sum_memory;
+  WPIO_VEC(struct wpio_breakdown_row) breakdown;
+  WPIO_VEC(struct wpio_launch_latency_row) launch_latency;
+  WPIO_VEC(struct wpio_cupti_overhead_row) cupti_overhead;
+  WPIO_VEC(struct wpio_strag_event) strag_events; /* wire only: rank 0 turns them into stragglers */
+  WPIO_VEC(struct wpio_straggler_row) stragglers;
+  struct wpio_strag_acc *strag_acc; /* rank 0: arrivals folded as ranks are merged (wpio_stragglers.c) */
 };
 
 void wpio_job_init(struct wpio_job *job);
@@ -224,6 +290,14 @@ int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char
 int wpio_job_summarize(struct wpio_job *job);
 /* /summary/memory from /memory (replacing it). 0 or -1 (OOM). Called by wpio_job_summarize. */
 int wpio_job_summarize_memory(struct wpio_job *job);
+/* /stragglers (io/wpio_stragglers.c). wpio_job_merge folds the arrivals of `src` into dst->strag_acc
+ * (rank 0 keeps per-instance and per-rank sums, never every rank's arrivals); wpio_job_stragglers
+ * folds the job's own strag_events too, then replaces /stragglers with the result and frees both.
+ * Without any arrival the rows are left as they are. 0 or -1 (OOM). */
+struct wpio_strag_acc;
+int wpio_strag_fold(struct wpio_strag_acc **acc, const struct wpio_strag_event *ev, size_t n);
+void wpio_strag_acc_free(struct wpio_strag_acc *acc);
+int wpio_job_stragglers(struct wpio_job *job);
 
 #ifdef __cplusplus
 }

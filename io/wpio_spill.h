@@ -27,7 +27,8 @@ int wpio_spill_parse_name(const char *name, int *rank);
 int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen);
 
 /* Writes buf atomically as dir/rank-N.wpb: a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
- * fsync, rename over the old spill. A reader sees the old spill or the new one, never half of one.
+ * rename over the old spill (no fsync: see wpio_spill.c). A reader sees the old spill or the new one,
+ * never half of one.
  * 0, or -1 with one line in err (the temporary file is removed). */
 int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
 

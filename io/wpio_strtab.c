@@ -26,6 +26,12 @@ void wpio_strtab_free(struct wpio_strtab *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* Each slot is two uint32_t: the string's index+1 (0: empty) and the low 32 bits of its hash, so a
+ * probe compares strings only when the hashes agree, and growing never hashes a string again
+ * (merging thousands of ranks' tables interns millions of names: this is most of its cost). */
+#define SLOT_ID(t, i) ((t)->slots[2 * (i)])
+#define SLOT_HASH(t, i) ((t)->slots[2 * (i) + 1])
+
 /* Slot holding `str` or the empty slot where it would go. `str` has no NUL in its first `len`
  * bytes, so strncmp matching all `len` bytes means the stored string is at least that long and
  * reading its byte `len` stays inside it. */
@@ -33,26 +39,34 @@ static size_t strtab_probe(const struct wpio_strtab *t, const char *str, size_t 
   size_t mask = t->nslots - 1;
   size_t i = (size_t)h & mask;
   for (;;) {
-    uint32_t slot = t->slots[i];
-    if (slot == 0) return i;
-    const char *s = t->s[slot - 1];
-    if (strncmp(s, str, len) == 0 && s[len] == '\0') return i;
+    uint32_t id = SLOT_ID(t, i);
+    if (id == 0) return i;
+    if (SLOT_HASH(t, i) == (uint32_t)h) {
+      const char *s = t->s[id - 1];
+      if (strncmp(s, str, len) == 0 && s[len] == '\0') return i;
+    }
     i = (i + 1) & mask;
   }
 }
 
-/* Doubles the slot array (load factor stays <= 1/2) and re-inserts every string. */
+/* Doubles the slot array (load factor stays <= 1/2) and re-inserts every string by its stored hash
+ * (the low 32 bits index any table of up to 2^32 slots, and ids are 32-bit anyway). */
 static int strtab_rehash(struct wpio_strtab *t, size_t nslots) {
-  uint32_t *slots = calloc(nslots, sizeof *slots);
+  uint32_t *slots = calloc(nslots, 2 * sizeof *slots);
   if (!slots) return -1;
-  free(t->slots);
+  uint32_t *old = t->slots;
+  size_t old_n = t->nslots, mask = nslots - 1;
   t->slots = slots;
   t->nslots = nslots;
-  for (size_t k = 0; k < t->n; k++) {
-    size_t len = strlen(t->s[k]);
-    size_t i = strtab_probe(t, t->s[k], len, fnv1a(t->s[k], len));
-    t->slots[i] = (uint32_t)(k + 1);
+  for (size_t k = 0; k < old_n; k++) {
+    uint32_t id = old[2 * k], h = old[2 * k + 1];
+    if (id == 0) continue;
+    size_t i = (size_t)h & mask;
+    while (SLOT_ID(t, i)) i = (i + 1) & mask;
+    SLOT_ID(t, i) = id;
+    SLOT_HASH(t, i) = h;
   }
+  free(old);
   return 0;
 }
 
@@ -67,6 +81,7 @@ static int strtab_reserve_one(struct wpio_strtab *t) {
   }
   if ((t->n + 1) * 2 > t->nslots) {
     size_t nslots = t->nslots ? t->nslots * 2 : STRTAB_MIN_SLOTS;
+    if (nslots > ((size_t)1 << 32)) return -1;
     if (strtab_rehash(t, nslots) != 0) return -1;
   }
   return 0;
@@ -78,13 +93,14 @@ uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len) 
   if (strtab_reserve_one(t) != 0) return STRTAB_NONE;
   uint64_t h = fnv1a(str, len);
   size_t i = strtab_probe(t, str, len, h);
-  if (t->slots[i]) return t->slots[i] - 1;
+  if (SLOT_ID(t, i)) return SLOT_ID(t, i) - 1;
   char *copy = malloc(len + 1);
   if (!copy) return STRTAB_NONE;
   memcpy(copy, str, len);
   copy[len] = '\0';
   t->s[t->n] = copy;
-  t->slots[i] = (uint32_t)(t->n + 1);
+  SLOT_ID(t, i) = (uint32_t)(t->n + 1);
+  SLOT_HASH(t, i) = (uint32_t)h;
   return (uint32_t)t->n++;
 }
 
@@ -92,5 +108,5 @@ uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str) {
   if (!str || t->nslots == 0) return STRTAB_NONE;
   size_t len = strlen(str);
   size_t i = strtab_probe(t, str, len, fnv1a(str, len));
-  return t->slots[i] ? t->slots[i] - 1 : STRTAB_NONE;
+  return SLOT_ID(t, i) ? SLOT_ID(t, i) - 1 : STRTAB_NONE;
 }

@@ -200,6 +200,53 @@ static void enc_stacks(struct wbuf *b, const struct wpio_job *job) {
   section_end(b, s);
 }
 
+/* issue 9: /breakdown, /launch_latency, /cupti_overhead (new sections, no layout change) */
+static void enc_breakdown(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_BREAKDOWN, job->breakdown.n);
+  for (size_t i = 0; i < job->breakdown.n; i++) {
+    const struct wpio_breakdown_row *r = &job->breakdown.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_i64(b, r->window_ns);
+    put_i64(b, r->gpu_busy_ns);
+    put_i64(b, r->compute_ns);
+    put_i64(b, r->memory_ns);
+    put_i64(b, r->comm_ns);
+    put_i64(b, r->gpu_idle_ns);
+    put_i64(b, r->comm_overlap_ns);
+    put_f64(b, r->overlap_share);
+    put_i64(b, r->host_mpi_ns);
+    put_i64(b, r->host_outside_mpi_ns);
+  }
+  section_end(b, s);
+}
+
+static void enc_launch_latency(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_LAUNCH_LATENCY, job->launch_latency.n);
+  for (size_t i = 0; i < job->launch_latency.n; i++) {
+    const struct wpio_launch_latency_row *r = &job->launch_latency.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_u32(b, r->name_id);
+    put_u64(b, r->calls);
+    put_u64(b, r->p50_ns);
+    put_u64(b, r->p99_ns);
+  }
+  section_end(b, s);
+}
+
+static void enc_cupti_overhead(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_CUPTI_OVERHEAD, job->cupti_overhead.n);
+  for (size_t i = 0; i < job->cupti_overhead.n; i++) {
+    const struct wpio_cupti_overhead_row *r = &job->cupti_overhead.v[i];
+    put_i32(b, r->rank);
+    put_u32(b, r->name_id);
+    put_u64(b, r->count);
+    put_u64(b, r->total_ns);
+  }
+  section_end(b, s);
+}
+
 static void enc_ranges(struct wbuf *b, const struct wpio_job *job) {
   size_t s = section_begin(b, WIRE_RANGES, job->ranges.n);
   for (size_t i = 0; i < job->ranges.n; i++) {
@@ -275,6 +322,20 @@ static void enc_timeline(struct wbuf *b, const struct wpio_job *job) {
   section_end(b, s);
 }
 
+static void enc_strag_events(struct wbuf *b, const struct wpio_job *job) {
+  size_t s = section_begin(b, WIRE_STRAG_EVENTS, job->strag_events.n);
+  for (size_t i = 0; i < job->strag_events.n; i++) {
+    const struct wpio_strag_event *r = &job->strag_events.v[i];
+    put_i32(b, r->rank);
+    put_i32(b, r->window);
+    put_i32(b, r->func);
+    put_u32(b, r->seq);
+    put_i64(b, r->entry_ns);
+    put_i64(b, r->exit_ns);
+  }
+  section_end(b, s);
+}
+
 int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   struct wbuf b = {0};
   *buf = NULL;
@@ -293,6 +354,10 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   enc_timeline(&b, job);
   enc_memory(&b, job);
   enc_stacks(&b, job);
+  enc_breakdown(&b, job);
+  enc_launch_latency(&b, job);
+  enc_cupti_overhead(&b, job);
+  enc_strag_events(&b, job);
   if (b.bad) {
     free(b.p);
     return -1;

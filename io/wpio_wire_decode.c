@@ -66,20 +66,30 @@ static int get_f64(struct rd *r, double *v) {
   return 0;
 }
 
-/* A length-prefixed string: at most WPIO_WIRE_MAX_STRING bytes, inside the section, no NUL. */
-static int get_str(struct dec *d, struct rd *r, char **out, size_t *len_out) {
+/* A length-prefixed string: at most WPIO_WIRE_MAX_STRING bytes, inside the section, no NUL; *s
+ * points into the buffer (not NUL-terminated). */
+static int get_str_view(struct dec *d, struct rd *r, const char **s, size_t *len_out) {
   uint32_t len;
-  *out = NULL;
   if (get_u32(r, &len)) return fail(d, "string length past the end of the section");
   if (len > WPIO_WIRE_MAX_STRING) return fail(d, "string of %u bytes exceeds the limit of %u", len, WPIO_WIRE_MAX_STRING);
   if (len > rd_left(r)) return fail(d, "string of %u bytes runs past the end of the section", len);
-  const char *s = (const char *)r->p + r->off;
-  if (memchr(s, '\0', len)) return fail(d, "string contains a NUL byte");
-  char *copy = malloc((size_t)len + 1);
+  *s = (const char *)r->p + r->off;
+  if (memchr(*s, '\0', len)) return fail(d, "string contains a NUL byte");
+  r->off += len;
+  *len_out = len;
+  return 0;
+}
+
+/* The same string, copied and NUL-terminated. */
+static int get_str(struct dec *d, struct rd *r, char **out, size_t *len_out) {
+  const char *s;
+  size_t len;
+  *out = NULL;
+  if (get_str_view(d, r, &s, &len)) return -1;
+  char *copy = malloc(len + 1);
   if (!copy) return fail(d, "out of memory");
   memcpy(copy, s, len);
   copy[len] = '\0';
-  r->off += len;
   *out = copy;
   if (len_out) *len_out = len;
   return 0;
@@ -91,11 +101,10 @@ static int short_row(struct dec *d, size_t i) { return fail(d, "row %zu is trunc
 
 static int dec_names(struct dec *d, struct rd *r, uint32_t count) {
   for (uint32_t i = 0; i < count; i++) {
-    char *s;
+    const char *s;
     size_t len = 0;
-    if (get_str(d, r, &s, &len)) return -1;
-    uint32_t id = wpio_strtab_intern(&d->job->names, s, len);
-    free(s);
+    if (get_str_view(d, r, &s, &len)) return -1;
+    uint32_t id = wpio_strtab_intern(&d->job->names, s, len); /* copies the len bytes */
     if (id == UINT32_MAX) return fail(d, "out of memory");
     if (id != i) return fail(d, "name %u repeats name %u", i, id);
   }
@@ -218,6 +227,20 @@ DEC_FIXED(dec_memory, memory, struct wpio_memory_row,
 DEC_FIXED(dec_stacks, stacks, struct wpio_stack_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.stack_id) ||
               get_u32(r, &x.name_id) || get_u64(r, &x.calls) || get_u64(r, &x.cuda_ns))
+DEC_FIXED(dec_strag_events, strag_events, struct wpio_strag_event,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_i32(r, &x.func) || get_u32(r, &x.seq) ||
+              get_i64(r, &x.entry_ns) || get_i64(r, &x.exit_ns))
+
+DEC_FIXED(dec_breakdown, breakdown, struct wpio_breakdown_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_i64(r, &x.window_ns) ||
+              get_i64(r, &x.gpu_busy_ns) || get_i64(r, &x.compute_ns) || get_i64(r, &x.memory_ns) ||
+              get_i64(r, &x.comm_ns) || get_i64(r, &x.gpu_idle_ns) || get_i64(r, &x.comm_overlap_ns) ||
+              get_f64(r, &x.overlap_share) || get_i64(r, &x.host_mpi_ns) || get_i64(r, &x.host_outside_mpi_ns))
+DEC_FIXED(dec_launch_latency, launch_latency, struct wpio_launch_latency_row,
+          get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.name_id) ||
+              get_u64(r, &x.calls) || get_u64(r, &x.p50_ns) || get_u64(r, &x.p99_ns))
+DEC_FIXED(dec_cupti_overhead, cupti_overhead, struct wpio_cupti_overhead_row,
+          get_i32(r, &x.rank) || get_u32(r, &x.name_id) || get_u64(r, &x.count) || get_u64(r, &x.total_ns))
 
 /* What the decoder knows of each section: a fixed row size, or the smallest variable row. */
 struct section_kind {
@@ -240,6 +263,10 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_TIMELINE] = {"timeline", WIRE_ROW_TIMELINE, WIRE_ROW_TIMELINE, dec_timeline},
     [WIRE_MEMORY] = {"memory", WIRE_ROW_MEMORY, WIRE_ROW_MEMORY, dec_memory},
     [WIRE_STACKS] = {"stacks", WIRE_ROW_STACK, WIRE_ROW_STACK, dec_stacks},
+    [WIRE_BREAKDOWN] = {"breakdown", WIRE_ROW_BREAKDOWN, WIRE_ROW_BREAKDOWN, dec_breakdown},
+    [WIRE_LAUNCH_LATENCY] = {"launch_latency", WIRE_ROW_LAUNCH_LATENCY, WIRE_ROW_LAUNCH_LATENCY, dec_launch_latency},
+    [WIRE_CUPTI_OVERHEAD] = {"cupti_overhead", WIRE_ROW_CUPTI_OVERHEAD, WIRE_ROW_CUPTI_OVERHEAD, dec_cupti_overhead},
+    [WIRE_STRAG_EVENTS] = {"strag_events", WIRE_ROW_STRAG_EVENT, WIRE_ROW_STRAG_EVENT, dec_strag_events},
 };
 
 /* A fixed row size as written by `version` (kernel rows grew in version 3). */
@@ -276,7 +303,7 @@ static int dec_payload(struct dec *d, struct rd *pl) {
                   (unsigned long long)slen);
     struct rd body = {pl->p + pl->off, (size_t)slen, 0};
     pl->off += (size_t)slen;
-    if (tag == 0 || tag > WIRE_TAG_MAX) continue;
+    if (tag == 0 || tag > WIRE_TAG_MAX || !sections[tag].decode) continue; /* unknown, or a gap */
     if (seen & (1u << tag)) return fail(d, "corrupt wire data: section %s appears twice", sections[tag].name);
     seen |= 1u << tag;
     if (dec_section(d, &sections[tag], &body)) return -1;
@@ -301,6 +328,8 @@ static int check_ids(struct dec *d) {
   CHECK_IDS(d, timeline, "timeline")
   CHECK_IDS(d, memory, "memory")
   CHECK_IDS(d, stacks, "stacks")
+  CHECK_IDS(d, launch_latency, "launch_latency")
+  CHECK_IDS(d, cupti_overhead, "cupti_overhead")
   for (size_t i = 0; i < d->job->stacks.n; i++)
     if (d->job->stacks.v[i].stack_id >= d->job->names.n)
       return fail(d, "corrupt wire data: stacks row %zu: stack_id %u but %zu names", i,

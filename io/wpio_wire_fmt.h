@@ -13,7 +13,10 @@ enum wire_tag {
   WIRE_NAMES = 1, WIRE_ATTRS = 2, WIRE_RANKS = 3, WIRE_WINDOWS = 4,
   WIRE_KERNELS = 5, WIRE_RANGES = 6, WIRE_LITE = 7, WIRE_LITE_HIST = 8, WIRE_MPI = 9,
   WIRE_TIMELINE = 10, WIRE_MEMORY = 11, WIRE_STACKS = 12,
-  WIRE_TAG_MAX = 12
+  /* issue 9 time breakdown, launch latency, CUPTI overhead (gpuanalysis) */
+  WIRE_BREAKDOWN = 20, WIRE_LAUNCH_LATENCY = 21, WIRE_CUPTI_OVERHEAD = 22,
+  WIRE_STRAG_EVENTS = 30, /* issue 9 stragglers' raw arrivals (stragglers) */
+  WIRE_TAG_MAX = 30
 };
 
 /* Fixed row sizes, and the smallest possible row of the variable-width sections (all strings
@@ -29,6 +32,10 @@ enum wire_tag {
 #define WIRE_ROW_HIST (4 + 4 + 4 + 8)
 #define WIRE_ROW_MPI (4 + 4 + 4 + 5 * 8)
 #define WIRE_ROW_TIMELINE (4 + 4 + 4 + 3 * 8)
+#define WIRE_ROW_STRAG_EVENT (4 + 4 + 4 + 4 + 2 * 8)
+#define WIRE_ROW_BREAKDOWN (4 + 4 + 7 * 8 + 8 + 2 * 8)
+#define WIRE_ROW_LAUNCH_LATENCY (4 + 4 + 4 + 3 * 8)
+#define WIRE_ROW_CUPTI_OVERHEAD (4 + 4 + 2 * 8)
 #define WIRE_MIN_NAME 4
 #define WIRE_MIN_ATTR (4 + 4 + 1 + 8)
 /* version 1 ranks rows end at `collected`; version 2 adds clock_ref_ns and timeline_dropped */

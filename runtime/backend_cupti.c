@@ -24,6 +24,7 @@ const struct wpr_backend wpr_backend_cupti = {
 #include <stdlib.h>
 #include <string.h>
 
+#include "breakdown.h"
 #include "cuda_detect.h"
 #include "cupti_api.h"
 #include "cupti_buffers.h"
@@ -32,9 +33,11 @@ const struct wpr_backend wpr_backend_cupti = {
 #include "cupti_corr.h"
 #include "cupti_records.h"
 #include "cupti_session.h"
+#include "launch_latency.h"
 #include "log.h"
 #include "memory.h"
 #include "stacks.h"
+#include "timer.h"
 
 /* How long the worker sleeps between looks when no buffer completes: bounds its idle cost. */
 #define WORKER_WAIT_MS 200
@@ -48,6 +51,7 @@ static struct {
   struct wpr_cupti_api api;
   CUpti_SubscriberHandle subscriber;
   int sync_enabled;               /* SYNCHRONIZATION is optional: older CUPTIs refuse it */
+  int overhead_enabled;           /* OVERHEAD (CUPTI's own cost) is optional too */
   int memory;                     /* WPROF_MEMORY: MEMORY2 records and the allocation callbacks */
   int memory_enabled;             /* MEMORY2 was accepted for the running window */
   _Atomic int stacks;             /* WPROF_STACKS: a call stack at each launch */
@@ -128,7 +132,8 @@ static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CU
                                  const void *data) {
   const CUpti_CallbackData *cb = data;
   if (!cb || cb->callbackSite != CUPTI_API_ENTER) return;
-  wpr_cupti_corr_put(cb->correlationId, wpr_ranges_launch_ctx());
+  /* the launch's host time: its latency to the kernel's start (launch_latency.h) */
+  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), (int64_t)wpr_mono_ns());
   if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) && wpr_cupti_cbid_is_launch(domain, cbid))
     wpr_stacks_capture(cb->correlationId);
 }
@@ -156,8 +161,16 @@ static int cupti_init(const struct wpr_config *cfg) {
     return WPROF_EBACKEND;
   }
   CUptiResult rc = cs.api.subscribe(&cs.subscriber, on_api_call, NULL);
+  if (rc == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) { /* nsys, ncu, ... attached first */
+    WPR_WARN("CUPTI is already in use by another tool (another subscriber); GPU activity is not collected on "
+             "this rank");
+    wpr_cupti_note_other_subscriber(); /* a /cupti_overhead row of this rank says so in the report */
+    cs.subscriber = NULL;
+    wpr_cupti_api_unload(&cs.api);
+    return WPROF_EBACKEND;
+  }
   if (rc != CUPTI_SUCCESS) {
-    cs.subscriber = NULL; /* e.g. no device, or another tool (nsys) subscribed first */
+    cs.subscriber = NULL; /* e.g. no device */
     return init_failed("cuptiSubscribe", rc);
   }
   rc = cs.api.activity_register_callbacks(on_buffer_requested, on_buffer_completed);
@@ -218,7 +231,8 @@ static void disable_kinds(void) {
   for (size_t i = 0; i < N_REQUIRED; i++) cs.api.activity_disable(required_kinds[i]);
   if (cs.sync_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION);
   if (cs.memory_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_MEMORY2);
-  cs.sync_enabled = cs.memory_enabled = 0;
+  if (cs.overhead_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_OVERHEAD);
+  cs.sync_enabled = cs.memory_enabled = cs.overhead_enabled = 0;
 }
 
 /* MEMORY2 (CUDA 11.6+): refused by an older CUPTI, which is warned once; kernels still run. */
@@ -245,6 +259,7 @@ static int enable_kinds(void) {
     }
   }
   cs.sync_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION) == CUPTI_SUCCESS;
+  cs.overhead_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_OVERHEAD) == CUPTI_SUCCESS;
   enable_memory();
   return WPROF_OK;
 }
@@ -311,6 +326,8 @@ static int cupti_collect(struct wpio_job *job, int32_t rank) {
   cs.api.activity_flush_all(0); /* buffers CUPTI completed since the last stop */
   pthread_mutex_lock(&cs.lock);
   drain_locked();
+  for (int i = 0; i < cs.n_spans; i++) /* the breakdown clips each window's GPU intervals to its span */
+    if (cs.spans[i].closed) wpr_breakdown_bounds(cs.spans[i].window, cs.spans[i].start.gpu_ns, cs.spans[i].stop.gpu_ns);
   int rc = wpr_cupti_records_collect(job, rank);
   if (rc == 0) rc = wpr_memory_collect(job, rank, cs.spans, cs.n_spans);
   uint64_t dropped = cs.dropped;

@@ -41,6 +41,7 @@ static int parse_bool(struct wpr_config *cfg, const struct option *opt, const ch
 static int parse_ranks(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_name(struct wpr_config *cfg, const struct option *opt, const char *text);
 static int parse_print(struct wpr_config *cfg, const struct option *opt, const char *text);
+static int parse_meta(struct wpr_config *cfg, const struct option *opt, const char *text);
 static void format_int(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
                        int *is_int, int64_t *ival);
 static void format_text(const struct wpr_config *cfg, const struct option *opt, char *buf, size_t len,
@@ -114,9 +115,14 @@ static const struct option options[] = {
     {{"WPROF_TIMELINE_MAX_EVENTS", "timeline_max_events", "integer 1..1000000000", "1000000",
       "events kept per rank in /timeline; the rest are counted in /ranks.timeline_dropped"},
      "an integer in 1..1000000000", parse_int, format_int, FIELD(timeline_max_events), 1, 1000000000, NULL, NULL},
+    {{"WPROF_STRAGGLER_MAX_EVENTS", "straggler_max_events", "integer 0..100000000", "100000",
+      "collective calls per rank and window whose entry times are kept for /stragglers (32 bytes each, "
+      "gathered at finalize); the rest are counted in /stragglers.dropped"},
+     "an integer in 0..100000000", parse_int, format_int, FIELD(straggler_max_events), 0, 100000000, NULL, NULL},
     {{"WPROF_GATHER_MAX_MB", "gather_max_mb", "integer 1..1048576", "1024",
-      "memory rank 0 may use for the finalize gather; above it ranks are gathered in batches and "
-      "their rows streamed into the report"},
+      "bound on the ranks' packed data rank 0 holds at once in the finalize gather; above it ranks "
+      "are gathered in batches, each merged into the report's tables and freed before the next "
+      "(the merged tables themselves are not bounded)"},
      "an integer in 1..1048576", parse_int, format_int, FIELD(gather_max_mb), 1, 1048576, NULL, NULL},
     {{"WPROF_MEMORY", "memory", "boolean", "0",
       "trace GPU memory allocations and frees (cupti backend) into /memory"},
@@ -136,6 +142,11 @@ static const struct option options[] = {
       "removes it"},
      "an integer in -1000000000000..1000000000000", parse_int, format_int, FIELD(clock_test_offset_ns),
      -1000000000000LL, 1000000000000LL, NULL, NULL},
+    {{"WPROF_META", "meta_user", "key=value list", "",
+      "run metadata stored in the report's /meta group, e.g. team=infer,run=7 (keys [A-Za-z0-9_.-], "
+      "values without commas); `wprof run --meta k=v` adds to it"},
+     "a list key=value,... (keys of [A-Za-z0-9_.-], values without commas, < 1024 bytes)", parse_meta,
+     format_text, FIELD(meta), 0, sizeof(((struct wpr_config *)0)->meta), NULL, "none"},
 };
 
 #define N_OPTIONS ((int)(sizeof options / sizeof options[0]))
@@ -258,6 +269,22 @@ static int parse_print(struct wpr_config *cfg, const struct option *opt, const c
       return -1;
   }
   *(int64_t *)field_of(cfg, opt) = n;
+  return 0;
+}
+
+/* "k=v,k=v" (or empty): every key non-empty of [A-Za-z0-9_.-], every value free of commas, the
+ * whole shorter than the field. runtime/meta.c splits it the same way. */
+static int parse_meta(struct wpr_config *cfg, const struct option *opt, const char *text) {
+  size_t n = strlen(text);
+  if (n >= (size_t)opt->hi) return -1;
+  for (const char *p = text; n > 0 && p;) {
+    const char *key = p;
+    while (isalnum((unsigned char)*p) || *p == '_' || *p == '.' || *p == '-') p++;
+    if (p == key || *p != '=') return -1;
+    p = strchr(p, ',');
+    if (p) p++;
+  }
+  memcpy(field_of(cfg, opt), text, n + 1);
   return 0;
 }
 

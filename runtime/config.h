@@ -38,12 +38,14 @@ struct wpr_config {
   int64_t run_pid;            /* WPROF_RUN_PID: the process `wprof run` exec'd (0 = none) */
   int timeline;               /* WPROF_TIMELINE */
   int64_t timeline_max_events; /* WPROF_TIMELINE_MAX_EVENTS, per rank */
+  int64_t straggler_max_events; /* WPROF_STRAGGLER_MAX_EVENTS, per rank and window */
   int64_t gather_max_mb;      /* WPROF_GATHER_MAX_MB */
   int memory;                 /* WPROF_MEMORY */
   int stacks;                 /* WPROF_STACKS */
   int64_t print_top;          /* WPROF_PRINT=top:N (0 = off) */
   char table_dir[WPR_PATH_MAX]; /* WPROF_TABLE_DIR ("" = off) */
   int64_t clock_test_offset_ns; /* WPROF_CLOCK_TEST_OFFSET_NS (testing) */
+  char meta[1024];            /* WPROF_META: user run metadata "k=v,k=v" ("" = none) */
 };
 
 enum wpr_start_mode { WPR_START_MANUAL = 0, WPR_START_INIT = 1 };

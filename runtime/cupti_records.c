@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "breakdown.h"
 #include "cupti_corr.h"
+#include "launch_latency.h"
 #include "memory.h"
 #include "ranges.h"
 #include "stacks.h"
@@ -37,6 +39,7 @@ struct name_cache_entry {
   struct kernel_key row_key; /* the row this name last went to, valid while rows_epoch is unchanged */
   size_t row_slot;
   uint64_t rows_epoch;
+  int is_comm;               /* the name is a communication kernel's (breakdown.h), tested once */
 };
 #define NAME_CACHE_SLOTS 256
 
@@ -116,7 +119,8 @@ static struct name_cache_entry *name_entry(const char *name) {
   }
   uint32_t index = wpio_strtab_intern(&agg.names, name, strlen(name));
   if (index == UINT32_MAX) return NULL; /* out of memory */
-  *e = (struct name_cache_entry){.ptr = name, .index = index, .generation = agg.generation};
+  *e = (struct name_cache_entry){.ptr = name, .index = index, .generation = agg.generation,
+                                 .is_comm = wpr_gpu_name_is_comm(name)};
   return e;
 }
 
@@ -166,6 +170,7 @@ struct gpu_op {
   uint32_t correlation, alt_correlation;
   int gpu_work;          /* counts as CUDA time of ranges (not host-side waits) */
   struct kernel_key config; /* launch configuration and graph (window, name, kind filled later) */
+  int64_t launch_ns;     /* host time of the launch API call, 0: unknown (filled by launch_of) */
 };
 
 static int64_t graph_of(uint32_t graph_id) { return graph_id ? (int64_t)graph_id : -1; }
@@ -194,24 +199,24 @@ static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
   case CUPTI_ACTIVITY_KIND_KERNEL:
   case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
     const CUpti_ActivityKernel10 *k = (const CUpti_ActivityKernel10 *)rec;
-    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1, kernel_config(k)};
+    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1, kernel_config(k), 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMCPY: {
     const CUpti_ActivityMemcpy6 *m = (const CUpti_ActivityMemcpy6 *)rec;
     *op = (struct gpu_op){memcpy_name(m->copyKind), WPIO_KIND_MEMCPY, m->start, m->end, m->bytes,
-                          m->correlationId, m->runtimeCorrelationId, 1, no_config(m->graphId)};
+                          m->correlationId, m->runtimeCorrelationId, 1, no_config(m->graphId), 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMSET: {
     const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *)rec;
     *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1,
-                          no_config(m->graphId)};
+                          no_config(m->graphId), 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {
     const CUpti_ActivitySynchronization2 *s = (const CUpti_ActivitySynchronization2 *)rec;
-    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0, no_config(0)};
+    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0, no_config(0), 0};
     return 1;
   }
   default: return 0;
@@ -219,10 +224,10 @@ static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
 }
 
 /* The launch of `op`: by correlation id, else (launch outside a window, or forgotten) by when it ran. */
-static struct wpr_launch_ctx launch_of(const struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
+static struct wpr_launch_ctx launch_of(struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
   struct wpr_launch_ctx ctx = {.window = -1, .node = 0};
-  if (!wpr_cupti_corr_get(op->correlation, &ctx) && op->alt_correlation)
-    wpr_cupti_corr_get(op->alt_correlation, &ctx);
+  if (!wpr_cupti_corr_get_at(op->correlation, &ctx, &op->launch_ns) && op->alt_correlation)
+    wpr_cupti_corr_get_at(op->alt_correlation, &ctx, &op->launch_ns);
   if (ctx.window < 0) {
     ctx.window = wpr_gpu_spans_window(spans, n_spans, op->start);
     ctx.node = 0;
@@ -230,7 +235,22 @@ static struct wpr_launch_ctx launch_of(const struct gpu_op *op, const struct wpr
   return ctx;
 }
 
-static void aggregate(const struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
+/* issue 9: the op's interval for the time breakdown, and a kernel's launch latency: its start mapped
+ * to the host clock through its window's span, minus the host time of its launch call. */
+static void analyse(const struct gpu_op *op, int32_t window, const struct name_cache_entry *e,
+                    const struct wpr_gpu_span *spans, int n_spans) {
+  uint32_t name = e->index;
+  wpr_breakdown_add(window, wpr_gpu_class(op->kind, e->is_comm), op->start, op->end);
+  if (op->kind != WPIO_KIND_KERNEL || op->launch_ns <= 0) return;
+  for (int i = n_spans - 1; i >= 0; i--) {
+    if (spans[i].window != window) continue;
+    int64_t latency = wpr_gpu_span_to_host(&spans[i], op->start) - op->launch_ns;
+    wpr_launch_latency_add(window, name, latency > 0 ? (uint64_t)latency : 0);
+    return;
+  }
+}
+
+static void aggregate(struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
   struct wpr_launch_ctx ctx = launch_of(op, spans, n_spans);
   if (ctx.window < 0) {
     agg.counts.unattributed++;
@@ -251,6 +271,7 @@ static void aggregate(const struct gpu_op *op, const struct wpr_gpu_span *spans,
   if (ns < row->min_ns) row->min_ns = ns;
   if (ns > row->max_ns) row->max_ns = ns;
   agg.counts.records++;
+  analyse(op, ctx.window, e, spans, n_spans);
   if (op->gpu_work && ctx.node != 0) wpr_ranges_add_gpu_time(ctx, ns);
   if (op->kind == WPIO_KIND_KERNEL && wpr_stacks_on()) wpr_stacks_add_time(op->correlation, ctx.window, e->index, ns);
 }
@@ -268,21 +289,45 @@ static void memory_record(const CUpti_ActivityMemory4 *m) {
   wpr_memory_queue(&e);
 }
 
+static const char *overhead_name(CUpti_ActivityOverheadKind kind) {
+  switch (kind) {
+  case CUPTI_ACTIVITY_OVERHEAD_DRIVER_COMPILER: return "driver_compiler";
+  case CUPTI_ACTIVITY_OVERHEAD_CUPTI_BUFFER_FLUSH: return "cupti_buffer_flush";
+  case CUPTI_ACTIVITY_OVERHEAD_CUPTI_INSTRUMENTATION: return "cupti_instrumentation";
+  case CUPTI_ACTIVITY_OVERHEAD_CUPTI_RESOURCE: return "cupti_resource";
+  case CUPTI_ACTIVITY_OVERHEAD_RUNTIME_TRIGGERED_MODULE_LOADING: return "runtime_triggered_module_loading";
+  case CUPTI_ACTIVITY_OVERHEAD_LAZY_FUNCTION_LOADING: return "lazy_function_loading";
+  case CUPTI_ACTIVITY_OVERHEAD_COMMAND_BUFFER_FULL: return "command_buffer_full";
+  case CUPTI_ACTIVITY_OVERHEAD_ACTIVITY_BUFFER_REQUEST: return "activity_buffer_request";
+  case CUPTI_ACTIVITY_OVERHEAD_UVM_ACTIVITY_INIT: return "uvm_activity_init";
+  default: return "unknown";
+  }
+}
+
+/* CUPTI's own cost (OVERHEAD records, CUpti_ActivityOverhead3 in CUDA 13): totals per kind. */
+static void overhead_record(const CUpti_ActivityOverhead3 *o) {
+  wpr_cupti_overhead_add(overhead_name(o->overheadKind), o->end > o->start ? o->end - o->start : 0);
+}
+
 void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_t valid,
                             const struct wpr_gpu_span *spans, int n_spans) {
   agg.generation++;
+  wpr_breakdown_lock();
   CUpti_Activity *rec = NULL;
   while (api->activity_get_next_record(buf, valid, &rec) == CUPTI_SUCCESS) {
     struct gpu_op op;
     if (decode(rec, &op)) {
       aggregate(&op, spans, n_spans);
       if (wpr_timeline_is_on()) wpr_timeline_cupti_record(rec, op.name, op.start, op.end, spans, n_spans);
+    } else if (rec->kind == CUPTI_ACTIVITY_KIND_OVERHEAD) {
+      overhead_record((const CUpti_ActivityOverhead3 *)rec);
     } else if (rec->kind == CUPTI_ACTIVITY_KIND_MEMORY2) {
       memory_record((const CUpti_ActivityMemory4 *)rec);
     } else {
       agg.counts.unknown_kind++;
     }
   }
+  wpr_breakdown_unlock();
 }
 
 static const char *kernel_name_of(uint32_t index) { return index < agg.names.n ? agg.names.s[index] : NULL; }
@@ -304,6 +349,7 @@ int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
                                     .registers_per_thread = k->registers, .static_shared_bytes = k->static_shared,
                                     .dynamic_shared_bytes = k->dynamic_shared, .graph_id = k->graph_id};
   }
+  if (wpr_launch_latency_collect(job, rank, kernel_name_of) != 0) return -1;
   return wpr_stacks_collect(job, rank, kernel_name_of);
 }
 

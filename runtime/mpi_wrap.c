@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "mpi_table.h"
+#include "stragglers.h"
 #include "timeline.h"
 #include "timer.h"
 
@@ -61,6 +62,7 @@ static __attribute__((noinline)) void wpr_timeline_mpi(int id, uint64_t t0, uint
     uint64_t t1_ = wpr_ticks();                                                      \
     uint64_t ns_ = wpr_ticks_to_ns(t1_ - t0_);                                       \
     if (wpr_timeline_is_active()) wpr_timeline_mpi(WPR_MPI_ID_##name, t0_, t1_);     \
+    wpr_strag_note(WPR_MPI_ID_##name, t0_, t1_);                                     \
     wpr_mpi_leave(wb_, WPR_MPI_ID_##name, ns_, rc_ == MPI_SUCCESS ? (bytes) : 0);    \
     return rc_;                                                                      \
   }                                                                                  \

@@ -8,13 +8,18 @@
 #include <unistd.h>
 
 #include "wprof/wprof.h"
+#include "breakdown.h"
+#include "launch_latency.h"
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
+#include "meta.h"
 #include "ranges.h"
 #include "report_batched.h"
 #include "session.h"
+#include "stragglers.h"
 #include "timeline.h"
+#include "timer.h"
 #include "wpio_h5.h"
 #include "wpio_wire.h"
 
@@ -63,6 +68,8 @@ static int collect_timeline(struct wpr_session *s, struct wpio_job *job) {
 static int collect_local(struct wpr_session *s, struct wpio_job *job) {
   set_job_attrs(s, job);
   if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
+  /* every rank's arrivals, collecting or not: a rank left out of WPROF_RANKS may be the straggler */
+  if (wpr_strag_collect(job, s->comm.rank, &s->clock) != 0) return WPROF_ENOMEM;
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
   for (size_t i = 0; i < job->windows.n; i++) { /* on rank 0's clock, like every position packed */
@@ -73,6 +80,13 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
   if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_mpi_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  for (size_t i = 0; i < job->memory.n; i++) { /* a position too: on rank 0's clock */
+    int64_t *t = &job->memory.v[i].peak_time_ns;
+    if (*t) *t = wpr_clock_to_root(&s->clock, *t);
+  }
+  /* issue 9: after the MPI and GPU tables they are computed from */
+  if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_overhead_collect(job, s->comm.rank) != 0)
+    return WPROF_ENOMEM;
   return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
 }
 
@@ -89,7 +103,10 @@ _Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wp
                    offsetof(struct wpio_range_row, rank) == 0 && offsetof(struct wpio_lite_row, rank) == 0 &&
                    offsetof(struct wpio_hist_row, rank) == 0 && offsetof(struct wpio_mpi_row, rank) == 0 &&
                    offsetof(struct wpio_timeline_row, rank) == 0 && offsetof(struct wpio_memory_row, rank) == 0 &&
-                   offsetof(struct wpio_stack_row, rank) == 0,
+                   offsetof(struct wpio_stack_row, rank) == 0 && offsetof(struct wpio_strag_event, rank) == 0 &&
+                   offsetof(struct wpio_breakdown_row, rank) == 0 &&
+                   offsetof(struct wpio_launch_latency_row, rank) == 0 &&
+                   offsetof(struct wpio_cupti_overhead_row, rank) == 0,
                "row structs start with their rank");
 
 static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
@@ -97,7 +114,9 @@ static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
          ROWS_OF_RANK(part->ranges, rank) && ROWS_OF_RANK(part->lite, rank) &&
          ROWS_OF_RANK(part->lite_hist, rank) && ROWS_OF_RANK(part->mpi, rank) &&
          ROWS_OF_RANK(part->timeline, rank) && ROWS_OF_RANK(part->memory, rank) &&
-         ROWS_OF_RANK(part->stacks, rank);
+         ROWS_OF_RANK(part->stacks, rank) && ROWS_OF_RANK(part->strag_events, rank) &&
+         ROWS_OF_RANK(part->breakdown, rank) && ROWS_OF_RANK(part->launch_latency, rank) &&
+         ROWS_OF_RANK(part->cupti_overhead, rank);
 }
 
 /* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
@@ -164,6 +183,7 @@ static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
   wpio_job_set_attr(job, "settings_agreement", s->settings_note[0] ? s->settings_note : "ok");
   read_command_line(text, sizeof(text));
   wpio_job_set_attr(job, "command", text);
+  wpr_meta_set(s, job); /* after "command", which it copies; hosts from the /ranks rows so far */
 }
 
 /* The path of this session's report. A later session of the same process (wprof_init again after
@@ -186,7 +206,9 @@ static void report_path(const char *output, char *path, size_t len) {
 
 static int write_report(struct wpr_session *s, struct wpio_job *job) {
   char err[512] = "";
-  wpr_h5_write_fn write_fn = wpr_h5_plugin_load(err, sizeof(err));
+  uint64_t t0 = wpr_mono_ns();
+  wpr_h5_write_fn write_fn = wpr_h5_plugin_load(err, sizeof(err)); /* waits for the preload thread */
+  uint64_t t_loaded = wpr_mono_ns();
   if (!write_fn) {
     WPR_WARN("no report written: %s", err);
     return WPROF_EPLUGIN;
@@ -198,6 +220,8 @@ static int write_report(struct wpr_session *s, struct wpio_job *job) {
     WPR_WARN("no report written to %s: %s", path, err);
     return WPROF_EIO;
   }
+  WPR_DEBUG("HDF5 plugin ready after %.3f ms, report written in %.3f ms", (double)(t_loaded - t0) / 1e6,
+            (double)(wpr_mono_ns() - t_loaded) / 1e6);
   WPR_INFO("report written to %s", path);
   return WPROF_OK;
 }
@@ -213,7 +237,11 @@ static int write_job(struct wpr_session *s, struct wpio_job *job, int *complete)
   *complete = 1;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
-  return wpio_job_summarize(job) == 0 ? write_report(s, job) : WPROF_ENOMEM;
+  uint64_t t0 = wpr_mono_ns();
+  if (wpio_job_stragglers(job) != 0) return WPROF_ENOMEM; /* the arrivals become /stragglers */
+  if (wpio_job_summarize(job) != 0) return WPROF_ENOMEM;
+  WPR_DEBUG("summaries in %.3f ms", (double)(wpr_mono_ns() - t0) / 1e6);
+  return write_report(s, job);
 }
 
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
@@ -229,6 +257,8 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
 int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
+  uint64_t t0 = wpr_mono_ns();
+  wpr_spill_defer_begin(); /* a spill the new clock fit outdates is rewritten from this one pack */
   wpr_clock_session_end(s); /* collective: the finalize clock exchange, before anything is packed */
   if (wpr_report_pack_local(s, &packed, &len) != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
@@ -236,12 +266,15 @@ int wpr_report_finalize(struct wpr_session *s) {
     packed = NULL;
     len = 0;
   }
+  wpr_spill_defer_end(s, packed, len); /* before the gather: rank 0 removes the spills after it */
+  uint64_t t_packed = wpr_mono_ns();
 
   /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB */
   struct wpio_job job;
   wpio_job_init(&job);
   int rc = wpr_report_gather(s, packed, len, &job);
   free(packed);
+  uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
     int complete = 0;
@@ -253,6 +286,9 @@ int wpr_report_finalize(struct wpr_session *s) {
     status = WPROF_ETIMEOUT;
   }
   wpio_job_free(&job);
+  uint64_t t_end = wpr_mono_ns();
+  WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms", (double)(t_packed - t0) / 1e6,
+            (double)(t_gathered - t_packed) / 1e6, (double)(t_end - t_gathered) / 1e6);
   return status;
 }
 

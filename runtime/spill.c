@@ -6,28 +6,48 @@
 
 #include "log.h"
 #include "session.h"
+#include "timer.h"
 #include "wpio_spill.h"
 
-void wpr_spill_write(struct wpr_session *s) {
-  static int warned;
+static int warned_write;
+static int deferred, stale; /* finalize's window: see wpr_spill_defer_begin */
+
+static void write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
-  uint8_t *buf = NULL;
-  size_t len = 0;
+  uint64_t t0 = wpr_mono_ns();
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
-    wpr_warn_once(&warned, "no crash spills: the path %s.d is too long", s->cfg.output);
-    return;
-  }
-  if (wpr_report_pack_local(s, &buf, &len) != 0) {
-    wpr_warn_once(&warned, "no crash spill written: out of memory packing this rank's tables");
+    wpr_warn_once(&warned_write, "no crash spills: the path %s.d is too long", s->cfg.output);
   } else if (wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
              wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
     /* later stops try again: a full disk may have room by then */
-    wpr_warn_once(&warned, "no crash spill written (%s); profiling goes on, but a crash would lose "
+    wpr_warn_once(&warned_write, "no crash spill written (%s); profiling goes on, but a crash would lose "
                   "this rank's data", err);
   } else {
-    WPR_DEBUG("spilled %zu bytes to %s", len, dir);
+    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms", len, dir, (double)(wpr_mono_ns() - t0) / 1e6);
   }
+}
+
+void wpr_spill_write(struct wpr_session *s) {
+  if (deferred) {
+    stale = 1;
+    return;
+  }
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  if (wpr_report_pack_local(s, &buf, &len) != 0)
+    wpr_warn_once(&warned_write, "no crash spill written: out of memory packing this rank's tables");
+  else
+    write_packed(s, buf, len);
   free(buf);
+}
+
+void wpr_spill_defer_begin(void) { deferred = 1, stale = 0; }
+
+void wpr_spill_defer_end(struct wpr_session *s, const uint8_t *buf, size_t len) {
+  int was_stale = stale;
+  deferred = stale = 0;
+  if (was_stale && buf) write_packed(s, buf, len);
+  else if (was_stale) wpr_spill_write(s); /* finalize could not pack: the spill's own try */
 }
 
 void wpr_spill_remove(struct wpr_session *s) {

@@ -150,18 +150,27 @@ static int is_machinery(const Dl_info *info) {
   return strstr(base, "cupti") || strncmp(base, "libcuda", 7) == 0 || strncmp(base, "libwprof", 8) == 0;
 }
 
+/* Where the application's frames begin: after the outermost machinery frame. Not merely after the
+ * leading ones: a sanitizer's backtrace interceptor (linked into the application) comes first. */
+static uint32_t first_app_frame(const struct stack_slot *s) {
+  uint32_t first = 0;
+  for (uint32_t i = 0; i < s->depth; i++) {
+    Dl_info info;
+    memset(&info, 0, sizeof info);
+    if (dladdr((char *)s->frames[i] - 1, &info) && is_machinery(&info)) first = i + 1;
+  }
+  return first;
+}
+
 /* "f1 <- f2 <- ..." innermost first; frames without a symbol as "lib.so+0x1f3a"; stops after main. */
 static void symbolize(const struct stack_slot *s, char *out, size_t len) {
   size_t at = 0;
-  int leading = 1;
   out[0] = '\0';
-  for (uint32_t i = 0; i < s->depth && at + 1 < len; i++) {
+  for (uint32_t i = first_app_frame(s); i < s->depth && at + 1 < len; i++) {
     Dl_info info;
     memset(&info, 0, sizeof info);
     void *pc = (char *)s->frames[i] - 1; /* a return address: the call is just before it */
     if (!dladdr(pc, &info)) continue;
-    if (leading && is_machinery(&info)) continue;
-    leading = 0;
     char frame[256];
     if (info.dli_sname) snprintf(frame, sizeof frame, "%s", info.dli_sname);
     else {

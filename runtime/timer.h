@@ -24,7 +24,8 @@ extern struct wpr_timer wpr_timer_state;
 extern int64_t wpr_clock_test_offset_ns;
 void wpr_timer_set_test_offset(int64_t ns);
 
-/* Calibrates once (thread-safe, idempotent, ~2 ms). Called by wprof_init and wprof_scope_id. */
+/* Calibrates once (thread-safe, idempotent; free when the library was loaded >= 2 ms before, else
+ * sleeps out the rest). Called by wprof_init and wprof_scope_id. */
 void wpr_timer_init(void);
 
 static inline uint64_t wpr_mono_ns(void) {

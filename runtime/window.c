@@ -9,6 +9,7 @@
 #include "ranges.h"
 #include "session.h"
 #include "stop_tables.h"
+#include "stragglers.h"
 #include "timeline.h"
 #include "timer.h"
 
@@ -36,7 +37,8 @@ static void note_settings(struct wpr_session *s, const struct wpc_sync_result *r
 }
 
 /* The sync point before a real start or stop. Every rank takes part, collecting or not. */
-static void sync_point(struct wpr_session *s, const char *what, int32_t window, int check_settings) {
+/* seq: 0 before the window's start, 1 before its end (the sync point's /stragglers instance). */
+static void sync_point(struct wpr_session *s, const char *what, int32_t window, int check_settings, uint32_t seq) {
   char where[64];
   snprintf(where, sizeof(where), "%s of window %d", what, (int)window);
   struct wpc_agree_item agree[] = {
@@ -48,7 +50,9 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   struct wpc_sync_result res;
   memset(&res, 0, sizeof(res));
   int n_agree = check_settings ? (int)(sizeof(agree) / sizeof(agree[0])) : 0;
+  uint64_t t0 = wpr_ticks();
   int rc = wpc_sync(&s->comm, agree, n_agree, &res);
+  wpr_strag_sync(window, seq, t0, wpr_ticks());
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
   note_settings(s, &res);
   wpr_clock_note_sync(s, &res.clock);
@@ -69,7 +73,7 @@ static int start_collectors(struct wpr_session *s, int32_t window) {
 
 static void window_open(struct wpr_session *s) {
   int32_t window = s->next_window++;
-  sync_point(s, "start", window, 1);
+  sync_point(s, "start", window, 1, 0);
   if (start_collectors(s, window) != WPROF_OK) {
     WPR_WARN("no collector could start for window %d; this rank records nothing in it", (int)window);
     wpr_sm_start_failed(&s->sm);
@@ -77,6 +81,7 @@ static void window_open(struct wpr_session *s) {
   }
   s->backend_starts++;
   s->open_window = window;
+  wpr_strag_window_open(window, s->cfg.straggler_max_events);
   wpr_mpi_set_window(window); /* every rank's MPI calls, collecting or not: dropped at collect */
   s->open_steps = 0;
   s->open_start_ns = wpr_time_ns();
@@ -87,10 +92,11 @@ static void window_open(struct wpr_session *s) {
 
 static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
-  sync_point(s, "end", window, 0);
+  sync_point(s, "end", window, 0, 1);
   wpr_timeline_window_close(window);
   wpr_ranges_set_window(-1);
   wpr_mpi_set_window(-1);
+  wpr_strag_window_close(window);
   if (s->backend->flush) s->backend->flush();
   s->backend->stop(window);
   s->backend_stops++;

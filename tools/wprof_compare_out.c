@@ -42,9 +42,13 @@ static long world_size(const struct wpio_job *job) {
   return job->ranks.n ? (long)job->ranks.n : 1;
 }
 
-/* A --group-by key's value for a run: the report attribute, else the sweep setting, else "-". */
+/* A --group-by key's value for a run: the run metadata (/meta), else the report attribute, else the
+ * sweep setting, else "-". */
 static const char *key_value(const struct wprof_run *r, const struct wpio_job *job, const char *key) {
-  const struct wpio_attr *a = wpio_job_attr(job, key);
+  char meta_key[256];
+  snprintf(meta_key, sizeof meta_key, "%s%s", WPIO_META_PREFIX, key);
+  const struct wpio_attr *a = wpio_job_attr(job, meta_key);
+  if (!a) a = wpio_job_attr(job, key);
   const char *v = a ? a->value : wprof_run_setting(r, key);
   return v ? v : "-";
 }

@@ -1,5 +1,7 @@
-/* `wprof diff A.h5 B.h5`: per-name change of time between two reports, table by table, with new and
- * vanished names; `--fail-above PCT` makes it a CI gate (exit 1 when a name got slower by more). */
+/* `wprof diff A.h5 B.h5` (or `A.h5 A2.h5 ... --vs B.h5 B2.h5 ...`, several runs of one configuration
+ * pooled per side): per-name change of time, table by table, with new and vanished names and Welch's
+ * t-test of each change; `--fail-above PCT` makes it a CI gate (exit 1 when a name got significantly
+ * slower by more). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +11,17 @@
 #include "wprof_diff_out.h"
 
 const char wprof_diff_usage[] =
-    "wprof diff A.h5 B.h5 [--by kernels|ranges|lite|mpi[,...]] [--fail-above PCT] [--top N] "
-    "[--format table|csv|json] [--metric auto|total|rank-mean] [--mangled]";
+    "wprof diff A.h5 B.h5 | A.h5 [A2.h5 ...] --vs B.h5 [B2.h5 ...] [--by kernels|ranges|lite|mpi[,...]] "
+    "[--fail-above PCT] [--alpha P] [--top N] [--format table|csv|json] [--metric auto|total|rank-mean] "
+    "[--mangled]";
+
+#define MAX_REPORTS 256
 
 enum metric_choice { METRIC_AUTO, METRIC_TOTAL, METRIC_MEAN };
 
 struct diff_args {
-  const char *paths[2];
+  const char *paths[MAX_REPORTS];
+  size_t npaths, na;      /* na: the reports of side A (paths[0 .. na)), the rest are B's */
   int tables;             /* bit per enum wpio_table */
   enum metric_choice metric;
   struct wprof_diff_out out;
@@ -32,6 +38,14 @@ static int set_tables(struct diff_args *a, const char *v) {
     a->tables |= 1 << t;
   }
   return a->tables ? 0 : -1;
+}
+
+static int parse_alpha(const char *v, double *out) {
+  char *end = NULL;
+  double d = strtod(v, &end);
+  if (!*v || !end || *end || !(d > 0) || !(d < 1)) return -1;
+  *out = d;
+  return 0;
 }
 
 static int parse_pct(const char *v, double *out) {
@@ -68,6 +82,9 @@ static int parse_option(struct diff_args *a, const char *name, const char *v) {
   } else if (strcmp(name, "--fail-above") == 0) {
     if (parse_pct(v, &a->out.fail_above_pct) < 0)
       return wprof_usage_error(wprof_diff_usage, "--fail-above %s is not a percentage (e.g. 10 or 2.5)", v);
+  } else if (strcmp(name, "--alpha") == 0) {
+    if (parse_alpha(v, &a->out.alpha) < 0)
+      return wprof_usage_error(wprof_diff_usage, "--alpha %s is not a significance level in (0, 1) (e.g. 0.01)", v);
   } else if (strcmp(name, "--top") == 0) {
     if (wprof_parse_long(v, 0, INT32_MAX, &n) < 0)
       return wprof_usage_error(wprof_diff_usage, "--top %s is not a row count (0 = all)", v);
@@ -88,10 +105,11 @@ static const char *opt_value(int argc, char **argv, int *i, const char *arg, siz
 }
 
 static int parse_args(int argc, char **argv, struct diff_args *a) {
-  static const char *const opts[] = { "--by", "--fail-above", "--top", "--format", "--metric" };
-  size_t npaths = 0;
+  static const char *const opts[] = { "--by", "--fail-above", "--alpha", "--top", "--format", "--metric" };
+  int vs = 0;
   memset(a, 0, sizeof(*a));
   a->out.fail_above_pct = NAN;
+  a->out.alpha = WPROF_DIFF_ALPHA;
   a->out.display_name = wprof_display_name;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -99,9 +117,15 @@ static int parse_args(int argc, char **argv, struct diff_args *a) {
       a->out.display_name = NULL;
       continue;
     }
+    if (strcmp(arg, "--vs") == 0) {
+      if (vs) return wprof_usage_error(wprof_diff_usage, "--vs given twice");
+      vs = 1;
+      a->na = a->npaths;
+      continue;
+    }
     if (arg[0] != '-' || arg[1] == '\0') {
-      if (npaths == 2) return wprof_usage_error(wprof_diff_usage, "two reports only ('%s')", arg);
-      a->paths[npaths++] = arg;
+      if (a->npaths == MAX_REPORTS) return wprof_usage_error(wprof_diff_usage, "%d reports at most", MAX_REPORTS);
+      a->paths[a->npaths++] = arg;
       continue;
     }
     size_t k = 0, len = 0;
@@ -114,7 +138,12 @@ static int parse_args(int argc, char **argv, struct diff_args *a) {
     int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
     if (rc) return rc;
   }
-  if (npaths != 2) return wprof_usage_error(wprof_diff_usage, "two reports are needed (A.h5 B.h5)");
+  if (!vs && a->npaths != 2)
+    return wprof_usage_error(wprof_diff_usage, a->npaths < 2 ? "two reports are needed (A.h5 B.h5)"
+                                                             : "two reports only, or --vs between the sides");
+  if (!vs) a->na = 1;
+  if (vs && (a->na == 0 || a->na == a->npaths))
+    return wprof_usage_error(wprof_diff_usage, "--vs needs reports on both sides (A.h5 ... --vs B.h5 ...)");
   if (!a->tables) a->tables = (1 << WPIO_TABLE_COUNT) - 1;
   return 0;
 }
@@ -126,28 +155,38 @@ static long world_size(const struct wpio_job *job) {
   return (long)job->ranks.n;
 }
 
+/* The world size of a side's reports, or -1 when they differ. */
+static long side_world(const struct wpio_job *jobs, size_t n) {
+  long w = world_size(&jobs[0]);
+  for (size_t i = 1; i < n; i++)
+    if (world_size(&jobs[i]) != w) return -1;
+  return w;
+}
+
 static enum wprof_diff_metric pick_metric(const struct diff_args *a, long world_a, long world_b) {
   if (a->metric == METRIC_TOTAL) return WPROF_DIFF_TOTAL;
   if (a->metric == METRIC_MEAN) return WPROF_DIFF_RANK_MEAN;
-  return world_a == world_b ? WPROF_DIFF_TOTAL : WPROF_DIFF_RANK_MEAN;
+  return world_a == world_b && world_a >= 0 ? WPROF_DIFF_TOTAL : WPROF_DIFF_RANK_MEAN;
 }
 
 /* Runs in the reading child, with both reports in memory. */
 static int run_diff(const struct wpio_job *jobs, const char *const *paths, size_t n, void *ctx) {
-  (void)n;
   struct diff_args *a = ctx;
   struct wprof_diff_out *o = &a->out;
   struct wprof_diff_table tables[WPIO_TABLE_COUNT];
+  struct wprof_diff_reports side_a = { jobs, a->na }, side_b = { jobs + a->na, n - a->na };
   size_t ntables = 0;
   int rc = WPROF_EXIT_OK;
-  o->paths[0] = paths[0];
-  o->paths[1] = paths[1];
-  o->world[0] = world_size(&jobs[0]);
-  o->world[1] = world_size(&jobs[1]);
+  o->paths[0] = paths;
+  o->paths[1] = paths + a->na;
+  o->reports[0] = side_a.n;
+  o->reports[1] = side_b.n;
+  o->world[0] = side_world(side_a.jobs, side_a.n);
+  o->world[1] = side_world(side_b.jobs, side_b.n);
   o->metric = pick_metric(a, o->world[0], o->world[1]);
   for (int t = 0; t < WPIO_TABLE_COUNT && rc == WPROF_EXIT_OK; t++) {
     if (!(a->tables & (1 << t))) continue;
-    if (wprof_diff_build(&jobs[0], &jobs[1], (enum wpio_table)t, o->metric, &tables[ntables]) < 0) {
+    if (wprof_diff_build(side_a, side_b, (enum wpio_table)t, o->metric, o->alpha, &tables[ntables]) < 0) {
       wprof_error("diff: out of memory");
       rc = WPROF_EXIT_FAIL;
     } else {
@@ -164,5 +203,5 @@ int wprof_cmd_diff(int argc, char **argv) {
   struct diff_args a;
   int rc = parse_args(argc, argv, &a);
   if (rc) return rc;
-  return wprof_with_reports(a.paths, 2, run_diff, &a);
+  return wprof_with_reports(a.paths, a.npaths, run_diff, &a);
 }

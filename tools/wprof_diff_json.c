@@ -1,5 +1,5 @@
 /* `wprof diff --format json`: the reports compared, the metric, every table's rows (raw nanoseconds,
- * null where a side lacks the name) and the regressions past --fail-above. */
+ * null where a side lacks the name; p-value and significance) and the regressions past --fail-above. */
 #include <jansson.h>
 #include <math.h>
 
@@ -31,6 +31,13 @@ static json_t *row_json(const struct wprof_diff_table *t, const struct wprof_dif
       "change_pct", num(r->ch.change_pct, 1, 0), "calls_a", count(r->a.calls, in_a),
       "calls_b", count(r->b.calls, in_b), "ranks_a", (json_int_t)r->a.n, "ranks_b", (json_int_t)r->b.n,
       "regression", wprof_diff_is_regression(r, o));
+  if (j) {
+    json_object_set_new(j, "p_value", num(r->ch.p_value, 1, 0));
+    json_object_set_new(j, "significant", json_boolean(r->ch.sig == WPROF_DIFF_SIG_YES));
+    json_object_set_new(j, "tested", json_boolean(r->ch.sig != WPROF_DIFF_SIG_NA));
+    json_object_set_new(j, "t", num(r->ch.t, 1, 0));
+    json_object_set_new(j, "df", num(r->ch.df, 1, 0));
+  }
   if (j && t->table == WPIO_TABLE_LITE) {
     json_object_set_new(j, "p50_a_ns", count(r->a.p50_ns, in_a));
     json_object_set_new(j, "p50_b_ns", count(r->b.p50_ns, in_b));
@@ -53,18 +60,25 @@ static json_t *table_json(const struct wprof_diff_table *t, const struct wprof_d
 
 static json_t *regression_json(const struct wprof_diff_table *t, const struct wprof_diff_row *r,
                                const struct wprof_diff_out *o) {
-  return json_pack("{s:s, s:o, s:o, s:f}", "table", wpio_table_name(t->table),
+  return json_pack("{s:s, s:o, s:o, s:f, s:f}", "table", wpio_table_name(t->table),
                    "name", wprof_json_text(wprof_diff_shown(o, r->name)),
                    "kind", r->kind >= 0 ? json_string(wpio_kind_name(r->kind)) : json_null(),
-                   "change_pct", r->ch.change_pct);
+                   "change_pct", r->ch.change_pct, "p_value", r->ch.p_value);
+}
+
+/* One side: its first report as `file` (as with one report a side), every report as `files`. */
+static json_t *side_json(const struct wprof_diff_out *o, int s) {
+  json_t *files = json_array();
+  for (size_t i = 0; files && i < o->reports[s]; i++) json_array_append_new(files, wprof_json_text(o->paths[s][i]));
+  return json_pack("{s:o, s:o, s:o}", "file", wprof_json_text(o->paths[s][0]), "files", files,
+                   "world_size", o->world[s] >= 0 ? json_integer(o->world[s]) : json_null());
 }
 
 int wprof_diff_json(FILE *out, const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
-  json_t *root = json_pack("{s:{s:o, s:I}, s:{s:o, s:I}, s:s, s:o, s:{}}",
-      "a", "file", wprof_json_text(o->paths[0]), "world_size", (json_int_t)o->world[0],
-      "b", "file", wprof_json_text(o->paths[1]), "world_size", (json_int_t)o->world[1],
+  json_t *root = json_pack("{s:o, s:o, s:s, s:o, s:f, s:{}}", "a", side_json(o, 0), "b", side_json(o, 1),
       "metric", o->metric == WPROF_DIFF_TOTAL ? "total" : "rank-mean",
-      "fail_above_pct", isnan(o->fail_above_pct) ? json_null() : json_real(o->fail_above_pct), "tables");
+      "fail_above_pct", isnan(o->fail_above_pct) ? json_null() : json_real(o->fail_above_pct),
+      "alpha", o->alpha, "tables");
   json_t *tabs = root ? json_object_get(root, "tables") : NULL;
   json_t *regs = json_array();
   int rc = root && tabs && regs ? 0 : -1;

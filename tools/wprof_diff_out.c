@@ -1,5 +1,5 @@
 /* `wprof diff` output: an aligned text table per report table, or CSV, and the regressions of
- * --fail-above on stderr. JSON is in wprof_diff_json.c. */
+ * --fail-above (significant slowdowns only) on stderr. JSON is in wprof_diff_json.c. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -8,13 +8,13 @@
 #include "wprof_cli.h"
 #include "wprof_diff_out.h"
 
-#define MAX_COLS 10
+#define MAX_COLS 12
 #define CELL 64
 #define NAME_BYTES (WPIO_NAME_WIDTH * 4 + 4)
 
-enum col { C_NAME, C_KIND, C_A, C_B, C_CHANGE, C_PCT, C_CALLS_A, C_CALLS_B, C_P99_A, C_P99_B };
-static const char *const titles[MAX_COLS] = { "Name", "Kind", "A", "B", "Change", "Change %",
-                                              "Calls A", "Calls B", "p99 A", "p99 B" };
+enum col { C_NAME, C_KIND, C_A, C_B, C_CHANGE, C_PCT, C_PVAL, C_SIG, C_CALLS_A, C_CALLS_B, C_P99_A, C_P99_B };
+static const char *const titles[MAX_COLS] = { "Name", "Kind", "A", "B", "Change", "Change %", "p-value",
+                                              "Signif.", "Calls A", "Calls B", "p99 A", "p99 B" };
 
 const char *wprof_diff_shown(const struct wprof_diff_out *o, const char *raw) {
   const char *d = o->display_name ? o->display_name(raw, NULL) : NULL;
@@ -98,6 +98,17 @@ static void pct_cell(char *buf, const struct wprof_diff_change *ch) {
   else snprintf(buf, CELL, "%+.1f%%", ch->change_pct);
 }
 
+static void pval_cell(char *buf, double p) {
+  if (isnan(p)) snprintf(buf, CELL, "-");
+  else if (p < 1e-4) snprintf(buf, CELL, "<0.0001");
+  else snprintf(buf, CELL, "%.4f", p);
+}
+
+const char *wprof_diff_sig_name(const struct wprof_diff_change *ch) {
+  if (ch->status != WPROF_DIFF_BOTH) return "-";
+  return ch->sig == WPROF_DIFF_SIG_YES ? "yes" : ch->sig == WPROF_DIFF_SIG_NO ? "no" : "n/a";
+}
+
 static void count_cell(char *buf, uint64_t v, int present) {
   if (!present) snprintf(buf, CELL, "-");
   else snprintf(buf, CELL, "%" PRIu64, v);
@@ -111,6 +122,8 @@ static void row_cells(const struct wprof_diff_row *r, char cells[MAX_COLS][CELL]
   time_cell(cells[C_B], r->ch.b_ns, in_b);
   change_cell(cells[C_CHANGE], r->ch.change_ns);
   pct_cell(cells[C_PCT], &r->ch);
+  pval_cell(cells[C_PVAL], r->ch.p_value);
+  snprintf(cells[C_SIG], CELL, "%s", wprof_diff_sig_name(&r->ch));
   count_cell(cells[C_CALLS_A], r->a.calls, in_a);
   count_cell(cells[C_CALLS_B], r->b.calls, in_b);
   time_cell(cells[C_P99_A], (double)r->a.p99_ns, in_a);
@@ -134,14 +147,22 @@ static void print_line(FILE *out, enum wpio_table t, const char *name, char cell
   fputc('\n', out);
 }
 
-static void counts(const struct wprof_diff_table *t, size_t *both, size_t *added, size_t *gone) {
-  *both = *added = *gone = 0;
+struct row_counts { size_t both, added, gone, sig, not_sig, untested; };
+
+/* Rows by status, and the changed names of both sides by verdict. */
+static struct row_counts counts(const struct wprof_diff_table *t) {
+  struct row_counts c = { 0 };
   for (size_t i = 0; i < t->n; i++) {
-    enum wprof_diff_status s = t->rows[i].ch.status;
-    *both += s == WPROF_DIFF_BOTH;
-    *added += s == WPROF_DIFF_NEW;
-    *gone += s == WPROF_DIFF_VANISHED;
+    const struct wprof_diff_change *ch = &t->rows[i].ch;
+    c.both += ch->status == WPROF_DIFF_BOTH;
+    c.added += ch->status == WPROF_DIFF_NEW;
+    c.gone += ch->status == WPROF_DIFF_VANISHED;
+    if (ch->status != WPROF_DIFF_BOTH || ch->change_ns == 0) continue;
+    c.sig += ch->sig == WPROF_DIFF_SIG_YES;
+    c.not_sig += ch->sig == WPROF_DIFF_SIG_NO;
+    c.untested += ch->sig == WPROF_DIFF_SIG_NA;
   }
+  return c;
 }
 
 static void print_table(FILE *out, const struct wprof_diff_table *t, const struct wprof_diff_out *o) {
@@ -169,22 +190,35 @@ static void print_table(FILE *out, const struct wprof_diff_table *t, const struc
     fit_name(wprof_diff_shown(o, t->rows[i].name), name);
     print_line(out, t->table, name, cells, w);
   }
-  size_t both, added, gone;
-  counts(t, &both, &added, &gone);
-  fprintf(out, "%zu names in both, %zu new (only in B), %zu vanished (only in A)", both, added, gone);
+  struct row_counts c = counts(t);
+  fprintf(out, "%zu names in both, %zu new (only in B), %zu vanished (only in A)", c.both, c.added, c.gone);
   if (n < t->n) fprintf(out, "; the %zu largest changes of %zu shown (--top)", n, t->n);
+  fprintf(out, "\nchanges: %zu significant (p < %g), %zu not significant", c.sig, o->alpha, c.not_sig);
+  if (c.untested) fprintf(out, ", %zu not testable (fewer than 2 samples on a side)", c.untested);
   fputc('\n', out);
 }
 
+static void print_side(FILE *out, const char *label, const struct wprof_diff_out *o, int s) {
+  fprintf(out, "%s: ", label);
+  if (o->reports[s] > 1) fprintf(out, "%zu reports pooled: ", o->reports[s]);
+  for (size_t i = 0; i < o->reports[s]; i++) fprintf(out, "%s%s", i ? ", " : "", o->paths[s][i]);
+  if (o->world[s] >= 0) fprintf(out, " (%ld ranks)\n", o->world[s]);
+  else fputs(" (world sizes differ)\n", out);
+}
+
 static void print_heading(FILE *out, const struct wprof_diff_out *o) {
-  fprintf(out, "A: %s (%ld ranks)\nB: %s (%ld ranks)\n", o->paths[0], o->world[0], o->paths[1], o->world[1]);
+  print_side(out, "A", o, 0);
+  print_side(out, "B", o, 1);
   if (o->metric == WPROF_DIFF_TOTAL)
     fprintf(out, "compared: total time summed over ranks%s\n",
             o->world[0] != o->world[1] ? " (the world sizes differ: --metric rank-mean compares per rank)" : "");
   else
     fprintf(out, "compared: mean time per rank (over the ranks that have the name)%s\n",
             o->world[0] != o->world[1] ? "; the world sizes differ" : "");
-  if (!isnan(o->fail_above_pct)) fprintf(out, "fails above: +%g%%\n", o->fail_above_pct);
+  if (o->reports[0] > 1 || o->reports[1] > 1) fputs("pooled: the values are means per report\n", out);
+  fprintf(out, "significance: Welch's t-test over per-call times (ranges: per-window values), "
+          "significant when p < %g\n", o->alpha);
+  if (!isnan(o->fail_above_pct)) fprintf(out, "fails above: +%g%% (significant changes only)\n", o->fail_above_pct);
 }
 
 /* ---- CSV ---- */
@@ -205,6 +239,12 @@ static void csv_field(FILE *out, const char *s) {
 static void csv_num(FILE *out, double v, int present, int whole) {
   fputc(',', out);
   if (present && isfinite(v)) fprintf(out, whole ? "%.0f" : "%.3f", v);
+}
+
+/* A statistic (p-value, t, df): six significant digits, empty when not tested (infinite t: "inf"). */
+static void csv_stat(FILE *out, double v) {
+  fputc(',', out);
+  if (!isnan(v)) fprintf(out, "%.6g", v);
 }
 
 static void csv_u64(FILE *out, uint64_t v, int present) {
@@ -235,12 +275,16 @@ static void print_csv_row(FILE *out, const struct wprof_diff_table *t, const str
   csv_u64(out, r->b.p50_ns, in_b && lite);
   csv_u64(out, r->a.p99_ns, in_a && lite);
   csv_u64(out, r->b.p99_ns, in_b && lite);
+  csv_stat(out, r->ch.p_value);
+  fprintf(out, ",%s", r->ch.status == WPROF_DIFF_BOTH ? wprof_diff_sig_name(&r->ch) : "");
+  csv_stat(out, r->ch.t);
+  csv_stat(out, r->ch.df);
   fputc('\n', out);
 }
 
 static void print_csv(FILE *out, const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
   fputs("table,name,kind,status,a_ns,b_ns,change_ns,change_pct,calls_a,calls_b,ranks_a,ranks_b,"
-        "p50_a_ns,p50_b_ns,p99_a_ns,p99_b_ns\n", out);
+        "p50_a_ns,p50_b_ns,p99_a_ns,p99_b_ns,p_value,significant,t,df\n", out);
   for (size_t i = 0; i < n; i++)
     for (size_t r = 0; r < shown_rows(&tables[i], o); r++) print_csv_row(out, &tables[i], &tables[i].rows[r], o);
 }
@@ -257,25 +301,33 @@ int wprof_diff_print(FILE *out, const struct wprof_diff_table *tables, size_t n,
 }
 
 int wprof_diff_is_regression(const struct wprof_diff_row *r, const struct wprof_diff_out *o) {
+  return wprof_diff_is_slowdown(r, o) && r->ch.sig == WPROF_DIFF_SIG_YES;
+}
+
+int wprof_diff_is_slowdown(const struct wprof_diff_row *r, const struct wprof_diff_out *o) {
   return !isnan(o->fail_above_pct) && r->ch.status == WPROF_DIFF_BOTH && !isnan(r->ch.change_pct) &&
          r->ch.change_pct > o->fail_above_pct;
 }
 
 size_t wprof_diff_regressions(const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
-  size_t found = 0;
+  size_t found = 0, noise = 0;
   for (size_t i = 0; i < n; i++)
     for (size_t k = 0; k < tables[i].n; k++) {
       const struct wprof_diff_row *r = &tables[i].rows[k];
+      noise += wprof_diff_is_slowdown(r, o) && !wprof_diff_is_regression(r, o);
       if (!wprof_diff_is_regression(r, o)) continue;
       char a[CELL], b[CELL];
       wpio_format_time(a, sizeof a, r->ch.a_ns);
       wpio_format_time(b, sizeof b, r->ch.b_ns);
-      wprof_error("regression in %s: %s%s%s%s %+.1f%% (%s -> %s), above --fail-above %g%%",
+      wprof_error("regression in %s: %s%s%s%s %+.1f%% (%s -> %s, p %.2g), above --fail-above %g%%",
                   wpio_table_name(tables[i].table), wprof_diff_shown(o, r->name), r->kind >= 0 ? " (" : "",
                   r->kind >= 0 ? wpio_kind_name(r->kind) : "", r->kind >= 0 ? ")" : "", r->ch.change_pct, a, b,
-                  o->fail_above_pct);
+                  r->ch.p_value, o->fail_above_pct);
       found++;
     }
+  if (noise)
+    wprof_error("%zu slowdown(s) above %g%% not counted: not significant (p >= %g) or not testable", noise,
+                o->fail_above_pct, o->alpha);
   if (found) wprof_error("%zu regression(s) above %g%%", found, o->fail_above_pct);
   return found;
 }

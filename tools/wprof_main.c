@@ -20,6 +20,8 @@ int wprof_cmd_compare(int argc, char **argv);
 extern const char wprof_compare_usage[];
 int wprof_cmd_sweep(int argc, char **argv);
 extern const char wprof_sweep_usage[];
+int wprof_cmd_doctor(int argc, char **argv);
+extern const char wprof_doctor_usage[];
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -41,6 +43,8 @@ static const struct wprof_command commands[] = {
     "scaling table and chart over the reports of a sweep" },
   { "sweep", wprof_cmd_sweep, wprof_sweep_usage,
     "run an app through mpirun over a matrix of rank counts and settings, one report per point" },
+  { "doctor", wprof_cmd_doctor, wprof_doctor_usage,
+    "check a report or spill directory: what not to trust (exit 1 on a warning or error)" },
   { "help", cmd_help, "wprof help [COMMAND]", "show this help, or one command's" },
   { "version", cmd_version, "wprof version", "print the version" },
 };

@@ -219,7 +219,7 @@ int wprof_cmd_recover(int argc, char **argv) {
   } else if (built == 0) {
     wprof_error("%s: no spill could be read; no report written", a.dir);
     rc = WPROF_EXIT_USAGE;
-  } else if (wpio_job_summarize(&job) < 0) {
+  } else if (wpio_job_stragglers(&job) < 0 || wpio_job_summarize(&job) < 0) {
     wprof_error("out of memory summarizing the recovered job");
     rc = WPROF_EXIT_FAIL;
   } else if (wpio_h5_write_report(&job, a.out, a.flags, err, sizeof err) < 0) {

@@ -8,7 +8,7 @@
 const char wprof_report_usage[] =
     "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "
     "[--table ranges|kernels|lite|mpi] [--format table|csv|json] [--mangled] [--memory] [--stacks] "
-    "[--by-config]";
+    "[--by-config] [--stragglers] [--breakdown]";
 
 enum out_kind { OUT_TABLE, OUT_CSV, OUT_JSON };
 
@@ -21,7 +21,7 @@ struct report_args {
   int table_given;
 };
 
-enum { EXTRA_MEMORY = 1, EXTRA_STACKS = 2, EXTRA_BY_CONFIG = 4 };
+enum { EXTRA_MEMORY = 1, EXTRA_STACKS = 2, EXTRA_BY_CONFIG = 4, EXTRA_STRAGGLERS = 8, EXTRA_BREAKDOWN = 16 };
 
 /* Splits "--opt=value" or "--opt value"; returns the value or NULL when it is missing. */
 static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
@@ -91,7 +91,9 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
       continue;
     }
     int extra = !strcmp(arg, "--memory") ? EXTRA_MEMORY : !strcmp(arg, "--stacks") ? EXTRA_STACKS
-              : !strcmp(arg, "--by-config") ? EXTRA_BY_CONFIG : 0;
+              : !strcmp(arg, "--by-config") ? EXTRA_BY_CONFIG
+              : !strcmp(arg, "--stragglers") ? EXTRA_STRAGGLERS
+              : !strcmp(arg, "--breakdown") ? EXTRA_BREAKDOWN : 0;
     if (extra) {
       a->extras |= extra;
       continue;
@@ -113,7 +115,7 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
   }
   if (!a->path) return wprof_usage_error(wprof_report_usage, "no report file given");
   if (a->extras && a->out == OUT_JSON)
-    return wprof_usage_error(wprof_report_usage, "--memory, --stacks and --by-config print as table or csv");
+    return wprof_usage_error(wprof_report_usage, "--memory, --stacks, --by-config, --stragglers and --breakdown print as table or csv");
   if (a->extras && !a->table_given) a->tables = 0;
   return 0;
 }
@@ -143,14 +145,43 @@ static int print_extras(const struct wpio_job *job, const struct report_args *a)
   if (a->extras & EXTRA_BY_CONFIG) rc = wpio_format_kernel_configs(stdout, job, &a->fmt);
   if (rc == 0 && (a->extras & EXTRA_MEMORY)) rc = wpio_format_memory(stdout, job, &a->fmt);
   if (rc == 0 && (a->extras & EXTRA_STACKS)) rc = wpio_format_stacks(stdout, job, &a->fmt);
-  if (rc == 0 && a->extras && a->out != OUT_CSV && !a->tables) rc = wpio_format_graph_share(stdout, job, &a->fmt);
+  if (rc == 0 && (a->extras & EXTRA_STRAGGLERS)) rc = wpio_format_stragglers(stdout, job, &a->fmt);
+  if (rc == 0 && (a->extras & EXTRA_BREAKDOWN)) rc = wpio_format_breakdown(stdout, job, &a->fmt);
+  if (rc == 0 && (a->extras & ~(EXTRA_STRAGGLERS | EXTRA_BREAKDOWN)) && a->out != OUT_CSV && !a->tables)
+    rc = wpio_format_graph_share(stdout, job, &a->fmt);
   return rc < 0 ? WPROF_EXIT_FAIL : WPROF_EXIT_OK;
+}
+
+/* One short line of the run metadata (/meta) under the header: the user's keys, then the host count
+ * and git commit; nothing for reports without /meta. */
+static void print_meta(const struct wpio_job *job, const char *prefix) {
+  static const char *const found[] = {"world_size", "hosts", "host_count", "mpi_library", "gpu", "cuda_driver",
+                                      "command", "wprof_settings", "git_commit"};
+  const size_t plen = strlen(WPIO_META_PREFIX);
+  char line[400] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < job->attrs.n && used + 40 < sizeof line; i++) {
+    const struct wpio_attr *at = &job->attrs.v[i];
+    if (strncmp(at->key, WPIO_META_PREFIX, plen) != 0) continue;
+    int auto_key = 0;
+    for (size_t k = 0; k < sizeof found / sizeof found[0]; k++) auto_key |= strcmp(at->key + plen, found[k]) == 0;
+    if (!auto_key)
+      used += (size_t)snprintf(line + used, sizeof line - used, "%s%s=%.60s", used ? ", " : "", at->key + plen, at->value);
+  }
+  const struct wpio_attr *hosts = wpio_job_attr(job, WPIO_META_PREFIX "host_count");
+  const struct wpio_attr *git = wpio_job_attr(job, WPIO_META_PREFIX "git_commit");
+  if (hosts && used + 40 < sizeof line)
+    used += (size_t)snprintf(line + used, sizeof line - used, "%shosts=%s", used ? ", " : "", hosts->value);
+  if (git && used + 40 < sizeof line)
+    used += (size_t)snprintf(line + used, sizeof line - used, "%sgit=%.12s", used ? ", " : "", git->value);
+  if (used) printf("%sMeta: %s\n", prefix, line);
 }
 
 static int print_text(const struct wpio_job *job, const struct report_args *a) {
   char err[256];
   int csv = a->out == OUT_CSV;
   if (wpio_format_header(stdout, job, a->path, csv ? "# " : "") < 0) return WPROF_EXIT_FAIL;
+  print_meta(job, csv ? "# " : "");
   if (!csv) fputc('\n', stdout);
   for (int t = 0; t < WPIO_TABLE_COUNT; t++) {
     if (!(a->tables & (1 << t))) continue;

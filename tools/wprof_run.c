@@ -12,7 +12,7 @@
 
 const char wprof_run_usage[] =
     "wprof run [--delay N] [--max N] [--output F] [--backend B] [--step-range NAME] "
-    "[--step-mpi FN] -- PROGRAM [ARGS...]";
+    "[--step-mpi FN] [--meta KEY=VALUE]... -- PROGRAM [ARGS...]";
 
 /* A flag of `wprof run` and the variable it sets; a check of the value, or NULL for any text. */
 struct run_flag {
@@ -78,7 +78,37 @@ static int append_preload(const char *lib) {
   return rc;
 }
 
+/* Length of the key of "key=value" (keys of [A-Za-z0-9_.-], values without commas), or 0. */
+static size_t meta_key_len(const char *kv) {
+  size_t k = strspn(kv, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+  return k > 0 && kv[k] == '=' && !strchr(kv + k, ',') ? k : 0;
+}
+
+/* --meta key=value: appended to WPROF_META, replacing an item of the same key already there. */
+static int add_meta(const char *kv) {
+  size_t k = meta_key_len(kv);
+  if (!k) return wprof_usage_error(wprof_run_usage, "--meta %s: not KEY=VALUE (keys of [A-Za-z0-9_.-], no commas)", kv);
+  const char *old = getenv("WPROF_META");
+  size_t cap = (old ? strlen(old) : 0) + strlen(kv) + 2, used = 0;
+  char *out = malloc(cap);
+  if (!out) return WPROF_EXIT_FAIL;
+  out[0] = '\0';
+  for (const char *p = old; p && *p;) {
+    const char *comma = strchr(p, ',');
+    size_t n = comma ? (size_t)(comma - p) : strlen(p);
+    if (n > 0 && !(n > k && strncmp(p, kv, k + 1) == 0))
+      used += (size_t)snprintf(out + used, cap - used, "%s%.*s", used ? "," : "", (int)n, p);
+    p = comma ? comma + 1 : NULL;
+  }
+  snprintf(out + used, cap - used, "%s%s", used ? "," : "", kv);
+  int rc = setenv("WPROF_META", out, 1);
+  free(out);
+  return rc == 0 ? 0 : WPROF_EXIT_FAIL;
+}
+
 static int apply_flag(const char *name, const char *value) {
+  if (strcmp(name, "--meta") == 0)
+    return value ? add_meta(value) : wprof_usage_error(wprof_run_usage, "--meta needs KEY=VALUE");
   for (size_t i = 0; i < N_RUN_FLAGS; i++) {
     if (strcmp(name, run_flags[i].flag) != 0) continue;
     if (!value) return wprof_usage_error(wprof_run_usage, "%s needs a value", name);

@@ -30,3 +30,8 @@ target_compile_definitions(bench_finalize PRIVATE FINALIZE_MPIEXEC="${MPIEXEC_EX
   FINALIZE_APP_WPROF="$<TARGET_FILE:finalize_app_wprof>" FINALIZE_APP_PLAIN="$<TARGET_FILE:finalize_app_plain>")
 target_include_directories(bench_finalize PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 add_dependencies(bench_finalize finalize_app_wprof finalize_app_plain)
+# `wprof report` and `wprof doctor` on bench_scale's 4096-rank report (issue 9: <= 5 s each)
+wprof_test_program(bench_tools_scale ${CMAKE_CURRENT_LIST_DIR}/bench_tools_scale.c)
+target_link_libraries(bench_tools_scale PRIVATE wprof_h5read)
+add_test(NAME bench_tools_scale_smoke COMMAND bench_tools_scale --wprof $<TARGET_FILE:wprof_cli> --smoke)
+set_tests_properties(bench_tools_scale_smoke PROPERTIES LABELS "tools;bench-smoke" TIMEOUT 120)

@@ -6,7 +6,8 @@
  * Each size runs in a child process so its peak RSS (ru_maxrss) is its own; the peak RSS per row at
  * the full size against an 8x smaller one shows rank 0's memory grows linearly, not quadratically.
  *   bench_scale              full size (./run.sh bench)
- *   bench_scale --smoke      64 ranks, checks the report reads back with every row (ctest) */
+ *   bench_scale --smoke      64 ranks, checks the report reads back with every row (ctest)
+ *   bench_scale N --keep     N ranks (and N/8), the reports kept in /tmp/wprof-bench-scale-* */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,7 @@ static int remove_entry(const char *p, const struct stat *sb, int flag, struct F
 
 int main(int argc, char **argv) {
   int smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
+  int keep = argc > 2 && strcmp(argv[2], "--keep") == 0; /* the reports stay, for a look at them */
   int full = 4096;
   if (argc > 1 && !smoke) full = (int)strtol(argv[1], NULL, 10);
   if (full < 8) full = 8;
@@ -277,7 +279,8 @@ int main(int argc, char **argv) {
     if (rc == 0) rc = run_child(full, dir, 0, &big);
     if (rc == 0) print_stages(full, &big);
   }
-  nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  if (keep) printf("reports kept in %s\n", dir);
+  else nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
   if (rc != 0) {
     fprintf(stderr, "bench_scale: the report path failed\n");
     return 1;

@@ -24,6 +24,7 @@ union record {
   CUpti_ActivityMemset4 memset;
   CUpti_ActivitySynchronization2 sync;
   CUpti_ActivityMemory4 memory;
+  CUpti_ActivityOverhead3 overhead;
 };
 
 #define MAX_LIVE_ALLOCS 4096
@@ -51,6 +52,7 @@ static struct {
   size_t n_live;
   uint64_t next_address;
   uint32_t next_graph;
+  uint64_t anchor;
 } fk = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static _Atomic uint64_t dropped;
@@ -70,6 +72,7 @@ static size_t record_size(CUpti_ActivityKind kind) {
   case CUPTI_ACTIVITY_KIND_MEMSET: n = sizeof(CUpti_ActivityMemset4); break;
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: n = sizeof(CUpti_ActivitySynchronization2); break;
   case CUPTI_ACTIVITY_KIND_MEMORY2: n = sizeof(CUpti_ActivityMemory4); break;
+  case CUPTI_ACTIVITY_KIND_OVERHEAD: n = sizeof(CUpti_ActivityOverhead3); break;
   default: return 0;
   }
   return (n + 7) & ~(size_t)7;
@@ -313,6 +316,77 @@ EXPORT int fakecupti_free(uint64_t bytes) {
   return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020, "cudaFree", NULL, fill_memory, &m);
 }
 
+/* ---- issue 9: launch delays, placed work, overhead records ---- */
+
+struct placed_work { struct work w; uint32_t stream; uint64_t start; };
+
+static void fill_placed_kernel(union record *r, uint32_t correlation, const void *arg) {
+  const struct placed_work *p = arg;
+  uint64_t saved = fk.stream_free_at;
+  fill_kernel(r, correlation, &p->w);
+  fk.stream_free_at = saved;
+  r->kernel.start = p->start ? p->start : gpu_now();
+  r->kernel.end = r->kernel.completed = r->kernel.start + p->w.duration_ns;
+  r->kernel.streamId = p->stream;
+}
+
+static void fill_placed_memcpy(union record *r, uint32_t correlation, const void *arg) {
+  const struct placed_work *p = arg;
+  uint64_t saved = fk.stream_free_at;
+  fill_memcpy(r, correlation, &p->w);
+  fk.stream_free_at = saved;
+  r->memcpy.start = p->start;
+  r->memcpy.end = p->start + p->w.duration_ns;
+  r->memcpy.streamId = p->stream;
+}
+
+/* The delay counts from after the enter callback, so the measured latency is never below it. */
+static void fill_delayed_kernel(union record *r, uint32_t correlation, const void *arg) {
+  const struct placed_work *p = arg;
+  struct placed_work now = *p;
+  now.start = gpu_now() + p->start;
+  fill_placed_kernel(r, correlation, &now);
+}
+
+EXPORT int fakecupti_launch_delayed(const char *kernel, uint64_t duration_ns, uint64_t launch_delay_ns) {
+  if (!kernel) return -1;
+  struct placed_work p = {{.name = kernel, .duration_ns = duration_ns}, 7, launch_delay_ns};
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_delayed_kernel, &p);
+}
+
+EXPORT int fakecupti_anchor(void) {
+  pthread_mutex_lock(&fk.lock);
+  fk.anchor = gpu_now();
+  pthread_mutex_unlock(&fk.lock);
+  return 0;
+}
+
+EXPORT int fakecupti_launch_at(const char *kernel, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns) {
+  if (!kernel || !fk.anchor) return -1;
+  struct placed_work p = {{.name = kernel, .duration_ns = duration_ns}, stream, fk.anchor + offset_ns};
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_placed_kernel, &p);
+}
+
+EXPORT int fakecupti_memcpy_at(uint64_t bytes, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns) {
+  if (!fk.anchor) return -1;
+  struct placed_work p = {{.bytes = bytes, .duration_ns = duration_ns}, stream, fk.anchor + offset_ns};
+  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020, "cudaMemcpy", NULL, fill_placed_memcpy, &p);
+}
+
+EXPORT int fakecupti_overhead(int kind, uint64_t duration_ns) {
+  union record r;
+  memset(&r, 0, sizeof r);
+  r.overhead.kind = CUPTI_ACTIVITY_KIND_OVERHEAD;
+  r.overhead.overheadKind = (CUpti_ActivityOverheadKind)kind;
+  r.overhead.objectKind = CUPTI_ACTIVITY_OBJECT_THREAD;
+  r.overhead.start = gpu_now();
+  r.overhead.end = r.overhead.start + duration_ns;
+  pthread_mutex_lock(&fk.lock);
+  queue_locked(&r);
+  pthread_mutex_unlock(&fk.lock);
+  return 0;
+}
+
 EXPORT int fakecupti_reverse(int on) {
   pthread_mutex_lock(&fk.lock);
   fk.reverse = on;
@@ -435,6 +509,8 @@ EXPORT CUptiResult cuptiActivityGetNumDroppedRecords(CUcontext context, uint32_t
 
 EXPORT CUptiResult cuptiSubscribe(CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata) {
   if (!subscriber) return CUPTI_ERROR_INVALID_PARAMETER;
+  const char *other = getenv("FAKECUPTI_OTHER_SUBSCRIBER"); /* the fake's own switch, not wprof's */
+  if (other && strcmp(other, "1") == 0) return CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
   pthread_mutex_lock(&fk.lock);
   int taken = fk.subscribed;
   if (!taken) {

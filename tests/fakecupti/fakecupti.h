@@ -34,4 +34,19 @@ int fakecupti_hold(int on);
 int fakecupti_deliver_async(void);
 int fakecupti_join(void);
 
+/* ---- issue 9 (launch latency, time breakdown, CUPTI overhead) ---- */
+/* A kernel launch whose kernel starts launch_delay_ns after the launch call's enter callback
+ * returned (regardless of the stream's queue) and lasts duration_ns. */
+int fakecupti_launch_delayed(const char *kernel, uint64_t duration_ns, uint64_t launch_delay_ns);
+/* Sets the anchor of the *_at calls to the GPU clock now. */
+int fakecupti_anchor(void);
+/* A kernel launch (or an HtoD cudaMemcpy of `bytes`) that runs on `stream` exactly from anchor +
+ * offset_ns for duration_ns, whatever else runs then: known overlaps between streams. */
+int fakecupti_launch_at(const char *kernel, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns);
+int fakecupti_memcpy_at(uint64_t bytes, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns);
+/* An OVERHEAD record (CUpti_ActivityOverhead3) of `kind` (CUpti_ActivityOverheadKind) lasting duration_ns. */
+int fakecupti_overhead(int kind, uint64_t duration_ns);
+/* With FAKECUPTI_OTHER_SUBSCRIBER=1 in the environment, cuptiSubscribe answers
+ * CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED, as when another tool holds CUPTI. */
+
 #endif

@@ -8,7 +8,9 @@
  * lite, timeline) multiplied by FACTOR, to make a second report that differs in known ways;
  * --no-gpu: no kernel rows and no CUDA time in ranges (a CPU-only job); --lite-only: lite scopes only;
  * --timeline: /timeline events (windows, ranges, lite, MPI calls, kernels on two streams);
- * --mpi: /mpi rows (MPI_Allreduce, MPI_Barrier per rank and window, scaled like the others). */
+ * --mpi: /mpi rows (MPI_Allreduce, MPI_Barrier per rank and window, scaled like the others);
+ * --lite-calls N: calls of the lite scope data_load per rank (default 400); --seed N: another draw of
+ * the lite scopes' pseudo-random call times (default 0), i.e. another run with the same spread. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,8 @@ static struct { const char *name; double factor; } scales[MAX_SCALES];
 static int nscales;
 static int no_gpu, lite_only; /* --no-gpu, --lite-only */
 static int with_mpi;          /* --mpi */
+static int lite_calls = 400;  /* --lite-calls */
+static uint64_t lite_seed;    /* --seed */
 
 /* The --scale factor of a name (1 when none applies). */
 static double scale_of(const char *n) {
@@ -155,7 +159,7 @@ static void add_lite(struct wpio_job *job, int r, const char *n, uint64_t base, 
   struct wpio_lite_row *row = WPIO_VEC_PUSH(job->lite);
   uint32_t id = name(job, n);
   *row = (struct wpio_lite_row){ .rank = r, .name_id = id, .min_ns = UINT64_MAX };
-  uint64_t x = 88172645463325252ull + (uint64_t)r;
+  uint64_t x = 88172645463325252ull + (uint64_t)r + lite_seed * 0x9E3779B97F4A7C15ull;
   for (int i = 0; i < samples; i++) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     uint64_t v = scaled(n, base + x % (base * (uint64_t)(r + 1)));
@@ -205,12 +209,43 @@ static void add_timeline(struct wpio_job *job, int r) {
   }
 }
 
+/* --defect KIND (for `wprof doctor`'s tests): one kind of damage a real job can leave in a report. */
+static const char *defects[8];
+static int ndefects;
+static int has_defect(const char *kind) {
+  for (int i = 0; i < ndefects; i++)
+    if (strcmp(defects[i], kind) == 0) return 1;
+  return 0;
+}
+
+static int apply_defects(struct wpio_job *job) {
+  size_t one = job->ranks.n > 1 ? 1 : 0; /* rank 1's row (rows are added in rank order) */
+  if (has_defect("dropped")) job->ranks.v[one].dropped_records = 1234, job->ranks.v[one].timeline_dropped = 77;
+  if (has_defect("sync")) wpio_job_set_attr(job, "sync", "broken at sync point 3 (rank 1 did not arrive)");
+  if (has_defect("settings")) wpio_job_set_attr(job, "settings_agreement", "rank 1: WPROF_MAX_ITERS differs");
+  if (has_defect("clock")) job->ranks.v[one].clock_residual_ns = 50000000; /* 10 % of a 0.5 s window */
+  if (has_defect("steps"))
+    for (size_t i = 0; i < job->windows.n; i++)
+      if (job->windows.v[i].rank == 1 && job->windows.v[i].window == 0) job->windows.v[i].steps = 2;
+  if (has_defect("absent")) { /* rank 1 has no /ranges rows */
+    size_t k = 0;
+    for (size_t i = 0; i < job->ranges.n; i++)
+      if (job->ranges.v[i].rank != 1) job->ranges.v[k++] = job->ranges.v[i];
+    job->ranges.n = k;
+  }
+  return wpio_job_summarize(job);
+}
+
 static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
   make_long_name();
   add_attrs(job);
   for (int r = 0; r < nranks; r++) {
     if (degraded && r == 2) {
       wpio_job_add_placeholder_rank(job, r, WPIO_STATUS_MISSING);
+      continue;
+    }
+    if (has_defect("corrupt") && r == nranks - 1) {
+      wpio_job_add_placeholder_rank(job, r, WPIO_STATUS_CORRUPT);
       continue;
     }
     add_rank(job, r, degraded);
@@ -221,11 +256,12 @@ static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
       if (!lite_only) add_ranges(job, r, w);
       if (with_mpi) add_mpi(job, r, w);
     }
-    add_lite(job, r, "data_load", 20000, 400);
+    add_lite(job, r, "data_load", 20000, lite_calls);
     add_lite(job, r, "スコープ/ünïcødé", 900, 50 + 10 * r);
     if (timeline) add_timeline(job, r);
   }
   add_bulk(job, bulk);
+  if (ndefects) return wpio_job_summarize(job) < 0 ? -1 : apply_defects(job);
   return wpio_job_summarize(job);
 }
 
@@ -387,6 +423,8 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--no-gpu") == 0) no_gpu = 1;
     else if (strcmp(argv[i], "--lite-only") == 0) lite_only = 1;
     else if (strcmp(argv[i], "--mpi") == 0) with_mpi = 1;
+    else if (strcmp(argv[i], "--lite-calls") == 0 && i + 1 < argc) lite_calls = (int)strtol(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) lite_seed = strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc && nscales < MAX_SCALES &&
              strchr(argv[i + 1], '=')) {
       char *eq = strrchr(argv[++i], '=');
@@ -397,13 +435,14 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--bulk") == 0 && i + 1 < argc) bulk = (int)strtol(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--degraded") == 0) degraded = 1;
     else if (strcmp(argv[i], "--read-back") == 0) check = 1;
+    else if (strcmp(argv[i], "--defect") == 0 && i + 1 < argc && ndefects < 8) defects[ndefects++] = argv[++i];
     else if (!out) out = argv[i];
     else {
       fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
       return 2;
     }
   }
-  if (!out || nranks < 1 || nranks > 1000000) {
+  if (!out || nranks < 1 || nranks > 1000000 || lite_calls < 1 || lite_calls > 10000000) {
     fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
     return 2;
   }

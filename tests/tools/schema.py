@@ -23,6 +23,12 @@ TABLES = {
     "stacks": ["rank", "window", "stack_id", "name_id", "calls", "cuda_ns"],
     "summary/memory": ["name", "ranks_present", "allocations", "frees", "bytes_allocated", "bytes_freed",
                        "peak_bytes", "peak_rank"],
+    "breakdown": ["rank", "window", "window_ns", "gpu_busy_ns", "compute_ns", "memory_ns", "comm_ns",
+                  "gpu_idle_ns", "comm_overlap_ns", "overlap_share", "host_mpi_ns", "host_outside_mpi_ns"],
+    "launch_latency": ["rank", "window", "name_id", "calls", "p50_ns", "p99_ns"],
+    "cupti_overhead": ["rank", "kind_id", "count", "total_ns"],
+    "stragglers": ["rank", "window", "arrived_last", "wait_caused_ns", "waited_ns", "transfer_ns", "waiting_ns",
+                   "instances", "dropped"],
 }
 MEM_KINDS = {"unknown": 0, "pageable": 1, "pinned": 2, "device": 3, "array": 4, "managed": 5,
              "device_static": 6, "managed_static": 7}

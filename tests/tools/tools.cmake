@@ -32,4 +32,6 @@ tools_py_test(tools_h5dump check_h5dump.py ${TOOLS_DATA} ${WPROF_H5DUMP})
 tools_py_test(tools_schema_h5py check_schema.py ${TOOLS_DATA})
 tools_py_test(tools_report_cli check_cli.py ${TOOLS_DATA})
 tools_py_test(tools_bad_files check_bad_files.py ${TOOLS_DATA})
+# 400 mutated reports, each read in a forked child: minutes under the sanitizers on 2 busy cores
+set_tests_properties(tools_bad_files PROPERTIES TIMEOUT 360)
 tools_py_test(tools_demangle check_demangle.py ${TOOLS_DATA})

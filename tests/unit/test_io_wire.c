@@ -68,6 +68,16 @@ static int build_job(struct wpio_job *job) {
                                     UINT64_MAX - 5 * n, 77 * n, 1ull << (40 + n), -1 - (int64_t)n};
       *st = (struct wpio_stack_row){r, (int32_t)n % 2, 4 - n, n, 9 + n, UINT64_MAX - 3 * n};
     }
+    for (uint32_t n = 0; n < 3; n++) { /* issue 9: breakdown, launch latency, CUPTI overhead */
+      struct wpio_breakdown_row *bd = WPIO_VEC_PUSH(job->breakdown);
+      struct wpio_launch_latency_row *ll = WPIO_VEC_PUSH(job->launch_latency);
+      struct wpio_cupti_overhead_row *ov = WPIO_VEC_PUSH(job->cupti_overhead);
+      CHECK(bd && ll && ov);
+      *bd = (struct wpio_breakdown_row){r, (int32_t)n, 1000000 + n, 800000, 500000, 100000, 400000, 200000 + n,
+                                        300000, 0.75 + n, 5000 + r, INT64_MAX - n};
+      *ll = (struct wpio_launch_latency_row){r, (int32_t)n, n, 20 + n, 100863, UINT64_MAX - n};
+      *ov = (struct wpio_cupti_overhead_row){r, 4 - n, 3 + n, 15000 * n};
+    }
     for (uint32_t n = 0; n < 5; n++) {
       struct wpio_lite_row *l = WPIO_VEC_PUSH(job->lite);
       CHECK(l);
@@ -135,6 +145,17 @@ static int compare_jobs(const struct wpio_job *a, const struct wpio_job *b) {
     CHECK(x->peak_bytes == y->peak_bytes && x->peak_time_ns == y->peak_time_ns);
   }
   for (size_t i = 0; i < a->stacks.n; i++) CHECK(memcmp(&a->stacks.v[i], &b->stacks.v[i], sizeof a->stacks.v[i]) == 0);
+  CHECK(a->breakdown.n == b->breakdown.n && a->launch_latency.n == b->launch_latency.n);
+  CHECK(a->cupti_overhead.n == b->cupti_overhead.n);
+  for (size_t i = 0; i < a->breakdown.n; i++) /* no padding in these two rows */
+    CHECK(memcmp(&a->breakdown.v[i], &b->breakdown.v[i], sizeof a->breakdown.v[i]) == 0);
+  for (size_t i = 0; i < a->cupti_overhead.n; i++)
+    CHECK(memcmp(&a->cupti_overhead.v[i], &b->cupti_overhead.v[i], sizeof a->cupti_overhead.v[i]) == 0);
+  for (size_t i = 0; i < a->launch_latency.n; i++) {
+    const struct wpio_launch_latency_row *x = &a->launch_latency.v[i], *y = &b->launch_latency.v[i];
+    CHECK(x->rank == y->rank && x->window == y->window && x->name_id == y->name_id && x->calls == y->calls);
+    CHECK(x->p50_ns == y->p50_ns && x->p99_ns == y->p99_ns);
+  }
   CHECK(a->ranges.n == b->ranges.n);
   for (size_t i = 0; i < a->ranges.n; i++) {
     const struct wpio_range_row *x = &a->ranges.v[i], *y = &b->ranges.v[i];

@@ -170,11 +170,13 @@ static int bad_values_for(const char *type, const char *huge_text, const char **
   static const char *const range_names[] = {NULL}; /* any name will do, only not a huge one */
   static const char *const mpi_names[] = {"-1", "abc", "MPI_", "MPI_All reduce", "1e99", "99999999999999999999999", NULL};
   static const char *const signed_ints[] = {"abc", "-9223372036854775808", "1e99", "", " ", "1.5", "0x10", "+-3", NULL};
+  static const char *const metas[] = {"team", "=x", "a=1,", "a=1,,b=2", "a b=1", "a=1,b", "k\xc3\xa9=v", NULL};
   static const char *const tops[] = {"top", "top:", "top:0", "top:-1", "bottom:3", "top:abc", "5", "top:1e99", NULL};
   const char *const *v = !strncmp(type, "integer", 7) ? ints : !strcmp(type, "signed integer") ? signed_ints
                        : !strcmp(type, "top:N") ? tops : !strcmp(type, "directory") ? range_names : !strcmp(type, "boolean") ? bools
                        : !strcmp(type, "path") ? paths : !strcmp(type, "rank list") ? ranks
                        : !strcmp(type, "range name") ? range_names : !strcmp(type, "MPI function") ? mpi_names
+                       : !strcmp(type, "key=value list") ? metas
                        : strchr(type, '|') ? words : NULL;
   if (!v) return -1;
   int n = 0;
@@ -251,8 +253,8 @@ static void check_table_and_values(void) {
                                       "lite", "ranks", "sync_timeout_ms", "log", "cupti_library",
                                       "cupti_buffer_kb", "keep_spills", "overwrite", "start",
                                       "step_range", "step_mpi", "run_pid", "timeline",
-                                      "timeline_max_events", "gather_max_mb", "memory", "stacks", "print",
-                                      "table_dir", "clock_test_offset_ns"};
+                                      "timeline_max_events", "straggler_max_events", "gather_max_mb", "memory", "stacks", "print",
+                                      "table_dir", "clock_test_offset_ns", "meta_user"};
   const int n_attrs = (int)(sizeof attrs / sizeof attrs[0]);
   EXPECT(wpr_option_count() == n_attrs, "%d options, got %d", n_attrs, wpr_option_count());
   for (int i = 0; i < wpr_option_count() && i < n_attrs; i++)
@@ -315,7 +317,20 @@ static void check_log_prefix(void) {
   EXPECT(strcmp(err, "wprof[rank 3]: error: boom 1\nwprof[rank 3]: warning: first\n") == 0, "log lines [%s]", err);
 }
 
+/* WPROF_META: good lists are kept as given; the empty default means no user keys. */
+static void check_meta(void) {
+  struct wpr_config c;
+  char err[4096];
+  static const char *const good[] = {"team=infer,run=7", "a=", "k.x-y_z=v with spaces=and=equals", "x=1"};
+  for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+    EXPECT(load_one(&c, "WPROF_META", good[i], err, sizeof err) == 0 && strcmp(c.meta, good[i]) == 0,
+           "WPROF_META=%s is kept (%s)", good[i], c.meta);
+  wpr_config_defaults(&c);
+  EXPECT(c.meta[0] == '\0', "WPROF_META defaults to empty");
+}
+
 int main(void) {
+  check_meta();
   check_defaults();
   check_good_values();
   check_malformed_values();

@@ -1,0 +1,27 @@
+/* Launch latency (/launch_latency) and CUPTI's own costs (/cupti_overhead). Latency is the host time
+ * from a kernel's launch API call (enter callback) to its start on the GPU mapped to the host clock
+ * (cupti_clock.h): both are on the rank's CLOCK_MONOTONIC, and alignment to rank 0 is one shift per
+ * rank at any instant, so the latency needs no alignment. Not thread-safe: the cupti backend
+ * serialises record reading; wpr_cupti_note_other_subscriber may come from any thread. */
+#ifndef WPR_LAUNCH_LATENCY_H
+#define WPR_LAUNCH_LATENCY_H
+
+#include <stdint.h>
+#include "wpio_job.h"
+
+/* (window, kernel name) rows kept; launches of further pairs are counted as lost. */
+#define WPR_LAUNCH_LATENCY_MAX_ROWS 65536
+
+/* One kernel of name index `name` (the caller's name table) launched in `window`. */
+void wpr_launch_latency_add(int32_t window, uint32_t name, uint64_t latency_ns);
+/* Rows for `rank` into job->launch_latency, names resolved by name_of and interned in job->names. */
+int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t));
+
+/* One OVERHEAD record of kind `kind_name` (a static string) lasting `ns`. */
+void wpr_cupti_overhead_add(const char *kind_name, uint64_t ns);
+/* cuptiSubscribe found another subscriber: one row WPIO_CUPTI_OTHER_SUBSCRIBER on this rank. */
+void wpr_cupti_note_other_subscriber(void);
+/* This rank's /cupti_overhead rows (also on the host backend). 0 or -1 (OOM). */
+int wpr_cupti_overhead_collect(struct wpio_job *job, int32_t rank);
+
+#endif
