@@ -36,6 +36,8 @@ void wpio_strtab_init(struct wpio_strtab *t);
 void wpio_strtab_free(struct wpio_strtab *t);
 /* Returns the id of `str` (first `len` bytes), adding it if new; UINT32_MAX when out of memory. */
 uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);
+/* Room for n names in all, so interning them never grows the table. 0, or -1 (out of memory). */
+int wpio_strtab_reserve(struct wpio_strtab *t, size_t n);
 /* Returns the id of `str` or UINT32_MAX when absent. */
 uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str);
 

@@ -87,6 +87,20 @@ static int strtab_reserve_one(struct wpio_strtab *t) {
   return 0;
 }
 
+int wpio_strtab_reserve(struct wpio_strtab *t, size_t n) {
+  if (n <= t->n) return 0; /* nothing new: an empty table stays unallocated */
+  if (n >= (size_t)STRTAB_NONE - 1) return -1;
+  if (n > t->cap) {
+    char **s = realloc(t->s, n * sizeof *s);
+    if (!s) return -1;
+    t->s = s;
+    t->cap = n;
+  }
+  size_t nslots = t->nslots ? t->nslots : STRTAB_MIN_SLOTS;
+  while ((n + 1) * 2 > nslots) nslots *= 2;
+  return nslots == t->nslots ? 0 : strtab_rehash(t, nslots);
+}
+
 uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len) {
   if (!str) return STRTAB_NONE;
   len = strnlen(str, len); /* a name ends at its first NUL, as it will in HDF5 */

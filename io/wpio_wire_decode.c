@@ -100,6 +100,8 @@ static int short_row(struct dec *d, size_t i) { return fail(d, "row %zu is trunc
 /* ---- one function per section; `r` covers the rows, `count` is already checked ---- */
 
 static int dec_names(struct dec *d, struct rd *r, uint32_t count) {
+  /* count is checked against the section's length: the table is sized once, not doubled 6 times */
+  if (wpio_strtab_reserve(&d->job->names, d->job->names.n + count)) return fail(d, "out of memory");
   for (uint32_t i = 0; i < count; i++) {
     const char *s;
     size_t len = 0;
