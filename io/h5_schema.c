@@ -78,6 +78,7 @@ static const struct h5s_column stacks_cols[] = {
   COL(struct wpio_stack_row, name_id, H5S_U32),
   COL(struct wpio_stack_row, calls, H5S_U64),
   COL(struct wpio_stack_row, cuda_ns, H5S_U64),
+  COL(struct wpio_stack_row, bytes, H5S_U64),
 };
 
 static const struct h5s_column sum_memory_cols[] = {

@@ -194,7 +194,7 @@ static int print_table(FILE *out, const struct wpio_view *v, const struct wpio_f
 
 /* ---- CSV ---- */
 
-static void csv_field(FILE *out, const char *s) {
+void wpio_csv_field(FILE *out, const char *s) {
   if (!strpbrk(s, ",\"\r\n")) {
     fputs(s, out);
     return;
@@ -222,7 +222,7 @@ static int print_csv(FILE *out, const struct wpio_view *v) {
       wpio_view_cell(v, r, c, &cell);
       fputc(',', out);
       if (cell.kind == WPIO_CELL_TEXT) {
-        csv_field(out, cell.s);
+        wpio_csv_field(out, cell.s);
       } else {
         cell_text(&cell, 1, buf, sizeof buf);
         fputs(buf, out);

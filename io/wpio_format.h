@@ -109,6 +109,8 @@ void wpio_view_cell(const struct wpio_view *v, size_t row, size_t col, struct wp
 
 /* "1.234ms"-style durations (ns below 1 us), 3 decimals like the torch profiler. */
 void wpio_format_time(char *buf, size_t len, double ns);
+/* One CSV field: quoted (with doubled quotes) only when it holds a comma, a quote or a line break. */
+void wpio_csv_field(FILE *out, const char *s);
 
 /* Warnings a reader must see: missing/corrupt ranks, dropped records. One line each, no newline;
  * returns how many were written into lines[] (at most max). Each line is malloc'ed (caller frees). */

@@ -52,19 +52,6 @@ static void cell_bytes(char *c, uint64_t b, int csv) {
   else snprintf(c, GCELL, "%.2f GiB", (double)b / (1u << 30));
 }
 
-static void csv_text(FILE *out, const char *s) {
-  if (!strpbrk(s, ",\"\r\n")) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', out);
-    fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
 static void print_scope(FILE *out, const char *what, const struct wpio_format_opts *o) {
   if (o->rank < 0) fprintf(out, "%s, all ranks", what);
   else fprintf(out, "%s, rank %d", what, o->rank);
@@ -95,7 +82,7 @@ static int gtab_print(FILE *out, struct gtab *t, const char *title, const struct
       fprintf(out, "%s,%s", t->table, scope);
       for (size_t c = 0; c < t->ncols; c++) {
         fputc(',', out);
-        csv_text(out, t->cells[idx[r]][c]);
+        wpio_csv_field(out, t->cells[idx[r]][c]);
       }
       fputc('\n', out);
     }
@@ -191,10 +178,11 @@ int wpio_format_memory(FILE *out, const struct wpio_job *job, const struct wpio_
 /* ---- stacks ---- */
 
 int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_format_opts *o) {
-  static const char *const h[] = {"CUDA time", "Calls", "Kernel", "Stack (innermost first)"};
-  static const char *const k[] = {"cuda_ns", "calls", "kernel", "stack"};
+  /* allocation rows (WPROF_MEMORY): kernel "(allocation)", calls = allocations, Bytes their size */
+  static const char *const h[] = {"CUDA time", "Calls", "Bytes", "Kernel", "Stack (innermost first)"};
+  static const char *const k[] = {"cuda_ns", "calls", "bytes", "kernel", "stack"};
   int csv = o->format == WPIO_OUT_CSV;
-  struct gtab t = {.table = "stacks", .heads = h, .keys = k, .ncols = WPIO_NCOLS(h), .left = 1u << 2 | 1u << 3};
+  struct gtab t = {.table = "stacks", .heads = h, .keys = k, .ncols = WPIO_NCOLS(h), .left = 1u << 3 | 1u << 4};
   int rc = 0;
   /* folded over ranks and windows in scope: same stack text and kernel -> one row */
   for (size_t i = 0; i < job->stacks.n && rc == 0; i++) {
@@ -206,11 +194,11 @@ int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_
       if (in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id) break;
     }
     if (j < i) continue; /* folded into the first row of this (stack, kernel) */
-    uint64_t calls = 0, ns = 0;
+    uint64_t calls = 0, ns = 0, bytes = 0;
     for (size_t q = i; q < job->stacks.n; q++) {
       const struct wpio_stack_row *p = &job->stacks.v[q];
       if (in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id)
-        calls += p->calls, ns += p->cuda_ns;
+        calls += p->calls, ns += p->cuda_ns, bytes += p->bytes;
     }
     char (*c)[GCELL] = gtab_row(&t, ns);
     if (!c) {
@@ -219,13 +207,15 @@ int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_
     }
     cell_time(c[0], ns, csv);
     cell_num(c[1], calls);
+    if (bytes || csv) cell_bytes(c[2], bytes, csv);
+    else snprintf(c[2], GCELL, "-");
     const char *kn = job->names.s[s->name_id];
     if (o->display_name) {
       const char *shown = o->display_name(kn, o->display_ctx);
       if (shown) kn = shown;
     }
-    snprintf(c[2], GCELL, "%s", kn);
-    snprintf(c[3], GCELL, "%s", job->names.s[s->stack_id]);
+    snprintf(c[3], GCELL, "%s", kn);
+    snprintf(c[4], GCELL, "%s", job->names.s[s->stack_id]);
   }
   if (rc == 0) rc = gtab_print(out, &t, "GPU time by host call stack", o);
   gtab_free(&t);

@@ -106,11 +106,14 @@ struct wpio_memory_row {
 };
 
 /* GPU time by host call stack at launch: stack_id names the symbolized stack ("f1 <- f2 <- ...",
- * innermost first) in /names, name_id the kernel. */
+ * innermost first) in /names, name_id the kernel. With WPROF_MEMORY, allocations too: name_id is
+ * WPIO_STACK_ALLOCATION, calls the allocations, bytes their size, cuda_ns 0 (bytes is 0 for kernels). */
+#define WPIO_STACK_ALLOCATION "(allocation)"
 struct wpio_stack_row {
   int32_t rank, window;
   uint32_t stack_id, name_id;
   uint64_t calls, cuda_ns;
+  uint64_t bytes;
 };
 
 /* /summary/memory: per range name across ranks. */

@@ -196,6 +196,7 @@ static void enc_stacks(struct wbuf *b, const struct wpio_job *job) {
     put_u32(b, r->name_id);
     put_u64(b, r->calls);
     put_u64(b, r->cuda_ns);
+    put_u64(b, r->bytes);
   }
   section_end(b, s);
 }

@@ -14,7 +14,8 @@ extern "C" {
 #define WPIO_WIRE_MAGIC "WPRK"
 /* 2: /ranks rows gained clock_ref_ns and timeline_dropped, and the timeline section came in */
 /* 3: /kernels rows gained the launch configuration and graph_id; memory and stacks sections */
-#define WPIO_WIRE_VERSION 3
+/* 4: /stacks rows gained bytes (allocation stacks) */
+#define WPIO_WIRE_VERSION 4
 #define WPIO_WIRE_MAX_STRING (1u << 20) /* 1 MiB: longer names are refused as corrupt */
 
 /* Packs every table of `job` (summaries are not packed: they are recomputed after merging).

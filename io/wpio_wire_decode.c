@@ -226,9 +226,11 @@ DEC_FIXED(dec_memory, memory, struct wpio_memory_row,
               get_i32(r, &x.device) || get_i32(r, &x.kind) || get_u64(r, &x.allocations) ||
               get_u64(r, &x.frees) || get_u64(r, &x.bytes_allocated) || get_u64(r, &x.bytes_freed) ||
               get_u64(r, &x.peak_bytes) || get_i64(r, &x.peak_time_ns))
+/* Version 4 added the bytes of allocation stacks; older rows are all kernels (0 bytes). */
 DEC_FIXED(dec_stacks, stacks, struct wpio_stack_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_u32(r, &x.stack_id) ||
-              get_u32(r, &x.name_id) || get_u64(r, &x.calls) || get_u64(r, &x.cuda_ns))
+              get_u32(r, &x.name_id) || get_u64(r, &x.calls) || get_u64(r, &x.cuda_ns) ||
+              (d->version >= 4 && get_u64(r, &x.bytes)))
 DEC_FIXED(dec_strag_events, strag_events, struct wpio_strag_event,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_i32(r, &x.func) || get_u32(r, &x.seq) ||
               get_i64(r, &x.entry_ns) || get_i64(r, &x.exit_ns))
@@ -271,9 +273,10 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_STRAG_EVENTS] = {"strag_events", WIRE_ROW_STRAG_EVENT, WIRE_ROW_STRAG_EVENT, dec_strag_events},
 };
 
-/* A fixed row size as written by `version` (kernel rows grew in version 3). */
+/* A fixed row size as written by `version` (kernel rows grew in version 3, stack rows in 4). */
 static size_t row_size_of(const struct section_kind *k, unsigned version) {
   if (k->decode == dec_kernels && version < 3) return WIRE_ROW_KERNEL_V2;
+  if (k->decode == dec_stacks && version < 4) return WIRE_ROW_STACK_V3;
   return k->row_size;
 }
 

@@ -97,32 +97,35 @@ static const CUpti_CallbackId driver_ids[] = {
     CUPTI_DRIVER_TRACE_CBID_cuGraphLaunch_ptsz,
 };
 
+/* Allocations lead both lists (runtime: the first 8, driver: the first 7), frees follow. */
+#define RUNTIME_ALLOC_IDS 8
+#define DRIVER_ALLOC_IDS 7
 static const CUpti_CallbackId runtime_memory_ids[] = {
     CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020,
-    CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocAsync_v11020,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocAsync_ptsz_v11020,
-    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_v11020,
-    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_ptsz_v11020,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocFromPoolAsync_v11020,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocManaged_v6000,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocHost_v3020,
-    CUPTI_RUNTIME_TRACE_CBID_cudaFreeHost_v3020,
     CUPTI_RUNTIME_TRACE_CBID_cudaHostAlloc_v3020,
     CUPTI_RUNTIME_TRACE_CBID_cudaMallocPitch_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeAsync_ptsz_v11020,
+    CUPTI_RUNTIME_TRACE_CBID_cudaFreeHost_v3020,
 };
 
 static const CUpti_CallbackId driver_memory_ids[] = {
     CUPTI_DRIVER_TRACE_CBID_cuMemAlloc_v2,
-    CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2,
     CUPTI_DRIVER_TRACE_CBID_cuMemAllocAsync,
-    CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync,
     CUPTI_DRIVER_TRACE_CBID_cuMemAllocFromPoolAsync,
     CUPTI_DRIVER_TRACE_CBID_cuMemAllocManaged,
     CUPTI_DRIVER_TRACE_CBID_cuMemAllocHost_v2,
-    CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost,
     CUPTI_DRIVER_TRACE_CBID_cuMemHostAlloc,
     CUPTI_DRIVER_TRACE_CBID_cuMemAllocPitch_v2,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFree_v2,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFreeAsync,
+    CUPTI_DRIVER_TRACE_CBID_cuMemFreeHost,
 };
 
 static int in_list(const CUpti_CallbackId *ids, size_t n, CUpti_CallbackId cbid) {
@@ -135,6 +138,12 @@ static int in_list(const CUpti_CallbackId *ids, size_t n, CUpti_CallbackId cbid)
 int wpr_cupti_cbid_is_launch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
   if (domain == CUPTI_CB_DOMAIN_RUNTIME_API) return in_list(runtime_ids, 9, cbid);
   if (domain == CUPTI_CB_DOMAIN_DRIVER_API) return in_list(driver_ids, sizeof driver_ids / sizeof driver_ids[0], cbid);
+  return 0;
+}
+
+int wpr_cupti_cbid_is_alloc(CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
+  if (domain == CUPTI_CB_DOMAIN_RUNTIME_API) return in_list(runtime_memory_ids, RUNTIME_ALLOC_IDS, cbid);
+  if (domain == CUPTI_CB_DOMAIN_DRIVER_API) return in_list(driver_memory_ids, DRIVER_ALLOC_IDS, cbid);
   return 0;
 }
 

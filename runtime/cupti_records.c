@@ -281,7 +281,7 @@ static void memory_record(const CUpti_ActivityMemory4 *m) {
   struct wpr_memory_event e = {.timestamp = m->timestamp, .bytes = m->bytes, .device = (int32_t)m->deviceId,
                                .kind = (int32_t)m->memoryKind,
                                .is_alloc = m->memoryOperationType == CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION,
-                               .ctx = {.window = -1, .node = 0}};
+                               .ctx = {.window = -1, .node = 0}, .correlation = m->correlationId};
   if (m->memoryOperationType != CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION &&
       m->memoryOperationType != CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE)
     return;

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stacks.h"
+
 #define MAX_DEVICES 64 /* levels are tracked for devices below this; rows for every device */
 
 struct mem_row {
@@ -100,6 +102,7 @@ static void apply_one(const struct wpr_memory_event *e, const struct wpr_gpu_spa
   }
   r->allocations++;
   r->bytes_allocated += e->bytes;
+  if (wpr_stacks_on()) wpr_stacks_add_alloc(e->correlation, window, e->bytes);
   uint64_t now = level && *level > 0 ? (uint64_t)*level : 0;
   if (now > r->peak_bytes || r->allocations == 1) {
     r->peak_bytes = now;

@@ -15,6 +15,7 @@ struct wpr_memory_event {
   struct wpr_launch_ctx ctx;   /* window and range of the call (window -1: placed by timestamp) */
   int32_t device, kind;        /* kind: enum wpio_mem_kind */
   int is_alloc;
+  uint32_t correlation;        /* of the API call: its call stack with WPROF_STACKS */
 };
 
 /* Queues one record's event; counted as lost when out of memory. */

@@ -19,6 +19,7 @@
 #define CORR_SLOTS (1u << 16)
 #define STACK_DROPPED 0xffffffffu  /* pseudo stack of launches that found no slot */
 #define STACK_NONE 0xfffffffeu     /* pseudo stack of kernels without a captured launch */
+#define NAME_ALLOCATION UINT32_MAX /* pseudo kernel name of allocation rows (WPIO_STACK_ALLOCATION) */
 
 enum { SLOT_EMPTY = 0, SLOT_WRITING = 1, SLOT_READY = 2 };
 
@@ -29,8 +30,9 @@ struct stack_slot {
   void *frames[STACK_DEPTH];
 };
 
-/* (window, stack, kernel) -> calls, GPU time: touched only by the serialised aggregation. */
-struct time_row { int32_t window; uint32_t stack, name, used; uint64_t calls, ns; };
+/* (window, stack, kernel or NAME_ALLOCATION) -> calls, GPU time, bytes allocated: touched only by the
+ * serialised aggregation. */
+struct time_row { int32_t window; uint32_t stack, name, used; uint64_t calls, ns, bytes; };
 
 static struct {
   _Atomic int on;
@@ -125,9 +127,8 @@ static int rows_grow(void) {
   return 0;
 }
 
-void wpr_stacks_add_time(uint32_t correlation_id, int32_t window, uint32_t name, uint64_t ns) {
-  if (!wpr_stacks_on()) return;
-  if ((st.n_rows + 1) * 2 > st.n_slots && rows_grow() != 0) return;
+static struct time_row *row_of(uint32_t correlation_id, int32_t window, uint32_t name) {
+  if ((st.n_rows + 1) * 2 > st.n_slots && rows_grow() != 0) return NULL;
   uint32_t stack = stack_of(correlation_id);
   size_t j = row_hash(window, stack, name) & (st.n_slots - 1);
   struct time_row *r;
@@ -137,8 +138,21 @@ void wpr_stacks_add_time(uint32_t correlation_id, int32_t window, uint32_t name,
     *r = (struct time_row){.window = window, .stack = stack, .name = name, .used = 1};
     st.n_rows++;
   }
+  return r;
+}
+
+void wpr_stacks_add_time(uint32_t correlation_id, int32_t window, uint32_t name, uint64_t ns) {
+  struct time_row *r = wpr_stacks_on() ? row_of(correlation_id, window, name) : NULL;
+  if (!r) return;
   r->calls++;
   r->ns += ns;
+}
+
+void wpr_stacks_add_alloc(uint32_t correlation_id, int32_t window, uint64_t bytes) {
+  struct time_row *r = wpr_stacks_on() ? row_of(correlation_id, window, NAME_ALLOCATION) : NULL;
+  if (!r) return;
+  r->calls++;
+  r->bytes += bytes;
 }
 
 /* Leading frames inside CUPTI, the CUDA libraries or wprof are the launch machinery, not the app. */
@@ -212,6 +226,7 @@ static void merge_same_text(struct wpio_job *job, size_t first) {
     if (row_cmp(&v[k], &v[i]) == 0) {
       v[k].calls += v[i].calls;
       v[k].cuda_ns += v[i].cuda_ns;
+      v[k].bytes += v[i].bytes;
     } else {
       v[++k] = v[i];
     }
@@ -226,19 +241,20 @@ int wpr_stacks_collect(struct wpio_job *job, int32_t rank, const char *(*name_of
   for (size_t i = 0; i < st.n_slots; i++) {
     const struct time_row *r = &st.rows[i];
     if (!r->used) continue;
-    const char *s = stack_text(r->stack, text, sizeof text), *kernel = name_of(r->name);
+    const char *s = stack_text(r->stack, text, sizeof text);
+    const char *kernel = r->name == NAME_ALLOCATION ? WPIO_STACK_ALLOCATION : name_of(r->name);
     uint32_t sid = wpio_strtab_intern(&job->names, s, strlen(s));
     uint32_t kid = kernel ? wpio_strtab_intern(&job->names, kernel, strlen(kernel)) : UINT32_MAX;
     struct wpio_stack_row *out = sid == UINT32_MAX || kid == UINT32_MAX ? NULL : WPIO_VEC_PUSH(job->stacks);
     if (!out) return -1;
     *out = (struct wpio_stack_row){.rank = rank, .window = r->window, .stack_id = sid, .name_id = kid,
-                                   .calls = r->calls, .cuda_ns = r->ns};
+                                   .calls = r->calls, .cuda_ns = r->ns, .bytes = r->bytes};
   }
   merge_same_text(job, first);
   uint64_t dropped = wpr_stacks_dropped();
   if (dropped) {
     static int warned;
-    wpr_warn_once(&warned, "stacks: %llu launches found the table of %u stacks full; their time is under "
+    wpr_warn_once(&warned, "stacks: %llu launches or allocations found the table of %u stacks full; they are under "
                   "\"(stack not kept: table full)\"", (unsigned long long)dropped, STACK_SLOTS);
   }
   return 0;

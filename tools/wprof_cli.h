@@ -30,6 +30,12 @@ int wprof_usage_error(const char *usage, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Prints "wprof: <message>" to stderr. */
 void wprof_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Which of the n option names `opts` ("--top", ...) `arg` is, as "--top" or "--top=VALUE": its index
+ * (*len = the name's length), or -1. */
+int wprof_option_index(const char *arg, const char *const *opts, size_t n, size_t *len);
+/* The value of the option `arg` (name of `len` bytes): after its '=', else the next argument (*i
+ * advances), else NULL. */
+const char *wprof_option_value(int argc, char **argv, int *i, const char *arg, size_t len);
 /* Parses a whole decimal integer in [min, max]; 0, or -1 when `s` is not one. */
 int wprof_parse_long(const char *s, long min, long max, long *out);
 

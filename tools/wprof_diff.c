@@ -98,12 +98,6 @@ static int parse_option(struct diff_args *a, const char *name, const char *v) {
   return 0;
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
-  if (arg[optlen] == '=') return arg + optlen + 1;
-  if (arg[optlen] != '\0' || *i + 1 >= argc) return NULL;
-  return argv[++*i];
-}
-
 static int parse_args(int argc, char **argv, struct diff_args *a) {
   static const char *const opts[] = { "--by", "--fail-above", "--alpha", "--top", "--format", "--metric" };
   int vs = 0;
@@ -128,14 +122,10 @@ static int parse_args(int argc, char **argv, struct diff_args *a) {
       a->paths[a->npaths++] = arg;
       continue;
     }
-    size_t k = 0, len = 0;
-    for (; k < sizeof(opts) / sizeof(opts[0]); k++) {
-      len = strlen(opts[k]);
-      if (strncmp(arg, opts[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) break;
-    }
-    if (k == sizeof(opts) / sizeof(opts[0]))
-      return wprof_usage_error(wprof_diff_usage, "unknown option '%s'", arg);
-    int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
+    size_t len = 0;
+    int k = wprof_option_index(arg, opts, sizeof(opts) / sizeof(opts[0]), &len);
+    if (k < 0) return wprof_usage_error(wprof_diff_usage, "unknown option '%s'", arg);
+    int rc = parse_option(a, opts[k], wprof_option_value(argc, argv, &i, arg, len));
     if (rc) return rc;
   }
   if (!vs && a->npaths != 2)

@@ -223,19 +223,6 @@ static void print_heading(FILE *out, const struct wprof_diff_out *o) {
 
 /* ---- CSV ---- */
 
-static void csv_field(FILE *out, const char *s) {
-  if (!strpbrk(s, ",\"\n\r")) {
-    fputs(s, out);
-    return;
-  }
-  fputc('"', out);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', out);
-    fputc(*s, out);
-  }
-  fputc('"', out);
-}
-
 static void csv_num(FILE *out, double v, int present, int whole) {
   fputc(',', out);
   if (present && isfinite(v)) fprintf(out, whole ? "%.0f" : "%.3f", v);
@@ -261,7 +248,7 @@ static void print_csv_row(FILE *out, const struct wprof_diff_table *t, const str
   int in_a = r->a.n > 0, in_b = r->b.n > 0, whole = o->metric == WPROF_DIFF_TOTAL;
   int lite = t->table == WPIO_TABLE_LITE;
   fprintf(out, "%s,", wpio_table_name(t->table));
-  csv_field(out, wprof_diff_shown(o, r->name));
+  wpio_csv_field(out, wprof_diff_shown(o, r->name));
   fprintf(out, ",%s,%s", r->kind >= 0 ? wpio_kind_name(r->kind) : "", status_name(r->ch.status));
   csv_num(out, r->ch.a_ns, in_a, whole);
   csv_num(out, r->ch.b_ns, in_b, whole);

@@ -19,12 +19,6 @@ struct plot_args {
   size_t top;
 };
 
-static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
-  if (arg[optlen] == '=') return arg + optlen + 1;
-  if (arg[optlen] != '\0' || *i + 1 >= argc) return NULL;
-  return argv[++*i];
-}
-
 static int ends_with(const char *s, const char *ext) {
   size_t n = strlen(s), e = strlen(ext);
   return n > e && strcasecmp(s + n - e, ext) == 0;
@@ -66,14 +60,10 @@ static int parse_args(int argc, char **argv, struct plot_args *a) {
       a->path = arg;
       continue;
     }
-    size_t k = 0, len = 0;
-    for (; k < sizeof opts / sizeof opts[0]; k++) {
-      len = strlen(opts[k]);
-      if (strncmp(arg, opts[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) break;
-    }
-    if (k == sizeof opts / sizeof opts[0])
-      return wprof_usage_error(wprof_plot_usage, "unknown option '%s'", arg);
-    int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
+    size_t len = 0;
+    int k = wprof_option_index(arg, opts, sizeof(opts) / sizeof(opts[0]), &len);
+    if (k < 0) return wprof_usage_error(wprof_plot_usage, "unknown option '%s'", arg);
+    int rc = parse_option(a, opts[k], wprof_option_value(argc, argv, &i, arg, len));
     if (rc) return rc;
   }
   if (!a->path) return wprof_usage_error(wprof_plot_usage, "no report file given");

@@ -24,12 +24,6 @@ struct report_args {
 enum { EXTRA_MEMORY = 1, EXTRA_STACKS = 2, EXTRA_BY_CONFIG = 4, EXTRA_STRAGGLERS = 8, EXTRA_BREAKDOWN = 16 };
 
 /* Splits "--opt=value" or "--opt value"; returns the value or NULL when it is missing. */
-static const char *opt_value(int argc, char **argv, int *i, const char *arg, size_t optlen) {
-  if (arg[optlen] == '=') return arg + optlen + 1;
-  if (arg[optlen] != '\0' || *i + 1 >= argc) return NULL;
-  return argv[++*i];
-}
-
 static int set_table(struct report_args *a, const char *v) {
   for (int t = 0; t < WPIO_TABLE_COUNT; t++)
     if (strcmp(v, wpio_table_name((enum wpio_table)t)) == 0) {
@@ -103,14 +97,10 @@ static int parse_args(int argc, char **argv, struct report_args *a) {
       a->path = arg;
       continue;
     }
-    size_t k = 0, len = 0;
-    for (; k < sizeof(opts) / sizeof(opts[0]); k++) {
-      len = strlen(opts[k]);
-      if (strncmp(arg, opts[k], len) == 0 && (arg[len] == '\0' || arg[len] == '=')) break;
-    }
-    if (k == sizeof(opts) / sizeof(opts[0]))
-      return wprof_usage_error(wprof_report_usage, "unknown option '%s'", arg);
-    int rc = parse_option(a, opts[k], opt_value(argc, argv, &i, arg, len));
+    size_t len = 0;
+    int k = wprof_option_index(arg, opts, sizeof(opts) / sizeof(opts[0]), &len);
+    if (k < 0) return wprof_usage_error(wprof_report_usage, "unknown option '%s'", arg);
+    int rc = parse_option(a, opts[k], wprof_option_value(argc, argv, &i, arg, len));
     if (rc) return rc;
   }
   if (!a->path) return wprof_usage_error(wprof_report_usage, "no report file given");

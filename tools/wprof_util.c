@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "wprof_cli.h"
 
@@ -36,4 +37,18 @@ int wprof_parse_long(const char *s, long min, long max, long *out) {
   if (errno || !end || *end || v < min || v > max) return -1;
   *out = v;
   return 0;
+}
+
+int wprof_option_index(const char *arg, const char *const *opts, size_t n, size_t *len) {
+  for (size_t k = 0; k < n; k++) {
+    *len = strlen(opts[k]);
+    if (strncmp(arg, opts[k], *len) == 0 && (arg[*len] == '\0' || arg[*len] == '=')) return (int)k;
+  }
+  return -1;
+}
+
+const char *wprof_option_value(int argc, char **argv, int *i, const char *arg, size_t len) {
+  if (arg[len] == '=') return arg + len + 1;
+  if (arg[len] != '\0' || *i + 1 >= argc) return NULL;
+  return argv[++*i];
 }

@@ -9,7 +9,7 @@ target_link_libraries(gpu_extra_app PRIVATE ${CMAKE_DL_LIBS})
 target_compile_options(gpu_extra_app PRIVATE -fno-omit-frame-pointer -fno-optimize-sibling-calls)
 target_link_options(gpu_extra_app PRIVATE -rdynamic)
 add_dependencies(gpu_extra_app fakecupti)
-foreach(case memory config graph stacks off old_report)
+foreach(case memory config graph stacks alloc_stacks off old_report)
   wprof_add_py_test(gpu_extra_${case} mpi ${CMAKE_CURRENT_LIST_DIR}/gpu_extra_check.py ${case}
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so)
   set_tests_properties(gpu_extra_${case} PROPERTIES PROCESSORS 2)

@@ -100,11 +100,19 @@ __attribute__((noinline)) void stack_other(void) {
   __asm__ volatile("" ::: "memory");
 }
 
-/* k_deep 3 x 30 us from stack_outer -> stack_inner, k_other 2 x 7 us from stack_other. */
+__attribute__((noinline)) void alloc_site(uint64_t bytes) {
+  gpu.alloc(bytes);
+  __asm__ volatile("" ::: "memory");
+}
+
+/* k_deep 3 x 30 us from stack_outer -> stack_inner, k_other 2 x 7 us from stack_other; allocations
+ * of 1000, 2000 and 3000 bytes from alloc_site (a /stacks row only with WPROF_MEMORY), one freed. */
 static void scenario_stacks(void) {
   wprof_start();
   for (int i = 0; i < 3; i++) stack_outer();
   for (int i = 0; i < 2; i++) stack_other();
+  for (uint64_t b = 1000; b <= 3000; b += 1000) alloc_site(b);
+  gpu.free(2000);
   gpu.sync();
   wprof_stop();
 }

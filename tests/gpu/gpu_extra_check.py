@@ -93,8 +93,8 @@ def graph():
     check(rc == 0 and "from CUDA graphs: 50.0%" in text, "wprof report shows the graph share (50.0%)")
 
 
-def stacks():
-    out = profile("stacks", {"WPROF_STACKS": "1"})
+def stacks(memory_on):
+    out = profile("stacks", {"WPROF_STACKS": "1", "WPROF_MEMORY": "1" if memory_on else "0"})
     with h5py.File(out, "r") as f:
         dictionary = names(f)
         st = [dict(r, stack=dictionary[r["stack_id"]]) for r in rows(f, "stacks")]
@@ -106,9 +106,53 @@ def stacks():
         check(len(other) == 1 and other[0]["stack"].startswith("stack_other") and "main" in other[0]["stack"],
               f"k_other's stack: stack_other ... main (got {[r['stack'] for r in other]})")
         check(len(other) == 1 and (other[0]["calls"], other[0]["cuda_ns"]) == (2, 14 * US), "k_other: 2 calls, 14 us")
-        check(len(rows(f, "memory")) == 0, "/memory empty without WPROF_MEMORY")
+        check(all(r["bytes"] == 0 for r in deep + other), "kernel rows have 0 bytes")
+        alloc = [r for r in st if r["name"] == "(allocation)"]
+        kernels_ns = sum(int(r["total_ns"]) for r in rows(f, "kernels") if r["kind"] == 0)  # kernels, not syncs
+        check(sum(int(r["cuda_ns"]) for r in st) == kernels_ns,
+              f"/stacks CUDA time adds up to the kernels' ({kernels_ns} ns)")
+        if not memory_on:
+            check(len(rows(f, "memory")) == 0, "/memory empty without WPROF_MEMORY")
+            check(alloc == [], f"no allocation stacks without WPROF_MEMORY (got {alloc})")
+        else:
+            check(len(alloc) == 1 and alloc[0]["stack"].startswith("alloc_site <- ") and "main" in alloc[0]["stack"],
+                  f"one allocation stack: alloc_site <- ... main (got {[r['stack'] for r in alloc]})")
+            got = [(r["calls"], r["bytes"], r["cuda_ns"]) for r in alloc]
+            check(got == [(3, 6000, 0)], f"alloc_site: 3 allocations of 6000 bytes, no CUDA time (got {got})")
+            mem = sum(int(r["allocations"]) for r in rows(f, "memory"))
+            check(mem == 3, f"/memory counts the same 3 allocations (got {mem})")
     rc, text, _ = run([WPROF, "report", out, "--stacks"])
     check(rc == 0 and "stack_inner <- stack_outer" in text, "wprof report --stacks shows the stacks")
+    if memory_on:
+        line = [l for l in text.splitlines() if "(allocation)" in l]
+        check(len(line) == 1 and "5.9 KiB" in line[0] and "alloc_site" in line[0],
+              f"wprof report --stacks: the allocation row with its 5.9 KiB (got {line})")
+        rc, text, _ = run([WPROF, "report", out, "--stacks", "--format", "csv"])
+        line = [l for l in text.splitlines() if ",(allocation)," in l]
+        check(rc == 0 and len(line) == 1 and line[0].split(",")[2:5] == ["0", "3", "6000"],
+              f"--stacks csv: cuda_ns 0, 3 calls, 6000 bytes (got {line})")
+        stacks_without_bytes(out)
+
+
+def stacks_without_bytes(out):
+    """A report written before /stacks had `bytes` still reads: every row with 0 bytes."""
+    import shutil
+    old = os.path.join(scratch_dir(), "old_stacks.h5")
+    shutil.copy(out, old)
+    with h5py.File(old, "r+") as f:
+        s = f["stacks"][()]
+        before = [c for c in s.dtype.names if c != "bytes"]
+        slim = np.empty(s.shape, dtype=[(c, s.dtype[c]) for c in before])
+        for c in before:
+            slim[c] = s[c]
+        del f["stacks"]
+        f["stacks"] = slim
+    rc, text, err = run([WPROF, "report", old, "--stacks", "--format", "csv"])
+    deep = [l for l in text.splitlines() if ",k_deep," in l]
+    alloc = [l for l in text.splitlines() if ",(allocation)," in l]
+    check(rc == 0 and len(deep) == 1 and deep[0].split(",")[2:5] == [str(90 * US), "3", "0"]
+          and len(alloc) == 1 and alloc[0].split(",")[4] == "0",
+          f"/stacks without bytes reads with 0 bytes (rc {rc}, {err.strip()}, {deep}, {alloc})")
 
 
 def old_report():
@@ -145,6 +189,6 @@ def off():
         check(any(r["name"] == "k_deep" for r in rows(f, "kernels")), "kernels are still recorded")
 
 
-{"memory": memory, "config": config, "graph": graph, "stacks": stacks, "off": off,
- "old_report": old_report}[SCENARIO]()
+{"memory": memory, "config": config, "graph": graph, "stacks": lambda: stacks(False),
+ "alloc_stacks": lambda: stacks(True), "off": off, "old_report": old_report}[SCENARIO]()
 finish()

@@ -20,7 +20,7 @@ TABLES = {
     "summary/mpi": SUMMARY + ["bytes"],
     "memory": ["rank", "window", "name_id", "device", "kind", "allocations", "frees", "bytes_allocated",
                "bytes_freed", "peak_bytes", "peak_time_ns"],
-    "stacks": ["rank", "window", "stack_id", "name_id", "calls", "cuda_ns"],
+    "stacks": ["rank", "window", "stack_id", "name_id", "calls", "cuda_ns", "bytes"],
     "summary/memory": ["name", "ranks_present", "allocations", "frees", "bytes_allocated", "bytes_freed",
                        "peak_bytes", "peak_rank"],
     "breakdown": ["rank", "window", "window_ns", "gpu_busy_ns", "compute_ns", "memory_ns", "comm_ns",

@@ -66,7 +66,7 @@ static int build_job(struct wpio_job *job) {
       CHECK(m && st);
       *m = (struct wpio_memory_row){r, (int32_t)n % 2, n, r - 1, (int32_t)(n % WPIO_MEM_KIND_COUNT), 3 + n, n,
                                     UINT64_MAX - 5 * n, 77 * n, 1ull << (40 + n), -1 - (int64_t)n};
-      *st = (struct wpio_stack_row){r, (int32_t)n % 2, 4 - n, n, 9 + n, UINT64_MAX - 3 * n};
+      *st = (struct wpio_stack_row){r, (int32_t)n % 2, 4 - n, n, 9 + n, UINT64_MAX - 3 * n, n % 2 ? 0 : 4096u << n};
     }
     for (uint32_t n = 0; n < 3; n++) { /* issue 9: breakdown, launch latency, CUPTI overhead */
       struct wpio_breakdown_row *bd = WPIO_VEC_PUSH(job->breakdown);
@@ -477,24 +477,36 @@ static int test_mpi_section_optional(void) {
   return 0;
 }
 
+/* Rewrites `buf` in place as an older writer would have: each row of section `tag` (rows of `row`
+ * bytes, `n_rows` of them) cut to its first `old_row` bytes. Returns the new length, 0 on a mismatch. */
+static size_t cut_rows(uint8_t *buf, size_t len, unsigned tag, size_t row, size_t old_row, size_t n_rows) {
+  size_t at = find_section(buf, len, tag), slen = at ? (size_t)load_le(buf + at + 2, 8) : 0;
+  if (!at || slen != 4 + n_rows * row) return 0;
+  uint8_t *rows = buf + at + SEC_HEAD + 4;
+  for (size_t r = 1; r < n_rows; r++) memmove(rows + r * old_row, rows + r * row, old_row);
+  size_t after = at + SEC_HEAD + slen, cut = n_rows * (row - old_row);
+  memmove(buf + after - cut, buf + after, len - after);
+  store_le(buf + at + 2, slen - cut, 8);
+  store_le(buf + 8, len - cut - HDR, 8);
+  return len - cut;
+}
+
+#define STACK_ROW_V4 (4 * 4 + 3 * 8)
+#define STACK_ROW_V3 (4 * 4 + 2 * 8)
+
 /* Version 2 data (kernel rows without the launch configuration) still decodes: configuration 0 and
- * graph_id -1. The v3 buffer is rewritten as v2 by cutting each kernel row's last 44 bytes. */
+ * graph_id -1. The v4 buffer is rewritten as v2 by cutting each kernel row's last 44 bytes (and each
+ * stack row's bytes column, added in v4). */
 static int test_version2_kernels(void) {
   const size_t v3_row = 4 * 4 + 5 * 8 + 9 * 4 + 8, v2_row = 4 * 4 + 5 * 8;
-  size_t at = find_section(g_buf, g_len, 5), slen = (size_t)load_le(g_buf + at + 2, 8);
-  size_t rows = (slen - 4) / v3_row, cut = rows * (v3_row - v2_row);
-  CHECK(at != 0 && rows == g_job.kernels.n && slen == 4 + rows * v3_row);
   uint8_t *m = malloc(g_len);
   CHECK(m);
-  memcpy(m, g_buf, at + SEC_HEAD + 4);
-  for (size_t r = 0; r < rows; r++)
-    memcpy(m + at + SEC_HEAD + 4 + r * v2_row, g_buf + at + SEC_HEAD + 4 + r * v3_row, v2_row);
-  size_t after = at + SEC_HEAD + slen;
-  memcpy(m + at + SEC_HEAD + 4 + rows * v2_row, g_buf + after, g_len - after);
-  size_t len = g_len - cut;
-  store_le(m + at + 2, slen - cut, 8);
+  memcpy(m, g_buf, g_len);
+  size_t len = cut_rows(m, g_len, 5, v3_row, v2_row, g_job.kernels.n);
+  CHECK(len != 0);
+  len = cut_rows(m, len, 12, STACK_ROW_V4, STACK_ROW_V3, g_job.stacks.n);
+  CHECK(len != 0);
   store_le(m + 4, 2, 2);
-  store_le(m + 8, len - HDR, 8);
   fix_crc(m, len);
   struct wpio_job j;
   char err[256];
@@ -514,6 +526,36 @@ static int test_version2_kernels(void) {
   return 0;
 }
 
+/* Version 3 data (stack rows without bytes) still decodes, every row with 0 bytes; the same bytes
+ * labelled v4 are refused. */
+static int test_version3_stacks(void) {
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  memcpy(m, g_buf, g_len);
+  size_t len = cut_rows(m, g_len, 12, STACK_ROW_V4, STACK_ROW_V3, g_job.stacks.n);
+  CHECK(len != 0 && g_job.stacks.n > 0);
+  store_le(m + 4, 3, 2);
+  fix_crc(m, len);
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  CHECK(wpio_decode(m, len, &j, err, sizeof err) == 0);
+  CHECK(j.stacks.n == g_job.stacks.n && j.kernels.n == g_job.kernels.n);
+  int some_bytes = 0;
+  for (size_t i = 0; i < j.stacks.n; i++) {
+    const struct wpio_stack_row *a = &j.stacks.v[i], *b = &g_job.stacks.v[i];
+    CHECK(a->bytes == 0 && a->stack_id == b->stack_id && a->calls == b->calls && a->cuda_ns == b->cuda_ns);
+    some_bytes |= b->bytes != 0;
+  }
+  CHECK(some_bytes); /* the original had bytes: not vacuous */
+  wpio_job_free(&j);
+  store_le(m + 4, 4, 2);
+  fix_crc(m, len);
+  CHECK(expect_fail(m, len, "does not match") == 0);
+  free(m);
+  return 0;
+}
+
 /* A stack id beyond /names and a memory kind beyond the enum are refused like any bad id. */
 static int test_bad_memory_and_stacks(void) {
   for (int which = 0; which < 2; which++) {
@@ -523,7 +565,7 @@ static int test_bad_memory_and_stacks(void) {
     if (which == 0) {
       struct wpio_stack_row *st = WPIO_VEC_PUSH(j.stacks);
       CHECK(st);
-      *st = (struct wpio_stack_row){0, 0, 5, 0, 1, 1};
+      *st = (struct wpio_stack_row){0, 0, 5, 0, 1, 1, 0};
     } else {
       struct wpio_memory_row *mr = WPIO_VEC_PUSH(j.memory);
       CHECK(mr);
@@ -555,6 +597,7 @@ int main(void) {
   RUN(fails, test_unknown_section);
   RUN(fails, test_mpi_section_optional);
   RUN(fails, test_version2_kernels);
+  RUN(fails, test_version3_stacks);
   RUN(fails, test_bad_memory_and_stacks);
   free(g_buf);
   wpio_job_free(&g_job);
