@@ -65,7 +65,7 @@ static size_t cp_width(uint32_t c) {
   return 1;
 }
 
-static size_t utf8_width(const char *s) {
+size_t wpio_text_width(const char *s) {
   size_t w = 0;
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
@@ -78,8 +78,8 @@ static size_t utf8_width(const char *s) {
 
 /* Copies `s` for a table cell: control characters become '?', and text wider than `width` is cut
  * on a character boundary and ends in "...". */
-static void fit_text(const char *s, size_t width, char *out, size_t outlen) {
-  int cut = utf8_width(s) > width;
+void wpio_fit_text(const char *s, size_t width, char *out, size_t outlen) {
+  int cut = wpio_text_width(s) > width;
   size_t room = cut ? (width > 3 ? width - 3 : 0) : width, w = 0, o = 0;
   const unsigned char *p = (const unsigned char *)s;
   while (*p) {
@@ -100,7 +100,7 @@ static void table_cell(const struct wpio_view *v, size_t row, size_t col, size_t
                        char *buf) {
   struct wpio_cell c;
   wpio_view_cell(v, row, col, &c);
-  if (c.kind == WPIO_CELL_TEXT) fit_text(c.s, name_width, buf, CELL_MAX);
+  if (c.kind == WPIO_CELL_TEXT) wpio_fit_text(c.s, name_width, buf, CELL_MAX);
   else cell_text(&c, 0, buf, CELL_MAX);
 }
 
@@ -123,7 +123,7 @@ static void print_rule(FILE *out, const size_t *w, const struct wpio_view *v) {
 
 /* One cell padded to its column: text left-aligned, numbers right-aligned. */
 static void print_padded(FILE *out, const char *s, size_t width, int left, int last) {
-  size_t w = utf8_width(s), pad = width > w ? width - w : 0;
+  size_t w = wpio_text_width(s), pad = width > w ? width - w : 0;
   if (!left) for (size_t i = 0; i < pad; i++) fputc(' ', out);
   fputs(s, out);
   if (left && !last) for (size_t i = 0; i < pad; i++) fputc(' ', out);
@@ -166,10 +166,10 @@ static int print_table(FILE *out, const struct wpio_view *v, const struct wpio_f
     return 0;
   }
   for (size_t c = 0; c < v->ncols && c < 32; c++) {
-    w[c] = utf8_width(v->cols[c].title);
+    w[c] = wpio_text_width(v->cols[c].title);
     for (size_t r = 0; r < v->n; r++) {
       table_cell(v, r, c, nw, buf);
-      size_t cw = utf8_width(buf);
+      size_t cw = wpio_text_width(buf);
       if (cw > w[c]) w[c] = cw;
     }
   }

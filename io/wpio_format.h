@@ -109,6 +109,11 @@ void wpio_view_cell(const struct wpio_view *v, size_t row, size_t col, struct wp
 
 /* "1.234ms"-style durations (ns below 1 us), 3 decimals like the torch profiler. */
 void wpio_format_time(char *buf, size_t len, double ns);
+/* Terminal columns of a UTF-8 string: East Asian wide characters and emoji take two. */
+size_t wpio_text_width(const char *s);
+/* `s` for a text table cell: control characters become '?', text wider than `width` columns is cut on a
+ * character boundary and ends in "..."; at most outlen bytes with the terminating NUL. */
+void wpio_fit_text(const char *s, size_t width, char *out, size_t outlen);
 /* One CSV field: quoted (with doubled quotes) only when it holds a comma, a quote or a line break. */
 void wpio_csv_field(FILE *out, const char *s);
 

@@ -31,54 +31,8 @@ static size_t shown_rows(const struct wprof_diff_table *t, const struct wprof_di
   return o->top && o->top < t->n ? o->top : t->n;
 }
 
-/* Terminal columns of a code point: East Asian wide and emoji take two (as in io's tables). */
-static size_t cp_width(uint32_t c) {
-  if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
-      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-      (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-      (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
-    return 2;
-  return 1;
-}
-
-/* Columns of the UTF-8 sequence at s, and its length in *len (a stray byte counts as one). */
-static size_t char_width(const char *s, size_t *len) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3 : (p[0] >> 3) == 30 ? 4 : 1;
-  uint32_t c = n == 1 ? p[0] : p[0] & (0x7Fu >> n);
-  for (size_t i = 1; i < n; i++) {
-    if ((p[i] & 0xC0) != 0x80) {
-      *len = i;
-      return 1;
-    }
-    c = (c << 6) | (p[i] & 0x3F);
-  }
-  *len = n;
-  return cp_width(c);
-}
-
-/* Terminal columns of a UTF-8 string (the text table pads by them). */
-static size_t cps(const char *s) {
-  size_t w = 0, len;
-  for (; *s; s += len) w += char_width(s, &len);
-  return w;
-}
-
-/* The name cut to WPIO_NAME_WIDTH code points, "..." marking the cut. */
-static void fit_name(const char *s, char *out) {
-  if (cps(s) <= WPIO_NAME_WIDTH) {
-    snprintf(out, NAME_BYTES, "%s", s);
-    return;
-  }
-  size_t k = 0, n = 0, len;
-  while (s[k]) {
-    size_t w = char_width(s + k, &len);
-    if (n + w > WPIO_NAME_WIDTH - 3) break;
-    n += w;
-    k += len;
-  }
-  snprintf(out, NAME_BYTES, "%.*s...", (int)k, s);
-}
+/* The name cut to WPIO_NAME_WIDTH columns, "..." marking the cut (as in io's tables). */
+static void fit_name(const char *s, char *out) { wpio_fit_text(s, WPIO_NAME_WIDTH, out, NAME_BYTES); }
 
 static void time_cell(char *buf, double ns, int present) {
   if (!present) snprintf(buf, CELL, "-");
@@ -131,7 +85,7 @@ static void row_cells(const struct wprof_diff_row *r, char cells[MAX_COLS][CELL]
 }
 
 static void print_cell(FILE *out, const char *s, size_t width, int left, int last) {
-  size_t pad = width > cps(s) ? width - cps(s) : 0;
+  size_t pad = width > wpio_text_width(s) ? width - wpio_text_width(s) : 0;
   if (!left) fprintf(out, "%*s", (int)pad, "");
   fputs(s, out);
   if (left && !last) fprintf(out, "%*s", (int)pad, "");
@@ -168,12 +122,12 @@ static struct row_counts counts(const struct wprof_diff_table *t) {
 static void print_table(FILE *out, const struct wprof_diff_table *t, const struct wprof_diff_out *o) {
   size_t w[MAX_COLS], n = shown_rows(t, o);
   char cells[MAX_COLS][CELL], name[NAME_BYTES];
-  for (int c = 0; c < MAX_COLS; c++) w[c] = cps(titles[c]);
+  for (int c = 0; c < MAX_COLS; c++) w[c] = wpio_text_width(titles[c]);
   for (size_t i = 0; i < n; i++) {
     row_cells(&t->rows[i], cells);
     fit_name(wprof_diff_shown(o, t->rows[i].name), name);
     for (int c = 0; c < MAX_COLS; c++) {
-      size_t len = cps(c == C_NAME ? name : cells[c]);
+      size_t len = wpio_text_width(c == C_NAME ? name : cells[c]);
       if (len > w[c]) w[c] = len;
     }
   }
