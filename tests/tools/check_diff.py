@@ -12,36 +12,23 @@ import os
 import subprocess
 import sys
 
-from tools_common import Checker, run
+from tools_common import Checker, diff_json as common_diff_json, diff_row, make_report, run
 
 work = sys.argv[1]
 os.makedirs(work, exist_ok=True)
-MAKE = os.environ["WPROF_MAKE_REPORT"]
 c = Checker()
 
 
 def make(name, *args):
-    path = os.path.join(work, name + ".h5")
-    if os.path.exists(path):
-        os.remove(path)
-    subprocess.run([MAKE, path, "--json", os.path.join(work, name + ".json")] + list(args), check=True)
-    with open(os.path.join(work, name + ".json"), encoding="utf-8") as f:
-        return path, json.load(f)
+    return make_report(work, name, *args)
 
 
 def diff_json(a, b, *args):
-    rc, out, err = run(["diff", a, b, "--format", "json"] + list(args))
-    try:
-        return rc, json.loads(out), err
-    except ValueError:
-        c.check(False, f"diff {args}: JSON output does not parse: {out[:200]!r} {err!r}")
-        return rc, {"tables": {}, "regressions": []}, err
+    return common_diff_json(c, [a, b] + list(args))
 
 
 def row(doc, table, name):
-    rows = [r for r in doc["tables"].get(table, []) if r["name"] == name]
-    c.eq(len(rows), 1, f"{table}: one row for {name}")
-    return rows[0] if rows else {}
+    return diff_row(c, doc, table, name)
 
 
 BASE = ["--ranks", "4", "--timeline", "--mpi"]

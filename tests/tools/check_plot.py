@@ -11,21 +11,16 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from tools_common import Checker, run
+from tools_common import Checker, make_report, run
 
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
-MAKE = os.environ["WPROF_MAKE_REPORT"]
 NS = "{http://www.w3.org/2000/svg}"
 c = Checker()
 
 
 def make(name, *args):
-    h5 = os.path.join(out, name + ".h5")
-    js = os.path.join(out, name + ".json")
-    subprocess.run([MAKE, h5, "--json", js] + list(args), check=True)
-    with open(js, encoding="utf-8") as f:
-        return h5, json.load(f)
+    return make_report(out, name, *args)
 
 
 def plot(report, dest, *args):
