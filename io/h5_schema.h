@@ -11,7 +11,7 @@
 #define H5S_SUMMARY_GROUP "/summary"
 #define H5S_SCHEMA_ATTR "schema_version"
 /* Tables with more rows than this are chunked and compressed; smaller ones stay contiguous. */
-#define H5S_CHUNK_THRESHOLD 4096
+#define H5S_CHUNK_THRESHOLD 65536
 #define H5S_CHUNK_ROWS 16384
 
 enum h5s_col_type { H5S_I32, H5S_U32, H5S_I64, H5S_U64, H5S_F64, H5S_STR, H5S_KIND, H5S_EVKIND, H5S_MEMKIND };

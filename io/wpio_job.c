@@ -32,8 +32,14 @@ void wpio_job_init(struct wpio_job *job) {
   wpio_strtab_init(&job->names);
 }
 
-void wpio_job_free(struct wpio_job *job) {
-  wpio_strtab_free(&job->names);
+/* Every table of a job, for what is done to all of them alike. */
+#define WPIO_JOB_TABLES(X)                                                                               \
+  X(attrs) X(ranks) X(windows) X(kernels) X(ranges) X(lite) X(lite_hist) X(mpi) X(timeline) X(sum_kernels) \
+  X(sum_ranges) X(sum_lite) X(sum_mpi) X(memory) X(stacks) X(sum_memory) X(breakdown) X(launch_latency)  \
+  X(cupti_overhead) X(strag_events) X(stragglers)
+
+/* The strings the rows own: attributes' keys and values, ranks' host names and statuses. */
+static void free_row_strings(struct wpio_job *job) {
   for (size_t i = 0; i < job->attrs.n; i++) {
     free(job->attrs.v[i].key);
     free(job->attrs.v[i].value);
@@ -42,29 +48,26 @@ void wpio_job_free(struct wpio_job *job) {
     free(job->ranks.v[i].hostname);
     free(job->ranks.v[i].status);
   }
-  free(job->attrs.v);
-  free(job->ranks.v);
-  free(job->windows.v);
-  free(job->kernels.v);
-  free(job->ranges.v);
-  free(job->lite.v);
-  free(job->lite_hist.v);
-  free(job->mpi.v);
-  free(job->timeline.v);
-  free(job->sum_kernels.v);
-  free(job->sum_ranges.v);
-  free(job->sum_lite.v);
-  free(job->sum_mpi.v);
-  free(job->memory.v);
-  free(job->stacks.v);
-  free(job->sum_memory.v);
-  free(job->breakdown.v);
-  free(job->launch_latency.v);
-  free(job->cupti_overhead.v);
-  free(job->strag_events.v);
-  free(job->stragglers.v);
+}
+
+void wpio_job_free(struct wpio_job *job) {
+  wpio_strtab_free(&job->names);
+  free_row_strings(job);
+#define FREE_TABLE(t) free(job->t.v);
+  WPIO_JOB_TABLES(FREE_TABLE)
+#undef FREE_TABLE
   wpio_strag_acc_free(job->strag_acc);
   wpio_job_init(job);
+}
+
+void wpio_job_clear(struct wpio_job *job) {
+  wpio_strtab_clear(&job->names);
+  free_row_strings(job);
+#define EMPTY_TABLE(t) job->t.n = 0;
+  WPIO_JOB_TABLES(EMPTY_TABLE)
+#undef EMPTY_TABLE
+  wpio_strag_acc_free(job->strag_acc);
+  job->strag_acc = NULL;
 }
 
 int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {

@@ -34,6 +34,8 @@ struct wpio_strtab {
 };
 void wpio_strtab_init(struct wpio_strtab *t);
 void wpio_strtab_free(struct wpio_strtab *t);
+/* Forgets every string but keeps the table's memory. */
+void wpio_strtab_clear(struct wpio_strtab *t);
 /* Returns the id of `str` (first `len` bytes), adding it if new; UINT32_MAX when out of memory. */
 uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);
 /* Room for n names in all, so interning them never grows the table. 0, or -1 (out of memory). */
@@ -268,6 +270,9 @@ struct wpio_job {
 
 void wpio_job_init(struct wpio_job *job);
 void wpio_job_free(struct wpio_job *job);
+/* Empties every table but keeps their memory, for a job refilled over and over (rank 0 decodes each
+ * rank's data into one scratch job: no allocation, no fresh pages per rank). */
+void wpio_job_clear(struct wpio_job *job);
 
 /* Grows a WPIO_VEC by one zeroed element and returns it, or NULL when out of memory. */
 void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size);

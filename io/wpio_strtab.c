@@ -26,6 +26,12 @@ void wpio_strtab_free(struct wpio_strtab *t) {
   memset(t, 0, sizeof *t);
 }
 
+void wpio_strtab_clear(struct wpio_strtab *t) {
+  for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+  t->n = 0;
+  if (t->slots) memset(t->slots, 0, t->nslots * 2 * sizeof *t->slots);
+}
+
 /* Each slot is two uint32_t: the string's index+1 (0: empty) and the low 32 bits of its hash, so a
  * probe compares strings only when the hashes agree, and growing never hashes a string again
  * (merging thousands of ranks' tables interns millions of names: this is most of its cost). */

@@ -368,7 +368,7 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   le_store(b.p + 4, WPIO_WIRE_VERSION, 2);
   le_store(b.p + 6, 0, 2);
   le_store(b.p + 8, payload, 8);
-  le_store(b.p + 16, wpio_crc32(b.p + WIRE_HEADER_SIZE, payload), 4);
+  le_store(b.p + 16, wpio_wire_checksum(WPIO_WIRE_VERSION, b.p + WIRE_HEADER_SIZE, payload), 4);
   *buf = b.p;
   *len = b.n;
   return 0;

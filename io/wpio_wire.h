@@ -15,7 +15,7 @@ extern "C" {
 /* 2: /ranks rows gained clock_ref_ns and timeline_dropped, and the timeline section came in */
 /* 3: /kernels rows gained the launch configuration and graph_id; memory and stacks sections */
 /* 4: /stacks rows gained bytes (allocation stacks) */
-#define WPIO_WIRE_VERSION 4
+#define WPIO_WIRE_VERSION 5
 #define WPIO_WIRE_MAX_STRING (1u << 20) /* 1 MiB: longer names are refused as corrupt */
 
 /* Packs every table of `job` (summaries are not packed: they are recomputed after merging).
@@ -28,7 +28,12 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len);
  * `job` holds nothing that needs more than wpio_job_free. */
 int wpio_decode(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
 
+/* The payload checksum of wire data of `version`: CRC-32C from version 5 on (hardware speed), CRC-32
+ * (IEEE) before. */
+uint32_t wpio_wire_checksum(unsigned version, const uint8_t *p, size_t n);
 uint32_t wpio_crc32(const uint8_t *p, size_t n);
+uint32_t wpio_crc32c(const uint8_t *p, size_t n);
+uint32_t wpio_crc32c_portable(const uint8_t *p, size_t n); /* without the CPU's instruction (tests) */
 
 #ifdef __cplusplus
 }

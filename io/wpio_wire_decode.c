@@ -376,7 +376,7 @@ static int dec_header(struct dec *d, const uint8_t *buf, size_t len, struct rd *
                 payload > len - WIRE_HEADER_SIZE ? "truncated" : "corrupt", (unsigned long long)payload,
                 len - WIRE_HEADER_SIZE);
   uint32_t crc = (uint32_t)le_load(buf + 16, 4);
-  if (wpio_crc32(buf + WIRE_HEADER_SIZE, (size_t)payload) != crc) return fail(d, "corrupt wire data: checksum mismatch");
+  if (wpio_wire_checksum(version, buf + WIRE_HEADER_SIZE, (size_t)payload) != crc) return fail(d, "corrupt wire data: checksum mismatch");
   *pl = (struct rd){buf + WIRE_HEADER_SIZE, (size_t)payload, 0};
   return 0;
 }

@@ -3,7 +3,7 @@
 #ifndef WPIO_WIRE_FMT_H
 #define WPIO_WIRE_FMT_H
 
-/* header: magic[4], u16 version, u16 flags, u64 payload length, u32 crc32(payload) */
+/* header: magic[4], u16 version, u16 flags, u64 payload length, u32 checksum(payload): CRC-32C from version 5, CRC-32 (IEEE) before */
 #define WIRE_HEADER_SIZE 20u
 /* section: u16 tag, u64 length of what follows (u32 row count + rows) */
 #define WIRE_SECTION_HEAD 10u

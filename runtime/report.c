@@ -120,28 +120,27 @@ static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
 }
 
 /* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
-static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_t len) {
+static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, const uint8_t *buf, size_t len) {
   if (!buf) {
     WPR_WARN("rank %d sent no data before the deadline; it is marked missing in the report", rank);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
     return;
   }
-  struct wpio_job part;
-  wpio_job_init(&part);
+  wpio_job_clear(part);
   char err[256] = "";
-  int bad = wpio_decode(buf, len, &part, err, sizeof(err));
-  if (!bad && (part.ranks.n != 1 || part.ranks.v[0].rank != rank)) {
+  int bad = wpio_decode(buf, len, part, err, sizeof(err));
+  if (!bad && (part->ranks.n != 1 || part->ranks.v[0].rank != rank)) {
     bad = 1;
     snprintf(err, sizeof(err), "its data names another rank");
   }
-  if (!bad && !rows_all_of_rank(&part, rank)) {
+  if (!bad && !rows_all_of_rank(part, rank)) {
     bad = 1;
     snprintf(err, sizeof(err), "some of its rows belong to another rank");
   }
   if (!bad) {
     /* Rank 0 may see every sync point complete while another rank gave up waiting for it (rank 0
      * late): the report's sync says "broken" when any rank saw it broken, first such rank wins. */
-    const struct wpio_attr *theirs = wpio_job_attr(&part, "sync");
+    const struct wpio_attr *theirs = wpio_job_attr(part, "sync");
     const struct wpio_attr *ours = wpio_job_attr(job, "sync");
     if (theirs && theirs->value && strcmp(theirs->value, "ok") != 0 &&
         (!ours || !ours->value || strcmp(ours->value, "ok") == 0))
@@ -150,11 +149,11 @@ static void merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_CORRUPT);
-  } else if (wpio_job_merge(job, &part) != 0) {
+  } else if (wpio_job_merge(job, part) != 0) {
     WPR_WARN("out of memory merging rank %d; it is marked missing", rank);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
   }
-  wpio_job_free(&part);
+  wpio_job_clear(part); /* its rows' memory stays for the next rank */
 }
 
 static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
@@ -227,7 +226,10 @@ static int write_report(struct wpr_session *s, struct wpio_job *job) {
 }
 
 void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size) {
-  for (int r = 0; r < world_size; r++) merge_rank(job, r, bufs[r], lens[r]);
+  struct wpr_merger m;
+  wpr_merger_init(&m, job);
+  for (int r = 0; r < world_size; r++) wpr_merger_add(&m, r, bufs[r], lens[r]);
+  wpr_merger_free(&m);
 }
 
 /* *complete says whether every rank's data made it into the report: only then may the spills go,
@@ -292,6 +294,13 @@ int wpr_report_finalize(struct wpr_session *s) {
   return status;
 }
 
-void wpr_report_merge_rank(struct wpio_job *job, int rank, const uint8_t *buf, size_t len) {
-  merge_rank(job, rank, buf, len);
+void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job) {
+  m->job = job;
+  wpio_job_init(&m->scratch);
 }
+
+void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
+  merge_rank(m->job, &m->scratch, rank, buf, len);
+}
+
+void wpr_merger_free(struct wpr_merger *m) { wpio_job_free(&m->scratch); }

@@ -8,13 +8,16 @@
 #include "wpc.h"
 
 static void deliver_rank(void *arg, int rank, const uint8_t *buf, size_t len) {
-  wpr_report_merge_rank(arg, rank, buf, len);
+  wpr_merger_add(arg, rank, buf, len);
 }
 
 int wpr_report_gather(struct wpr_session *s, const uint8_t *packed, size_t len, struct wpio_job *job) {
   int64_t mb = s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1;
   int nbatches = 0;
-  int rc = wpc_gather_batched(&s->comm, packed, len, (uint64_t)mb << 20, deliver_rank, job, &nbatches);
+  struct wpr_merger merger;
+  wpr_merger_init(&merger, job);
+  int rc = wpc_gather_batched(&s->comm, packed, len, (uint64_t)mb << 20, deliver_rank, &merger, &nbatches);
+  wpr_merger_free(&merger);
   if (s->comm.rank == 0 && nbatches > 1)
     WPR_INFO("gathered the ranks' data in %d batches of at most %lld MB (WPROF_GATHER_MAX_MB)", nbatches,
              (long long)mb);

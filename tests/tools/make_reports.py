@@ -8,7 +8,7 @@ import sys
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 exe = os.environ["WPROF_MAKE_REPORT"]
-for name, extra in (("report", []), ("bulk", ["--bulk", "6000"]), ("degraded", ["--degraded"])):
+for name, extra in (("report", []), ("bulk", ["--bulk", "70000"]), ("degraded", ["--degraded"])):
     h5 = os.path.join(out, name + ".h5")
     if os.path.exists(h5):
         os.remove(h5)
