@@ -31,12 +31,23 @@ struct kernel_row {
   uint64_t calls, total_ns, min_ns, max_ns, bytes;
 };
 
+/* The record fields of the row a name last went to, compared with the next record of that name
+ * before any key is built: a kernel's records mostly repeat its launch configuration. */
+struct last_row {
+  int32_t window;
+  int kind;
+  uint32_t graph_id;  /* as CUPTI gives it (0: not from a graph) */
+  int is_kernel;
+  int32_t config[8];  /* gridX..dynamicSharedMemory of the kernel record */
+  uint16_t registers;
+};
+
 /* Name pointers are only trusted within one buffer (CUPTI may free names of unloaded modules), so
  * the cache is emptied at every buffer by bumping the generation. */
 struct name_cache_entry {
   const char *ptr;
   uint32_t index, generation;
-  struct kernel_key row_key; /* the row this name last went to, valid while rows_epoch is unchanged */
+  struct last_row last;      /* valid while rows_epoch is unchanged */
   size_t row_slot;
   uint64_t rows_epoch;
   int is_comm;               /* the name is a communication kernel's (breakdown.h), tested once */
@@ -124,18 +135,6 @@ static struct name_cache_entry *name_entry(const char *name) {
   return e;
 }
 
-/* The row of `key` for a name: most records repeat their name's last row, so skip the hash then. */
-static struct kernel_row *row_of(struct name_cache_entry *e, const struct kernel_key *key) {
-  if (e->rows_epoch == agg.rows_epoch && key_eq(&e->row_key, key)) return &agg.rows[e->row_slot];
-  struct kernel_row *row = row_for(key);
-  if (row) {
-    e->row_key = *key;
-    e->row_slot = (size_t)(row - agg.rows);
-    e->rows_epoch = agg.rows_epoch;
-  }
-  return row;
-}
-
 static const char *memcpy_name(uint8_t copy_kind) {
   switch (copy_kind) {
   case CUPTI_ACTIVITY_MEMCPY_KIND_HTOD: return "Memcpy HtoD";
@@ -169,29 +168,53 @@ struct gpu_op {
   uint64_t start, end, bytes;
   uint32_t correlation, alt_correlation;
   int gpu_work;          /* counts as CUDA time of ranges (not host-side waits) */
-  struct kernel_key config; /* launch configuration and graph (window, name, kind filled later) */
+  const CUpti_ActivityKernel10 *kernel; /* its launch configuration; NULL: not a kernel */
+  uint32_t graph_id;     /* CUPTI's, 0: not from a graph */
   int64_t launch_ns;     /* host time of the launch API call, 0: unknown (filled by launch_of) */
 };
 
+/* The record's row: most records repeat their name's last row, so compare them with that row's
+ * fields first; a key is built and hashed only when they differ. */
+static int same_as_last(const struct name_cache_entry *e, const struct gpu_op *op, int32_t window) {
+  const struct last_row *l = &e->last;
+  if (e->rows_epoch != agg.rows_epoch || l->window != window || l->kind != op->kind || l->graph_id != op->graph_id)
+    return 0;
+  if (!op->kernel) return !l->is_kernel;
+  return l->is_kernel && l->registers == op->kernel->registersPerThread &&
+         memcmp(l->config, &op->kernel->gridX, sizeof l->config) == 0;
+}
+
 static int64_t graph_of(uint32_t graph_id) { return graph_id ? (int64_t)graph_id : -1; }
 
-static struct kernel_key kernel_config(const CUpti_ActivityKernel10 *k) {
+static struct kernel_key key_of(const struct gpu_op *op, int32_t window, uint32_t name) {
   struct kernel_key c;
   memset(&c, 0, sizeof c);
+  c.window = window, c.name = name, c.kind = (uint32_t)op->kind;
+  c.graph_id = graph_of(op->graph_id);
+  const CUpti_ActivityKernel10 *k = op->kernel;
+  if (!k) return c;
   c.grid[0] = (uint32_t)k->gridX, c.grid[1] = (uint32_t)k->gridY, c.grid[2] = (uint32_t)k->gridZ;
   c.block[0] = (uint32_t)k->blockX, c.block[1] = (uint32_t)k->blockY, c.block[2] = (uint32_t)k->blockZ;
   c.registers = k->registersPerThread;
   c.static_shared = (uint32_t)k->staticSharedMemory;
   c.dynamic_shared = (uint32_t)k->dynamicSharedMemory;
-  c.graph_id = graph_of(k->graphId);
   return c;
 }
 
-static struct kernel_key no_config(uint32_t graph_id) {
-  struct kernel_key c;
-  memset(&c, 0, sizeof c);
-  c.graph_id = graph_of(graph_id);
-  return c;
+static struct kernel_row *row_of(struct name_cache_entry *e, const struct gpu_op *op, int32_t window) {
+  if (same_as_last(e, op, window)) return &agg.rows[e->row_slot];
+  struct kernel_key key = key_of(op, window, e->index);
+  struct kernel_row *row = row_for(&key);
+  if (!row) return NULL;
+  struct last_row *l = &e->last;
+  *l = (struct last_row){.window = window, .kind = op->kind, .graph_id = op->graph_id, .is_kernel = op->kernel != NULL};
+  if (op->kernel) {
+    memcpy(l->config, &op->kernel->gridX, sizeof l->config);
+    l->registers = op->kernel->registersPerThread;
+  }
+  e->row_slot = (size_t)(row - agg.rows);
+  e->rows_epoch = agg.rows_epoch;
+  return row;
 }
 
 static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
@@ -199,24 +222,24 @@ static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
   case CUPTI_ACTIVITY_KIND_KERNEL:
   case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: {
     const CUpti_ActivityKernel10 *k = (const CUpti_ActivityKernel10 *)rec;
-    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1, kernel_config(k), 0};
+    *op = (struct gpu_op){k->name, WPIO_KIND_KERNEL, k->start, k->end, 0, k->correlationId, 0, 1, k, k->graphId, 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMCPY: {
     const CUpti_ActivityMemcpy6 *m = (const CUpti_ActivityMemcpy6 *)rec;
     *op = (struct gpu_op){memcpy_name(m->copyKind), WPIO_KIND_MEMCPY, m->start, m->end, m->bytes,
-                          m->correlationId, m->runtimeCorrelationId, 1, no_config(m->graphId), 0};
+                          m->correlationId, m->runtimeCorrelationId, 1, NULL, m->graphId, 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_MEMSET: {
     const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *)rec;
-    *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1,
-                          no_config(m->graphId), 0};
+    *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1, NULL,
+                          m->graphId, 0};
     return 1;
   }
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: {
     const CUpti_ActivitySynchronization2 *s = (const CUpti_ActivitySynchronization2 *)rec;
-    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0, no_config(0), 0};
+    *op = (struct gpu_op){sync_name(s->type), WPIO_KIND_SYNC, s->start, s->end, 0, 0, 0, 0, NULL, 0, 0};
     return 1;
   }
   default: return 0;
@@ -257,9 +280,7 @@ static void aggregate(struct gpu_op *op, const struct wpr_gpu_span *spans, int n
     return;
   }
   struct name_cache_entry *e = name_entry(op->name);
-  struct kernel_key key = op->config;
-  if (e) key.window = ctx.window, key.name = e->index, key.kind = (uint32_t)op->kind;
-  struct kernel_row *row = e ? row_of(e, &key) : NULL;
+  struct kernel_row *row = e ? row_of(e, op, ctx.window) : NULL;
   if (!row) {
     agg.counts.oom++;
     return;
