@@ -98,7 +98,7 @@ static void shuffle(const unsigned char *rows, size_t k, size_t stride, const si
 /* One chunk: rows [first, first + k) in memory layout, padded with zero rows to the full chunk (an
  * edge chunk is stored whole; readers ignore the rows past the dataset's end). */
 static int write_one(hid_t d, hid_t ftype, hid_t mtype, const unsigned char *rows, size_t first, size_t k,
-                     size_t chunk_rows, struct chunk_bufs *b) {
+                     hsize_t at, size_t chunk_rows, struct chunk_bufs *b) {
   size_t mem_size = H5Tget_size(mtype), file_size = H5Tget_size(ftype);
   const unsigned char *src = rows + first * mem_size;
   size_t stride = mem_size;
@@ -118,19 +118,19 @@ static int write_one(hid_t d, hid_t ftype, hid_t mtype, const unsigned char *row
     if (z > 0 && z < nbytes) out = b->packed, out_len = z;
     else mask = DEFLATE_SKIPPED;
   }
-  hsize_t offset = (hsize_t)first;
+  hsize_t offset = at + (hsize_t)first;
   return H5Dwrite_chunk(d, H5P_DEFAULT, mask, &offset, out_len, out) < 0 ? -1 : 0;
 }
 
-int h5c_write_chunks(hid_t d, hid_t ftype, hid_t mtype, const void *rows, size_t n, size_t chunk_rows,
-                     int deflate) {
+int h5c_write_chunks(hid_t d, hid_t ftype, hid_t mtype, const void *rows, size_t n, hsize_t at,
+                     size_t chunk_rows, int deflate) {
   if (chunk_rows == 0) return -1;
   struct chunk_bufs b;
   if (bufs_alloc(&b, ftype, mtype, chunk_rows, deflate) < 0) return -1;
   int rc = 0;
   for (size_t first = 0; first < n && rc == 0; first += chunk_rows) {
     size_t k = n - first < chunk_rows ? n - first : chunk_rows;
-    rc = write_one(d, ftype, mtype, rows, first, k, chunk_rows, &b);
+    rc = write_one(d, ftype, mtype, rows, first, k, at, chunk_rows, &b);
   }
   bufs_free(&b);
   return rc;

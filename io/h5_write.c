@@ -10,6 +10,7 @@
 
 #include "h5_chunks.h"
 #include "h5_schema.h"
+#include "h5_write_internal.h"
 #include "wpio_h5.h"
 #include "wpio_hist.h"
 #include "wpio_job.h"
@@ -20,16 +21,16 @@
  * 1.5 ms chunked, 0.5 ms contiguous). The warm-up lowers it to take the chunked path with two rows. */
 static size_t chunked_above = H5S_CHUNK_THRESHOLD;
 
-/* Dataset creation properties: small tables contiguous, large ones chunked + shuffle + deflate(1)
- * (deflate only when this HDF5 has it; the table is still valid without). */
-static hid_t table_dcpl(size_t n, int *deflate) {
+/* Dataset creation properties: small tables contiguous, large (or extendible) ones chunked + shuffle
+ * + deflate(1) (deflate only when this HDF5 has it; the table is still valid without). */
+hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate) {
   *deflate = 0;
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (dcpl < 0) return dcpl;
   /* no modification times in object headers: the same job gives the same bytes */
   if (H5Pset_obj_track_times(dcpl, 0) < 0) goto bad;
-  if (n <= chunked_above) return dcpl;
-  hsize_t chunk = n < H5S_CHUNK_ROWS ? (hsize_t)n : H5S_CHUNK_ROWS;
+  if (n <= chunked_above && !extendible) return dcpl;
+  hsize_t chunk = n < H5S_CHUNK_ROWS && !extendible ? (hsize_t)n : H5S_CHUNK_ROWS;
   if (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_shuffle(dcpl) < 0) goto bad;
   *deflate = H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0;
   if (*deflate && H5Pset_deflate(dcpl, 1) < 0) goto bad;
@@ -50,7 +51,9 @@ bad:
 static hid_t xfer = H5P_DEFAULT;
 static void *xfer_tconv, *xfer_bkg;
 
-static void xfer_begin(void) {
+hid_t h5w_xfer(void) { return xfer; }
+
+void h5w_xfer_begin(void) {
   xfer_tconv = calloc(1, XFER_BUFFER_BYTES);
   xfer_bkg = calloc(1, XFER_BUFFER_BYTES);
   hid_t dxpl = xfer_tconv && xfer_bkg ? H5Pcreate(H5P_DATASET_XFER) : H5I_INVALID_HID;
@@ -61,7 +64,7 @@ static void xfer_begin(void) {
   xfer = dxpl >= 0 ? dxpl : H5P_DEFAULT; /* without: HDF5's own buffers, slower, same file */
 }
 
-static void xfer_end(void) {
+void h5w_xfer_end(void) {
   if (xfer != H5P_DEFAULT) H5Pclose(xfer);
   xfer = H5P_DEFAULT;
   free(xfer_tconv);
@@ -75,15 +78,15 @@ static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype,
   hsize_t dims = (hsize_t)n;
   hid_t space = H5Screate_simple(1, &dims, NULL);
   int deflate = 0;
-  hid_t dcpl = table_dcpl(n, &deflate);
+  hid_t dcpl = h5w_table_dcpl(n, 0, &deflate);
   hid_t d = H5I_INVALID_HID;
   int rc = -1;
   if (space < 0 || dcpl < 0) goto out;
   d = H5Dcreate2(file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   if (d < 0) goto out;
   if (n > chunked_above && h5c_direct_ok(ftype)) {
-    size_t chunk = n < H5S_CHUNK_ROWS ? n : H5S_CHUNK_ROWS; /* as table_dcpl chose */
-    if (h5c_write_chunks(d, ftype, mtype, rows, n, chunk, deflate) < 0) goto out;
+    size_t chunk = n < H5S_CHUNK_ROWS ? n : H5S_CHUNK_ROWS; /* as h5w_table_dcpl chose */
+    if (h5c_write_chunks(d, ftype, mtype, rows, n, 0, chunk, deflate) < 0) goto out;
   } else if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, xfer, rows) < 0) {
     goto out;
   }
@@ -187,30 +190,34 @@ static int write_ranks(hid_t file, const struct wpio_job *job, struct h5s_err *c
   return rc;
 }
 
-static int write_kernels(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_kernels(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->kernels.n; i++) {
     const struct wpio_kernel_row *r = &job->kernels.v[i];
     if (check_name_id(job, r->name_id, "/kernels", c) < 0) return -1;
     if (r->kind < 0 || r->kind >= WPIO_KIND_COUNT)
       return h5s_fail(c, "/kernels has an unknown kind %d", (int)r->kind);
   }
-  return write_table(file, H5S_KERNELS, job->kernels.v, job->kernels.n, c);
+  return s->put(s, H5S_KERNELS, job->kernels.v, job->kernels.n);
 }
 
-static int write_ranges(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_ranges(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->ranges.n; i++)
     if (check_name_id(job, job->ranges.v[i].name_id, "/ranges", c) < 0) return -1;
-  return write_table(file, H5S_RANGES, job->ranges.v, job->ranges.n, c);
+  return s->put(s, H5S_RANGES, job->ranges.v, job->ranges.n);
 }
 
-static int write_lite(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_lite(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->lite.n; i++)
     if (check_name_id(job, job->lite.v[i].name_id, "/lite", c) < 0) return -1;
-  return write_table(file, H5S_LITE, job->lite.v, job->lite.n, c);
+  return s->put(s, H5S_LITE, job->lite.v, job->lite.n);
 }
 
 /* /lite_hist carries each bucket's bounds so readers need not know the bucket scheme. */
-static int write_hist(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_hist(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   struct h5s_hist_mem *rows = alloc_rows(job->lite_hist.n, sizeof(*rows), c);
   if (!rows) return -1;
   int rc = 0;
@@ -222,7 +229,7 @@ static int write_hist(hid_t file, const struct wpio_job *job, struct h5s_err *c)
     rows[i] = (struct h5s_hist_mem){ h->rank, h->name_id, h->bucket, wpio_hist_lower(h->bucket),
                                      wpio_hist_upper(h->bucket), h->count };
   }
-  if (rc == 0) rc = write_table(file, H5S_LITE_HIST, rows, job->lite_hist.n, c);
+  if (rc == 0) rc = s->put(s, H5S_LITE_HIST, rows, job->lite_hist.n);
   free(rows);
   return rc;
 }
@@ -256,22 +263,24 @@ static int write_summary(hid_t file, const struct wpio_job *job, enum h5s_table_
 
 /* ---- GPU memory and call stacks (issue 10) ---- */
 
-static int write_memory(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_memory(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->memory.n; i++) {
     const struct wpio_memory_row *r = &job->memory.v[i];
     if (check_name_id(job, r->name_id, "/memory", c) < 0) return -1;
     if (r->kind < 0 || r->kind >= WPIO_MEM_KIND_COUNT)
       return h5s_fail(c, "/memory has an unknown kind %d", (int)r->kind);
   }
-  return write_table(file, H5S_MEMORY, job->memory.v, job->memory.n, c);
+  return s->put(s, H5S_MEMORY, job->memory.v, job->memory.n);
 }
 
-static int write_stacks(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_stacks(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->stacks.n; i++)
     if (check_name_id(job, job->stacks.v[i].stack_id, "/stacks", c) < 0 ||
         check_name_id(job, job->stacks.v[i].name_id, "/stacks", c) < 0)
       return -1;
-  return write_table(file, H5S_STACKS, job->stacks.v, job->stacks.n, c);
+  return s->put(s, H5S_STACKS, job->stacks.v, job->stacks.n);
 }
 
 static int write_sum_memory(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
@@ -294,28 +303,54 @@ static int write_sum_memory(hid_t file, const struct wpio_job *job, struct h5s_e
 }
 
 /* issue 9: /breakdown, /launch_latency, /cupti_overhead */
-static int write_analysis_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+static int write_analysis_tables(struct h5w_sink *s, const struct wpio_job *job) {
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->launch_latency.n; i++)
     if (check_name_id(job, job->launch_latency.v[i].name_id, "/launch_latency", c) < 0) return -1;
   for (size_t i = 0; i < job->cupti_overhead.n; i++)
     if (check_name_id(job, job->cupti_overhead.v[i].name_id, "/cupti_overhead", c) < 0) return -1;
-  if (write_table(file, H5S_BREAKDOWN, job->breakdown.v, job->breakdown.n, c) < 0 ||
-      write_table(file, H5S_LAUNCH_LATENCY, job->launch_latency.v, job->launch_latency.n, c) < 0)
+  if (s->put(s, H5S_BREAKDOWN, job->breakdown.v, job->breakdown.n) < 0 ||
+      s->put(s, H5S_LAUNCH_LATENCY, job->launch_latency.v, job->launch_latency.n) < 0)
     return -1;
-  return write_table(file, H5S_CUPTI_OVERHEAD, job->cupti_overhead.v, job->cupti_overhead.n, c);
+  return s->put(s, H5S_CUPTI_OVERHEAD, job->cupti_overhead.v, job->cupti_overhead.n);
 }
 
-/* /memory, /stacks and /summary/memory (after the /summary group exists). */
-static int write_gpu_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
-  if (write_memory(file, job, c) < 0 || write_stacks(file, job, c) < 0) return -1;
-  if (write_analysis_tables(file, job, c) < 0) return -1;
-  return write_sum_memory(file, job, c);
-}
 
 /* Per-table rank presence: attribute WPIO_H5_RANK_SPANS_ATTR on each per-rank table, the sorted spans
  * [lo, hi] of the ranks that have rows, so `wprof doctor` need not read millions of rank cells. A
  * table with more than H5S_RANK_SPANS_MAX spans (or none) gets no attribute: readers count rows. */
 #define H5S_RANK_SPANS_MAX 4096
+
+int h5w_spans_attr(hid_t file, const char *path, const unsigned char *seen, int32_t max, struct h5s_err *c) {
+  int32_t *spans = malloc(2 * H5S_RANK_SPANS_MAX * sizeof *spans);
+  if (!spans) return 0; /* no attribute: the reader counts */
+  hsize_t k = 0;
+  for (int32_t r = 0; r <= max; r++) {
+    if (!seen[r] || (r > 0 && seen[r - 1])) continue;
+    if (k == H5S_RANK_SPANS_MAX) {
+      free(spans);
+      return 0;
+    }
+    int32_t hi = r;
+    while (hi < max && seen[hi + 1]) hi++;
+    spans[2 * k] = r;
+    spans[2 * k + 1] = hi;
+    k++;
+  }
+  int rc = 0;
+  hsize_t dims = 2 * k;
+  hid_t d = k ? H5Dopen2(file, path, H5P_DEFAULT) : H5I_INVALID_HID;
+  hid_t space = k ? H5Screate_simple(1, &dims, NULL) : H5I_INVALID_HID;
+  hid_t a = d >= 0 && space >= 0
+                ? H5Acreate2(d, WPIO_H5_RANK_SPANS_ATTR, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT)
+                : H5I_INVALID_HID;
+  if (k && (a < 0 || H5Awrite(a, H5T_NATIVE_INT32, spans) < 0)) rc = h5s_fail(c, "cannot write %s's rank spans", path);
+  if (a >= 0) H5Aclose(a);
+  if (space >= 0) H5Sclose(space);
+  if (d >= 0) H5Dclose(d);
+  free(spans);
+  return rc;
+}
 
 static int write_rank_spans_of(hid_t file, const char *path, const void *rows, size_t n, size_t size,
                                struct h5s_err *c) {
@@ -326,183 +361,88 @@ static int write_rank_spans_of(hid_t file, const char *path, const void *rows, s
     if (r > max) max = r;
   }
   unsigned char *seen = calloc((size_t)max + 1, 1);
-  int32_t *spans = malloc(2 * H5S_RANK_SPANS_MAX * sizeof *spans);
-  int rc = 0;
-  if (!seen || !spans) goto out; /* no attribute: the reader counts */
+  if (!seen) return 0;
   for (size_t i = 0; i < n; i++) {
     int32_t r = *(const int32_t *)((const char *)rows + i * size);
     if (r >= 0) seen[r] = 1;
   }
-  hsize_t k = 0;
-  for (int32_t r = 0; r <= max; r++) {
-    if (!seen[r] || (r > 0 && seen[r - 1])) continue;
-    if (k == H5S_RANK_SPANS_MAX) goto out;
-    int32_t hi = r;
-    while (hi < max && seen[hi + 1]) hi++;
-    spans[2 * k] = r;
-    spans[2 * k + 1] = hi;
-    k++;
-  }
-  hsize_t dims = 2 * k;
-  hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-  hid_t space = k ? H5Screate_simple(1, &dims, NULL) : H5I_INVALID_HID;
-  hid_t a = d >= 0 && space >= 0
-                ? H5Acreate2(d, WPIO_H5_RANK_SPANS_ATTR, H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT)
-                : H5I_INVALID_HID;
-  if (k && (a < 0 || H5Awrite(a, H5T_NATIVE_INT32, spans) < 0)) rc = h5s_fail(c, "cannot write %s's rank spans", path);
-  if (a >= 0) H5Aclose(a);
-  if (space >= 0) H5Sclose(space);
-  if (d >= 0) H5Dclose(d);
-out:
+  int rc = h5w_spans_attr(file, path, seen, max, c);
   free(seen);
-  free(spans);
   return rc;
 }
 
-#define RANK_SPANS(id, vec) write_rank_spans_of(file, h5s_table(id)->path, (vec).v, (vec).n, sizeof(*(vec).v), c)
+const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES] = {H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE,
+                                                              H5S_MPI, H5S_TIMELINE, H5S_MEMORY, H5S_STACKS};
+
+/* The rows of table id in `job` (every row struct starts with its int32_t rank). */
+static const void *job_rows(const struct wpio_job *job, enum h5s_table_id id, size_t *n, size_t *size) {
+#define ROWS_OF(vec) (*n = (vec).n, *size = sizeof *(vec).v, (const void *)(vec).v)
+  switch (id) {
+  case H5S_WINDOWS: return ROWS_OF(job->windows);
+  case H5S_KERNELS: return ROWS_OF(job->kernels);
+  case H5S_RANGES: return ROWS_OF(job->ranges);
+  case H5S_LITE: return ROWS_OF(job->lite);
+  case H5S_MPI: return ROWS_OF(job->mpi);
+  case H5S_TIMELINE: return ROWS_OF(job->timeline);
+  case H5S_MEMORY: return ROWS_OF(job->memory);
+  case H5S_STACKS: return ROWS_OF(job->stacks);
+  default: *n = 0, *size = 1; return NULL;
+  }
+#undef ROWS_OF
+}
+
 static int write_rank_spans(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
-  if (RANK_SPANS(H5S_WINDOWS, job->windows) < 0 || RANK_SPANS(H5S_KERNELS, job->kernels) < 0 ||
-      RANK_SPANS(H5S_RANGES, job->ranges) < 0 || RANK_SPANS(H5S_LITE, job->lite) < 0 ||
-      RANK_SPANS(H5S_MPI, job->mpi) < 0 || RANK_SPANS(H5S_TIMELINE, job->timeline) < 0 ||
-      RANK_SPANS(H5S_MEMORY, job->memory) < 0 || RANK_SPANS(H5S_STACKS, job->stacks) < 0)
-    return -1;
+  for (int i = 0; i < H5W_SPANS_TABLES; i++) {
+    size_t n, size;
+    const void *rows = job_rows(job, h5w_spans_tables[i], &n, &size);
+    if (write_rank_spans_of(file, h5s_table(h5w_spans_tables[i])->path, rows, n, size, c) < 0) return -1;
+  }
   return 0;
 }
 
-static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
-  if (write_attrs(file, job, c) < 0 || write_names(file, job, c) < 0 ||
-      write_ranks(file, job, c) < 0 ||
-      write_table(file, H5S_WINDOWS, job->windows.v, job->windows.n, c) < 0 ||
-      write_kernels(file, job, c) < 0 || write_ranges(file, job, c) < 0 ||
-      write_lite(file, job, c) < 0 || write_hist(file, job, c) < 0)
+/* Every table with one row per rank and something (windows, kernels, ranges, lite scopes and their
+ * histograms, MPI calls, timeline, memory, stacks, the analysis tables), through the sink. */
+int h5w_row_tables(struct h5w_sink *s, const struct wpio_job *job) {
+  if (s->put(s, H5S_WINDOWS, job->windows.v, job->windows.n) < 0 || write_kernels(s, job) < 0 ||
+      write_ranges(s, job) < 0 || write_lite(s, job) < 0 || write_hist(s, job) < 0 ||
+      s->put(s, H5S_MPI, job->mpi.v, job->mpi.n) < 0 || s->put(s, H5S_TIMELINE, job->timeline.v, job->timeline.n) < 0)
     return -1;
-  if (write_table(file, H5S_MPI, job->mpi.v, job->mpi.n, c) < 0 ||
-      write_table(file, H5S_TIMELINE, job->timeline.v, job->timeline.n, c) < 0)
-    return -1;
+  if (write_memory(s, job) < 0 || write_stacks(s, job) < 0) return -1;
+  return write_analysis_tables(s, job);
+}
+
+/* The rest: attributes and /meta, /names, /ranks, the summaries and /stragglers. */
+int h5w_rest_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  if (write_attrs(file, job, c) < 0 || write_names(file, job, c) < 0 || write_ranks(file, job, c) < 0) return -1;
   hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g < 0) return h5s_fail(c, "cannot create %s", H5S_SUMMARY_GROUP);
   H5Gclose(g);
   if (write_summary(file, job, H5S_SUM_KERNELS, job->sum_kernels.v, job->sum_kernels.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_RANGES, job->sum_ranges.v, job->sum_ranges.n, c) < 0 ||
       write_summary(file, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n, c) < 0 ||
-      write_summary(file, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n, c) < 0)
+      write_summary(file, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n, c) < 0 ||
+      write_sum_memory(file, job, c) < 0)
     return -1;
-  if (write_table(file, H5S_STRAGGLERS, job->stragglers.v, job->stragglers.n, c) < 0) return -1;
-  if (write_gpu_tables(file, job, c) < 0) return -1;
+  return write_table(file, H5S_STRAGGLERS, job->stragglers.v, job->stragglers.n, c);
+}
+
+static int put_whole(struct h5w_sink *s, enum h5s_table_id id, const void *rows, size_t n) {
+  return write_table(s->file, id, rows, n, s->c);
+}
+
+static int write_all(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
+  struct h5w_sink sink = {file, c, put_whole, NULL};
+  if (h5w_rest_tables(file, job, c) < 0 || h5w_row_tables(&sink, job) < 0) return -1;
   return write_rank_spans(file, job, c);
 }
 
-/* ---- the file itself: never through a symlink, never over somebody else's file ---- */
-
-/* 1 when an HDF5 superblock signature sits where HDF5 looks for one (0, then 512, 1024, ...). */
-static int has_hdf5_signature(int fd, off_t size) {
-  static const unsigned char sig[8] = { 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n' };
-  for (off_t at = 0; at + 8 <= size; at = at ? at * 2 : 512) {
-    unsigned char b[8];
-    if (pread(fd, b, 8, at) != 8) return 0;
-    if (memcmp(b, sig, 8) == 0) return 1;
-  }
-  return 0;
-}
-
-/* Whether the regular file at `path` is a wprof report (HDF5 with our schema_version attribute).
- * 1, or 0 with the reason in why. The signature is checked first, so a file that is not HDF5 at
- * all never reaches libhdf5. */
-static int is_wprof_report(const char *path, char *why, size_t len) {
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  struct stat st;
-  int hdf5 = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && has_hdf5_signature(fd, st.st_size);
-  if (fd >= 0) close(fd);
-  if (!hdf5) {
-    snprintf(why, len, "not an HDF5 file");
-    return 0;
-  }
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-#if H5_VERSION_GE(1, 10, 7)
-  if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
-#endif
-  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl >= 0 ? fapl : H5P_DEFAULT);
-  if (fapl >= 0) H5Pclose(fapl);
-  int ours = f >= 0 && H5Aexists(f, H5S_SCHEMA_ATTR) > 0;
-  if (f >= 0) H5Fclose(f);
-  if (!ours) snprintf(why, len, "an HDF5 file without wprof's %s attribute", H5S_SCHEMA_ATTR);
-  return ours;
-}
-
-/* What may be replaced at `path`: nothing yet, or a wprof report; anything else (another program's
- * file, a symlink, a FIFO) only with WPIO_H5_OVERWRITE, and a directory never. The rename replaces a
- * symlink itself, never what it points to. */
-static int check_target(const char *path, unsigned flags, struct h5s_err *c) {
-  struct stat st;
-  if (lstat(path, &st) < 0) {
-    if (errno == ENOENT) return 0;
-    return h5s_fail(c, "cannot check %s: %s", path, strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode)) return h5s_fail(c, "%s is a directory", path);
-  if (flags & WPIO_H5_OVERWRITE) return 0;
-  char why[128] = "not a regular file";
-  if (S_ISLNK(st.st_mode))
-    return h5s_fail(c, "%s is a symbolic link; wprof does not write through one, and replaces the "
-                    "link itself only with WPROF_OVERWRITE=1", path);
-  if (S_ISREG(st.st_mode) && is_wprof_report(path, why, sizeof why)) return 0;
-  return h5s_fail(c, "%s exists and is not a wprof report (%s); refusing to replace it without "
-                  "WPROF_OVERWRITE=1", path, why);
-}
-
-/* A new temporary file beside the report: O_EXCL | O_NOFOLLOW, so nothing that already exists (an
- * old file, a planted symlink) is ever opened or truncated. Its name goes to tmp; the fd stays open
- * to check that the file HDF5 wrote is still the one created here. */
-static int create_temp(const char *path, char *tmp, size_t len, struct h5s_err *c) {
-  static unsigned counter;
-  for (int attempt = 0; attempt < 100; attempt++) {
-    snprintf(tmp, len, "%s.tmp.%ld.%u", path, (long)getpid(), counter++);
-    int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0) return fd;
-    if (errno != EEXIST) break;
-  }
-  return h5s_fail(c, "cannot create %s: %s", tmp, strerror(errno));
-}
-
-/* The file at tmp is still the one behind fd (nobody swapped it between HDF5's opens). */
-static int same_file(int fd, const char *tmp) {
-  struct stat a, b;
-  return fstat(fd, &a) == 0 && lstat(tmp, &b) == 0 && S_ISREG(b.st_mode) && a.st_dev == b.st_dev &&
-         a.st_ino == b.st_ino;
-}
-
-static int write_hdf5(const struct wpio_job *job, const char *tmp, struct h5s_err *c) {
-  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-#if H5_VERSION_GE(1, 10, 7)
-  /* a report directory on NFS or Lustre may not support the locks, and nobody shares this file */
-  if (fapl >= 0) H5Pset_file_locking(fapl, 0, 1);
-#endif
-  hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl >= 0 ? fapl : H5P_DEFAULT);
-  if (fapl >= 0) H5Pclose(fapl);
-  if (file < 0) return h5s_fail(c, "cannot create HDF5 file %s", tmp);
-  xfer_begin();
-  int rc = write_all(file, job, c);
-  xfer_end();
-  if (H5Fclose(file) < 0 && rc == 0) rc = h5s_fail(c, "cannot finish writing %s", tmp);
-  return rc;
-}
-
 static int write_file(const struct wpio_job *job, const char *path, unsigned flags, struct h5s_err *c) {
-  if (check_target(path, flags, c) < 0) return -1;
-  size_t tlen = strlen(path) + 48;
-  char *tmp = malloc(tlen);
-  if (!tmp) return h5s_fail(c, "out of memory");
-  int fd = create_temp(path, tmp, tlen, c);
-  int rc = fd < 0 ? -1 : write_hdf5(job, tmp, c);
-  if (rc == 0 && !same_file(fd, tmp)) rc = h5s_fail(c, "%s was replaced while being written", tmp);
-  /* No fsync: the rename already means a reader sees the whole report or none (HDF5 has closed, so
-   * written, the file). fsync would add only survival of a power loss in the next seconds, at 5-15 ms
-   * of every job's finalize on this machine's disk, while all ranks wait in MPI_Finalize. */
-  if (rc == 0 && rename(tmp, path) < 0)
-    rc = h5s_fail(c, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-  if (rc != 0 && fd >= 0 && same_file(fd, tmp)) unlink(tmp);
-  if (fd >= 0) close(fd);
-  free(tmp);
-  return rc;
+  struct h5w_file f;
+  if (h5w_file_open(&f, path, flags, c) < 0) return -1;
+  h5w_xfer_begin();
+  int rc = write_all(f.file, job, c);
+  h5w_xfer_end();
+  return h5w_file_close(&f, path, rc, c);
 }
 
 /* libwprof's preload thread calls this right after loading the plugin on rank 0: HDF5 initialises
@@ -537,7 +477,7 @@ static void warm_up_tables(void) {
   struct h5s_err c = {err, sizeof err, 0};
   hid_t g = H5Gcreate2(file, H5S_SUMMARY_GROUP, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   if (g >= 0) H5Gclose(g);
-  xfer_begin();
+  h5w_xfer_begin();
   write_attr_str(file, "warm_up", "", &c);
   for (int id = 0; id < H5S_NTABLES; id++) {
     size_t n = id == H5S_KERNELS ? 2 : 1; /* kernels: the chunked path */
@@ -547,7 +487,7 @@ static void warm_up_tables(void) {
     free(rows);
   }
   chunked_above = H5S_CHUNK_THRESHOLD;
-  xfer_end();
+  h5w_xfer_end();
   H5Fclose(file);
 }
 

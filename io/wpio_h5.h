@@ -17,7 +17,7 @@ extern "C" {
 #define WPIO_H5_OVERWRITE 1u /* replace whatever is at the path (not a directory): WPROF_OVERWRITE=1 */
 
 /* Writes `job` (summaries already computed) as schema v1 to `path`, through a new temporary file in
- * the same directory (O_EXCL | O_NOFOLLOW) that is fsynced and renamed into place. Without
+ * the same directory (O_EXCL | O_NOFOLLOW) that is renamed into place once closed. Without
  * WPIO_H5_OVERWRITE only a missing path or an existing wprof report (an HDF5 file with our
  * schema_version attribute) is replaced: another file, a symlink or a FIFO there is refused.
  * Returns 0, or -1 with a one-line reason in `err`. */
@@ -25,6 +25,24 @@ typedef int (*wpio_h5_write_fn)(const struct wpio_job *job, const char *path, un
                                 size_t errlen);
 int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned flags, char *err,
                          size_t errlen);
+
+/* A report written part by part (rank 0's merged rows past WPROF_GATHER_MAX_MB): the per-rank row
+ * tables grow as parts are appended and leave memory; the rest is written at the close.
+ *   open   checks and creates the temporary file as wpio_h5_write_report does
+ *   rows   appends the row tables of `part` (whose names index part->names, the job's own)
+ *   close  appends any rows left in `job`, writes its attributes, names, ranks, summaries (computed
+ *          over all parts) and stragglers, and renames the file into place; frees the stream
+ *   abort  removes the temporary file and frees the stream
+ * Each returns 0 (open: the stream), or -1 / NULL with a one-line reason in `err`. */
+struct wpio_h5_stream;
+#define WPIO_H5_STREAM_OPEN_SYMBOL "wpio_h5_stream_open"
+#define WPIO_H5_STREAM_ROWS_SYMBOL "wpio_h5_stream_rows"
+#define WPIO_H5_STREAM_CLOSE_SYMBOL "wpio_h5_stream_close"
+#define WPIO_H5_STREAM_ABORT_SYMBOL "wpio_h5_stream_abort"
+struct wpio_h5_stream *wpio_h5_stream_open(const char *path, unsigned flags, char *err, size_t errlen);
+int wpio_h5_stream_rows(struct wpio_h5_stream *s, const struct wpio_job *part, char *err, size_t errlen);
+int wpio_h5_stream_close(struct wpio_h5_stream *s, const struct wpio_job *job, char *err, size_t errlen);
+void wpio_h5_stream_abort(struct wpio_h5_stream *s);
 
 /* Reads a report written by any wprof of this schema into `job` (freshly initialised).
  * Returns 0, or -1 with one clear line in `err`: missing file, not HDF5, not a wprof report,

@@ -38,6 +38,26 @@ void wpio_job_init(struct wpio_job *job) {
   X(sum_ranges) X(sum_lite) X(sum_mpi) X(memory) X(stacks) X(sum_memory) X(breakdown) X(launch_latency)  \
   X(cupti_overhead) X(strag_events) X(stragglers)
 
+/* The per-rank row tables, which a report streamed part by part writes as they come (h5w_row_tables
+ * in h5_write.c writes exactly these). */
+#define WPIO_JOB_ROW_TABLES(X)                                                                          \
+  X(windows) X(kernels) X(ranges) X(lite) X(lite_hist) X(mpi) X(timeline) X(memory) X(stacks) X(breakdown) \
+  X(launch_latency) X(cupti_overhead)
+
+size_t wpio_job_row_bytes(const struct wpio_job *job) {
+  size_t bytes = 0;
+#define ADD_BYTES(t) bytes += job->t.n * sizeof *job->t.v;
+  WPIO_JOB_ROW_TABLES(ADD_BYTES)
+#undef ADD_BYTES
+  return bytes;
+}
+
+void wpio_job_clear_rows(struct wpio_job *job) {
+#define EMPTY_ROWS(t) job->t.n = 0;
+  WPIO_JOB_ROW_TABLES(EMPTY_ROWS)
+#undef EMPTY_ROWS
+}
+
 /* The strings the rows own: attributes' keys and values, ranks' host names and statuses. */
 static void free_row_strings(struct wpio_job *job) {
   for (size_t i = 0; i < job->attrs.n; i++) {

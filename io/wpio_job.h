@@ -273,6 +273,11 @@ void wpio_job_free(struct wpio_job *job);
 /* Empties every table but keeps their memory, for a job refilled over and over (rank 0 decodes each
  * rank's data into one scratch job: no allocation, no fresh pages per rank). */
 void wpio_job_clear(struct wpio_job *job);
+/* Bytes of the per-rank row tables (windows, kernels, ranges, lite and histograms, mpi, timeline,
+ * memory, stacks, breakdown, launch latency, CUPTI overhead), and emptying them (memory kept): a
+ * report streamed part by part writes these as they come; names, ranks and attributes stay. */
+size_t wpio_job_row_bytes(const struct wpio_job *job);
+void wpio_job_clear_rows(struct wpio_job *job);
 
 /* Grows a WPIO_VEC by one zeroed element and returns it, or NULL when out of memory. */
 void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size);
@@ -298,6 +303,16 @@ int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char
 /* Sorts the rank rows by rank and computes the four summaries (replacing existing ones) and the
  * lite percentiles from the histograms. 0 or -1 (OOM). */
 int wpio_job_summarize(struct wpio_job *job);
+
+/* Summaries of a job whose rows come part by part, in ascending rank order, a rank's rows never split
+ * between parts (wpio_summary_acc.c): the same rows wpio_job_summarize would compute from all parts
+ * at once. _add summarizes the part (its own lite percentiles included) and folds it in; _finish
+ * writes the summaries into `job`, whose names the parts' name ids index. 0, or -1 (OOM). */
+struct wpio_summary_acc;
+struct wpio_summary_acc *wpio_summary_acc_new(void);
+int wpio_summary_acc_add(struct wpio_summary_acc *acc, struct wpio_job *part);
+int wpio_summary_acc_finish(const struct wpio_summary_acc *acc, struct wpio_job *job);
+void wpio_summary_acc_free(struct wpio_summary_acc *acc);
 /* /summary/memory from /memory (replacing it). 0 or -1 (OOM). Called by wpio_job_summarize. */
 int wpio_job_summarize_memory(struct wpio_job *job);
 /* /stragglers (io/wpio_stragglers.c). wpio_job_merge folds the arrivals of `src` into dst->strag_acc

@@ -6,6 +6,7 @@
 
 #include "wpio_hist.h"
 #include "wpio_job.h"
+#include "wpio_summary_internal.h"
 
 /* Sort key of a table row: by name, then rank, then `sub` (the row index, or the hist bucket). */
 struct row_key {
@@ -105,7 +106,7 @@ static void add_row(struct wpio_summary_row *s, const struct row_vals *v) {
   s->bytes += v->bytes;
 }
 
-static void finish_row(struct wpio_summary_row *s) {
+void wpio_summary_row_finish(struct wpio_summary_row *s) {
   s->mean_rank_ns = s->ranks_present ? (double)s->total_ns / s->ranks_present : 0.0;
   s->imbalance = s->mean_rank_ns > 0.0 ? s->max_rank_ns / s->mean_rank_ns : 0.0;
 }
@@ -129,7 +130,7 @@ static void summarize_name(const struct wpio_job *job, enum table t, const struc
     }
     add_rank_total(s, rank_unbias(k[g].rankb), rank_total);
   }
-  finish_row(s);
+  wpio_summary_row_finish(s);
   *pos = i;
 }
 
@@ -167,7 +168,7 @@ static int sum_order_cmp(const void *a, const void *b) {
   return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static int sort_summary(const struct wpio_job *job, struct wpio_summary_row *rows, size_t n) {
+int wpio_summary_sort(const struct wpio_job *job, struct wpio_summary_row *rows, size_t n) {
   if (n < 2) return 0;
   struct sum_order *o = malloc(n * sizeof *o);
   struct wpio_summary_row *tmp = malloc(n * sizeof *tmp);
@@ -381,7 +382,7 @@ static int summarize_by_name(const struct wpio_job *job, enum table t, struct su
   for (size_t id = 0; rc == 0 && id < nn; id++) {
     if (!acc[id].seen) continue;
     add_rank_total(&acc[id].s, acc[id].rank, acc[id].rank_total);
-    finish_row(&acc[id].s);
+    wpio_summary_row_finish(&acc[id].s);
     (*out.v)[(*out.n)++] = acc[id].s;
   }
   free(acc);
@@ -404,14 +405,17 @@ static int summarize_one(struct wpio_job *job, enum table t, struct sum_vec out)
     if (rc == 0) rc = fill_row_percentiles(job, k, n, hk, job->lite_hist.n);
     if (rc == 0) rc = fill_summary_percentiles(job, hk, job->lite_hist.n);
   }
-  if (rc == 0) rc = sort_summary(job, *out.v, *out.n);
+  if (rc == 0) rc = wpio_summary_sort(job, *out.v, *out.n);
   free(k);
   free(hk);
   return rc;
 }
 
 int wpio_job_summarize(struct wpio_job *job) {
-  if (job->ranks.n > 1) qsort(job->ranks.v, job->ranks.n, sizeof *job->ranks.v, rank_row_cmp);
+  /* a job summarized part by part (wpio_summary_acc.c) is sorted already after its first part */
+  int sorted = 1;
+  for (size_t i = 1; sorted && i < job->ranks.n; i++) sorted = rank_row_cmp(&job->ranks.v[i - 1], &job->ranks.v[i]) <= 0;
+  if (!sorted) qsort(job->ranks.v, job->ranks.n, sizeof *job->ranks.v, rank_row_cmp);
   if (summarize_one(job, T_KERNELS, SUM_VEC(job->sum_kernels)) != 0) return -1;
   if (summarize_one(job, T_RANGES, SUM_VEC(job->sum_ranges)) != 0) return -1;
   if (summarize_one(job, T_LITE, SUM_VEC(job->sum_lite)) != 0) return -1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wpio_job.h"
+#include "wpio_summary_internal.h"
 
 struct mem_key { uint32_t name; int32_t rank; size_t row; };
 
@@ -55,7 +56,10 @@ int wpio_job_summarize_memory(struct wpio_job *job) {
     add_memory_row(s, &job->memory.v[k[i].row]);
   }
   free(k);
-  if (rc == 0 && job->sum_memory.n > 1)
-    qsort(job->sum_memory.v, job->sum_memory.n, sizeof *job->sum_memory.v, memsum_order);
+  if (rc == 0) wpio_memsum_sort(job->sum_memory.v, job->sum_memory.n);
   return rc;
+}
+
+void wpio_memsum_sort(struct wpio_memsum_row *rows, size_t n) {
+  if (n > 1) qsort(rows, n, sizeof *rows, memsum_order);
 }

@@ -90,14 +90,31 @@ void wpr_h5_plugin_preload(void) {
   if (pthread_create(&thread, NULL, plugin_preload_main, NULL) == 0) pthread_detach(thread);
 }
 
-wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen) {
+/* The plugin's function `name`, loading the plugin first (or waiting for the preload); NULL with
+ * the reason in err. */
+static void *plugin_symbol(const char *name, char *err, size_t errlen) {
   pthread_once(&plugin_once, plugin_open); /* waits for a preload still running */
   void *handle = plugin_handle;
   if (!handle) {
     snprintf(err, errlen, "cannot load the HDF5 writer plugin %s (%s)", WPIO_H5_PLUGIN_NAME, plugin_tried);
     return NULL;
   }
-  wpr_h5_write_fn fn = (wpr_h5_write_fn)dlsym(handle, WPIO_H5_WRITE_SYMBOL);
-  if (!fn) snprintf(err, errlen, "%s has no %s", WPIO_H5_PLUGIN_NAME, WPIO_H5_WRITE_SYMBOL);
+  void *fn = dlsym(handle, name);
+  if (!fn) snprintf(err, errlen, "%s has no %s", WPIO_H5_PLUGIN_NAME, name);
   return fn;
+}
+
+wpr_h5_write_fn wpr_h5_plugin_load(char *err, size_t errlen) {
+  return (wpr_h5_write_fn)plugin_symbol(WPIO_H5_WRITE_SYMBOL, err, errlen);
+}
+
+int wpr_h5_plugin_stream_api(struct wpr_h5_stream_api *api, char *err, size_t errlen) {
+  api->open = (struct wpio_h5_stream * (*)(const char *, unsigned, char *, size_t))
+      plugin_symbol(WPIO_H5_STREAM_OPEN_SYMBOL, err, errlen);
+  api->rows = (int (*)(struct wpio_h5_stream *, const struct wpio_job *, char *, size_t))
+      plugin_symbol(WPIO_H5_STREAM_ROWS_SYMBOL, err, errlen);
+  api->close = (int (*)(struct wpio_h5_stream *, const struct wpio_job *, char *, size_t))
+      plugin_symbol(WPIO_H5_STREAM_CLOSE_SYMBOL, err, errlen);
+  api->abort = (void (*)(struct wpio_h5_stream *))plugin_symbol(WPIO_H5_STREAM_ABORT_SYMBOL, err, errlen);
+  return api->open && api->rows && api->close && api->abort ? 0 : -1;
 }

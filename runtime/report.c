@@ -90,72 +90,6 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
   return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
 }
 
-/* A rank may only speak for itself: every row of its data must carry its rank. */
-#define ROWS_OF_RANK(vec, rank) rows_of_rank_((vec).v, (vec).n, sizeof(*(vec).v), rank)
-static int rows_of_rank_(const void *rows, size_t n, size_t size, int32_t rank) {
-  /* every row struct starts with its int32_t rank */
-  for (size_t i = 0; i < n; i++)
-    if (*(const int32_t *)((const char *)rows + i * size) != rank) return 0;
-  return 1;
-}
-
-_Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wpio_kernel_row, rank) == 0 &&
-                   offsetof(struct wpio_range_row, rank) == 0 && offsetof(struct wpio_lite_row, rank) == 0 &&
-                   offsetof(struct wpio_hist_row, rank) == 0 && offsetof(struct wpio_mpi_row, rank) == 0 &&
-                   offsetof(struct wpio_timeline_row, rank) == 0 && offsetof(struct wpio_memory_row, rank) == 0 &&
-                   offsetof(struct wpio_stack_row, rank) == 0 && offsetof(struct wpio_strag_event, rank) == 0 &&
-                   offsetof(struct wpio_breakdown_row, rank) == 0 &&
-                   offsetof(struct wpio_launch_latency_row, rank) == 0 &&
-                   offsetof(struct wpio_cupti_overhead_row, rank) == 0,
-               "row structs start with their rank");
-
-static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
-  return ROWS_OF_RANK(part->windows, rank) && ROWS_OF_RANK(part->kernels, rank) &&
-         ROWS_OF_RANK(part->ranges, rank) && ROWS_OF_RANK(part->lite, rank) &&
-         ROWS_OF_RANK(part->lite_hist, rank) && ROWS_OF_RANK(part->mpi, rank) &&
-         ROWS_OF_RANK(part->timeline, rank) && ROWS_OF_RANK(part->memory, rank) &&
-         ROWS_OF_RANK(part->stacks, rank) && ROWS_OF_RANK(part->strag_events, rank) &&
-         ROWS_OF_RANK(part->breakdown, rank) && ROWS_OF_RANK(part->launch_latency, rank) &&
-         ROWS_OF_RANK(part->cupti_overhead, rank);
-}
-
-/* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
-static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, const uint8_t *buf, size_t len) {
-  if (!buf) {
-    WPR_WARN("rank %d sent no data before the deadline; it is marked missing in the report", rank);
-    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
-    return;
-  }
-  wpio_job_clear(part);
-  char err[256] = "";
-  int bad = wpio_decode(buf, len, part, err, sizeof(err));
-  if (!bad && (part->ranks.n != 1 || part->ranks.v[0].rank != rank)) {
-    bad = 1;
-    snprintf(err, sizeof(err), "its data names another rank");
-  }
-  if (!bad && !rows_all_of_rank(part, rank)) {
-    bad = 1;
-    snprintf(err, sizeof(err), "some of its rows belong to another rank");
-  }
-  if (!bad) {
-    /* Rank 0 may see every sync point complete while another rank gave up waiting for it (rank 0
-     * late): the report's sync says "broken" when any rank saw it broken, first such rank wins. */
-    const struct wpio_attr *theirs = wpio_job_attr(part, "sync");
-    const struct wpio_attr *ours = wpio_job_attr(job, "sync");
-    if (theirs && theirs->value && strcmp(theirs->value, "ok") != 0 &&
-        (!ours || !ours->value || strcmp(ours->value, "ok") == 0))
-      wpio_job_set_attr(job, "sync", theirs->value);
-  }
-  if (bad) {
-    WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
-    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_CORRUPT);
-  } else if (wpio_job_merge(job, part) != 0) {
-    WPR_WARN("out of memory merging rank %d; it is marked missing", rank);
-    wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
-  }
-  wpio_job_clear(part); /* its rows' memory stays for the next rank */
-}
-
 static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
   char text[4096];
   for (int i = 0; i < wpr_option_count(); i++) {
@@ -203,47 +137,15 @@ static void report_path(const char *output, char *path, size_t len) {
   WPR_WARN("this process wrote %s in an earlier session; this session's report goes to %s", output, path);
 }
 
-static int write_report(struct wpr_session *s, struct wpio_job *job) {
-  char err[512] = "";
-  uint64_t t0 = wpr_mono_ns();
-  wpr_h5_write_fn write_fn = wpr_h5_plugin_load(err, sizeof(err)); /* waits for the preload thread */
-  uint64_t t_loaded = wpr_mono_ns();
-  if (!write_fn) {
-    WPR_WARN("no report written: %s", err);
-    return WPROF_EPLUGIN;
-  }
-  char path[WPR_PATH_MAX + 16];
-  report_path(s->cfg.output, path, sizeof(path));
-  unsigned flags = s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0;
-  if (write_fn(job, path, flags, err, sizeof(err)) != 0) {
-    WPR_WARN("no report written to %s: %s", path, err);
-    return WPROF_EIO;
-  }
-  WPR_DEBUG("HDF5 plugin ready after %.3f ms, report written in %.3f ms", (double)(t_loaded - t0) / 1e6,
-            (double)(wpr_mono_ns() - t_loaded) / 1e6);
-  WPR_INFO("report written to %s", path);
-  return WPROF_OK;
-}
-
-void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size) {
-  struct wpr_merger m;
-  wpr_merger_init(&m, job);
-  for (int r = 0; r < world_size; r++) wpr_merger_add(&m, r, bufs[r], lens[r]);
-  wpr_merger_free(&m);
-}
-
 /* *complete says whether every rank's data made it into the report: only then may the spills go,
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
-static int write_job(struct wpr_session *s, struct wpio_job *job, int *complete) {
+static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete) {
+  struct wpio_job *job = m->job;
   set_job_attrs(s, job);
   *complete = 1;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
-  uint64_t t0 = wpr_mono_ns();
-  if (wpio_job_stragglers(job) != 0) return WPROF_ENOMEM; /* the arrivals become /stragglers */
-  if (wpio_job_summarize(job) != 0) return WPROF_ENOMEM;
-  WPR_DEBUG("summaries in %.3f ms", (double)(wpr_mono_ns() - t0) / 1e6);
-  return write_report(s, job);
+  return wpr_merger_write(m);
 }
 
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
@@ -271,36 +173,32 @@ int wpr_report_finalize(struct wpr_session *s) {
   wpr_spill_defer_end(s, packed, len); /* before the gather: rank 0 removes the spills after it */
   uint64_t t_packed = wpr_mono_ns();
 
-  /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB */
+  /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB, and streams
+   * the merged rows to the report when they would outgrow that bound too */
   struct wpio_job job;
   wpio_job_init(&job);
-  int rc = wpr_report_gather(s, packed, len, &job);
+  char path[WPR_PATH_MAX + 16] = "";
+  if (s->comm.rank == 0) report_path(s->cfg.output, path, sizeof(path));
+  struct wpr_merger merger;
+  wpr_merger_init(&merger, &job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
+                  (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20);
+  int rc = wpr_report_gather(s, packed, len, &merger);
   free(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
     int complete = 0;
-    status = write_job(s, &job, &complete); /* ranks the gather could not take are marked missing */
+    status = write_job(s, &merger, &complete); /* ranks the gather could not take are marked missing */
     if (status == WPROF_OK && complete) wpr_spill_remove(s);
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;
   }
+  wpr_merger_free(&merger);
   wpio_job_free(&job);
   uint64_t t_end = wpr_mono_ns();
   WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms", (double)(t_packed - t0) / 1e6,
             (double)(t_gathered - t_packed) / 1e6, (double)(t_end - t_gathered) / 1e6);
   return status;
 }
-
-void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job) {
-  m->job = job;
-  wpio_job_init(&m->scratch);
-}
-
-void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
-  merge_rank(m->job, &m->scratch, rank, buf, len);
-}
-
-void wpr_merger_free(struct wpr_merger *m) { wpio_job_free(&m->scratch); }

@@ -11,13 +11,10 @@ static void deliver_rank(void *arg, int rank, const uint8_t *buf, size_t len) {
   wpr_merger_add(arg, rank, buf, len);
 }
 
-int wpr_report_gather(struct wpr_session *s, const uint8_t *packed, size_t len, struct wpio_job *job) {
+int wpr_report_gather(struct wpr_session *s, const uint8_t *packed, size_t len, struct wpr_merger *merger) {
   int64_t mb = s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1;
   int nbatches = 0;
-  struct wpr_merger merger;
-  wpr_merger_init(&merger, job);
-  int rc = wpc_gather_batched(&s->comm, packed, len, (uint64_t)mb << 20, deliver_rank, &merger, &nbatches);
-  wpr_merger_free(&merger);
+  int rc = wpc_gather_batched(&s->comm, packed, len, (uint64_t)mb << 20, deliver_rank, merger, &nbatches);
   if (s->comm.rank == 0 && nbatches > 1)
     WPR_INFO("gathered the ranks' data in %d batches of at most %lld MB (WPROF_GATHER_MAX_MB)", nbatches,
              (long long)mb);

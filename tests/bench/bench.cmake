@@ -17,6 +17,8 @@ target_link_libraries(bench_scale PRIVATE wprof_h5read)
 # A test, not a timing: the same path at 64 ranks, the report read back with every row.
 add_test(NAME bench_scale_smoke COMMAND bench_scale --smoke)
 set_tests_properties(bench_scale_smoke PROPERTIES LABELS "unit;bench-smoke" TIMEOUT 120)
+# Issue 8: the same job written in one go and streamed part by part (WPROF_GATHER_MAX_MB) are equal
+wprof_add_py_test(report_streamed_equal tools ${CMAKE_CURRENT_LIST_DIR}/check_streamed.py $<TARGET_FILE:bench_scale>)
 wprof_test_program(bench_timeline ${CMAKE_CURRENT_LIST_DIR}/bench_timeline.c)
 # wprof's added wall time for a whole job at np 2/4/8: the same program with and without wprof
 wprof_test_program(finalize_app_wprof ${CMAKE_CURRENT_LIST_DIR}/finalize_app.c)

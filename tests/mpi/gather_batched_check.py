@@ -1,7 +1,9 @@
 """WPROF_GATHER_MAX_MB (issue 8): the same deterministic program at np 4, once with the default bound
 (one batch) and once with WPROF_GATHER_MAX_MB=1, where rank 0 must gather in several batches (its log
-says how many). Both reports must hold the same rows, table by table, in every column that does not
-depend on timing (ranks, windows, names, call counts; summaries' ranks_present and calls)."""
+says how many), and where the merged rows (3.5 MB of ranges) outgrow the bound too, so they are streamed
+into the report's datasets part by part. Both reports must hold the same rows, table by table, in every
+column that does not depend on timing (ranks, windows, names, call counts; summaries' ranks_present and
+calls). bench_scale's report_streamed_equal compares a streamed report value for value."""
 import os
 import re
 import sys
@@ -54,6 +56,9 @@ m = re.search(r"gathered the ranks' data in (\d+) batches", bat_log)
 check(m is not None and int(m.group(1)) >= 2,
       f"rank 0 gathered in several batches with WPROF_GATHER_MAX_MB=1 (log: {m.group(0) if m else 'no batches line'})")
 check("batches" not in one_log, "with the default bound there is one batch (no batches line in the log)")
+m = re.search(r"the merged rows outgrew WPROF_GATHER_MAX_MB: they went to the report in (\d+) parts", bat_log)
+check(m is not None and int(m.group(1)) >= 2, f"rank 0 streamed the merged rows in parts ({m.group(0) if m else 'no line'})")
+check("outgrew" not in one_log, "with the default bound the report is written in one go")
 
 if os.path.exists(one_path) and os.path.exists(bat_path):
     with h5py.File(one_path, "r") as a, h5py.File(bat_path, "r") as b:
@@ -63,6 +68,8 @@ if os.path.exists(one_path) and os.path.exists(bat_path):
                             f"({0 if ta is None else len(ta)} vs {0 if tb is None else len(tb)} rows)")
         ranges = table(b, "/ranges", KEYS["/ranges"]) or []
         check(len(ranges) == NP * 3 * 4000, f"/ranges has every rank's rows ({len(ranges)} of {NP * 3 * 4000})")
+        check(b["ranges"].maxshape == (None,) and a["ranges"].maxshape != (None,),
+              "the batched report's /ranges grew part by part (extendible), the other's was written whole")
         statuses = {r[1] for r in table(b, "/ranks", KEYS["/ranks"]) or []}
         check(statuses == {"ok"}, f"every rank is ok in the batched report ({statuses})")
 finish()

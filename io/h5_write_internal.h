@@ -1,0 +1,50 @@
+/* What the report writer (h5_write.c), its file handling (h5_file.c) and the streamed writer
+ * (h5_stream.c) share inside the plugin. */
+#ifndef H5_WRITE_INTERNAL_H
+#define H5_WRITE_INTERNAL_H
+
+#include <hdf5.h>
+#include <stdint.h>
+
+#include "h5_schema.h"
+#include "wpio_job.h"
+
+/* Where the per-rank row tables go: each written whole (a report in one go), or appended to datasets
+ * that grow part by part (h5_stream.c). put writes n rows of table id in its memory layout. */
+struct h5w_sink {
+  hid_t file;
+  struct h5s_err *c;
+  int (*put)(struct h5w_sink *s, enum h5s_table_id id, const void *rows, size_t n);
+  void *stream;
+};
+
+/* /windows, /kernels, /ranges, /lite, /lite_hist, /mpi, /timeline, /memory, /stacks, /breakdown,
+ * /launch_latency, /cupti_overhead: checked (name ids, kinds) and put through the sink. */
+int h5w_row_tables(struct h5w_sink *s, const struct wpio_job *job);
+/* Attributes and /meta, /names, /ranks, /summary/... and /stragglers. */
+int h5w_rest_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c);
+/* The per-rank tables that carry the rank spans attribute (WPIO_H5_RANK_SPANS_ATTR). */
+#define H5W_SPANS_TABLES 8
+extern const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES];
+/* The rank spans attribute of the table at path from seen[0..max] (1: the rank has rows). */
+int h5w_spans_attr(hid_t file, const char *path, const unsigned char *seen, int32_t max, struct h5s_err *c);
+/* Transfer properties with conversion buffers, for the writes between begin and end. */
+void h5w_xfer_begin(void);
+void h5w_xfer_end(void);
+hid_t h5w_xfer(void);
+/* Dataset creation properties: chunked (with shuffle, and deflate when this HDF5 has it: *deflate)
+ * for n rows past the contiguous threshold, or `extendible`; else contiguous. */
+hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate);
+
+/* The report file: created as a temporary beside `path` (never through a symlink, never over
+ * somebody else's file), renamed into place when closed with rc 0, removed otherwise. */
+struct h5w_file {
+  char *tmp;
+  int fd;
+  hid_t file;
+};
+int h5w_file_open(struct h5w_file *f, const char *path, unsigned flags, struct h5s_err *c);
+/* Closes the HDF5 file; with rc 0 renames it to path. Returns rc, or -1 if closing failed. */
+int h5w_file_close(struct h5w_file *f, const char *path, int rc, struct h5s_err *c);
+
+#endif
