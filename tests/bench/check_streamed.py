@@ -61,8 +61,8 @@ if os.path.exists(whole) and os.path.exists(streamed):
                   f"streamed /{t} is an extendible dataset ({ds.chunks}, {ds.maxshape})")
             check(ds.compression == "gzip" and ds.shuffle, f"streamed /{t} is shuffled and deflated")
         check(b["kernels"].shape[0] > b["kernels"].chunks[0], "streamed /kernels spans several chunks")
-m = re.search(r"(\d+) ranks, \d+ rows streamed past", p.stdout)
-check(m is not None, f"bench_scale says it streamed ({p.stdout.strip()[-200:]})")
+m = re.search(r"64 ranks, \d+ rows streamed past [\d.]+ MB in (\d+) parts", p.stdout)
+check(m is not None and int(m.group(1)) >= 2, f"bench_scale streamed in several parts ({p.stdout.strip()[-200:]})")
 if d.startswith("/tmp/wprof-bench-scale-"):
     shutil.rmtree(d, ignore_errors=True)
 finish()
