@@ -119,7 +119,7 @@ static const struct option options[] = {
       "collective calls per rank and window whose entry times are kept for /stragglers (32 bytes each, "
       "gathered at finalize); the rest are counted in /stragglers.dropped"},
      "an integer in 0..100000000", parse_int, format_int, FIELD(straggler_max_events), 0, 100000000, NULL, NULL},
-    {{"WPROF_GATHER_MAX_MB", "gather_max_mb", "integer 1..1048576", "1024",
+    {{"WPROF_GATHER_MAX_MB", "gather_max_mb", "integer 1..1048576", "64",
       "bound on what rank 0 holds at once at finalize: the ranks' packed data (above it ranks are "
       "gathered in batches, each merged and freed before the next) and the merged rows (above it they "
       "are streamed into the report's datasets part by part)"},
