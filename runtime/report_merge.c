@@ -89,22 +89,25 @@ static void stream_fail(struct wpr_merger *m, const char *what) {
   m->stream = NULL;
 }
 
-static int stream_open(struct wpr_merger *m) {
-  if (wpr_h5_plugin_stream_api(&m->api, m->err, sizeof m->err) != 0) return -1; /* waits for the preload */
-  m->acc = wpio_summary_acc_new();
-  if (!m->acc) {
-    snprintf(m->err, sizeof m->err, "out of memory");
-    return -1;
-  }
-  m->stream = m->api.open(m->path, m->flags, m->err, sizeof m->err);
-  return m->stream ? 0 : -1;
-}
-
-/* The merged rows so far: summarized into the running summaries, appended to the report, dropped. */
+/* The rows so far, summarized into the running summaries, appended to the report and dropped. A
+ * plugin without the streamed writer (a mismatched install) keeps every row in memory instead. */
 static void stream_part(struct wpr_merger *m) {
-  if (!m->stream && stream_open(m) != 0) {
-    stream_fail(m, m->err);
-    return;
+  if (!m->stream) {
+    if (wpr_h5_plugin_stream_api(&m->api, m->err, sizeof m->err) != 0) { /* waits for the preload */
+      WPR_WARN("rows not streamed (%s): rank 0 holds them all until the report is written", m->err);
+      m->max_bytes = 0;
+      return;
+    }
+    m->acc = wpio_summary_acc_new();
+    if (!m->acc) {
+      stream_fail(m, "out of memory");
+      return;
+    }
+    m->stream = m->api.open(m->path, m->flags, m->err, sizeof m->err);
+    if (!m->stream) {
+      stream_fail(m, m->err);
+      return;
+    }
   }
   if (wpio_summary_acc_add(m->acc, m->job) != 0) {
     stream_fail(m, "out of memory summarizing the merged rows");

@@ -72,4 +72,17 @@ if os.path.exists(one_path) and os.path.exists(bat_path):
               "the batched report's /ranges grew part by part (extendible), the other's was written whole")
         statuses = {r[1] for r in table(b, "/ranks", KEYS["/ranks"]) or []}
         check(statuses == {"ok"}, f"every rank is ok in the batched report ({statuses})")
+# a path the report may not replace (another program's file): streaming refuses it as the whole
+# write does, the job still exits 0, the file stays as it was and no temporary file is left behind
+taken = os.path.join(out, "taken.txt")
+with open(taken, "w") as f:
+    f.write("not a report\n")
+rc, so, se, _ = run_mpi(NP, [app], env={"WPROF_OUTPUT": taken, "WPROF_BACKEND": "host", "WPROF_GATHER_MAX_MB": "1"},
+                        timeout=240)
+check(rc == 0, f"a refused report path does not fail the job (exit {rc})")
+check("no report written to" in se and "not a wprof report" in se, f"rank 0 says why ({se.strip()[-300:]})")
+with open(taken) as f:
+    check(f.read() == "not a report\n", "the file at the report path is untouched")
+left = [n for n in os.listdir(out) if ".tmp." in n]
+check(not left, f"no temporary report file is left ({left})")
 finish()
