@@ -27,19 +27,6 @@ struct wpio_h5_stream {
   struct stream_table t[H5S_NTABLES];
 };
 
-/* HDF5 prints nothing of ours; the application's own error handler is left as it was. */
-struct quiet {
-  H5E_auto2_t fn;
-  void *data;
-};
-static struct quiet quiet_begin(void) {
-  struct quiet q = {NULL, NULL};
-  H5Eget_auto2(H5E_DEFAULT, &q.fn, &q.data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  return q;
-}
-static void quiet_end(struct quiet q) { H5Eset_auto2(H5E_DEFAULT, q.fn, q.data); }
-
 static int create_table(struct stream_table *st, hid_t file, enum h5s_table_id id, struct h5s_err *c) {
   const struct h5s_table *t = h5s_table(id);
   hsize_t dims = 0, maxdims = H5S_UNLIMITED;
@@ -141,10 +128,10 @@ struct wpio_h5_stream *wpio_h5_stream_open(const char *path, unsigned flags, cha
   }
   for (int id = 0; id < H5S_NTABLES; id++)
     w->t[id] = (struct stream_table){.d = H5I_INVALID_HID, .ftype = H5I_INVALID_HID, .mtype = H5I_INVALID_HID};
-  struct quiet q = quiet_begin();
+  struct h5w_quiet q = h5w_quiet_begin();
   int rc = h5w_file_open(&w->f, path, flags, &c);
   if (rc == 0) h5w_xfer_begin();
-  quiet_end(q);
+  h5w_quiet_end(q);
   if (rc == 0) return w;
   stream_free(w);
   return NULL;
@@ -153,9 +140,9 @@ struct wpio_h5_stream *wpio_h5_stream_open(const char *path, unsigned flags, cha
 int wpio_h5_stream_rows(struct wpio_h5_stream *w, const struct wpio_job *part, char *err, size_t errlen) {
   struct h5s_err c = {err, errlen, 0};
   struct h5w_sink sink = {w->f.file, &c, put_append, w};
-  struct quiet q = quiet_begin();
+  struct h5w_quiet q = h5w_quiet_begin();
   int rc = h5w_row_tables(&sink, part);
-  quiet_end(q);
+  h5w_quiet_end(q);
   return rc;
 }
 
@@ -178,26 +165,26 @@ static int finish_tables(struct wpio_h5_stream *w, struct h5s_err *c) {
 int wpio_h5_stream_close(struct wpio_h5_stream *w, const struct wpio_job *job, char *err, size_t errlen) {
   struct h5s_err c = {err, errlen, 0};
   struct h5w_sink sink = {w->f.file, &c, put_append, w};
-  struct quiet q = quiet_begin();
+  struct h5w_quiet q = h5w_quiet_begin();
   int rc = h5w_row_tables(&sink, job);
   if (rc == 0) rc = finish_tables(w, &c);
   free_tables(w); /* the datasets close before the file */
   if (rc == 0) rc = h5w_rest_tables(w->f.file, job, &c);
   h5w_xfer_end();
   rc = h5w_file_close(&w->f, w->path, rc, &c);
-  quiet_end(q);
+  h5w_quiet_end(q);
   stream_free(w);
   return rc;
 }
 
-void wpio_h5_stream_abort(struct wpio_h5_stream *w) {
+void wpio_h5_stream_discard(struct wpio_h5_stream *w) {
   if (!w) return;
   char err[8];
   struct h5s_err c = {err, sizeof err, 0};
-  struct quiet q = quiet_begin();
+  struct h5w_quiet q = h5w_quiet_begin();
   free_tables(w);
   h5w_xfer_end();
   h5w_file_close(&w->f, w->path, -1, &c);
-  quiet_end(q);
+  h5w_quiet_end(q);
   stream_free(w);
 }

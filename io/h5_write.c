@@ -491,14 +491,21 @@ static void warm_up_tables(void) {
   H5Fclose(file);
 }
 
+/* The application may have its own HDF5 error handler; ours must stay silent and leave it as it was. */
+struct h5w_quiet h5w_quiet_begin(void) {
+  struct h5w_quiet q = {NULL, NULL};
+  H5Eget_auto2(H5E_DEFAULT, &q.fn, &q.data);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  return q;
+}
+
+void h5w_quiet_end(struct h5w_quiet q) { H5Eset_auto2(H5E_DEFAULT, q.fn, q.data); }
+
 int wpio_h5_warm_up(void) {
   if (H5open() < 0) return -1;
-  H5E_auto2_t old_fn = NULL;
-  void *old_data = NULL;
-  H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  struct h5w_quiet q = h5w_quiet_begin();
   warm_up_tables();
-  H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+  h5w_quiet_end(q);
   return 0;
 }
 
@@ -507,13 +514,8 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
   struct h5s_err c = { err, errlen, 0 };
   if (err && errlen) err[0] = '\0';
   if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
-  /* The application may have its own HDF5 error handler; ours must stay silent and leave it as
-   * it was. */
-  H5E_auto2_t old_fn = NULL;
-  void *old_data = NULL;
-  H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  struct h5w_quiet q = h5w_quiet_begin();
   int rc = write_file(job, path, flags, &c);
-  H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+  h5w_quiet_end(q);
   return rc;
 }

@@ -28,6 +28,13 @@ int h5w_rest_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c);
 extern const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES];
 /* The rank spans attribute of the table at path from seen[0..max] (1: the rank has rows). */
 int h5w_spans_attr(hid_t file, const char *path, const unsigned char *seen, int32_t max, struct h5s_err *c);
+/* HDF5 prints nothing of ours between begin and end; the application's error handler is put back. */
+struct h5w_quiet {
+  H5E_auto2_t fn;
+  void *data;
+};
+struct h5w_quiet h5w_quiet_begin(void);
+void h5w_quiet_end(struct h5w_quiet q);
 /* Transfer properties with conversion buffers, for the writes between begin and end. */
 void h5w_xfer_begin(void);
 void h5w_xfer_end(void);

@@ -32,17 +32,17 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
  *   rows   appends the row tables of `part` (whose names index part->names, the job's own)
  *   close  appends any rows left in `job`, writes its attributes, names, ranks, summaries (computed
  *          over all parts) and stragglers, and renames the file into place; frees the stream
- *   abort  removes the temporary file and frees the stream
+ *   discard removes the temporary file and frees the stream
  * Each returns 0 (open: the stream), or -1 / NULL with a one-line reason in `err`. */
 struct wpio_h5_stream;
 #define WPIO_H5_STREAM_OPEN_SYMBOL "wpio_h5_stream_open"
 #define WPIO_H5_STREAM_ROWS_SYMBOL "wpio_h5_stream_rows"
 #define WPIO_H5_STREAM_CLOSE_SYMBOL "wpio_h5_stream_close"
-#define WPIO_H5_STREAM_ABORT_SYMBOL "wpio_h5_stream_abort"
+#define WPIO_H5_STREAM_DISCARD_SYMBOL "wpio_h5_stream_discard"
 struct wpio_h5_stream *wpio_h5_stream_open(const char *path, unsigned flags, char *err, size_t errlen);
 int wpio_h5_stream_rows(struct wpio_h5_stream *s, const struct wpio_job *part, char *err, size_t errlen);
 int wpio_h5_stream_close(struct wpio_h5_stream *s, const struct wpio_job *job, char *err, size_t errlen);
-void wpio_h5_stream_abort(struct wpio_h5_stream *s);
+void wpio_h5_stream_discard(struct wpio_h5_stream *s);
 
 /* Reads a report written by any wprof of this schema into `job` (freshly initialised).
  * Returns 0, or -1 with one clear line in `err`: missing file, not HDF5, not a wprof report,

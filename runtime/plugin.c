@@ -115,6 +115,6 @@ int wpr_h5_plugin_stream_api(struct wpr_h5_stream_api *api, char *err, size_t er
       plugin_symbol(WPIO_H5_STREAM_ROWS_SYMBOL, err, errlen);
   api->close = (int (*)(struct wpio_h5_stream *, const struct wpio_job *, char *, size_t))
       plugin_symbol(WPIO_H5_STREAM_CLOSE_SYMBOL, err, errlen);
-  api->abort = (void (*)(struct wpio_h5_stream *))plugin_symbol(WPIO_H5_STREAM_ABORT_SYMBOL, err, errlen);
-  return api->open && api->rows && api->close && api->abort ? 0 : -1;
+  api->discard = (void (*)(struct wpio_h5_stream *))plugin_symbol(WPIO_H5_STREAM_DISCARD_SYMBOL, err, errlen);
+  return api->open && api->rows && api->close && api->discard ? 0 : -1;
 }

@@ -85,7 +85,7 @@ static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, co
 static void stream_fail(struct wpr_merger *m, const char *what) {
   if (!m->stream_failed) WPR_WARN("no report written to %s: %s", m->path, what);
   m->stream_failed = 1;
-  if (m->stream) m->api.abort(m->stream);
+  if (m->stream) m->api.discard(m->stream);
   m->stream = NULL;
 }
 
@@ -180,7 +180,7 @@ int wpr_merger_write(struct wpr_merger *m) {
 }
 
 void wpr_merger_free(struct wpr_merger *m) {
-  if (m->stream) m->api.abort(m->stream);
+  if (m->stream) m->api.discard(m->stream);
   m->stream = NULL;
   wpio_summary_acc_free(m->acc);
   m->acc = NULL;

@@ -78,7 +78,7 @@ struct wpr_h5_stream_api {
   struct wpio_h5_stream *(*open)(const char *path, unsigned flags, char *err, size_t errlen);
   int (*rows)(struct wpio_h5_stream *s, const struct wpio_job *part, char *err, size_t errlen);
   int (*close)(struct wpio_h5_stream *s, const struct wpio_job *job, char *err, size_t errlen);
-  void (*abort)(struct wpio_h5_stream *s);
+  void (*discard)(struct wpio_h5_stream *s);
 };
 int wpr_h5_plugin_stream_api(struct wpr_h5_stream_api *api, char *err, size_t errlen);
 
