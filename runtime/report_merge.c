@@ -159,8 +159,9 @@ static int write_whole(struct wpr_merger *m) {
 
 /* The last part, the summaries over all parts, and the rest of the report. */
 static int write_streamed(struct wpr_merger *m) {
-  if (!m->stream_failed && wpio_summary_acc_add(m->acc, m->job) != 0) stream_fail(m, "out of memory summarizing");
-  if (!m->stream_failed && wpio_summary_acc_finish(m->acc, m->job) != 0) stream_fail(m, "out of memory summarizing");
+  if (!m->stream_failed &&
+      (wpio_summary_acc_add(m->acc, m->job) != 0 || wpio_summary_acc_finish(m->acc, m->job) != 0))
+    stream_fail(m, "out of memory summarizing the merged rows");
   if (m->stream_failed) return WPROF_EIO;
   int rc = m->api.close(m->stream, m->job, m->err, sizeof m->err);
   m->stream = NULL;

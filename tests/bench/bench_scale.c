@@ -189,18 +189,23 @@ static int check_readback(const char *path, const struct wpio_job *j) {
   return rc;
 }
 
+/* Rank `rank`'s tables packed as its finalize would send them; *rows (when given) grows by its rows. */
+static int pack_rank(int rank, int world, uint8_t **buf, size_t *len, size_t *rows) {
+  struct wpio_job mine;
+  wpio_job_init(&mine);
+  int rc = make_rank(rank, world, &mine) == 0 && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
+  if (rows) *rows += job_rows(&mine);
+  wpio_job_free(&mine);
+  return rc;
+}
+
 static int run_size(int ranks, const char *dir, int smoke, struct result *res) {
   uint8_t **bufs = calloc((size_t)ranks, sizeof *bufs);
   size_t *lens = calloc((size_t)ranks, sizeof *lens);
   if (!bufs || !lens) return -1;
   uint64_t t0 = cpu_now_ns();
-  for (int r = 0; r < ranks; r++) { /* what each rank does on its own in parallel */
-    struct wpio_job mine;
-    wpio_job_init(&mine);
-    int rc = make_rank(r, ranks, &mine) == 0 && wpio_encode(&mine, &bufs[r], &lens[r]) == 0 ? 0 : -1;
-    wpio_job_free(&mine);
-    if (rc) return -1;
-  }
+  for (int r = 0; r < ranks; r++) /* what each rank does on its own in parallel */
+    if (pack_rank(r, ranks, &bufs[r], &lens[r], NULL) != 0) return -1;
   uint64_t t1 = cpu_now_ns(), w1 = bench_now_ns();
   struct wpio_job job;
   wpio_job_init(&job);
@@ -230,36 +235,32 @@ static int run_size(int ranks, const char *dir, int smoke, struct result *res) {
   return res->ok ? 0 : -1;
 }
 
-/* Rank 0's path with its merged rows bounded (WPROF_GATHER_MAX_MB): each rank's data packed as it
- * would arrive and merged through the finalize merger, which streams the rows to the report past
- * max_bytes. Peak RSS then stays near the bound whatever the ranks. CPU time of the merging and
- * writing only (each rank's pack is subtracted). */
 static uint64_t stream_bytes; /* the bound of run_child's streamed runs */
 
+/* Rank 0's path with its merged rows bounded (WPROF_GATHER_MAX_MB): each rank's data packed as it
+ * would arrive and merged through the finalize merger, which streams the rows to the report past
+ * stream_bytes. Peak RSS then stays near the bound whatever the ranks. CPU time of the merging and
+ * writing only (each rank's pack is subtracted). */
 static int run_streamed(int ranks, const char *dir, struct result *res) {
   char path[512];
   snprintf(path, sizeof path, "%s/streamed-%d.h5", dir, ranks);
-  uint64_t max_bytes = stream_bytes;
   struct wpio_job job;
   wpio_job_init(&job);
   struct wpr_merger m;
-  wpr_merger_init(&m, &job, path, WPIO_H5_OVERWRITE, max_bytes);
+  wpr_merger_init(&m, &job, path, WPIO_H5_OVERWRITE, stream_bytes);
   uint64_t pack = 0, t0 = cpu_now_ns(), w0 = bench_now_ns();
-  for (int r = 0; r < ranks; r++) {
+  int rc = 0;
+  for (int r = 0; r < ranks && rc == 0; r++) {
     uint64_t p0 = cpu_now_ns();
-    struct wpio_job mine;
-    wpio_job_init(&mine);
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = make_rank(r, ranks, &mine) == 0 && wpio_encode(&mine, &buf, &len) == 0 ? 0 : -1;
-    res->rows += job_rows(&mine);
-    wpio_job_free(&mine);
+    rc = pack_rank(r, ranks, &buf, &len, &res->rows);
     pack += cpu_now_ns() - p0;
-    if (rc) return -1;
-    wpr_merger_add(&m, r, buf, len);
+    if (rc == 0) wpr_merger_add(&m, r, buf, len);
     free(buf);
   }
-  int rc = wpio_job_set_attr(&job, "command", "bench_scale") == 0 && wpr_merger_write(&m) == WPROF_OK ? 0 : -1;
+  if (rc == 0)
+    rc = wpio_job_set_attr(&job, "command", "bench_scale") == 0 && wpr_merger_write(&m) == WPROF_OK ? 0 : -1;
   uint64_t t1 = cpu_now_ns(), w1 = bench_now_ns();
   res->parts = m.parts + 1; /* and the last, at the close */
   res->ok = rc == 0;
