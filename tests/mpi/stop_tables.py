@@ -10,6 +10,7 @@ usage: stop_tables.py print|files|unwritable|late_rank|disagree NP
   disagree    one rank with another WPROF_PRINT: the settings check names it, the tables still print
   skip_start  one rank never opens a window (so makes no stop gathers): the final report still has it
               (the stop gathers are keyed by window, the finalize gather by its own key)"""
+import glob
 import os
 import re
 import sys
@@ -22,21 +23,24 @@ WINDOWS, ITERS, TOP = 3, 3, 5
 APP = os.path.join(BIN, "stop_tables_app")
 REGIONS = [f"region_{i}" for i in range(8)]
 LITES = [f"lite_{i}" for i in range(7)]
-TAG = re.compile(r"^\[\d+,(\d+)\]<(stdout|stderr)>:(.*)$")
 HEADER = re.compile(r"^wprof: window (\d+) stop \(ranks (\d+)/(\d+)(.*)\)$")
 TITLE = re.compile(r"^(Ranges|GPU kernels and copies|Lite scopes|MPI calls), cross-rank summary")
 scratch = scratch_dir()
 out = os.path.join(scratch, "report.h5")
 
 
-def tagged(text):
-    """(rank, line) for every line mpiexec --tag-output attributed to a rank."""
+def run_per_rank(argv, env):
+    """Runs argv on NP ranks with mpiexec's --output-filename: each rank's stdout lands in its own file,
+    byte for byte. (--tag-output is not enough: mpiexec forwards a rank's output in chunks and tags every
+    chunk, so a chunk boundary inside a line splits it, with other ranks' lines in between.)
+    Returns (returncode, stderr, seconds, [(rank, line)] in rank order)."""
+    outdir = os.path.join(scratch, f"stdout-{len(os.listdir(scratch))}")
+    rc, _, err, took = run_mpi(NP, ["--output-filename", outdir] + argv, env=env)
     lines = []
-    for raw in text.splitlines():
-        m = TAG.match(raw)
-        if m:
-            lines.append((int(m.group(1)), m.group(3)))
-    return lines
+    for r in range(NP):
+        for path in glob.glob(os.path.join(outdir, "*", f"rank.{r}", "stdout")):
+            lines += [(r, t) for t in open(path).read().splitlines()]
+    return rc, err, took, lines
 
 
 def cells(line):
@@ -102,12 +106,11 @@ def check_printed_window(w, lines, start, rng, present):
 
 
 def case_print():
-    rc, stdout, err, _ = run_mpi(NP, ["--tag-output", APP, "--windows", str(WINDOWS), "--iters", str(ITERS)],
-                                 env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}"})
+    rc, err, _, lines = run_per_rank([APP, "--windows", str(WINDOWS), "--iters", str(ITERS)],
+                                     env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}"})
     check(rc == 0, f"the job exits 0 (got {rc})")
     check("warning" not in err, "no warnings")
-    lines = tagged(stdout)
-    check(len(lines) > 0, "mpiexec tagged the output")
+    check(len({r for r, _ in lines}) == NP, "mpiexec kept every rank's output")
     heads = [(r, i, HEADER.match(t)) for i, (r, t) in enumerate(lines) if HEADER.match(t)]
     check(len(heads) == WINDOWS, f"exactly {WINDOWS} stop headers (got {len(heads)})")
     check(all(r == 0 for r, _, _ in heads), "every header printed by rank 0")
@@ -162,11 +165,11 @@ def case_unwritable():
 
 def case_late_rank():
     late = 2 if NP > 2 else NP - 1
-    rc, stdout, err, took = run_mpi(NP, ["--tag-output", os.path.join(BIN, "e2e_app"), "--windows", "2",
-                                         "--iters", "2", "--late-rank", str(late), "--late-ms", "2500"],
-                                    env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}",
-                                         "WPROF_SYNC_TIMEOUT_MS": "800"})
-    heads = [(r, HEADER.match(t)) for r, t in tagged(stdout) if HEADER.match(t)]
+    rc, err, took, lines = run_per_rank([os.path.join(BIN, "e2e_app"), "--windows", "2", "--iters", "2",
+                                         "--late-rank", str(late), "--late-ms", "2500"],
+                                        env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}",
+                                             "WPROF_SYNC_TIMEOUT_MS": "800"})
+    heads = [(r, HEADER.match(t)) for r, t in lines if HEADER.match(t)]
     check(len(heads) == 2 and all(r == 0 for r, _ in heads), f"rank 0 printed 2 headers (got {len(heads)})")
     for _, m in heads:
         check(m.group(2) == str(NP - 1) and m.group(4) == f"; missing: {late}",
@@ -178,21 +181,21 @@ def case_late_rank():
 
 
 def case_disagree():
-    rc, stdout, err, _ = run_mpi(NP, ["--tag-output", os.path.join(BIN, "e2e_app"), "--windows", "2", "--iters", "2",
+    rc, err, _, lines = run_per_rank([os.path.join(BIN, "e2e_app"), "--windows", "2", "--iters", "2",
                                       "--rank-env", "2:WPROF_PRINT=top:3"],
-                                 env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}"})
+                                     env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}"})
     check(rc == 0, f"the job exits 0 (got {rc})")
     check(re.search(r"rank 2 has [^(]*print_top=3", err) is not None, "the settings check names rank 2's WPROF_PRINT")
-    heads = [(r, HEADER.match(t)) for r, t in tagged(stdout) if HEADER.match(t)]
+    heads = [(r, HEADER.match(t)) for r, t in lines if HEADER.match(t)]
     check(len(heads) == 2 and all(r == 0 and m.group(2) == str(NP) for r, m in heads),
           f"rank 0 printed both windows with all ranks (got {[m.group(0) for _, m in heads]})")
 
 
 def case_skip_start():
-    rc, stdout, err, took = run_mpi(NP, ["--tag-output", os.path.join(BIN, "e2e_app"), "--windows", "2",
-                                         "--iters", "2", "--skip-start-rank", "1"],
-                                    env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}",
-                                         "WPROF_SYNC_TIMEOUT_MS": "1500"})
+    rc, _, err, took = run_mpi(NP, [os.path.join(BIN, "e2e_app"), "--windows", "2",
+                                    "--iters", "2", "--skip-start-rank", "1"],
+                               env={"WPROF_OUTPUT": out, "WPROF_PRINT": f"top:{TOP}",
+                                    "WPROF_SYNC_TIMEOUT_MS": "1500"})
     check(rc == 0, f"the job exits 0 (got {rc})")
     with h5py.File(out, "r") as f:
         status = {r["rank"]: r["status"] for r in rows(f, "ranks")}
