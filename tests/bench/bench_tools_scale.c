@@ -17,12 +17,7 @@ static int write_scale_report(int ranks, const char *path) {
   uint8_t **bufs = calloc((size_t)ranks, sizeof *bufs);
   size_t *lens = calloc((size_t)ranks, sizeof *lens);
   int rc = bufs && lens ? 0 : -1;
-  for (int r = 0; r < ranks && rc == 0; r++) {
-    struct wpio_job mine;
-    wpio_job_init(&mine);
-    rc = make_rank(r, ranks, &mine) == 0 && wpio_encode(&mine, &bufs[r], &lens[r]) == 0 ? 0 : -1;
-    wpio_job_free(&mine);
-  }
+  for (int r = 0; r < ranks && rc == 0; r++) rc = pack_rank(r, ranks, &bufs[r], &lens[r], NULL);
   struct wpio_job job;
   wpio_job_init(&job);
   char err[512] = "";
