@@ -3,14 +3,17 @@
  * on request, prints the job as JSON so the tests can compare every value they read back.
  *
  * usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back]
- *                    [--ranks N] [--scale NAME=FACTOR]... [--timeline]
+ *                    [--ranks N] [--scale NAME=FACTOR]... [--timeline] [--no-gpu] [--lite-only] [--mpi]
+ *                    [--lite-calls N] [--seed N] [--defect KIND]...
  * --ranks: world size (default 3); --scale: every time of the rows named NAME (kernels, ranges,
  * lite, timeline) multiplied by FACTOR, to make a second report that differs in known ways;
  * --no-gpu: no kernel rows and no CUDA time in ranges (a CPU-only job); --lite-only: lite scopes only;
  * --timeline: /timeline events (windows, ranges, lite, MPI calls, kernels on two streams);
  * --mpi: /mpi rows (MPI_Allreduce, MPI_Barrier per rank and window, scaled like the others);
  * --lite-calls N: calls of the lite scope data_load per rank (default 400); --seed N: another draw of
- * the lite scopes' pseudo-random call times (default 0), i.e. another run with the same spread. */
+ * the lite scopes' pseudo-random call times (default 0), i.e. another run with the same spread;
+ * --defect KIND (repeatable; dropped, sync, settings, clock, steps, absent, corrupt): one kind of damage
+ * a real job can leave, for `wprof doctor`'s tests. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,7 +221,7 @@ static int has_defect(const char *kind) {
   return 0;
 }
 
-static int apply_defects(struct wpio_job *job) {
+static void apply_defects(struct wpio_job *job) {
   size_t one = job->ranks.n > 1 ? 1 : 0; /* rank 1's row (rows are added in rank order) */
   if (has_defect("dropped")) job->ranks.v[one].dropped_records = 1234, job->ranks.v[one].timeline_dropped = 77;
   if (has_defect("sync")) wpio_job_set_attr(job, "sync", "broken at sync point 3 (rank 1 did not arrive)");
@@ -233,7 +236,6 @@ static int apply_defects(struct wpio_job *job) {
       if (job->ranges.v[i].rank != 1) job->ranges.v[k++] = job->ranges.v[i];
     job->ranges.n = k;
   }
-  return wpio_job_summarize(job);
 }
 
 static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
@@ -261,7 +263,7 @@ static int build(struct wpio_job *job, int bulk, int degraded, int timeline) {
     if (timeline) add_timeline(job, r);
   }
   add_bulk(job, bulk);
-  if (ndefects) return wpio_job_summarize(job) < 0 ? -1 : apply_defects(job);
+  apply_defects(job); /* before the summaries, which then describe the damaged tables */
   return wpio_job_summarize(job);
 }
 
@@ -413,6 +415,13 @@ static int read_back(const struct wpio_job *job, const char *path) {
   return rc;
 }
 
+static int usage(void) {
+  fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] "
+                  "[--ranks N] [--scale NAME=F]... [--timeline] [--no-gpu] [--lite-only] [--mpi] [--lite-calls N] "
+                  "[--seed N] [--defect KIND]...\n");
+  return 2;
+}
+
 int main(int argc, char **argv) {
   const char *out = NULL, *json = NULL;
   int bulk = 0, degraded = 0, check = 0, timeline = 0;
@@ -438,13 +447,11 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--defect") == 0 && i + 1 < argc && ndefects < 8) defects[ndefects++] = argv[++i];
     else if (!out) out = argv[i];
     else {
-      fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
-      return 2;
+      return usage();
     }
   }
   if (!out || nranks < 1 || nranks > 1000000 || lite_calls < 1 || lite_calls > 10000000) {
-    fprintf(stderr, "usage: make_report OUT.h5 [--json EXPECTED.json] [--bulk N] [--degraded] [--read-back] [--ranks N] [--scale NAME=F] [--timeline]\n");
-    return 2;
+    return usage();
   }
   struct wpio_job job;
   wpio_job_init(&job);
