@@ -132,8 +132,8 @@ static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CU
                                  const void *data) {
   const CUpti_CallbackData *cb = data;
   if (!cb || cb->callbackSite != CUPTI_API_ENTER) return;
-  /* the launch's host time: its latency to the kernel's start (launch_latency.h) */
-  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), (int64_t)wpr_mono_ns());
+  /* the launch's host time, on the clock the kernel's start is mapped to: its latency (launch_latency.h) */
+  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns());
   if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) &&
       (wpr_cupti_cbid_is_launch(domain, cbid) || wpr_cupti_cbid_is_alloc(domain, cbid)))
     wpr_stacks_capture(cb->correlationId); /* allocation callbacks run only with WPROF_MEMORY */

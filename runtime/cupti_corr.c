@@ -9,7 +9,7 @@
 
 struct corr_slot {
   _Atomic uint64_t id_window;  /* id << 32 | (uint32_t)window */
-  _Atomic int64_t launch_ns;   /* host CLOCK_MONOTONIC at the launch API's enter, 0: unknown */
+  _Atomic int64_t launch_ns;   /* wpr_time_ns at the launch API's enter, 0: unknown */
   _Atomic uint64_t id_node;    /* id << 32 | node */
 };
 

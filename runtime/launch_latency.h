@@ -1,7 +1,7 @@
 /* Launch latency (/launch_latency) and CUPTI's own costs (/cupti_overhead). Latency is the host time
  * from a kernel's launch API call (enter callback) to its start on the GPU mapped to the host clock
- * (cupti_clock.h): both are on the rank's CLOCK_MONOTONIC, and alignment to rank 0 is one shift per
- * rank at any instant, so the latency needs no alignment. Not thread-safe: the cupti backend
+ * (cupti_clock.h): both are positions on the rank's clock (wpr_time_ns), and alignment to rank 0 is
+ * one shift per rank at any instant, so the latency needs no alignment. Not thread-safe: the cupti backend
  * serialises record reading; wpr_cupti_note_other_subscriber may come from any thread. */
 #ifndef WPR_LAUNCH_LATENCY_H
 #define WPR_LAUNCH_LATENCY_H
