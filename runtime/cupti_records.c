@@ -370,7 +370,8 @@ int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
                                     .registers_per_thread = k->registers, .static_shared_bytes = k->static_shared,
                                     .dynamic_shared_bytes = k->dynamic_shared, .graph_id = k->graph_id};
   }
-  if (wpr_launch_latency_collect(job, rank, kernel_name_of) != 0) return -1;
+  if (wpr_launch_latency_collect(job, rank, kernel_name_of) != 0 || wpr_cupti_overhead_collect(job, rank) != 0)
+    return -1;
   return wpr_stacks_collect(job, rank, kernel_name_of);
 }
 

@@ -20,7 +20,8 @@ struct wpr_cupti_counts {
 void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_t valid,
                             const struct wpr_gpu_span *spans, int n_spans);
 
-/* Adds the rows so far to job->kernels for `rank` (names interned in job->names); state is kept. */
+/* Adds the rows so far to job->kernels, /launch_latency, /cupti_overhead and /stacks for `rank` (names
+ * interned in job->names); state is kept. With the record reader's lock held. */
 int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank);
 
 struct wpr_cupti_counts wpr_cupti_records_counts(void);

@@ -156,6 +156,10 @@ static int push_overhead(struct wpio_job *job, int32_t rank, const char *kind, u
 int wpr_cupti_overhead_collect(struct wpio_job *job, int32_t rank) {
   for (int i = 0; i < ovh.n; i++)
     if (push_overhead(job, rank, ovh.kind[i], ovh.count[i], ovh.total_ns[i]) != 0) return -1;
+  return 0;
+}
+
+int wpr_cupti_other_subscriber_collect(struct wpio_job *job, int32_t rank) {
   if (atomic_load(&ovh.other_subscriber) && push_overhead(job, rank, WPIO_CUPTI_OTHER_SUBSCRIBER, 1, 0) != 0)
     return -1;
   return 0;

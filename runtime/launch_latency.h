@@ -21,7 +21,11 @@ int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(
 void wpr_cupti_overhead_add(const char *kind_name, uint64_t ns);
 /* cuptiSubscribe found another subscriber: one row WPIO_CUPTI_OTHER_SUBSCRIBER on this rank. */
 void wpr_cupti_note_other_subscriber(void);
-/* This rank's /cupti_overhead rows (also on the host backend). 0 or -1 (OOM). */
+/* This rank's /cupti_overhead rows of OVERHEAD records, under the record reader's lock (the worker
+ * adds to them). 0 or -1 (OOM). */
 int wpr_cupti_overhead_collect(struct wpio_job *job, int32_t rank);
+/* The other-subscriber row when there was one (also on the host backend, which the cupti backend falls
+ * back to then). 0 or -1 (OOM). */
+int wpr_cupti_other_subscriber_collect(struct wpio_job *job, int32_t rank);
 
 #endif

@@ -85,7 +85,7 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
     if (*t) *t = wpr_clock_to_root(&s->clock, *t);
   }
   /* issue 9: after the MPI and GPU tables they are computed from */
-  if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_overhead_collect(job, s->comm.rank) != 0)
+  if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_other_subscriber_collect(job, s->comm.rank) != 0)
     return WPROF_ENOMEM;
   return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
 }
