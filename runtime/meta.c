@@ -72,7 +72,7 @@ static void set_hosts(struct wpio_job *job) {
   set_meta_int(job, "host_count", (int64_t)distinct);
 }
 
-static void set_mpi_library(struct wpio_job *job) {
+static void find_mpi_library(char *out, size_t out_len) {
   char version[MPI_MAX_LIBRARY_VERSION_STRING + 1] = "";
   int len = 0;
   if (PMPI_Get_library_version(version, &len) != MPI_SUCCESS) return;
@@ -80,7 +80,7 @@ static void set_mpi_library(struct wpio_job *job) {
   /* the first line is the useful one (Open MPI adds its build details after it) */
   version[strcspn(version, "\r\n")] = '\0';
   while (len > 0 && version[0] && version[strlen(version) - 1] == ' ') version[strlen(version) - 1] = '\0';
-  if (version[0]) set_meta(job, "mpi_library", version);
+  snprintf(out, out_len, "%s", version);
 }
 
 /* The GPU model and driver, asked of a driver the cupti backend already loaded (RTLD_NOLOAD): a run
@@ -165,7 +165,7 @@ static int find_git_dir(char *git_dir, size_t len) {
   return -1;
 }
 
-static void set_git_commit(struct wpio_job *job) {
+static void find_git_commit(char *out, size_t out_len) {
   char git_dir[4096], head[4096], path[8400], sha[128] = "";
   if (find_git_dir(git_dir, sizeof git_dir) < 0) return;
   if (path_join(path, sizeof path, git_dir, "HEAD") < 0 || read_line(path, head, sizeof head) < 0) return;
@@ -187,7 +187,7 @@ static void set_git_commit(struct wpio_job *job) {
     memcpy(sha, head, strlen(head) + 1);
   }
   size_t n = strspn(sha, "0123456789abcdef");
-  if (n >= 40 && (sha[n] == '\0')) set_meta(job, "git_commit", sha);
+  if (n >= 40 && (sha[n] == '\0')) snprintf(out, out_len, "%s", sha);
 }
 
 /* The WPROF_* options that differ from their defaults, "WPROF_X=v;WPROF_Y=w" (all of them, default or
@@ -210,14 +210,20 @@ static void set_settings(const struct wpr_session *s, struct wpio_job *job) {
   set_meta(job, "wprof_settings", text);
 }
 
-void wpr_meta_set(const struct wpr_session *s, struct wpio_job *job) {
+void wpr_meta_set(struct wpr_session *s, struct wpio_job *job) {
+  struct wpr_meta_found *found = &s->meta_found;
+  if (!found->looked) {
+    find_mpi_library(found->mpi_library, sizeof found->mpi_library);
+    find_git_commit(found->git_commit, sizeof found->git_commit);
+    found->looked = 1;
+  }
   set_meta_int(job, "world_size", s->comm.size);
   set_hosts(job);
-  set_mpi_library(job);
-  set_gpu(s, job);
+  if (found->mpi_library[0]) set_meta(job, "mpi_library", found->mpi_library);
+  set_gpu(s, job); /* at every pack: the application may load the driver after the first one */
   const struct wpio_attr *command = wpio_job_attr(job, "command");
   if (command && command->value) set_meta(job, "command", command->value);
   set_settings(s, job);
-  set_git_commit(job);
+  if (found->git_commit[0]) set_meta(job, "git_commit", found->git_commit);
   wpr_meta_each_user(s->cfg.meta, user_key, job); /* last: the user's keys win over found ones */
 }

@@ -9,9 +9,9 @@
 #include "wpio_job.h"
 
 /* Sets every meta attribute this rank knows into `job`. Hosts come from job->ranks (rank 0 calls it
- * again after the gather, so the report names every host). Never fails the caller: a key that
- * cannot be found is left out. */
-void wpr_meta_set(const struct wpr_session *s, struct wpio_job *job);
+ * again after the gather, so the report names every host); the MPI library and git commit are looked
+ * up once per session (s->meta_found). Never fails the caller: a key that cannot be found is left out. */
+void wpr_meta_set(struct wpr_session *s, struct wpio_job *job);
 
 /* Calls fn(key, value) for each key=value of a WPROF_META text (already validated by the option
  * parser; malformed items are skipped). */

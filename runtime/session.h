@@ -13,6 +13,14 @@
 
 #define WPR_NOTE_LEN 1024
 
+/* meta.c: what a rank finds out about its run by looking around, looked up at its first pack of the
+ * session and kept, so a spill at every stop does not search the directory tree for .git again. */
+struct wpr_meta_found {
+  int looked;
+  char mpi_library[512]; /* "" when not found */
+  char git_commit[128];
+};
+
 struct wpr_session {
   int initialized;
   struct wpr_config cfg;
@@ -31,6 +39,7 @@ struct wpr_session {
   int sync_breaks;
   char settings_note[WPR_NOTE_LEN];    /* "" while the ranks' settings agree */
   struct wpr_clock_fit clock;          /* this rank's clock against rank 0's (filled before packing) */
+  struct wpr_meta_found meta_found;
 };
 
 extern struct wpr_session wpr_session;
