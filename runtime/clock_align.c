@@ -166,11 +166,9 @@ void wpr_clock_note_sync(struct wpr_session *s, const struct wpc_clock_sample *x
   refit(s);
 }
 
-void wpr_clock_session_end(struct wpr_session *s) {
+int wpr_clock_session_end(struct wpr_session *s) {
   struct wpr_clock_fit before = s->clock;
   exchange(s, "finalize", FINALIZE_READY_MS);
   refit(s);
-  /* The spill of the last stop was packed with the fit of then; a spill kept beside the report (or
-   * recovered for a rank the report lacks) must carry the same aligned times as the report. */
-  if (s->backend_stops > 0 && memcmp(&before, &s->clock, sizeof(before)) != 0) wpr_spill_write(s);
+  return memcmp(&before, &s->clock, sizeof(before)) != 0;
 }

@@ -49,6 +49,7 @@ struct wpr_session;
 struct wpc_clock_sample;
 void wpr_clock_session_begin(struct wpr_session *s);
 void wpr_clock_note_sync(struct wpr_session *s, const struct wpc_clock_sample *x);
-void wpr_clock_session_end(struct wpr_session *s);
+/* The finalize exchange and refit (collective); 1 when the fit changed. */
+int wpr_clock_session_end(struct wpr_session *s);
 
 #endif

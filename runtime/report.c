@@ -162,15 +162,18 @@ int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
   uint64_t t0 = wpr_mono_ns();
-  wpr_spill_defer_begin(); /* a spill the new clock fit outdates is rewritten from this one pack */
-  wpr_clock_session_end(s); /* collective: the finalize clock exchange, before anything is packed */
+  /* collective: the finalize clock exchange, before anything is packed */
+  int refit = wpr_clock_session_end(s);
   if (wpr_report_pack_local(s, &packed, &len) != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);
     packed = NULL;
     len = 0;
   }
-  wpr_spill_defer_end(s, packed, len); /* before the gather: rank 0 removes the spills after it */
+  /* The spill of the last stop was packed with the fit of then; a spill kept beside the report (or
+   * recovered for a rank the report lacks) must carry the same aligned times as the report: it is
+   * rewritten from this pack, before the gather (rank 0 removes the spills after it). */
+  if (refit && s->backend_stops > 0) wpr_spill_write_packed(s, packed, len);
   uint64_t t_packed = wpr_mono_ns();
 
   /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB, and streams

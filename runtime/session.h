@@ -67,11 +67,9 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
  * WPROF_KEEP_SPILLS. Both warn once and carry on when the file system says no. */
 void wpr_spill_write(struct wpr_session *s);
 void wpr_spill_remove(struct wpr_session *s);
-/* Finalize packs this rank's tables anyway: between these two calls wpr_spill_write only notes that
- * the spill is out of date, and wpr_spill_defer_end writes finalize's pack (buf may be NULL) as the
- * spill when it is, so no rank packs twice at finalize. */
-void wpr_spill_defer_begin(void);
-void wpr_spill_defer_end(struct wpr_session *s, const uint8_t *buf, size_t len);
+/* Writes a pack the caller already made (finalize's) as the spill, so no rank packs twice at
+ * finalize; buf NULL (the caller could not pack): wpr_spill_write's own try. */
+void wpr_spill_write_packed(struct wpr_session *s, const uint8_t *buf, size_t len);
 /* after a report that lacks some ranks: the spills stay (they may hold those ranks' windows) */
 void wpr_spill_keep_note(struct wpr_session *s);
 

@@ -10,7 +10,6 @@
 #include "wpio_spill.h"
 
 static int warned_write;
-static int deferred, stale; /* finalize's window: see wpr_spill_defer_begin */
 
 static void write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
@@ -28,10 +27,6 @@ static void write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) 
 }
 
 void wpr_spill_write(struct wpr_session *s) {
-  if (deferred) {
-    stale = 1;
-    return;
-  }
   uint8_t *buf = NULL;
   size_t len = 0;
   if (wpr_report_pack_local(s, &buf, &len) != 0)
@@ -41,13 +36,9 @@ void wpr_spill_write(struct wpr_session *s) {
   free(buf);
 }
 
-void wpr_spill_defer_begin(void) { deferred = 1, stale = 0; }
-
-void wpr_spill_defer_end(struct wpr_session *s, const uint8_t *buf, size_t len) {
-  int was_stale = stale;
-  deferred = stale = 0;
-  if (was_stale && buf) write_packed(s, buf, len);
-  else if (was_stale) wpr_spill_write(s); /* finalize could not pack: the spill's own try */
+void wpr_spill_write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
+  if (buf) write_packed(s, buf, len);
+  else wpr_spill_write(s); /* the caller could not pack: the spill's own try */
 }
 
 void wpr_spill_remove(struct wpr_session *s) {
