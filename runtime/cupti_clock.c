@@ -49,4 +49,10 @@ int32_t wpr_gpu_spans_window(const struct wpr_gpu_span *spans, int n, uint64_t g
   }
   return -1;
 }
+
+const struct wpr_gpu_span *wpr_gpu_span_of(const struct wpr_gpu_span *spans, int n, int32_t window) {
+  for (int i = n - 1; i >= 0; i--)
+    if (spans[i].window == window) return &spans[i];
+  return NULL;
+}
 #endif

@@ -26,5 +26,7 @@ int64_t wpr_gpu_span_to_host(const struct wpr_gpu_span *span, uint64_t gpu_ns);
 double wpr_gpu_span_drift_ppm(const struct wpr_gpu_span *span);
 /* The window whose span holds `gpu_ns` (newest first), or -1. */
 int32_t wpr_gpu_spans_window(const struct wpr_gpu_span *spans, int n, uint64_t gpu_ns);
+/* The (newest) span of `window`, or NULL. */
+const struct wpr_gpu_span *wpr_gpu_span_of(const struct wpr_gpu_span *spans, int n, int32_t window);
 
 #endif

@@ -265,12 +265,10 @@ static void analyse(const struct gpu_op *op, int32_t window, const struct name_c
   uint32_t name = e->index;
   wpr_breakdown_add(window, wpr_gpu_class(op->kind, e->is_comm), op->start, op->end);
   if (op->kind != WPIO_KIND_KERNEL || op->launch_ns <= 0) return;
-  for (int i = n_spans - 1; i >= 0; i--) {
-    if (spans[i].window != window) continue;
-    int64_t latency = wpr_gpu_span_to_host(&spans[i], op->start) - op->launch_ns;
-    wpr_launch_latency_add(window, name, latency > 0 ? (uint64_t)latency : 0);
-    return;
-  }
+  const struct wpr_gpu_span *span = wpr_gpu_span_of(spans, n_spans, window);
+  if (!span) return;
+  int64_t latency = wpr_gpu_span_to_host(span, op->start) - op->launch_ns;
+  wpr_launch_latency_add(window, name, latency > 0 ? (uint64_t)latency : 0);
 }
 
 static void aggregate(struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {

@@ -118,9 +118,8 @@ void wpr_memory_apply(const struct wpr_gpu_span *spans, int n_spans) {
 
 /* The peak's GPU time on the host clock, through the span of its window (0 when there is none). */
 static int64_t host_time(const struct wpr_gpu_span *spans, int n_spans, int32_t window, uint64_t gpu_ns) {
-  for (int i = n_spans - 1; i >= 0; i--)
-    if (spans[i].window == window) return wpr_gpu_span_to_host(&spans[i], gpu_ns);
-  return 0;
+  const struct wpr_gpu_span *span = wpr_gpu_span_of(spans, n_spans, window);
+  return span ? wpr_gpu_span_to_host(span, gpu_ns) : 0;
 }
 
 int wpr_memory_collect(struct wpio_job *job, int32_t rank, const struct wpr_gpu_span *spans, int n_spans) {
