@@ -38,8 +38,6 @@ int wpr_gpu_class(int kind, int name_is_comm) {
   }
 }
 
-int wpr_gpu_class_of(int kind, const char *name) { return wpr_gpu_class(kind, wpr_gpu_name_is_comm(name)); }
-
 /* With bd.lock held: the entry of `window`, created (with its bounds) on first use; NULL when out of range or memory. */
 static struct window_ivals *entry_of(int32_t window) {
   if (window < 0 || window >= MAX_WINDOW_ID) return NULL;

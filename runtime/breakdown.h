@@ -13,11 +13,9 @@ enum wpr_gpu_class { WPR_GPU_COMPUTE = 0, WPR_GPU_MEMORY = 1, WPR_GPU_COMM = 2, 
  * neighbour (the gap counts as busy: an overestimate, warned once at pack time). */
 #define WPR_BREAKDOWN_MAX_INTERVALS 16384
 
-/* Class of a GPU activity of `kind` (enum wpio_kind) named `name`: kernels whose name contains
- * "nccl" or "NCCL" are communication, other kernels compute, copies and sets memory; -1 otherwise. */
-int wpr_gpu_class_of(int kind, const char *name);
-/* The same in two steps, so the name test runs once per name: 1 when `name` is a communication
- * kernel's ("nccl" or "NCCL" in it), then the class of `kind` given that. */
+/* Class of a GPU activity, in two steps so the name test runs once per name: 1 when `name` is a
+ * communication kernel's ("nccl" or "NCCL" in it), then the class of `kind` (enum wpio_kind) given
+ * that: communication or compute for kernels, memory for copies and sets; -1 otherwise. */
 int wpr_gpu_name_is_comm(const char *name);
 int wpr_gpu_class(int kind, int name_is_comm);
 
