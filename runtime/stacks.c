@@ -166,36 +166,37 @@ static int is_machinery(const Dl_info *info) {
 
 /* Where the application's frames begin: after the outermost machinery frame. Not merely after the
  * leading ones: a sanitizer's backtrace interceptor (linked into the application) comes first. */
-static uint32_t first_app_frame(const struct stack_slot *s) {
+static uint32_t first_app_frame(const Dl_info *info, const int *found, uint32_t depth) {
   uint32_t first = 0;
-  for (uint32_t i = 0; i < s->depth; i++) {
-    Dl_info info;
-    memset(&info, 0, sizeof info);
-    if (dladdr((char *)s->frames[i] - 1, &info) && is_machinery(&info)) first = i + 1;
-  }
+  for (uint32_t i = 0; i < depth; i++)
+    if (found[i] && is_machinery(&info[i])) first = i + 1;
   return first;
 }
 
-/* "f1 <- f2 <- ..." innermost first; frames without a symbol as "lib.so+0x1f3a"; stops after main. */
+/* "f1 <- f2 <- ..." innermost first; frames without a symbol as "lib.so+0x1f3a"; stops after main.
+ * Each frame is looked up once (dladdr), for the machinery test and the text. */
 static void symbolize(const struct stack_slot *s, char *out, size_t len) {
+  Dl_info info[STACK_DEPTH];
+  int found[STACK_DEPTH];
+  memset(info, 0, sizeof info);
+  for (uint32_t i = 0; i < s->depth; i++) /* a return address: the call is just before it */
+    found[i] = dladdr((char *)s->frames[i] - 1, &info[i]) != 0;
   size_t at = 0;
   out[0] = '\0';
-  for (uint32_t i = first_app_frame(s); i < s->depth && at + 1 < len; i++) {
-    Dl_info info;
-    memset(&info, 0, sizeof info);
-    void *pc = (char *)s->frames[i] - 1; /* a return address: the call is just before it */
-    if (!dladdr(pc, &info)) continue;
+  for (uint32_t i = first_app_frame(info, found, s->depth); i < s->depth && at + 1 < len; i++) {
+    if (!found[i]) continue;
+    const Dl_info *f = &info[i];
     char frame[256];
-    if (info.dli_sname) snprintf(frame, sizeof frame, "%s", info.dli_sname);
+    if (f->dli_sname) snprintf(frame, sizeof frame, "%s", f->dli_sname);
     else {
-      const char *base = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
-      snprintf(frame, sizeof frame, "%s+0x%lx", base ? base + 1 : (info.dli_fname ? info.dli_fname : "?"),
-               (unsigned long)((char *)pc - (char *)info.dli_fbase));
+      const char *base = f->dli_fname ? strrchr(f->dli_fname, '/') : NULL;
+      snprintf(frame, sizeof frame, "%s+0x%lx", base ? base + 1 : (f->dli_fname ? f->dli_fname : "?"),
+               (unsigned long)((char *)s->frames[i] - 1 - (char *)f->dli_fbase));
     }
     int w = snprintf(out + at, len - at, "%s%s", at ? " <- " : "", frame);
     if (w < 0) break;
     at += (size_t)w < len - at ? (size_t)w : len - at - 1;
-    if (info.dli_sname && strcmp(info.dli_sname, "main") == 0) break;
+    if (f->dli_sname && strcmp(f->dli_sname, "main") == 0) break;
   }
   if (!out[0]) snprintf(out, len, "(no frames)");
 }
