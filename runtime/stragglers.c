@@ -53,12 +53,13 @@ void wpr_strag_note_call(int id, uint64_t t0, uint64_t t1) {
   else log_.dropped++;
 }
 
+void wpr_strag_session_begin(void) {
+  log_.n = 0;
+  log_.ndrops = 0;
+}
+
 void wpr_strag_sync(int32_t window, uint32_t seq, uint64_t t0, uint64_t t1) {
   wpr_strag_thread = 1;
-  if (window == 0 && seq == 0) { /* a session's first sync point: a later session starts a new log */
-    log_.n = 0;
-    log_.ndrops = 0;
-  }
   push(window, WPIO_STRAG_SYNC, seq, t0, t1);
 }
 

@@ -11,6 +11,7 @@
 #include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
+#include "stragglers.h"
 #include "timer.h"
 #include "wprof_testing.h"
 
@@ -117,6 +118,7 @@ int wprof_init_comm(MPI_Comm comm) {
   s->open_window = -1;
   s->initialized = 1;
   wpr_mpi_session_begin(&s->cfg);
+  wpr_strag_session_begin();
   /* For programs that never call wprof_start (e.g. under `wprof run`): the window is requested now,
    * and delay/max count the steps that WPROF_STEP_RANGE or WPROF_STEP_MPI make. */
   if (s->cfg.start == WPR_START_INIT) wprof_start();
