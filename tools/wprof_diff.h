@@ -21,10 +21,8 @@ enum wprof_diff_metric { WPROF_DIFF_TOTAL = 0, WPROF_DIFF_RANK_MEAN = 1 };
  * between ranks is not taken for noise: var_sum = sum over ranks of n_r s_r^2, with Satterthwaite's
  * df. When some rank has fewer than 2 samples, all samples form one group: var_sum = n s^2, df n - 1. */
 struct wprof_diff_noise {
-  double n;        /* samples */
   double var_sum;  /* variance of the total */
   double df;       /* its degrees of freedom; < 1 when not testable */
-  int by_rank;     /* 1: grouped by rank; 0: one group */
 };
 
 /* One name on one side: its time on each rank that has it (ns; the table's main time: kernels and

@@ -197,9 +197,7 @@ static void end_rank(struct entry *e) {
 static void end_entry(struct entry *e) {
   end_rank(e);
   struct wprof_diff_noise *z = &e->noise;
-  z->n = e->all.n;
-  z->by_rank = e->thin_ranks == 0;
-  if (z->by_rank) {
+  if (e->thin_ranks == 0) { /* grouped by rank */
     z->var_sum = e->rank_var;
     z->df = e->rank_var > 0 ? e->rank_var * e->rank_var / e->rank_den : e->all.n - (double)e->ranks;
   } else {

@@ -40,8 +40,10 @@ void doc_find(struct doctor *d, enum doc_severity sev, const char *fmt, ...) {
 static int parse_args(int argc, char **argv, const char **path, int *json) {
   for (int i = 1; i < argc; i++) {
     const char *s = argv[i];
-    if (strncmp(s, "--format", 8) == 0 && (s[8] == '\0' || s[8] == '=')) {
-      const char *v = s[8] == '=' ? s + 9 : (i + 1 < argc ? argv[++i] : NULL);
+    static const char *const opts[] = {"--format"};
+    size_t len = 0;
+    if (wprof_option_index(s, opts, 1, &len) == 0) {
+      const char *v = wprof_option_value(argc, argv, &i, s, len);
       if (!v || (strcmp(v, "json") != 0 && strcmp(v, "text") != 0))
         return wprof_usage_error(wprof_doctor_usage, "--format needs text or json");
       *json = strcmp(v, "json") == 0;
@@ -75,8 +77,8 @@ int wprof_cmd_doctor(int argc, char **argv) {
   } else {
     doc_check_all(&d, &in);
     char spills[8192];
-    if (!is_dir && snprintf(spills, sizeof spills, "%s%s", path, WPIO_SPILL_DIR_SUFFIX) < (int)sizeof spills &&
-        stat(spills, &st) == 0 && S_ISDIR(st.st_mode))
+    if (!is_dir && wpio_spill_dir_of(path, spills, sizeof spills) == 0 && stat(spills, &st) == 0 &&
+        S_ISDIR(st.st_mode))
       doc_find(&d, DOC_INFO, "spill directory %s is still there (WPROF_KEEP_SPILLS, or ranks the report lacks): "
                "`wprof doctor %s` checks it", spills, spills);
   }

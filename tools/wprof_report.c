@@ -23,7 +23,6 @@ struct report_args {
 
 enum { EXTRA_MEMORY = 1, EXTRA_STACKS = 2, EXTRA_BY_CONFIG = 4, EXTRA_STRAGGLERS = 8, EXTRA_BREAKDOWN = 16 };
 
-/* Splits "--opt=value" or "--opt value"; returns the value or NULL when it is missing. */
 static int set_table(struct report_args *a, const char *v) {
   for (int t = 0; t < WPIO_TABLE_COUNT; t++)
     if (strcmp(v, wpio_table_name((enum wpio_table)t)) == 0) {
