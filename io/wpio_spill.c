@@ -211,6 +211,49 @@ int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err,
   return rc;
 }
 
+int wpio_spill_read_in(const char *dir, int rank, struct wpio_job *job, char *err, size_t errlen) {
+  char name[64];
+  size_t plen = strlen(dir) + sizeof name + 2;
+  char *path = malloc(plen);
+  int rc = path && wpio_spill_name(rank, name, sizeof name) == 0 ? 0 : fail(err, errlen, "out of memory");
+  if (rc == 0) {
+    snprintf(path, plen, "%s/%s", dir, name);
+    rc = wpio_spill_read(path, rank, job, err, errlen);
+  }
+  free(path);
+  return rc;
+}
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+int wpio_spill_list(const char *dir, int **ranks, size_t *n, char *err, size_t errlen) {
+  *ranks = NULL;
+  *n = 0;
+  DIR *d = opendir(dir);
+  if (!d) return fail(err, errlen, "cannot open spill directory %s: %s", dir, strerror(errno));
+  size_t cap = 0;
+  int rank, rc = 0;
+  for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+    if (!wpio_spill_parse_name(e->d_name, &rank)) continue;
+    if (*n == cap) {
+      cap = cap ? 2 * cap : 64;
+      int *grown = realloc(*ranks, cap * sizeof *grown);
+      if (!grown) {
+        rc = fail(err, errlen, "out of memory listing %s", dir) - 1;
+        break;
+      }
+      *ranks = grown;
+    }
+    (*ranks)[(*n)++] = rank;
+  }
+  closedir(d);
+  if (rc == 0 && *n > 1) qsort(*ranks, *n, sizeof **ranks, cmp_int);
+  return rc;
+}
+
 int wpio_spill_remove_all(const char *dir, char *err, size_t errlen) {
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0 && errno == ENOENT) return 0;

@@ -43,6 +43,12 @@ int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job 
 
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);
+/* The same for dir/rank-N.wpb, `rank`'s spill in a spill directory. */
+int wpio_spill_read_in(const char *dir, int rank, struct wpio_job *job, char *err, size_t errlen);
+
+/* The ranks that have a spill file (rank-N.wpb) in dir, ascending, into *ranks (the caller frees it;
+ * *n may be 0). 0; -1 (dir cannot be opened) or -2 (out of memory) with one line in err. */
+int wpio_spill_list(const char *dir, int **ranks, size_t *n, char *err, size_t errlen);
 
 /* Removes every rank-N.wpb (and leftover temporary spill) in dir, then dir itself when that left
  * it empty. Other files are never touched. Returns the number of files that could not be removed,

@@ -2,8 +2,6 @@
  * /windows) through the io reader, and for each per-rank table only its row count and the
  * rank_spans attribute the writer leaves (the rank column is read only when that is absent). A spill
  * directory is read like `wprof recover` reads it. */
-#include <dirent.h>
-#include <errno.h>
 #include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,13 +148,15 @@ static long attr_world_size(const struct wpio_job *job) {
 /* A spill: merged into in->job when good, an error finding when not. Returns 1 when good. */
 static int read_one_spill(struct doctor *d, const char *dir, int rank, struct doc_input *in, long *world,
                           time_t *newest) {
-  char path[8192], err[1024];
-  snprintf(path, sizeof path, "%s/rank-%d.wpb", dir, rank);
+  char path[8192], name[64], err[1024];
   struct stat st;
-  if (stat(path, &st) == 0 && st.st_mtime > *newest) *newest = st.st_mtime;
+  if (wpio_spill_name(rank, name, sizeof name) == 0 &&
+      snprintf(path, sizeof path, "%s/%s", dir, name) < (int)sizeof path && stat(path, &st) == 0 &&
+      st.st_mtime > *newest)
+    *newest = st.st_mtime;
   struct wpio_job part;
   wpio_job_init(&part);
-  int good = wpio_spill_read(path, rank, &part, err, sizeof err) == 0;
+  int good = wpio_spill_read_in(dir, rank, &part, err, sizeof err) == 0;
   if (!good) doc_find(d, DOC_ERROR, "rank %d: its spill is unreadable or corrupt (%s): its data is lost", rank, err);
   else if (wpio_job_merge(&in->job, &part) < 0) {
     doc_find(d, DOC_ERROR, "rank %d: its spill does not merge (bad name ids): its data is lost", rank);
@@ -167,37 +167,6 @@ static int read_one_spill(struct doctor *d, const char *dir, int rank, struct do
   }
   wpio_job_free(&part);
   return good;
-}
-
-static int list_dir(const char *dir, int **ranks, size_t *n, char *err, size_t errlen) {
-  DIR *dd = opendir(dir);
-  if (!dd) {
-    snprintf(err, errlen, "cannot open spill directory %s: %s", dir, strerror(errno));
-    return -1;
-  }
-  size_t cap = 0;
-  int rank;
-  for (struct dirent *e; (e = readdir(dd)) != NULL;) {
-    if (!wpio_spill_parse_name(e->d_name, &rank)) continue;
-    if (*n == cap) {
-      cap = cap ? 2 * cap : 64;
-      int *grown = realloc(*ranks, cap * sizeof *grown);
-      if (!grown) break;
-      *ranks = grown;
-    }
-    (*ranks)[(*n)++] = rank;
-  }
-  closedir(dd);
-  if (*n == 0) {
-    snprintf(err, errlen, "%s holds no spill files (rank-N.wpb)", dir);
-    return -1;
-  }
-  return 0;
-}
-
-static int cmp_int(const void *a, const void *b) {
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
 }
 
 /* Spills newer than the report beside them (DIR minus ".d") were written after it: the job went on. */
@@ -222,11 +191,12 @@ int doc_read_spill_dir(struct doctor *d, const char *dir, struct doc_input *in, 
   in->spill_dir = 1;
   int *ranks = NULL;
   size_t n = 0;
-  if (list_dir(dir, &ranks, &n, err, errlen) < 0) {
+  int listed = wpio_spill_list(dir, &ranks, &n, err, errlen);
+  if (listed == 0 && n == 0) snprintf(err, errlen, "%s holds no spill files (rank-N.wpb)", dir);
+  if (listed < 0 || n == 0) {
     free(ranks);
     return -1;
   }
-  qsort(ranks, n, sizeof *ranks, cmp_int);
   long world = 0;
   time_t newest = 0;
   unsigned char *good = calloc(n, 1);

@@ -1,8 +1,6 @@
 /* `wprof recover DIR -o REPORT`: rebuilds the report of a job that died from its ranks' crash spills
  * (DIR/rank-N.wpb, written at every real stop): ranks without a spill are `missing`, damaged ones
  * `corrupt`, and the report says it was recovered. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,40 +60,18 @@ static int parse_args(int argc, char **argv, struct recover_args *a) {
   return 0;
 }
 
-static int cmp_int(const void *a, const void *b) {
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
 /* The ranks that have a spill file in dir, sorted. 0, or the exit status after saying why not. */
 static int list_spills(const char *dir, struct spills *sp) {
-  DIR *d = opendir(dir);
-  if (!d) {
-    wprof_error("cannot open spill directory %s: %s", dir, strerror(errno));
-    return WPROF_EXIT_USAGE;
+  char err[1024];
+  int rc = wpio_spill_list(dir, &sp->ranks, &sp->n, err, sizeof err);
+  if (rc < 0) {
+    wprof_error("%s", err);
+    return rc == -2 ? WPROF_EXIT_FAIL : WPROF_EXIT_USAGE;
   }
-  size_t cap = 0;
-  int rank;
-  for (struct dirent *e; (e = readdir(d)) != NULL;) {
-    if (!wpio_spill_parse_name(e->d_name, &rank)) continue;
-    if (sp->n == cap) {
-      cap = cap ? 2 * cap : 64;
-      int *grown = realloc(sp->ranks, cap * sizeof *grown);
-      if (!grown) {
-        closedir(d);
-        wprof_error("out of memory listing %s", dir);
-        return WPROF_EXIT_FAIL;
-      }
-      sp->ranks = grown;
-    }
-    sp->ranks[sp->n++] = rank;
-  }
-  closedir(d);
   if (sp->n == 0) {
     wprof_error("%s holds no spill files (rank-N.wpb)", dir);
     return WPROF_EXIT_USAGE;
   }
-  qsort(sp->ranks, sp->n, sizeof *sp->ranks, cmp_int);
   return 0;
 }
 
@@ -108,28 +84,22 @@ static void note_world_size(struct spills *sp, const struct wpio_job *part) {
 
 /* Reads one rank's spill and merges it into job; its fate is returned. */
 static enum rank_fate recover_rank(const char *dir, int rank, struct wpio_job *job, struct spills *sp) {
-  char name[64], err[1024];
-  size_t plen = strlen(dir) + sizeof name + 2;
-  char *path = malloc(plen);
-  if (!path || wpio_spill_name(rank, name, sizeof name) < 0) {
-    free(path);
-    return FATE_MISSING;
-  }
-  snprintf(path, plen, "%s/%s", dir, name);
+  char err[1024];
   struct wpio_job part;
   wpio_job_init(&part);
   enum rank_fate fate = FATE_OK;
-  if (wpio_spill_read(path, rank, &part, err, sizeof err) < 0) {
+  if (wpio_spill_read_in(dir, rank, &part, err, sizeof err) < 0) {
     wprof_error("rank %d is marked corrupt: %s", rank, err);
     fate = FATE_CORRUPT;
   } else if (wpio_job_merge(job, &part) < 0) {
-    wprof_error("rank %d is marked corrupt: its spill %s does not merge (bad name ids)", rank, path);
+    char name[64] = "";
+    wpio_spill_name(rank, name, sizeof name);
+    wprof_error("rank %d is marked corrupt: its spill %s/%s does not merge (bad name ids)", rank, dir, name);
     fate = FATE_CORRUPT;
   } else {
     note_world_size(sp, &part);
   }
   wpio_job_free(&part);
-  free(path);
   return fate;
 }
 
