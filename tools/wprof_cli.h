@@ -48,6 +48,12 @@ typedef int (*wprof_reports_fn)(const struct wpio_job *jobs, const char *const *
  * WPROF_EXIT_USAGE; otherwise fn's status is returned. Nothing is printed before the read is done. */
 int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx);
 
+/* The same guard around any reader: read(ctx) then run(ctx) in a forked child under the deadline.
+ * read returns 0, or -1 with one line in err; `what` names the input in the messages. */
+typedef int (*wprof_guarded_read_fn)(void *ctx, char *err, size_t errlen);
+typedef int (*wprof_guarded_run_fn)(void *ctx);
+int wprof_guarded(const char *what, wprof_guarded_read_fn read, wprof_guarded_run_fn run, void *ctx);
+
 /* The display form of a C++ (Itanium-ABI) mangled name, or NULL to show `raw` as it is; for
  * wpio_format_opts.display_name. */
 const char *wprof_display_name(const char *raw, void *ctx);

@@ -59,37 +59,60 @@ static int parse_args(int argc, char **argv, const char **path, int *json) {
   return 0;
 }
 
-int wprof_cmd_doctor(int argc, char **argv) {
-  const char *path = NULL;
-  struct doctor d = {0, -1, NULL};
-  int rc = parse_args(argc, argv, &path, &d.json);
-  if (rc) return rc;
-  if (d.json && !(d.findings = json_array())) return WPROF_EXIT_FAIL;
+/* What the guarded child reads and checks (wprof_guarded: libhdf5 may crash or hang on a damaged
+ * report, the very file a user brings to doctor). */
+struct doctor_run {
+  struct doctor d;
+  const char *path;
+  int is_dir;
   struct doc_input in;
-  memset(&in, 0, sizeof in);
-  wpio_job_init(&in.job);
-  char err[2048] = "";
+  int read_rc;
+  char err[2048];
+};
+
+/* Reading problems are findings (exit 2 with the JSON document too), so this step never fails. */
+static int doctor_read(void *ctx, char *err, size_t errlen) {
+  struct doctor_run *r = ctx;
+  r->read_rc = r->is_dir ? doc_read_spill_dir(&r->d, r->path, &r->in, r->err, sizeof r->err)
+                         : doc_read_report(r->path, &r->in, r->err, sizeof r->err);
+  return 0;
+}
+
+static int doctor_check(void *ctx) {
+  struct doctor_run *r = ctx;
+  struct doctor *d = &r->d;
   struct stat st;
-  int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-  rc = is_dir ? doc_read_spill_dir(&d, path, &in, err, sizeof err) : doc_read_report(path, &in, err, sizeof err);
-  if (rc < 0) {
-    doc_find(&d, DOC_ERROR, "%s", err);
+  if (r->read_rc < 0) {
+    doc_find(d, DOC_ERROR, "%s", r->err);
   } else {
-    doc_check_all(&d, &in);
+    doc_check_all(d, &r->in);
     char spills[8192];
-    if (!is_dir && wpio_spill_dir_of(path, spills, sizeof spills) == 0 && stat(spills, &st) == 0 &&
+    if (!r->is_dir && wpio_spill_dir_of(r->path, spills, sizeof spills) == 0 && stat(spills, &st) == 0 &&
         S_ISDIR(st.st_mode))
-      doc_find(&d, DOC_INFO, "spill directory %s is still there (WPROF_KEEP_SPILLS, or ranks the report lacks): "
+      doc_find(d, DOC_INFO, "spill directory %s is still there (WPROF_KEEP_SPILLS, or ranks the report lacks): "
                "`wprof doctor %s` checks it", spills, spills);
   }
-  int status = rc < 0 ? WPROF_EXIT_USAGE : d.worst >= DOC_WARNING ? WPROF_EXIT_FAIL : WPROF_EXIT_OK;
-  if (d.json) {
-    json_t *root = json_pack("{s:s, s:s, s:o, s:i}", "path", path, "kind", is_dir ? "spill_dir" : "report",
-                             "findings", d.findings, "exit", status);
+  int status = r->read_rc < 0 ? WPROF_EXIT_USAGE : d->worst >= DOC_WARNING ? WPROF_EXIT_FAIL : WPROF_EXIT_OK;
+  if (d->json) {
+    json_t *root = json_pack("{s:s, s:s, s:o, s:i}", "path", r->path, "kind", r->is_dir ? "spill_dir" : "report",
+                             "findings", d->findings, "exit", status);
     if (root) json_dumpf(root, stdout, JSON_INDENT(2));
     putchar('\n');
     json_decref(root);
   }
-  doc_input_free(&in);
+  doc_input_free(&r->in);
   return status;
+}
+
+int wprof_cmd_doctor(int argc, char **argv) {
+  static struct doctor_run r; /* static: large, and the child uses it until it exits */
+  memset(&r, 0, sizeof r);
+  r.d.worst = -1;
+  int rc = parse_args(argc, argv, &r.path, &r.d.json);
+  if (rc) return rc;
+  if (r.d.json && !(r.d.findings = json_array())) return WPROF_EXIT_FAIL;
+  wpio_job_init(&r.in.job);
+  struct stat st;
+  r.is_dir = stat(r.path, &st) == 0 && S_ISDIR(st.st_mode);
+  return wprof_guarded(r.path, doctor_read, doctor_check, &r);
 }

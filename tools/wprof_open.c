@@ -42,26 +42,18 @@ static void write_all(int fd, const char *p, size_t n) {
   }
 }
 
-/* The child: read everything first, say so, then run fn. Never returns. */
-static void child_main(int fd, const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx) {
-  struct wpio_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
-  char err[1024];
-  if (!jobs) {
-    write_all(fd, "Eout of memory", 14);
+/* The child: read first, say so, then run. Never returns. */
+static void child_main(int fd, wprof_guarded_read_fn read, wprof_guarded_run_fn run, void *ctx) {
+  char err[1024] = "";
+  if (read(ctx, err, sizeof err) < 0) {
+    char msg[1100];
+    int k = snprintf(msg, sizeof msg, "%c%s", MSG_ERROR, err[0] ? err : "cannot read report");
+    write_all(fd, msg, k > 0 ? ((size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1) : 0);
     _exit(WPROF_EXIT_USAGE);
-  }
-  for (size_t i = 0; i < n; i++) {
-    wpio_job_init(&jobs[i]);
-    if (wpio_h5_read_report(paths[i], &jobs[i], err, sizeof err) < 0) {
-      char msg[1100];
-      int k = snprintf(msg, sizeof msg, "%c%s", MSG_ERROR, err[0] ? err : "cannot read report");
-      write_all(fd, msg, k > 0 ? ((size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1) : 0);
-      _exit(WPROF_EXIT_USAGE);
-    }
   }
   write_all(fd, "R", 1);
   close(fd);
-  int rc = fn(jobs, paths, n, ctx);
+  int rc = run(ctx);
   if (fflush(stdout) != 0 && rc == WPROF_EXIT_OK) {
     wprof_error("cannot write the output: %s", strerror(errno));
     rc = WPROF_EXIT_FAIL;
@@ -103,50 +95,45 @@ static int wait_child(pid_t pid) {
   return st;
 }
 
-/* Which report(s) a message is about. */
-static const char *what(const char *const *paths, size_t n) {
-  return n == 1 ? paths[0] : "the reports";
-}
-
 /* The child finished reading: its status is the command's, unless it died while printing. */
-static int after_read(pid_t pid, const char *const *paths, size_t n) {
+static int after_read(pid_t pid, const char *what) {
   int st = wait_child(pid);
   if (WIFEXITED(st)) return WEXITSTATUS(st);
   int sig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
   if (sig == SIGPIPE) return 128 + SIGPIPE; /* the reader of our output went away: stay quiet */
-  wprof_error("%s: crashed while printing the report (%s)", what(paths, n), strsignal(sig));
+  wprof_error("%s: crashed while printing the report (%s)", what, strsignal(sig));
   return WPROF_EXIT_USAGE;
 }
 
 /* The child ended without finishing the read: a crash, or an unexpected exit. */
-static int died_reading(pid_t pid, const char *const *paths, size_t n) {
+static int died_reading(pid_t pid, const char *what) {
   int st = wait_child(pid);
   if (WIFSIGNALED(st))
-    wprof_error("%s: cannot read report (the HDF5 library crashed on it: %s)", what(paths, n),
+    wprof_error("%s: cannot read report (the HDF5 library crashed on it: %s)", what,
                 strsignal(WTERMSIG(st)));
   else
-    wprof_error("%s: cannot read report (the reader exited with status %d)", what(paths, n),
+    wprof_error("%s: cannot read report (the reader exited with status %d)", what,
                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   return WPROF_EXIT_USAGE;
 }
 
-static int timed_out(pid_t pid, const char *const *paths, size_t n, long secs) {
+static int timed_out(pid_t pid, const char *what, long secs) {
   kill(pid, SIGKILL);
   wait_child(pid);
   wprof_error("%s: cannot read report (the HDF5 library did not finish within %ld s; the file may "
-              "be damaged; %s sets the limit)", what(paths, n), secs, TIMEOUT_ENV);
+              "be damaged; %s sets the limit)", what, secs, TIMEOUT_ENV);
   return WPROF_EXIT_USAGE;
 }
 
-static int parent_main(pid_t pid, int fd, const char *const *paths, size_t n, long secs) {
+static int parent_main(pid_t pid, int fd, const char *what, long secs) {
   struct timespec deadline;
   clock_gettime(CLOCK_MONOTONIC, &deadline);
   deadline.tv_sec += secs;
   char buf[1200];
   ssize_t got = read_status(fd, buf, sizeof buf, &deadline);
   close(fd);
-  if (got < 0) return timed_out(pid, paths, n, secs);
-  if (got > 0 && buf[0] == MSG_READ) return after_read(pid, paths, n);
+  if (got < 0) return timed_out(pid, what, secs);
+  if (got > 0 && buf[0] == MSG_READ) return after_read(pid, what);
   if (got > 0 && buf[0] == MSG_ERROR) {
     wait_child(pid);
     for (char *p = buf + 1; *p; p++)
@@ -154,10 +141,10 @@ static int parent_main(pid_t pid, int fd, const char *const *paths, size_t n, lo
     wprof_error("%s", buf + 1);
     return WPROF_EXIT_USAGE;
   }
-  return died_reading(pid, paths, n);
+  return died_reading(pid, what);
 }
 
-int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx) {
+int wprof_guarded(const char *what, wprof_guarded_read_fn read, wprof_guarded_run_fn run, void *ctx) {
   long secs;
   if (open_timeout(&secs) < 0) return WPROF_EXIT_USAGE;
   int fds[2];
@@ -175,8 +162,41 @@ int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, 
   }
   if (pid == 0) {
     close(fds[0]);
-    child_main(fds[1], paths, n, fn, ctx);
+    child_main(fds[1], read, run, ctx);
   }
   close(fds[1]);
-  return parent_main(pid, fds[0], paths, n, secs);
+  return parent_main(pid, fds[0], what, secs);
+}
+
+/* wprof_with_reports over wprof_guarded: every report read into jobs, then fn. */
+struct reports {
+  const char *const *paths;
+  size_t n;
+  wprof_reports_fn fn;
+  void *ctx;
+  struct wpio_job *jobs;
+};
+
+static int read_reports(void *ctx, char *err, size_t errlen) {
+  struct reports *r = ctx;
+  r->jobs = calloc(r->n ? r->n : 1, sizeof(*r->jobs));
+  if (!r->jobs) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (size_t i = 0; i < r->n; i++) {
+    wpio_job_init(&r->jobs[i]);
+    if (wpio_h5_read_report(r->paths[i], &r->jobs[i], err, errlen) < 0) return -1;
+  }
+  return 0;
+}
+
+static int run_reports(void *ctx) {
+  struct reports *r = ctx;
+  return r->fn(r->jobs, r->paths, r->n, r->ctx);
+}
+
+int wprof_with_reports(const char *const *paths, size_t n, wprof_reports_fn fn, void *ctx) {
+  struct reports r = {paths, n, fn, ctx, NULL};
+  return wprof_guarded(n == 1 ? paths[0] : "the reports", read_reports, run_reports, &r);
 }

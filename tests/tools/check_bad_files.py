@@ -183,6 +183,13 @@ t0 = time.monotonic()
 refused(p, "read hanging in libhdf5", "did not finish within 1 s", env={"WPROF_OPEN_TIMEOUT_S": "1"})
 took = time.monotonic() - t0
 c.check(took < 10, f"the hang was ended by the deadline ({took:.1f} s)")
+# doctor, which users run on exactly such files, reads under the same guard
+t0 = time.monotonic()
+rc, out, err = run(["doctor", p], env={"WPROF_OPEN_TIMEOUT_S": "1"})
+took = time.monotonic() - t0
+c.check(rc == 2 and "did not finish within 1 s" in err and len(err.splitlines()) == 1,
+        f"doctor: the hang is one line and exit 2 (exit {rc}: {err!r})")
+c.check(took < 10, f"doctor: the hang was ended by the deadline ({took:.1f} s)")
 
 for bad in ("0", "-3", "abc", "1e3", "", "99999999"):
     refused(GOOD, f"WPROF_OPEN_TIMEOUT_S={bad!r}", "WPROF_OPEN_TIMEOUT_S", env={"WPROF_OPEN_TIMEOUT_S": bad})
@@ -227,6 +234,12 @@ for i in cases:
         outcomes["refused"] += 1
     if not (c.eq(rc, 2, f"mutant {i}: exit status") and c.eq(len(lines), 1, f"mutant {i}: one line {err!r}")):
         shutil.copy(p, path(f"failed-mutant-{i}.h5"))
+    if i % 4 == 0:  # doctor reads the same files under the same guard: findings, or one line and exit 2
+        rc, out, err = run(["doctor", p], env=fuzz_env)
+        lines = [line for line in err.splitlines() if line.startswith("wprof:")] if SANITIZED else err.splitlines()
+        if not (c.check(rc in (0, 1, 2), f"mutant {i}: doctor exits 0, 1 or 2 (got {rc}: {err[-300:]!r})") and
+                c.check(rc != 2 or len(lines) <= 1, f"mutant {i}: doctor's failure is at most one line {err!r}")):
+            shutil.copy(p, path(f"failed-doctor-mutant-{i}.h5"))
 print("mutants:", outcomes)
 # Reports are byte-for-byte reproducible, so with this seed the same mutants reach the same places
 # in libhdf5: on 1.10.8 (where this was measured) some of them crash it inside H5Dread (global heap
