@@ -560,17 +560,6 @@ static int read_stacks(hid_t f, struct wpio_job *job, struct rctx *c) {
   return 0;
 }
 
-/* /stragglers (issue 9): absent in older reports. */
-static int read_stragglers(hid_t f, struct wpio_job *job, struct rctx *c) {
-  void *rows;
-  size_t n;
-  if (is_absent(f, H5S_STRAGGLERS)) return 0;
-  if (read_table(f, H5S_STRAGGLERS, &rows, &n, c) < 0) return -1;
-  job->stragglers.v = rows;
-  job->stragglers.n = job->stragglers.cap = n;
-  return 0;
-}
-
 /* /summary/memory: names become ids, as in the other summaries. */
 static int read_sum_memory(hid_t f, struct wpio_job *job, struct rctx *c) {
   const struct h5s_table *t = h5s_table(H5S_SUM_MEMORY);
@@ -678,6 +667,7 @@ static int read_analysis_tables(hid_t f, struct wpio_job *job, struct rctx *c) {
   READ_PLAIN_TABLE(f, H5S_BREAKDOWN, job->breakdown, c);
   READ_PLAIN_TABLE(f, H5S_LAUNCH_LATENCY, job->launch_latency, c);
   READ_PLAIN_TABLE(f, H5S_CUPTI_OVERHEAD, job->cupti_overhead, c);
+  READ_PLAIN_TABLE(f, H5S_STRAGGLERS, job->stragglers, c);
   for (size_t i = 0; i < job->launch_latency.n; i++)
     if (check_id(job, job->launch_latency.v[i].name_id, job->launch_latency.v[i].rank, "/launch_latency", c) < 0)
       return -1;
@@ -702,7 +692,6 @@ static int read_all(hid_t f, struct wpio_job *job, struct rctx *c) {
   if (read_memory(f, job, c) < 0 || read_stacks(f, job, c) < 0 || read_sum_memory(f, job, c) < 0)
     return -1;
   if (read_analysis_tables(f, job, c) < 0) return -1;
-  if (read_stragglers(f, job, c) < 0) return -1;
   return 0;
 }
 

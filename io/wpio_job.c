@@ -262,13 +262,7 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   size_t nmap = src->names.n;
   int rc = merge_attrs(dst, src);
   for (size_t i = 0; rc == 0 && i < src->ranks.n; i++) rc = rank_push_copy(dst, &src->ranks.v[i]);
-  if (rc == 0 && src->windows.n) {
-    rc = WPIO_VEC_RESERVE(dst->windows, dst->windows.n + src->windows.n);
-    if (rc == 0) {
-      memcpy(dst->windows.v + dst->windows.n, src->windows.v, src->windows.n * sizeof *src->windows.v);
-      dst->windows.n += src->windows.n;
-    }
-  }
+  if (rc == 0) rc = APPEND_PLAIN(dst, src, windows);
   if (rc == 0) rc = APPEND_NAMED(dst, src, kernels, struct wpio_kernel_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, ranges, struct wpio_range_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, lite, struct wpio_lite_row, map, nmap);
