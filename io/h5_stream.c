@@ -31,7 +31,8 @@ static int create_table(struct stream_table *st, hid_t file, enum h5s_table_id i
   const struct h5s_table *t = h5s_table(id);
   hsize_t dims = 0, maxdims = H5S_UNLIMITED;
   hid_t space = H5Screate_simple(1, &dims, &maxdims);
-  hid_t dcpl = h5w_table_dcpl(0, 1, &st->deflate);
+  size_t chunk_rows; /* always H5S_CHUNK_ROWS for an extendible table, as put_append counts */
+  hid_t dcpl = h5w_table_dcpl(0, 1, &st->deflate, &chunk_rows);
   st->ftype = h5s_file_type(t);
   st->mtype = h5s_mem_type(t);
   st->row_size = t->row_size;
@@ -130,7 +131,6 @@ struct wpio_h5_stream *wpio_h5_stream_open(const char *path, unsigned flags, cha
     w->t[id] = (struct stream_table){.d = H5I_INVALID_HID, .ftype = H5I_INVALID_HID, .mtype = H5I_INVALID_HID};
   struct h5w_quiet q = h5w_quiet_begin();
   int rc = h5w_file_open(&w->f, path, flags, &c);
-  if (rc == 0) h5w_xfer_begin();
   h5w_quiet_end(q);
   if (rc == 0) return w;
   stream_free(w);
@@ -169,6 +169,7 @@ int wpio_h5_stream_close(struct wpio_h5_stream *w, const struct wpio_job *job, c
   int rc = h5w_row_tables(&sink, job);
   if (rc == 0) rc = finish_tables(w, &c);
   free_tables(w); /* the datasets close before the file */
+  h5w_xfer_begin(); /* the rows went in as whole chunks: only the tables written at the close convert */
   if (rc == 0) rc = h5w_rest_tables(w->f.file, job, &c);
   h5w_xfer_end();
   rc = h5w_file_close(&w->f, w->path, rc, &c);
@@ -183,7 +184,6 @@ void wpio_h5_stream_discard(struct wpio_h5_stream *w) {
   struct h5s_err c = {err, sizeof err, 0};
   struct h5w_quiet q = h5w_quiet_begin();
   free_tables(w);
-  h5w_xfer_end();
   h5w_file_close(&w->f, w->path, -1, &c);
   h5w_quiet_end(q);
   stream_free(w);

@@ -23,8 +23,9 @@ static size_t chunked_above = H5S_CHUNK_THRESHOLD;
 
 /* Dataset creation properties: small tables contiguous, large (or extendible) ones chunked + shuffle
  * + deflate(1) (deflate only when this HDF5 has it; the table is still valid without). */
-hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate) {
+hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate, size_t *chunk_rows) {
   *deflate = 0;
+  *chunk_rows = 0;
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   if (dcpl < 0) return dcpl;
   /* no modification times in object headers: the same job gives the same bytes */
@@ -34,6 +35,7 @@ hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate) {
   if (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_shuffle(dcpl) < 0) goto bad;
   *deflate = H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0;
   if (*deflate && H5Pset_deflate(dcpl, 1) < 0) goto bad;
+  *chunk_rows = (size_t)chunk;
   return dcpl;
 bad:
   H5Pclose(dcpl);
@@ -50,8 +52,6 @@ bad:
 #define XFER_BUFFER_BYTES ((size_t)1 << 20)
 static hid_t xfer = H5P_DEFAULT;
 static void *xfer_tconv, *xfer_bkg;
-
-hid_t h5w_xfer(void) { return xfer; }
 
 void h5w_xfer_begin(void) {
   xfer_tconv = calloc(1, XFER_BUFFER_BYTES);
@@ -78,14 +78,14 @@ static int write_dataset(hid_t file, const char *path, hid_t ftype, hid_t mtype,
   hsize_t dims = (hsize_t)n;
   hid_t space = H5Screate_simple(1, &dims, NULL);
   int deflate = 0;
-  hid_t dcpl = h5w_table_dcpl(n, 0, &deflate);
+  size_t chunk = 0;
+  hid_t dcpl = h5w_table_dcpl(n, 0, &deflate, &chunk);
   hid_t d = H5I_INVALID_HID;
   int rc = -1;
   if (space < 0 || dcpl < 0) goto out;
   d = H5Dcreate2(file, path, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
   if (d < 0) goto out;
-  if (n > chunked_above && h5c_direct_ok(ftype)) {
-    size_t chunk = n < H5S_CHUNK_ROWS ? n : H5S_CHUNK_ROWS; /* as h5w_table_dcpl chose */
+  if (chunk > 0 && h5c_direct_ok(ftype)) {
     if (h5c_write_chunks(d, ftype, mtype, rows, n, 0, chunk, deflate) < 0) goto out;
   } else if (n > 0 && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, xfer, rows) < 0) {
     goto out;

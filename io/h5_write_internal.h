@@ -38,10 +38,10 @@ void h5w_quiet_end(struct h5w_quiet q);
 /* Transfer properties with conversion buffers, for the writes between begin and end. */
 void h5w_xfer_begin(void);
 void h5w_xfer_end(void);
-hid_t h5w_xfer(void);
 /* Dataset creation properties: chunked (with shuffle, and deflate when this HDF5 has it: *deflate)
- * for n rows past the contiguous threshold, or `extendible`; else contiguous. */
-hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate);
+ * for n rows past the contiguous threshold, or `extendible`; else contiguous. *chunk_rows: the rows
+ * per chunk it declared (H5S_CHUNK_ROWS when extendible), 0 when contiguous. */
+hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate, size_t *chunk_rows);
 
 /* The report file: created as a temporary beside `path` (never through a symlink, never over
  * somebody else's file), renamed into place when closed with rc 0, removed otherwise. */
