@@ -110,10 +110,6 @@ static int gtab_print(FILE *out, struct gtab *t, const char *title, const struct
   return ferror(out) ? -1 : 0;
 }
 
-static int in_scope(const struct wpio_format_opts *o, int32_t rank, int32_t window) {
-  return (o->rank < 0 || rank == o->rank) && (o->window < 0 || window == o->window);
-}
-
 /* ---- memory ---- */
 
 static int memory_summary(struct gtab *t, const struct wpio_job *job, int csv) {
@@ -137,7 +133,7 @@ static int memory_summary(struct gtab *t, const struct wpio_job *job, int csv) {
 static int memory_rows(struct gtab *t, const struct wpio_job *job, const struct wpio_format_opts *o, int csv) {
   for (size_t i = 0; i < job->memory.n; i++) {
     const struct wpio_memory_row *m = &job->memory.v[i];
-    if (!in_scope(o, m->rank, m->window)) continue;
+    if (!wpio_in_scope(o, m->rank, m->window)) continue;
     int64_t start = 0;
     for (size_t w = 0; w < job->windows.n; w++)
       if (job->windows.v[w].rank == m->rank && job->windows.v[w].window == m->window) start = job->windows.v[w].start_ns;
@@ -187,17 +183,17 @@ int wpio_format_stacks(FILE *out, const struct wpio_job *job, const struct wpio_
   /* folded over ranks and windows in scope: same stack text and kernel -> one row */
   for (size_t i = 0; i < job->stacks.n && rc == 0; i++) {
     const struct wpio_stack_row *s = &job->stacks.v[i];
-    if (!in_scope(o, s->rank, s->window) || s->stack_id >= job->names.n || s->name_id >= job->names.n) continue;
+    if (!wpio_in_scope(o, s->rank, s->window) || s->stack_id >= job->names.n || s->name_id >= job->names.n) continue;
     size_t j = 0;
     for (; j < i; j++) {
       const struct wpio_stack_row *p = &job->stacks.v[j];
-      if (in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id) break;
+      if (wpio_in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id) break;
     }
     if (j < i) continue; /* folded into the first row of this (stack, kernel) */
     uint64_t calls = 0, ns = 0, bytes = 0;
     for (size_t q = i; q < job->stacks.n; q++) {
       const struct wpio_stack_row *p = &job->stacks.v[q];
-      if (in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id)
+      if (wpio_in_scope(o, p->rank, p->window) && p->stack_id == s->stack_id && p->name_id == s->name_id)
         calls += p->calls, ns += p->cuda_ns, bytes += p->bytes;
     }
     char (*c)[GCELL] = gtab_row(&t, ns);
@@ -241,14 +237,16 @@ int wpio_format_kernel_configs(FILE *out, const struct wpio_job *job, const stru
   struct gtab t = {.table = "kernel_configs", .heads = h, .keys = k, .ncols = WPIO_NCOLS(h)};
   for (size_t i = 0; i < job->kernels.n && rc == 0; i++) {
     const struct wpio_kernel_row *r = &job->kernels.v[i];
-    if (r->kind != WPIO_KIND_KERNEL || !in_scope(o, r->rank, r->window) || r->name_id >= job->names.n) continue;
+    if (r->kind != WPIO_KIND_KERNEL || !wpio_in_scope(o, r->rank, r->window) || r->name_id >= job->names.n) continue;
     size_t j = 0;
-    for (; j < i; j++)
-      if (in_scope(o, job->kernels.v[j].rank, job->kernels.v[j].window) && same_config(&job->kernels.v[j], r)) break;
+    for (; j < i; j++) {
+      const struct wpio_kernel_row *p = &job->kernels.v[j];
+      if (wpio_in_scope(o, p->rank, p->window) && same_config(p, r)) break;
+    }
     if (j < i) continue;
     uint64_t calls = 0, ns = 0;
     for (size_t q = i; q < job->kernels.n; q++)
-      if (in_scope(o, job->kernels.v[q].rank, job->kernels.v[q].window) && same_config(&job->kernels.v[q], r))
+      if (wpio_in_scope(o, job->kernels.v[q].rank, job->kernels.v[q].window) && same_config(&job->kernels.v[q], r))
         calls += job->kernels.v[q].calls, ns += job->kernels.v[q].total_ns;
     char (*c)[GCELL] = gtab_row(&t, ns);
     if (!c) {

@@ -19,6 +19,11 @@ enum wpio_field {
 /* Orders a built view's rows for a --sort key (enum wpio_sort); wpio_format_sort.c. */
 void wpio_view_sort(struct wpio_view *v, int key);
 
+/* A row of `rank` and `window` is in the --rank/--window scope of o (-1: any). */
+static inline int wpio_in_scope(const struct wpio_format_opts *o, int32_t rank, int32_t window) {
+  return (o->rank < 0 || rank == o->rank) && (o->window < 0 || window == o->window);
+}
+
 /* Writes msg into err (when there is one) and returns -1. */
 int wpio_format_fail(char *err, size_t errlen, const char *msg);
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "wpio_format.h"
+#include "wpio_format_internal.h"
 
 static int by_window_then_blame(const void *pa, const void *pb) {
   const struct wpio_straggler_row *a = *(const struct wpio_straggler_row *const *)pa;
@@ -64,7 +64,7 @@ int wpio_format_stragglers(FILE *out, const struct wpio_job *job, const struct w
   if (!rows) return -1;
   for (size_t i = 0; i < job->stragglers.n; i++) {
     const struct wpio_straggler_row *r = &job->stragglers.v[i];
-    if ((o->rank < 0 || r->rank == o->rank) && (o->window < 0 || r->window == o->window)) rows[n++] = r;
+    if (wpio_in_scope(o, r->rank, r->window)) rows[n++] = r;
   }
   qsort(rows, n, sizeof *rows, by_window_then_blame);
   if (o->format == WPIO_OUT_CSV)
