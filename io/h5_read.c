@@ -113,10 +113,20 @@ static char *read_str_attr(hid_t a, hid_t ftype) {
   return out;
 }
 
-static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
+/* Where attr_cb puts what it reads: the job's attributes, keys prefixed (the root's: "", /meta's:
+ * WPIO_META_PREFIX). */
+struct attr_dest {
+  struct wpio_job *job;
+  const char *prefix;
+};
+
+static herr_t attr_cb(hid_t loc, const char *attr_name, const H5A_info_t *info, void *data) {
   (void)info;
-  struct wpio_job *job = data;
-  hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+  const struct attr_dest *dest = data;
+  struct wpio_job *job = dest->job;
+  char name[512];
+  snprintf(name, sizeof name, "%s%s", dest->prefix, attr_name);
+  hid_t a = H5Aopen(loc, attr_name, H5P_DEFAULT);
   if (a < 0) return 0;
   hid_t ft = H5Aget_type(a);
   H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
@@ -160,31 +170,17 @@ static int read_schema_version(hid_t f, struct rctx *c) {
   return 0;
 }
 
-/* /meta's attributes, as job attributes named WPIO_META_PREFIX "key". */
-static herr_t meta_attr_cb(hid_t loc, const char *name, const H5A_info_t *info, void *data) {
-  struct wpio_job tmp;
-  wpio_job_init(&tmp);
-  herr_t rc = attr_cb(loc, name, info, &tmp);
-  char key[512];
-  for (size_t i = 0; rc >= 0 && i < tmp.attrs.n; i++) {
-    const struct wpio_attr *a = &tmp.attrs.v[i];
-    snprintf(key, sizeof key, "%s%s", WPIO_META_PREFIX, a->key);
-    if ((a->is_int ? wpio_job_set_attr_int(data, key, a->ival) : wpio_job_set_attr(data, key, a->value)) < 0)
-      rc = -1;
-  }
-  wpio_job_free(&tmp);
-  return rc;
-}
-
 static int read_attrs(hid_t f, struct wpio_job *job, struct rctx *c) {
   hsize_t idx = 0;
-  if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, job) < 0)
+  struct attr_dest root = {job, ""}, meta = {job, WPIO_META_PREFIX};
+  if (H5Aiterate2(f, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, &root) < 0)
     return h5s_fail(&c->e, "%s: cannot read the root attributes", c->path);
   /* reports written before run metadata have no /meta: nothing to read */
   if (H5Lexists(f, WPIO_META_GROUP, H5P_DEFAULT) <= 0) return 0;
   hid_t g = H5Gopen2(f, WPIO_META_GROUP, H5P_DEFAULT);
   idx = 0;
-  herr_t rc = g >= 0 ? H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, meta_attr_cb, job) : -1;
+  /* /meta's attributes become job attributes named WPIO_META_PREFIX "key" */
+  herr_t rc = g >= 0 ? H5Aiterate2(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, &meta) : -1;
   if (g >= 0) H5Gclose(g);
   if (rc < 0) return h5s_fail(&c->e, "%s: cannot read the %s attributes", c->path, WPIO_META_GROUP);
   return 0;
