@@ -17,8 +17,7 @@ struct stream_table {
   unsigned char *pending;   /* fewer than H5S_CHUNK_ROWS rows, waiting for a whole chunk */
   size_t n_pending;
   hsize_t written;          /* rows in the file, whole chunks */
-  unsigned char *seen;      /* seen[r]: rank r has rows (seen_max + 1 bytes) */
-  int32_t seen_max;
+  struct h5w_ranks_seen ranks; /* for the rank spans attribute (h5w_has_spans tables) */
 };
 
 struct wpio_h5_stream {
@@ -45,24 +44,6 @@ static int create_table(struct stream_table *st, hid_t file, enum h5s_table_id i
   return st->d >= 0 ? 0 : h5s_fail(c, "cannot create %s", t->path);
 }
 
-static int note_ranks(struct stream_table *st, const unsigned char *rows, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    int32_t r;
-    memcpy(&r, rows + i * st->row_size, sizeof r); /* every row struct starts with its rank */
-    if (r < 0) continue;
-    if (!st->seen || r > st->seen_max) {
-      int32_t max = st->seen && st->seen_max * 2 > r ? st->seen_max * 2 : r;
-      unsigned char *seen = realloc(st->seen, (size_t)max + 1);
-      if (!seen) return -1;
-      size_t old = st->seen ? (size_t)st->seen_max + 1 : 0;
-      memset(seen + old, 0, (size_t)max + 1 - old);
-      st->seen = seen, st->seen_max = max;
-    }
-    st->seen[r] = 1;
-  }
-  return 0;
-}
-
 /* Rows [written, written + k) of the table into the file: whole chunks, but for the very last. */
 static int write_rows(struct stream_table *st, const unsigned char *rows, size_t k) {
   hsize_t dims = st->written + k;
@@ -79,7 +60,8 @@ static int put_append(struct h5w_sink *s, enum h5s_table_id id, const void *rows
   struct stream_table *st = &w->t[id];
   const unsigned char *rows = rows_v;
   if (st->d < 0 && create_table(st, s->file, id, s->c) < 0) return -1;
-  if (note_ranks(st, rows, n) < 0) return h5s_fail(s->c, "out of memory");
+  if (h5w_has_spans(id) && h5w_ranks_note(&st->ranks, rows, n, st->row_size) < 0)
+    return h5s_fail(s->c, "out of memory");
   size_t i = 0;
   while (i < n) {
     size_t whole = (n - i) / H5S_CHUNK_ROWS * H5S_CHUNK_ROWS;
@@ -106,7 +88,7 @@ static void free_tables(struct wpio_h5_stream *w) {
     if (st->ftype >= 0) H5Tclose(st->ftype);
     if (st->mtype >= 0) H5Tclose(st->mtype);
     free(st->pending);
-    free(st->seen);
+    free(st->ranks.seen);
     *st = (struct stream_table){.d = H5I_INVALID_HID, .ftype = H5I_INVALID_HID, .mtype = H5I_INVALID_HID};
   }
 }
@@ -156,7 +138,8 @@ static int finish_tables(struct wpio_h5_stream *w, struct h5s_err *c) {
   }
   for (int i = 0; i < H5W_SPANS_TABLES; i++) {
     const struct stream_table *st = &w->t[h5w_spans_tables[i]];
-    if (st->seen && h5w_spans_attr(w->f.file, h5s_table(h5w_spans_tables[i])->path, st->seen, st->seen_max, c) < 0)
+    if (st->ranks.seen &&
+        h5w_spans_attr(w->f.file, h5s_table(h5w_spans_tables[i])->path, st->ranks.seen, st->ranks.max, c) < 0)
       return -1;
   }
   return 0;

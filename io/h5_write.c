@@ -352,27 +352,40 @@ int h5w_spans_attr(hid_t file, const char *path, const unsigned char *seen, int3
   return rc;
 }
 
+int h5w_ranks_note(struct h5w_ranks_seen *s, const void *rows, size_t n, size_t row_size) {
+  for (size_t i = 0; i < n; i++) {
+    int32_t r;
+    memcpy(&r, (const char *)rows + i * row_size, sizeof r);
+    if (r < 0) continue;
+    if (!s->seen || r > s->max) {
+      int32_t max = s->seen && s->max * 2 > r ? s->max * 2 : r;
+      unsigned char *seen = realloc(s->seen, (size_t)max + 1);
+      if (!seen) return -1;
+      size_t old = s->seen ? (size_t)s->max + 1 : 0;
+      memset(seen + old, 0, (size_t)max + 1 - old);
+      s->seen = seen, s->max = max;
+    }
+    s->seen[r] = 1;
+  }
+  return 0;
+}
+
 static int write_rank_spans_of(hid_t file, const char *path, const void *rows, size_t n, size_t size,
                                struct h5s_err *c) {
-  if (n == 0) return 0;
-  int32_t max = 0;
-  for (size_t i = 0; i < n; i++) { /* every row struct starts with its int32_t rank */
-    int32_t r = *(const int32_t *)((const char *)rows + i * size);
-    if (r > max) max = r;
-  }
-  unsigned char *seen = calloc((size_t)max + 1, 1);
-  if (!seen) return 0;
-  for (size_t i = 0; i < n; i++) {
-    int32_t r = *(const int32_t *)((const char *)rows + i * size);
-    if (r >= 0) seen[r] = 1;
-  }
-  int rc = h5w_spans_attr(file, path, seen, max, c);
-  free(seen);
+  struct h5w_ranks_seen s = {NULL, 0};
+  int rc = h5w_ranks_note(&s, rows, n, size) == 0 && s.seen ? h5w_spans_attr(file, path, s.seen, s.max, c) : 0;
+  free(s.seen); /* out of memory: no attribute, the reader counts */
   return rc;
 }
 
 const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES] = {H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE,
                                                               H5S_MPI, H5S_TIMELINE, H5S_MEMORY, H5S_STACKS};
+
+int h5w_has_spans(enum h5s_table_id id) {
+  for (int i = 0; i < H5W_SPANS_TABLES; i++)
+    if (h5w_spans_tables[i] == id) return 1;
+  return 0;
+}
 
 /* The rows of table id in `job` (every row struct starts with its int32_t rank). */
 static const void *job_rows(const struct wpio_job *job, enum h5s_table_id id, size_t *n, size_t *size) {
