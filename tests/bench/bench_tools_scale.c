@@ -1,7 +1,8 @@
 /* Benchmark: `wprof report` and `wprof doctor` on a 4096-rank report (8.6 M rows, bench_scale's
- * synthetic ranks, written through the real finalize path), wall time of each command as a user
- * runs it, and its peak RSS. Target: <= 5 s each. The generator is bench_scale.c's own (included
- * below with its main renamed), so both benchmarks measure the same report.
+ * synthetic ranks, written through the real finalize path, plus each rank's /breakdown, /stragglers
+ * and /launch_latency rows), wall time of each command as a user runs it, and its peak RSS. Target:
+ * <= 5 s each. The generator is bench_scale.c's own (included below with its main renamed), so both
+ * benchmarks measure the same report.
  *   bench_tools_scale [--wprof PATH] [RANKS]   full size (default 4096; ./run.sh bench)
  *   bench_tools_scale [--wprof PATH] --smoke    64 ranks: both commands exit 0, doctor says only info (ctest)
  * The wprof command defaults to the one beside this program (build/bin/wprof); --keep PATH also
@@ -11,6 +12,37 @@
 #undef main
 
 #define TOOLS_TARGET_S 5.0
+#define LATENCY_NAMES 20 /* kernels with a /launch_latency row per rank */
+
+/* What `--breakdown` and `--stragglers` show, for every rank of bench_scale's one window: a
+ * /breakdown row, a /stragglers row and LATENCY_NAMES /launch_latency rows (bench_scale's ranks have
+ * none: these views would time an empty table). */
+static int add_analysis_rows(struct wpio_job *job) {
+  size_t nwin = job->windows.n;
+  for (size_t i = 0; i < nwin; i++) {
+    const struct wpio_window_row w = job->windows.v[i];
+    int rank = w.rank;
+    int64_t len = w.end_ns - w.start_ns, compute = len / 2, comm = len / 5, memory = len / 20;
+    int64_t overlap = comm / 3 + (int64_t)val(rank, 0, 10, 0, 1000), busy = compute + comm + memory - overlap;
+    int64_t mpi = len / 10 + (int64_t)val(rank, 0, 11, 0, 1000);
+    struct wpio_breakdown_row *b = WPIO_VEC_PUSH(job->breakdown);
+    struct wpio_straggler_row *st = WPIO_VEC_PUSH(job->stragglers);
+    if (!b || !st) return -1;
+    *b = (struct wpio_breakdown_row){rank, w.window, len, busy, compute, memory, comm, len - busy, overlap,
+                                     (double)overlap / (double)comm, mpi, len - mpi};
+    uint64_t last = val(rank, 0, 12, 0, 20);
+    *st = (struct wpio_straggler_row){rank, w.window, 100, last, last * val(rank, 0, 13, 1000, 9000),
+                                      val(rank, 0, 14, 10000, 90000), 50000, val(rank, 0, 15, 1000, 9000), 0};
+    for (int k = 0; k < LATENCY_NAMES; k++) {
+      struct wpio_launch_latency_row *l = WPIO_VEC_PUSH(job->launch_latency);
+      uint32_t id = name_id(job, "kernel_%04d", k);
+      if (!l || id == UINT32_MAX) return -1;
+      uint64_t p50 = val(rank, k, 16, 4000, 2000);
+      *l = (struct wpio_launch_latency_row){rank, w.window, id, 100, p50, p50 + val(rank, k, 17, 1000, 90000)};
+    }
+  }
+  return 0;
+}
 
 /* Writes a report of `ranks` bench_scale ranks to path, through pack -> assemble -> summarize -> write. */
 static int write_scale_report(int ranks, const char *path) {
@@ -23,7 +55,10 @@ static int write_scale_report(int ranks, const char *path) {
   char err[512] = "";
   if (rc == 0) {
     wpr_report_assemble(&job, bufs, lens, ranks);
-    rc = wpio_job_summarize(&job) == 0 && wpio_h5_write_report(&job, path, WPIO_H5_OVERWRITE, err, sizeof err) == 0 ? 0 : -1;
+    rc = add_analysis_rows(&job) == 0 && wpio_job_summarize(&job) == 0 &&
+                 wpio_h5_write_report(&job, path, WPIO_H5_OVERWRITE, err, sizeof err) == 0
+             ? 0
+             : -1;
     if (rc) fprintf(stderr, "bench_tools_scale: cannot write %s: %s\n", path, err);
   }
   wpio_job_free(&job);
