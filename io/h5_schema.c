@@ -247,6 +247,9 @@ const struct h5s_table *h5s_table(enum h5s_table_id id) {
   return ((unsigned)id < H5S_NTABLES) ? &tables[id] : NULL;
 }
 
+const enum h5s_table_id h5s_spans_tables[H5S_SPANS_TABLES] = {H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE,
+                                                              H5S_MPI, H5S_TIMELINE, H5S_MEMORY, H5S_STACKS};
+
 hid_t h5s_string_type(void) {
   hid_t t = H5Tcopy(H5T_C_S1);
   if (t < 0) return H5I_INVALID_HID;

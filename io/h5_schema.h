@@ -61,6 +61,11 @@ struct h5s_summary_mem {
 
 const struct h5s_table *h5s_table(enum h5s_table_id id);
 
+/* The per-rank tables that carry the rank spans attribute (WPIO_H5_RANK_SPANS_ATTR), windows first:
+ * the writer leaves it, `wprof doctor` compares which ranks each has. */
+#define H5S_SPANS_TABLES 8
+extern const enum h5s_table_id h5s_spans_tables[H5S_SPANS_TABLES];
+
 /* Variable-length UTF-8 string type (caller closes). */
 hid_t h5s_string_type(void);
 /* The kernel kind enum over a 32-bit integer (caller closes). */

@@ -136,10 +136,10 @@ static int finish_tables(struct wpio_h5_stream *w, struct h5s_err *c) {
       return h5s_fail(c, "cannot write %s", h5s_table((enum h5s_table_id)id)->path);
     st->n_pending = 0;
   }
-  for (int i = 0; i < H5W_SPANS_TABLES; i++) {
-    const struct stream_table *st = &w->t[h5w_spans_tables[i]];
+  for (int i = 0; i < H5S_SPANS_TABLES; i++) {
+    const struct stream_table *st = &w->t[h5s_spans_tables[i]];
     if (st->ranks.seen &&
-        h5w_spans_attr(w->f.file, h5s_table(h5w_spans_tables[i])->path, st->ranks.seen, st->ranks.max, c) < 0)
+        h5w_spans_attr(w->f.file, h5s_table(h5s_spans_tables[i])->path, st->ranks.seen, st->ranks.max, c) < 0)
       return -1;
   }
   return 0;

@@ -378,12 +378,9 @@ static int write_rank_spans_of(hid_t file, const char *path, const void *rows, s
   return rc;
 }
 
-const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES] = {H5S_WINDOWS, H5S_KERNELS, H5S_RANGES, H5S_LITE,
-                                                              H5S_MPI, H5S_TIMELINE, H5S_MEMORY, H5S_STACKS};
-
 int h5w_has_spans(enum h5s_table_id id) {
-  for (int i = 0; i < H5W_SPANS_TABLES; i++)
-    if (h5w_spans_tables[i] == id) return 1;
+  for (int i = 0; i < H5S_SPANS_TABLES; i++)
+    if (h5s_spans_tables[i] == id) return 1;
   return 0;
 }
 
@@ -405,10 +402,10 @@ static const void *job_rows(const struct wpio_job *job, enum h5s_table_id id, si
 }
 
 static int write_rank_spans(hid_t file, const struct wpio_job *job, struct h5s_err *c) {
-  for (int i = 0; i < H5W_SPANS_TABLES; i++) {
+  for (int i = 0; i < H5S_SPANS_TABLES; i++) {
     size_t n, size;
-    const void *rows = job_rows(job, h5w_spans_tables[i], &n, &size);
-    if (write_rank_spans_of(file, h5s_table(h5w_spans_tables[i])->path, rows, n, size, c) < 0) return -1;
+    const void *rows = job_rows(job, h5s_spans_tables[i], &n, &size);
+    if (write_rank_spans_of(file, h5s_table(h5s_spans_tables[i])->path, rows, n, size, c) < 0) return -1;
   }
   return 0;
 }

@@ -23,9 +23,6 @@ struct h5w_sink {
 int h5w_row_tables(struct h5w_sink *s, const struct wpio_job *job);
 /* Attributes and /meta, /names, /ranks, /summary/... and /stragglers. */
 int h5w_rest_tables(hid_t file, const struct wpio_job *job, struct h5s_err *c);
-/* The per-rank tables that carry the rank spans attribute (WPIO_H5_RANK_SPANS_ATTR). */
-#define H5W_SPANS_TABLES 8
-extern const enum h5s_table_id h5w_spans_tables[H5W_SPANS_TABLES];
 /* The rank spans attribute of the table at path from seen[0..max] (1: the rank has rows). */
 int h5w_spans_attr(hid_t file, const char *path, const unsigned char *seen, int32_t max, struct h5s_err *c);
 /* Which ranks have rows: seen[r] for r in 0..max, grown as rows come (free seen when done). */
@@ -36,7 +33,7 @@ struct h5w_ranks_seen {
 /* Notes the ranks of n rows of row_size bytes (every row struct starts with its int32_t rank). 0, or
  * -1 when out of memory. */
 int h5w_ranks_note(struct h5w_ranks_seen *s, const void *rows, size_t n, size_t row_size);
-/* 1 when table id is one of h5w_spans_tables. */
+/* 1 when table id is one of h5s_spans_tables. */
 int h5w_has_spans(enum h5s_table_id id);
 /* HDF5 prints nothing of ours between begin and end; the application's error handler is put back. */
 struct h5w_quiet {

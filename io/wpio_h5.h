@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include "wpio_job.h"
+#include "wpio_presence.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,13 @@ int wpio_h5_read_report_flags(const char *path, struct wpio_job *job, unsigned f
 /* Attribute of each per-rank table: int32 [lo0, hi0, lo1, hi1, ...], the sorted spans of ranks that
  * have rows in it; absent from empty tables and from those with more than H5S_RANK_SPANS_MAX spans. */
 #define WPIO_H5_RANK_SPANS_ATTR "rank_spans"
+
+/* Which ranks have rows in each per-rank table of the report at path (h5_read_presence.c): out[]
+ * gets one entry per table (windows, kernels, ranges, lite, mpi, timeline, memory, stacks; a table
+ * an older report lacks has 0 rows), from the rank_spans attribute or else the rank column. 0, or -1
+ * with one line in err; the caller frees each entry (wpio_presence_free) either way. */
+#define WPIO_H5_PRESENCE_TABLES 8
+int wpio_h5_read_presence(const char *path, struct wpio_rank_presence *out, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -5,27 +5,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wpio_h5.h"
 #include "wpio_job.h"
 
 enum doc_severity { DOC_INFO = 0, DOC_WARNING = 1, DOC_ERROR = 2 };
 
-/* Which ranks have rows in one per-rank table. */
-struct doc_table {
-  const char *name;  /* "/kernels" */
-  size_t rows;
-  int32_t *ranks;    /* sorted, distinct; NULL when rows == 0 */
-  size_t nranks;
-};
-
-#define DOC_MAX_TABLES 16
-
 /* The input: a report's head (attributes, /meta, /ranks, /windows) or a spill directory's merged
- * spills, and the per-rank tables' presence. */
+ * spills, and which ranks have rows in each per-rank table (windows first). */
 struct doc_input {
   const char *path;
   int spill_dir;             /* 1: a spill directory (no report attributes like schema_version) */
   struct wpio_job job;
-  struct doc_table tables[DOC_MAX_TABLES];
+  struct wpio_rank_presence tables[WPIO_H5_PRESENCE_TABLES];
   size_t ntables;
 };
 
@@ -39,8 +30,6 @@ void doc_rank_list(const int32_t *ranks, size_t n, char *buf, size_t len);
 /* Readers. 0, or -1 with one line in err (the input cannot be read: exit 2). */
 int doc_read_report(const char *path, struct doc_input *in, char *err, size_t errlen);
 int doc_read_spill_dir(struct doctor *d, const char *dir, struct doc_input *in, char *err, size_t errlen);
-/* Distinct ranks of a table held in memory (rows start with their int32 rank). 0 or -1 (OOM). */
-int doc_table_from_rows(struct doc_table *t, const char *name, const void *rows, size_t n, size_t size);
 void doc_input_free(struct doc_input *in);
 
 /* Runs every check on the input. */

@@ -242,7 +242,7 @@ static void check_steps(struct doctor *d, const struct wpio_job *job, int32_t *b
 static void check_presence(struct doctor *d, const struct doc_input *in, int32_t *expect, int32_t *absent) {
   size_t ne = select_ranks(&in->job, is_collecting, expect);
   for (size_t t = 0; t < in->ntables; t++) {
-    const struct doc_table *tab = &in->tables[t];
+    const struct wpio_rank_presence *tab = &in->tables[t];
     if (tab->rows == 0) continue;
     size_t na = 0, k = 0;
     for (size_t i = 0; i < ne; i++) {
