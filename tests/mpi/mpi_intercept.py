@@ -31,7 +31,7 @@ args = ap.parse_args()
 
 
 def app_expected(n, iters):
-    """(calls, bytes) per function on every rank of mpi_app (bytes rules: runtime/mpi_calls.h)."""
+    """(calls, bytes) per function on every rank of mpi_app (bytes rules: runtime/mpi/mpi_calls.h)."""
     e = {
         "MPI_Comm_rank": (1, 0), "MPI_Comm_size": (1, 0),
         "MPI_Irecv": (1, 64), "MPI_Isend": (1, 64), "MPI_Waitall": (1, 0), "MPI_Sendrecv": (1, 32),

@@ -10,7 +10,7 @@ endforeach()
 # The computation of /stragglers on synthetic arrivals (known answers), no MPI.
 add_executable(test_io_stragglers ${CMAKE_CURRENT_LIST_DIR}/stragglers_unit.c)
 target_link_libraries(test_io_stragglers PRIVATE wprof_io)
-target_include_directories(test_io_stragglers PRIVATE ${PROJECT_SOURCE_DIR}/io ${PROJECT_SOURCE_DIR}/tests/common)
+target_include_directories(test_io_stragglers PRIVATE ${WPROF_IO_INCLUDE_DIRS} ${PROJECT_SOURCE_DIR}/tests/common)
 add_test(NAME io_stragglers COMMAND test_io_stragglers)
 set_tests_properties(io_stragglers PROPERTIES LABELS unit TIMEOUT 60)
 # Scale: rank 0's path with many synthetic ranks (the full 4096-rank run is by hand, see the README);

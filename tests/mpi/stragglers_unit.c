@@ -1,4 +1,4 @@
-/* Unit test of /stragglers' computation (io/wpio_stragglers.c) on synthetic arrivals with known
+/* Unit test of /stragglers' computation (io/summary/wpio_stragglers.c) on synthetic arrivals with known
  * answers: the last arriver and the waits, the clock-free split, an instance a rank never reached,
  * an instance of one rank only, ties, a negative duration, dropped counts, damaged (non-prefix)
  * arrivals, several windows; the raw arrivals' wire round trip, and folding at merge (in any rank

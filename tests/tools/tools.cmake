@@ -1,7 +1,7 @@
 # Tools suite (label `tools`): a synthetic report written through the io API and the HDF5 plugin,
 # read back with h5dump, h5py and `wprof report`, plus every kind of bad file the command must refuse.
 add_executable(make_report ${CMAKE_CURRENT_SOURCE_DIR}/make_report.c)
-target_include_directories(make_report PRIVATE ${PROJECT_SOURCE_DIR}/io)
+target_include_directories(make_report PRIVATE ${WPROF_IO_INCLUDE_DIRS})
 target_link_libraries(make_report PRIVATE wprof_h5read m)
 
 find_program(WPROF_H5DUMP h5dump)

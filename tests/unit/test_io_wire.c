@@ -8,7 +8,7 @@
 #include "wpio_hist.h"
 #include "wpio_wire.h"
 
-/* Same layout constants as io/wpio_wire_fmt.h, restated: the test checks the documented format. */
+/* Same layout constants as io/wire/wpio_wire_fmt.h, restated: the test checks the documented format. */
 #define HDR 20u
 #define SEC_HEAD 10u
 

@@ -1,4 +1,4 @@
-/* Unit test of the clock fit (runtime/clock_align.c), no MPI: synthetic exchange samples with a known
+/* Unit test of the clock fit (runtime/window/clock_align.c), no MPI: synthetic exchange samples with a known
  * offset, drift and noise (each sample's error within half its delay, as NTP guarantees), outliers
  * with large delays, and the degenerate cases; plus the bounded sample set and the fit's application. */
 #include <math.h>

@@ -1,4 +1,4 @@
-/* tools/wprof_stats.c against known values: the regularized incomplete beta function and Student's t
+/* tools/diff/wprof_stats.c against known values: the regularized incomplete beta function and Student's t
  * tail (reference values from mpmath 1.3.0 at 30 digits, betainc(a, b, 0, x, regularized=True); the
  * df = 1 and df = 2 tails also have closed forms), grouped moments against a direct computation, and
  * Welch's test on the first example of Wikipedia's "Welch's t-test" article (t = 2.46, df = 25.0,

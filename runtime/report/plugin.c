@@ -53,7 +53,7 @@ static pthread_once_t plugin_once = PTHREAD_ONCE_INIT;
 static void *plugin_handle;
 static char plugin_tried[1024];
 
-/* The plugin's optional warm-up (io/h5_write.c): HDF5's own initialisation, done here rather than in
+/* The plugin's optional warm-up (io/h5/h5_write.c): HDF5's own initialisation, done here rather than in
  * finalize. Only when no HDF5 was visible in the process before ours: the application's HDF5 may be
  * the very library the plugin binds to, and a serial HDF5 must not be entered from two threads. */
 #define WPIO_H5_WARM_UP_SYMBOL "wpio_h5_warm_up"

@@ -1,5 +1,5 @@
 /* Launch latency histograms and CUPTI overhead totals (launch_latency.h). A (window, name) row holds
- * a sparse log-linear histogram (io/wpio_hist.h): the buckets it saw, sorted, so a kernel whose
+ * a sparse log-linear histogram (io/model/wpio_hist.h): the buckets it saw, sorted, so a kernel whose
  * latency sits in a few buckets costs a few entries; the row's last bucket is checked first. */
 #include "launch_latency.h"
 

@@ -1,7 +1,7 @@
 /* Stragglers (issue 9), the runtime's half: the entry and exit of every intercepted blocking
  * collective call made inside a window on the thread that drives the session, and of the window's
  * two sync points, kept in a bounded per-window array and packed (on rank 0's clock) with the
- * finalize gather. Rank 0 turns them into /stragglers with io/wpio_stragglers.c.
+ * finalize gather. Rank 0 turns them into /stragglers with io/summary/wpio_stragglers.c.
  *
  * Instances are matched across ranks by (window, function, k-th call of that function in the window):
  * this assumes every rank makes the same sequence of collective calls of a function per window (true

@@ -273,7 +273,7 @@ static int parse_print(struct wpr_config *cfg, const struct option *opt, const c
 }
 
 /* "k=v,k=v" (or empty): every key non-empty of [A-Za-z0-9_.-], every value free of commas, the
- * whole shorter than the field. runtime/meta.c splits it the same way. */
+ * whole shorter than the field. runtime/report/meta.c splits it the same way. */
 static int parse_meta(struct wpr_config *cfg, const struct option *opt, const char *text) {
   size_t n = strlen(text);
   if (n >= (size_t)opt->hi) return -1;

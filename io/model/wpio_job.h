@@ -139,7 +139,7 @@ struct wpio_lite_row {
 };
 
 /* MPI calls of one function on a rank in one window (-1: outside any window); the rows of a rank
- * partition its calls. bytes: see runtime/mpi_calls.h. */
+ * partition its calls. bytes: see runtime/mpi/mpi_calls.h. */
 struct wpio_mpi_row {
   int32_t rank, window;
   uint32_t name_id;
@@ -171,7 +171,7 @@ struct wpio_timeline_row {
 
 /* Stragglers (issue 9). Raw arrivals, packed by each rank and gathered, never written to HDF5: one
  * per rank and instance of a synchronizing call, on rank 0's clock. An instance is (window, func, seq):
- * the seq-th call of MPI function `func` (runtime/mpi_calls.h id) in the window on the calling thread,
+ * the seq-th call of MPI function `func` (runtime/mpi/mpi_calls.h id) in the window on the calling thread,
  * or func WPIO_STRAG_SYNC with seq 0 (start) / 1 (end) for the window's sync points. */
 #define WPIO_STRAG_SYNC (-1)
 /* Not an arrival: seq holds how many collective calls of the window were not kept (bound reached). */
@@ -182,7 +182,7 @@ struct wpio_strag_event {
   int64_t entry_ns, exit_ns;
 };
 
-/* /stragglers: one row per rank and window (io/wpio_stragglers.c). */
+/* /stragglers: one row per rank and window (io/summary/wpio_stragglers.c). */
 struct wpio_straggler_row {
   int32_t rank, window;
   uint64_t instances;      /* instances this rank took part in with at least one other rank */
@@ -195,7 +195,7 @@ struct wpio_straggler_row {
 };
 
 /* /breakdown (issue 9): where one rank's time went in one window. GPU columns are lengths of unions
- * of GPU activity intervals (runtime/breakdown.c), clipped to the window: compute = kernels whose name
+ * of GPU activity intervals (runtime/cupti/breakdown.c), clipped to the window: compute = kernels whose name
  * has no "nccl"/"NCCL", comm = kernels whose name has it, memory = copies and sets; gpu_busy is the
  * union of all three, comm_overlap the part of comm also covered by compute. host_mpi_ns sums the
  * window's intercepted MPI calls (/mpi). GPU columns are 0 on the host backend. */
@@ -315,7 +315,7 @@ int wpio_summary_acc_finish(const struct wpio_summary_acc *acc, struct wpio_job 
 void wpio_summary_acc_free(struct wpio_summary_acc *acc);
 /* /summary/memory from /memory (replacing it). 0 or -1 (OOM). Called by wpio_job_summarize. */
 int wpio_job_summarize_memory(struct wpio_job *job);
-/* /stragglers (io/wpio_stragglers.c). wpio_job_merge folds the arrivals of `src` into dst->strag_acc
+/* /stragglers (io/summary/wpio_stragglers.c). wpio_job_merge folds the arrivals of `src` into dst->strag_acc
  * (rank 0 keeps per-instance and per-rank sums, never every rank's arrivals); wpio_job_stragglers
  * folds the job's own strag_events too, then replaces /stragglers with the result and frees both.
  * Without any arrival the rows are left as they are. 0 or -1 (OOM). */

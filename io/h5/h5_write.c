@@ -457,7 +457,7 @@ static int write_file(const struct wpio_job *job, const char *path, unsigned fla
 
 /* libwprof's preload thread calls this right after loading the plugin on rank 0: HDF5 initialises
  * itself on its first call (its type, property and filter tables), milliseconds that would otherwise
- * land in finalize. Looked up by name (WPIO_H5_WARM_UP_SYMBOL in runtime/plugin.c). */
+ * land in finalize. Looked up by name (WPIO_H5_WARM_UP_SYMBOL in runtime/report/plugin.c). */
 int wpio_h5_warm_up(void);
 /* Rows of table t, all zero but for "" in string columns (a NULL string is no string to HDF5). */
 static void *warm_up_rows(const struct h5s_table *t, size_t n) {

@@ -15,7 +15,7 @@ void wpr_cupti_corr_put(uint32_t correlation_id, struct wpr_launch_ctx ctx);
 /* 1 and *ctx when `correlation_id` is known, else 0. */
 int wpr_cupti_corr_get(uint32_t correlation_id, struct wpr_launch_ctx *ctx);
 /* The same with the host time (wpr_time_ns, 0: unknown) of the launch API call's enter, for
- * launch latency (runtime/launch_latency.h). */
+ * launch latency (runtime/cupti/launch_latency.h). */
 void wpr_cupti_corr_put_at(uint32_t correlation_id, struct wpr_launch_ctx ctx, int64_t launch_ns);
 int wpr_cupti_corr_get_at(uint32_t correlation_id, struct wpr_launch_ctx *ctx, int64_t *launch_ns);
 

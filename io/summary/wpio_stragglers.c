@@ -9,7 +9,7 @@
  * merged (wpio_strag_fold): per instance only (entry base, last entry, its rank, sum of entries, count,
  * shortest duration), per (rank, window, function) only (calls reached, sum of its entries relative to
  * each instance's base, sum of its durations). That suffices because a rank's kept calls of a function
- * are always its first k (runtime/stragglers.c keeps calls in order until its bound): the rank's waits
+ * are always its first k (runtime/mpi/stragglers.c keeps calls in order until its bound): the rank's waits
  * are then sum_{seq<k} last - sum of its entries, read off prefix sums over the instances. A group of
  * arrivals that is not such a prefix (damaged data) is left out. Memory on rank 0: instances + ranks x
  * windows x functions, not ranks x instances.

@@ -1,5 +1,5 @@
 /* Time breakdown per window (/breakdown): GPU activity intervals by class, kept as bounded sorted
- * disjoint lists (io/wpio_intervals.h) per window and class, turned into rows at pack time together
+ * disjoint lists (io/model/wpio_intervals.h) per window and class, turned into rows at pack time together
  * with the window's host MPI time from /mpi. Independent of WPROF_TIMELINE. */
 #ifndef WPR_BREAKDOWN_H
 #define WPR_BREAKDOWN_H

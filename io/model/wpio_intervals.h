@@ -1,5 +1,5 @@
 /* Sorted disjoint interval lists and the lengths of their unions and intersections: the pure
- * arithmetic behind /breakdown (runtime/breakdown.c). Intervals are half-open [start, end). */
+ * arithmetic behind /breakdown (runtime/cupti/breakdown.c). Intervals are half-open [start, end). */
 #ifndef WPIO_INTERVALS_H
 #define WPIO_INTERVALS_H
 
