@@ -288,7 +288,7 @@ static struct wpio_job *window_job(const struct wpio_job *job, int window) {
   struct wpio_job *w = malloc(sizeof(*w));
   if (!w) return NULL;
   wpio_job_init(w);
-  if (wpio_job_merge(w, job) < 0) goto bad;
+  if (wpio_job_append(w, job) < 0) goto bad;
   size_t k = 0;
   for (size_t i = 0; i < w->windows.n; i++)
     if (w->windows.v[i].window == window) w->windows.v[k++] = w->windows.v[i];

@@ -1,5 +1,5 @@
-/* The job model's bookkeeping: growable arrays, root attributes, placeholder ranks and merging the
- * tables of one rank (or one job) into another with the name ids remapped. */
+/* The job model's bookkeeping: growable arrays, root attributes, placeholder ranks and appending the
+ * tables of one rank (or one job) to another with the name ids remapped. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,13 +70,19 @@ static void free_row_strings(struct wpio_job *job) {
   }
 }
 
+/* The straggler accumulator is the summary's (io/summary/wpio_stragglers.c): it is freed through the
+ * function that came with it, so the model calls nothing above itself. */
+static void strag_acc_release(struct wpio_job *job) {
+  if (job->strag_acc && job->strag_acc_free) job->strag_acc_free(job->strag_acc);
+}
+
 void wpio_job_free(struct wpio_job *job) {
   wpio_strtab_free(&job->names);
   free_row_strings(job);
 #define FREE_TABLE(t) free(job->t.v);
   WPIO_JOB_TABLES(FREE_TABLE)
 #undef FREE_TABLE
-  wpio_strag_acc_free(job->strag_acc);
+  strag_acc_release(job);
   wpio_job_init(job);
 }
 
@@ -86,7 +92,7 @@ void wpio_job_clear(struct wpio_job *job) {
 #define EMPTY_TABLE(t) job->t.n = 0;
   WPIO_JOB_TABLES(EMPTY_TABLE)
 #undef EMPTY_TABLE
-  wpio_strag_acc_free(job->strag_acc);
+  strag_acc_release(job);
   job->strag_acc = NULL;
 }
 
@@ -256,7 +262,7 @@ static int merge_attrs(struct wpio_job *dst, const struct wpio_job *src) {
   return 0;
 }
 
-int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
+int wpio_job_append(struct wpio_job *dst, const struct wpio_job *src) {
   uint32_t *map = NULL;
   if (merge_names(dst, src, &map) != 0) return -1;
   size_t nmap = src->names.n;
@@ -274,7 +280,6 @@ int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
   if (rc == 0) rc = APPEND_PLAIN(dst, src, breakdown);
   if (rc == 0) rc = APPEND_NAMED(dst, src, launch_latency, struct wpio_launch_latency_row, map, nmap);
   if (rc == 0) rc = APPEND_NAMED(dst, src, cupti_overhead, struct wpio_cupti_overhead_row, map, nmap);
-  if (rc == 0) rc = wpio_strag_fold(&dst->strag_acc, src->strag_events.v, src->strag_events.n);
   if (rc == 0) rc = APPEND_PLAIN(dst, src, stragglers);
   free(map);
   return rc;

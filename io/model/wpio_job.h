@@ -242,6 +242,8 @@ struct wpio_summary_row {
   uint64_t p50_ns, p90_ns, p99_ns;                   /* lite only: from merged histograms */
 };
 
+struct wpio_strag_acc;
+
 struct wpio_job {
   struct wpio_strtab names;
   WPIO_VEC(struct wpio_attr) attrs;
@@ -265,7 +267,10 @@ struct wpio_job {
   WPIO_VEC(struct wpio_cupti_overhead_row) cupti_overhead;
   WPIO_VEC(struct wpio_strag_event) strag_events; /* wire only: rank 0 turns them into stragglers */
   WPIO_VEC(struct wpio_straggler_row) stragglers;
-  struct wpio_strag_acc *strag_acc; /* rank 0: arrivals folded as ranks are merged (wpio_stragglers.c) */
+  /* Rank 0: arrivals folded as ranks are merged (io/summary/wpio_stragglers.c), with the function that
+   * frees them, which wpio_job_free and wpio_job_clear call: the model never calls the summary. */
+  struct wpio_strag_acc *strag_acc;
+  void (*strag_acc_free)(struct wpio_strag_acc *acc);
 };
 
 void wpio_job_init(struct wpio_job *job);
@@ -293,9 +298,10 @@ int wpio_job_set_attr_int(struct wpio_job *job, const char *key, int64_t value);
 const struct wpio_attr *wpio_job_attr(const struct wpio_job *job, const char *key);
 
 /* Appends every row of `src` to `dst`, remapping name ids and adding attributes of `src` that `dst`
- * lacks. Summaries are not merged: compute them afterwards. 0 or -1 (OOM, or a name_id of `src`
- * outside its names, in which case no row of that table is appended). */
-int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src);
+ * lacks. Summaries are not merged: compute them afterwards. The raw straggler arrivals are not
+ * appended: wpio_job_merge folds them. 0 or -1 (OOM, or a name_id of `src` outside its names, in
+ * which case no row of that table is appended). */
+int wpio_job_append(struct wpio_job *dst, const struct wpio_job *src);
 
 /* Adds a /ranks row for a rank whose data never arrived or did not decode. */
 int wpio_job_add_placeholder_rank(struct wpio_job *job, int32_t rank, const char *status);
@@ -315,13 +321,12 @@ int wpio_summary_acc_finish(const struct wpio_summary_acc *acc, struct wpio_job 
 void wpio_summary_acc_free(struct wpio_summary_acc *acc);
 /* /summary/memory from /memory (replacing it). 0 or -1 (OOM). Called by wpio_job_summarize. */
 int wpio_job_summarize_memory(struct wpio_job *job);
-/* /stragglers (io/summary/wpio_stragglers.c). wpio_job_merge folds the arrivals of `src` into dst->strag_acc
- * (rank 0 keeps per-instance and per-rank sums, never every rank's arrivals); wpio_job_stragglers
+/* /stragglers (io/summary/wpio_stragglers.c). wpio_job_merge merges a rank's part (or a job) into dst:
+ * wpio_job_append, then the arrivals of `src` folded into dst->strag_acc (rank 0 keeps per-instance
+ * and per-rank sums, never every rank's arrivals); 0 or -1 as wpio_job_append. wpio_job_stragglers
  * folds the job's own strag_events too, then replaces /stragglers with the result and frees both.
  * Without any arrival the rows are left as they are. 0 or -1 (OOM). */
-struct wpio_strag_acc;
-int wpio_strag_fold(struct wpio_strag_acc **acc, const struct wpio_strag_event *ev, size_t n);
-void wpio_strag_acc_free(struct wpio_strag_acc *acc);
+int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src);
 int wpio_job_stragglers(struct wpio_job *job);
 
 #ifdef __cplusplus

@@ -6,8 +6,8 @@
  *    transfer itself, the rest of each rank's duration as waiting (needs no clock alignment).
  *
  * Rank 0 must not hold every rank's arrivals (ranks x calls), so they are folded as each rank is
- * merged (wpio_strag_fold): per instance only (entry base, last entry, its rank, sum of entries, count,
- * shortest duration), per (rank, window, function) only (calls reached, sum of its entries relative to
+ * merged (wpio_job_merge, defined here so that the job model calls nothing of the summaries): per
+ * instance only (entry base, last entry, its rank, sum of entries, count, shortest duration), per (rank, window, function) only (calls reached, sum of its entries relative to
  * each instance's base, sum of its durations). That suffices because a rank's kept calls of a function
  * are always its first k (runtime/mpi/stragglers.c keeps calls in order until its bound): the rank's waits
  * are then sum_{seq<k} last - sum of its entries, read off prefix sums over the instances. A group of
@@ -70,7 +70,7 @@ struct wpio_strag_acc {
   WPIO_VEC(struct drop) drops;
 };
 
-void wpio_strag_acc_free(struct wpio_strag_acc *a) {
+static void strag_acc_free(struct wpio_strag_acc *a) {
   if (!a) return;
   for (size_t i = 0; i < a->nseries; i++) {
     free(a->series[i].v);
@@ -166,7 +166,7 @@ static int fold_group(struct wpio_strag_acc *a, const struct wpio_strag_event *e
   return 0;
 }
 
-int wpio_strag_fold(struct wpio_strag_acc **accp, const struct wpio_strag_event *ev, size_t n) {
+static int strag_fold(struct wpio_strag_acc **accp, const struct wpio_strag_event *ev, size_t n) {
   if (n == 0) return 0;
   if (!*accp && !(*accp = calloc(1, sizeof **accp))) return -1;
   struct wpio_strag_acc *a = *accp;
@@ -194,6 +194,18 @@ int wpio_strag_fold(struct wpio_strag_acc **accp, const struct wpio_strag_event 
   }
   free(v);
   return rc;
+}
+
+/* Folds into the job's accumulator, which the job frees through the function left with it. */
+static int job_fold(struct wpio_job *job, const struct wpio_strag_event *ev, size_t n) {
+  int rc = strag_fold(&job->strag_acc, ev, n);
+  if (job->strag_acc) job->strag_acc_free = strag_acc_free;
+  return rc;
+}
+
+int wpio_job_merge(struct wpio_job *dst, const struct wpio_job *src) {
+  if (wpio_job_append(dst, src) != 0) return -1;
+  return job_fold(dst, src->strag_events.v, src->strag_events.n);
 }
 
 /* ---- the rows ---- */
@@ -297,14 +309,14 @@ static int rows_from(struct wpio_job *job, struct wpio_strag_acc *a) {
 }
 
 int wpio_job_stragglers(struct wpio_job *job) {
-  if (wpio_strag_fold(&job->strag_acc, job->strag_events.v, job->strag_events.n) != 0) return -1;
+  if (job_fold(job, job->strag_events.v, job->strag_events.n) != 0) return -1;
   free(job->strag_events.v);
   job->strag_events.v = NULL;
   job->strag_events.n = job->strag_events.cap = 0;
   if (!job->strag_acc) return 0; /* no arrivals: the rows stay as they are */
   job->stragglers.n = 0;
   int rc = rows_from(job, job->strag_acc);
-  wpio_strag_acc_free(job->strag_acc);
+  strag_acc_free(job->strag_acc);
   job->strag_acc = NULL;
   return rc;
 }
