@@ -24,7 +24,7 @@ static inline int wpio_in_scope(const struct wpio_format_opts *o, int32_t rank, 
   return (o->rank < 0 || rank == o->rank) && (o->window < 0 || window == o->window);
 }
 
-/* Writes msg into err (when there is one) and returns -1. */
+/* Writes msg into err (when there is one) and returns -1; wpio_format.c. */
 int wpio_format_fail(char *err, size_t errlen, const char *msg);
 
 #endif

@@ -1,6 +1,5 @@
 /* Views of a wpio_job for the formatter: one row per name (and kernel kind) of a table, merged over
  * one rank's windows or taken from the cross-rank summaries, with derived columns filled in. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,17 +79,7 @@ static void set_columns(struct wpio_view *v) {
   v->ncols = sets[v->table].n[v->summary ? 1 : 0];
 }
 
-const char *wpio_table_name(enum wpio_table t) {
-  static const char *names[WPIO_TABLE_COUNT] = { "ranges", "kernels", "lite", "mpi" };
-  return (unsigned)t < WPIO_TABLE_COUNT ? names[t] : "?";
-}
-
 /* ---- building views ---- */
-
-int wpio_format_fail(char *err, size_t errlen, const char *msg) {
-  if (err && errlen) snprintf(err, errlen, "%s", msg);
-  return -1;
-}
 
 static struct wpio_view_row *grow_rows(struct wpio_view *v, size_t *cap) {
   if (v->n == *cap) {
