@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "h5_write_internal.h"
+#include "h5_file.h"
 #include "wpio_h5.h"
 
 /* 1 when an HDF5 superblock signature sits where HDF5 looks for one (0, then 512, 1024, ...). */

@@ -1,11 +1,12 @@
-/* What the report writer (h5_write.c), its file handling (h5_file.c) and the streamed writer
- * (h5_stream.c) share inside the plugin. */
+/* What the report writer (h5_write.c) and the streamed writer (h5_stream.c) share inside the plugin;
+ * both write through the report file of h5_file.h. */
 #ifndef H5_WRITE_INTERNAL_H
 #define H5_WRITE_INTERNAL_H
 
 #include <hdf5.h>
 #include <stdint.h>
 
+#include "h5_file.h"
 #include "h5_schema.h"
 #include "wpio_job.h"
 
@@ -49,16 +50,5 @@ void h5w_xfer_end(void);
  * for n rows past the contiguous threshold, or `extendible`; else contiguous. *chunk_rows: the rows
  * per chunk it declared (H5S_CHUNK_ROWS when extendible), 0 when contiguous. */
 hid_t h5w_table_dcpl(size_t n, int extendible, int *deflate, size_t *chunk_rows);
-
-/* The report file: created as a temporary beside `path` (never through a symlink, never over
- * somebody else's file), renamed into place when closed with rc 0, removed otherwise. */
-struct h5w_file {
-  char *tmp;
-  int fd;
-  hid_t file;
-};
-int h5w_file_open(struct h5w_file *f, const char *path, unsigned flags, struct h5s_err *c);
-/* Closes the HDF5 file; with rc 0 renames it to path. Returns rc, or -1 if closing failed. */
-int h5w_file_close(struct h5w_file *f, const char *path, int rc, struct h5s_err *c);
 
 #endif

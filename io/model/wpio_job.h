@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wpio_strtab.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,24 +26,6 @@ const char *wpio_kind_name(int kind);
 
 /* A growable array: `v` holds `n` elements, room for `cap`. */
 #define WPIO_VEC(T) struct { T *v; size_t n, cap; }
-
-/* String dictionary: names[i] is name_id i. Lookup by hash, so merging stays linear. */
-struct wpio_strtab {
-  char **s;
-  size_t n, cap;
-  uint32_t *slots; /* open addressing, nslots pairs: (index+1, 0 = empty; low 32 bits of the hash) */
-  size_t nslots;
-};
-void wpio_strtab_init(struct wpio_strtab *t);
-void wpio_strtab_free(struct wpio_strtab *t);
-/* Forgets every string but keeps the table's memory. */
-void wpio_strtab_clear(struct wpio_strtab *t);
-/* Returns the id of `str` (first `len` bytes), adding it if new; UINT32_MAX when out of memory. */
-uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);
-/* Room for n names in all, so interning them never grows the table. 0, or -1 (out of memory). */
-int wpio_strtab_reserve(struct wpio_strtab *t, size_t n);
-/* Returns the id of `str` or UINT32_MAX when absent. */
-uint32_t wpio_strtab_find(const struct wpio_strtab *t, const char *str);
 
 /* Attributes whose key starts with this are run metadata: the HDF5 writer stores them, without the
  * prefix, as attributes of the /meta group, and the reader reads /meta back under the prefix. */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wpio_job.h"
+#include "wpio_strtab.h"
 
 #define STRTAB_MIN_SLOTS 64u
 #define STRTAB_NONE UINT32_MAX

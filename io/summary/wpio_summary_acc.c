@@ -11,6 +11,7 @@
 #include "wpio_hist.h"
 #include "wpio_job.h"
 #include "wpio_summary_internal.h"
+#include "wpio_summary_memory.h"
 
 struct name_slot {
   int seen;

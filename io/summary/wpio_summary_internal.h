@@ -9,7 +9,5 @@
 void wpio_summary_row_finish(struct wpio_summary_row *s);
 /* The summaries' order: total_ns descending, then name. 0, or -1 when out of memory. */
 int wpio_summary_sort(const struct wpio_job *job, struct wpio_summary_row *rows, size_t n);
-/* /summary/memory's order: peak descending, then bytes allocated, then name id. */
-void wpio_memsum_sort(struct wpio_memsum_row *rows, size_t n);
 
 #endif

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "wpio_job.h"
-#include "wpio_summary_internal.h"
+#include "wpio_summary_memory.h"
 
 struct mem_key { uint32_t name; int32_t rank; size_t row; };
 

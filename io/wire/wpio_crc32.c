@@ -4,7 +4,7 @@
  * filled by constructors, before any thread can call in. */
 #include <string.h>
 
-#include "wpio_wire.h"
+#include "wpio_crc32.h"
 
 #if defined(__x86_64__)
 #include <nmmintrin.h>

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "wpio_crc32.h"
 #include "wpio_job.h"
 
 #ifdef __cplusplus
@@ -27,13 +28,6 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len);
  * reason in `err` (truncated, bad magic, unsupported version, checksum, bad length or id); on error
  * `job` holds nothing that needs more than wpio_job_free. */
 int wpio_decode(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
-
-/* The payload checksum of wire data of `version`: CRC-32C from version 5 on (hardware speed), CRC-32
- * (IEEE) before. */
-uint32_t wpio_wire_checksum(unsigned version, const uint8_t *p, size_t n);
-uint32_t wpio_crc32(const uint8_t *p, size_t n);
-uint32_t wpio_crc32c(const uint8_t *p, size_t n);
-uint32_t wpio_crc32c_portable(const uint8_t *p, size_t n); /* without the CPU's instruction (tests) */
 
 #ifdef __cplusplus
 }
