@@ -38,6 +38,8 @@ int wprof_option_index(const char *arg, const char *const *opts, size_t n, size_
 const char *wprof_option_value(int argc, char **argv, int *i, const char *arg, size_t len);
 /* Parses a whole decimal integer in [min, max]; 0, or -1 when `s` is not one. */
 int wprof_parse_long(const char *s, long min, long max, long *out);
+/* "1.234ms" (wpio_format_time) into buf; returns buf. */
+const char *wprof_fmt_time(char *buf, size_t len, double ns);
 
 /* Called in the reading child once every report is in memory; its return is the exit status. */
 typedef int (*wprof_reports_fn)(const struct wpio_job *jobs, const char *const *paths, size_t n,
