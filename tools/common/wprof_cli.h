@@ -1,5 +1,5 @@
 /* Shared pieces of the `wprof` command: the subcommand signature, usage errors, the forked report
- * reader and the JSON rendering of views. */
+ * reader and display names. */
 #ifndef WPROF_CLI_H
 #define WPROF_CLI_H
 
@@ -59,9 +59,5 @@ int wprof_guarded(const char *what, wprof_guarded_read_fn read, wprof_guarded_ru
 /* The display form of a C++ (Itanium-ABI) mangled name, or NULL to show `raw` as it is; for
  * wpio_format_opts.display_name. */
 const char *wprof_display_name(const char *raw, void *ctx);
-
-/* JSON output of a report (jansson): header facts, warnings and the three views. */
-int wprof_report_json(FILE *out, const struct wpio_job *job, const char *path,
-                      const struct wpio_format_opts *o, int tables_mask);
 
 #endif
