@@ -1,5 +1,5 @@
 /* Shared pieces of the `wprof` command: the subcommand signature, usage errors, the forked report
- * reader and the JSON rendering of views. */
+ * reader and display names. */
 #ifndef WPROF_CLI_H
 #define WPROF_CLI_H
 
@@ -38,6 +38,8 @@ int wprof_option_index(const char *arg, const char *const *opts, size_t n, size_
 const char *wprof_option_value(int argc, char **argv, int *i, const char *arg, size_t len);
 /* Parses a whole decimal integer in [min, max]; 0, or -1 when `s` is not one. */
 int wprof_parse_long(const char *s, long min, long max, long *out);
+/* "1.234ms" (wpio_format_time) into buf; returns buf. */
+const char *wprof_fmt_time(char *buf, size_t len, double ns);
 
 /* Called in the reading child once every report is in memory; its return is the exit status. */
 typedef int (*wprof_reports_fn)(const struct wpio_job *jobs, const char *const *paths, size_t n,
@@ -57,9 +59,5 @@ int wprof_guarded(const char *what, wprof_guarded_read_fn read, wprof_guarded_ru
 /* The display form of a C++ (Itanium-ABI) mangled name, or NULL to show `raw` as it is; for
  * wpio_format_opts.display_name. */
 const char *wprof_display_name(const char *raw, void *ctx);
-
-/* JSON output of a report (jansson): header facts, warnings and the three views. */
-int wprof_report_json(FILE *out, const struct wpio_job *job, const char *path,
-                      const struct wpio_format_opts *o, int tables_mask);
 
 #endif

@@ -1,4 +1,4 @@
-/* Small helpers every subcommand uses: one-line errors, usage errors, strict integer parsing. */
+/* Small helpers every subcommand uses: one-line errors, usage errors, strict integer parsing, times. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,4 +51,9 @@ const char *wprof_option_value(int argc, char **argv, int *i, const char *arg, s
   if (arg[len] == '=') return arg + len + 1;
   if (arg[len] != '\0' || *i + 1 >= argc) return NULL;
   return argv[++*i];
+}
+
+const char *wprof_fmt_time(char *buf, size_t len, double ns) {
+  wpio_format_time(buf, len, ns);
+  return buf;
 }

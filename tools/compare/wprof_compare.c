@@ -10,7 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "wprof_plot.h"
+#include "wprof_compare_chart.h"
+#include "wprof_compare_out.h"
 
 const char wprof_compare_usage[] =
     "wprof compare DIR|FILES... [--group-by KEY,...] [--table auto|kernels|ranges|lite|mpi] "
@@ -257,7 +258,7 @@ static int draw_chart(const struct compare_args *a) {
     wprof_error("%s", d.err);
     return WPROF_EXIT_FAIL;
   }
-  int rc = wprof_plot_scaling(&d, &a->c);
+  int rc = wprof_compare_chart(&d, &a->c);
   if (wprof_draw_finish(&d) < 0 || rc < 0) {
     wprof_error("%s", d.err[0] ? d.err : "cannot draw the chart");
     return WPROF_EXIT_FAIL;

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wprof_plot.h"
+#include "wprof_compare_out.h"
+#include "wprof_draw.h"
 
 #define NAME_COL 40
 

@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "wprof_cli.h"
-#include "wprof_diff.h"
+#include "wprof_diff_data.h"
+#include "wprof_diff_json.h"
 #include "wprof_diff_out.h"
+#include "wprof_diff_show.h"
 
 const char wprof_diff_usage[] =
     "wprof diff A.h5 B.h5 | A.h5 [A2.h5 ...] --vs B.h5 [B2.h5 ...] [--by kernels|ranges|lite|mpi[,...]] "
@@ -183,7 +185,9 @@ static int run_diff(const struct wpio_job *jobs, const char *const *paths, size_
       ntables++;
     }
   }
-  if (rc == WPROF_EXIT_OK && wprof_diff_print(stdout, tables, ntables, o) < 0) rc = WPROF_EXIT_FAIL;
+  if (rc == WPROF_EXIT_OK && (o->format == WPROF_DIFF_JSON ? wprof_diff_json(stdout, tables, ntables, o)
+                                                            : wprof_diff_print(stdout, tables, ntables, o)) < 0)
+    rc = WPROF_EXIT_FAIL;
   if (rc == WPROF_EXIT_OK && wprof_diff_regressions(tables, ntables, o) > 0) rc = WPROF_EXIT_FAIL;
   for (size_t i = 0; i < ntables; i++) wprof_diff_table_free(&tables[i]);
   return rc;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "wpio_hist.h"
-#include "wprof_diff.h"
+#include "wprof_diff_data.h"
 
 /* One raw row reduced to what the diff needs, with its samples as a group (n, mean, m2). */
 struct sample {

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "wprof_cli.h"
-#include "wprof_diff_out.h"
+#include "wprof_diff_json.h"
 #include "wprof_export.h"
 
 static json_t *num(double v, int present, int whole) {

@@ -1,5 +1,5 @@
-/* `wprof diff` output: an aligned text table per report table, or CSV, and the regressions of
- * --fail-above (significant slowdowns only) on stderr. JSON is in wprof_diff_json.c. */
+/* `wprof diff` output as text (an aligned table per report table) or CSV. JSON is in
+ * wprof_diff_json.c; what both share (the options, names as shown, regressions) in wprof_diff_show.c. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,11 +15,6 @@
 enum col { C_NAME, C_KIND, C_A, C_B, C_CHANGE, C_PCT, C_PVAL, C_SIG, C_CALLS_A, C_CALLS_B, C_P99_A, C_P99_B };
 static const char *const titles[MAX_COLS] = { "Name", "Kind", "A", "B", "Change", "Change %", "p-value",
                                               "Signif.", "Calls A", "Calls B", "p99 A", "p99 B" };
-
-const char *wprof_diff_shown(const struct wprof_diff_out *o, const char *raw) {
-  const char *d = o->display_name ? o->display_name(raw, NULL) : NULL;
-  return d ? d : raw;
-}
 
 static int has_col(enum wpio_table t, int c) {
   if (c == C_KIND) return t == WPIO_TABLE_KERNELS;
@@ -231,7 +226,6 @@ static void print_csv(FILE *out, const struct wprof_diff_table *tables, size_t n
 }
 
 int wprof_diff_print(FILE *out, const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
-  if (o->format == WPROF_DIFF_JSON) return wprof_diff_json(out, tables, n, o);
   if (o->format == WPROF_DIFF_CSV) {
     print_csv(out, tables, n, o);
     return 0;
@@ -239,36 +233,4 @@ int wprof_diff_print(FILE *out, const struct wprof_diff_table *tables, size_t n,
   print_heading(out, o);
   for (size_t i = 0; i < n; i++) print_table(out, &tables[i], o);
   return 0;
-}
-
-int wprof_diff_is_regression(const struct wprof_diff_row *r, const struct wprof_diff_out *o) {
-  return wprof_diff_is_slowdown(r, o) && r->ch.sig == WPROF_DIFF_SIG_YES;
-}
-
-int wprof_diff_is_slowdown(const struct wprof_diff_row *r, const struct wprof_diff_out *o) {
-  return !isnan(o->fail_above_pct) && r->ch.status == WPROF_DIFF_BOTH && !isnan(r->ch.change_pct) &&
-         r->ch.change_pct > o->fail_above_pct;
-}
-
-size_t wprof_diff_regressions(const struct wprof_diff_table *tables, size_t n, const struct wprof_diff_out *o) {
-  size_t found = 0, noise = 0;
-  for (size_t i = 0; i < n; i++)
-    for (size_t k = 0; k < tables[i].n; k++) {
-      const struct wprof_diff_row *r = &tables[i].rows[k];
-      noise += wprof_diff_is_slowdown(r, o) && !wprof_diff_is_regression(r, o);
-      if (!wprof_diff_is_regression(r, o)) continue;
-      char a[CELL], b[CELL];
-      wpio_format_time(a, sizeof a, r->ch.a_ns);
-      wpio_format_time(b, sizeof b, r->ch.b_ns);
-      wprof_error("regression in %s: %s%s%s%s %+.1f%% (%s -> %s, p %.2g), above --fail-above %g%%",
-                  wpio_table_name(tables[i].table), wprof_diff_shown(o, r->name), r->kind >= 0 ? " (" : "",
-                  r->kind >= 0 ? wpio_kind_name(r->kind) : "", r->kind >= 0 ? ")" : "", r->ch.change_pct, a, b,
-                  r->ch.p_value, o->fail_above_pct);
-      found++;
-    }
-  if (noise)
-    wprof_error("%zu slowdown(s) above %g%% not counted: not significant (p >= %g) or not testable", noise,
-                o->fail_above_pct, o->alpha);
-  if (found) wprof_error("%zu regression(s) above %g%%", found, o->fail_above_pct);
-  return found;
 }

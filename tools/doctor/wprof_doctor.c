@@ -2,7 +2,6 @@
  * what a user should not trust. Exit 0: nothing worse than info; 1: a warning or an error; 2: the
  * input cannot be read. */
 #include <jansson.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,32 +9,11 @@
 
 #include "wpio_spill.h"
 #include "wprof_cli.h"
-#include "wprof_doctor.h"
+#include "wprof_doctor_checks.h"
+#include "wprof_doctor_findings.h"
+#include "wprof_doctor_input.h"
 
 const char wprof_doctor_usage[] = "wprof doctor REPORT.h5|SPILL_DIR [--format text|json]";
-
-static const char *const severity_names[] = {"info", "warning", "error"};
-
-struct doctor {
-  int json;
-  int worst;        /* highest enum doc_severity found, -1: none */
-  json_t *findings; /* JSON mode */
-};
-
-void doc_find(struct doctor *d, enum doc_severity sev, const char *fmt, ...) {
-  char msg[2048];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  if ((int)sev > d->worst) d->worst = (int)sev;
-  if (!d->json) {
-    printf("%s: %s\n", severity_names[sev], msg);
-    return;
-  }
-  json_t *f = json_pack("{s:s, s:s}", "severity", severity_names[sev], "message", msg);
-  if (f) json_array_append_new(d->findings, f);
-}
 
 static int parse_args(int argc, char **argv, const char **path, int *json) {
   for (int i = 1; i < argc; i++) {

@@ -6,13 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wprof_doctor.h"
+#include "wprof_doctor_checks.h"
 
 /* A clock residual above this share of the median window length is larger than the differences
  * that cross-rank comparisons of positions (window starts, timeline events) look at. */
 #define CLOCK_RESIDUAL_SHARE 0.01
 
-void doc_rank_list(const int32_t *ranks, size_t n, char *buf, size_t len) {
+/* "3,5-7,9" of a sorted list of ranks, at most a few dozen spans, then "... (N in all)". */
+static void doc_rank_list(const int32_t *ranks, size_t n, char *buf, size_t len) {
   size_t used = 0, spans = 0;
   buf[0] = '\0';
   for (size_t i = 0; i < n;) {

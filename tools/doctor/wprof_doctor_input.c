@@ -9,7 +9,7 @@
 
 #include "wpio_h5.h"
 #include "wpio_spill.h"
-#include "wprof_doctor.h"
+#include "wprof_doctor_input.h"
 
 int doc_read_report(const char *path, struct doc_input *in, char *err, size_t errlen) {
   in->path = path;

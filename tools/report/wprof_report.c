@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wprof_cli.h"
+#include "wprof_report_json.h"
 
 const char wprof_report_usage[] =
     "wprof report FILE [--rank N] [--window W] [--sort KEY] [--top K] "

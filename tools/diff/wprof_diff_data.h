@@ -1,8 +1,8 @@
 /* `wprof diff` internals: per-name samples of two sides (one report each, or several reports of one
  * configuration pooled) matched by name, and the comparison of one name's samples: the change and
  * Welch's t-test of it. */
-#ifndef WPROF_DIFF_H
-#define WPROF_DIFF_H
+#ifndef WPROF_DIFF_DATA_H
+#define WPROF_DIFF_DATA_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -3,7 +3,8 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "wprof_plot.h"
+#include "wprof_chart.h"
+#include "wprof_compare_chart.h"
 
 #define MAX_SERIES 12
 #define X0 90.0
@@ -110,7 +111,7 @@ static void series(struct wprof_draw *d, const struct wprof_compare *c, const st
                g->names[i]);
 }
 
-int wprof_plot_scaling(struct wprof_draw *d, const struct wprof_compare *c) {
+int wprof_compare_chart(struct wprof_draw *d, const struct wprof_compare *c) {
   double w = X0 + PW + LEGEND_W, h = Y0 + PH + 50;
   char title[256], sub[256];
   snprintf(title, sizeof title, "Scaling: %s %s per rank vs ranks", wpio_table_name((enum wpio_table)c->table),

@@ -1,4 +1,4 @@
-/* JSON output of a report through jansson: attributes, ranks, windows, warnings and the views as
+/* `wprof report --format json`, through jansson: attributes, ranks, windows, warnings and the views as
  * arrays of objects with raw nanoseconds (the same columns as the CSV). */
 #include <jansson.h>
 #include <math.h>
@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wprof_cli.h"
+#include "wprof_report_json.h"
 
 /* Replaces bytes that do not form valid UTF-8 sequences with '?' (jansson refuses such strings). */
 static char *utf8_clean(const char *s) {
