@@ -1,6 +1,6 @@
 /* collectives: sync points. Each non-root rank sends arrived(seq, settings) to rank 0 and polls for
  * release(seq, missing, rank 0's settings); rank 0 releases when all arrived or its deadline passed.
- * Point-to-point on purpose (DESIGN): it says who is missing and can be abandoned cleanly. */
+ * Point-to-point on purpose (docs/design.md): it says who is missing and can be abandoned cleanly. */
 #include <string.h>
 
 #include "wpc_internal.h"

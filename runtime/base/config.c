@@ -1,5 +1,5 @@
 /* The one option table: every WPROF_* variable is declared once below, and the table drives the
- * defaults, env parsing and its warnings, the report's attributes and the README's table. */
+ * defaults, env parsing and its warnings, the report's attributes and docs/user-guide.md's table. */
 #include "config.h"
 
 #include <ctype.h>

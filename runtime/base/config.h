@@ -1,5 +1,5 @@
 /* The one option table: every WPROF_* variable is declared once (name, type, default, doc, report
- * attribute) and drives env parsing, validation messages, the report's attributes and the README. */
+ * attribute) and drives env parsing, validation messages, the report's attributes and docs/user-guide.md. */
 #ifndef WPR_CONFIG_H
 #define WPR_CONFIG_H
 
@@ -77,7 +77,7 @@ int wpr_option_count(void);
 const struct wpr_option_info *wpr_option_at(int i);
 /* The effective value of option i, as text; *is_int and *ival set for integer-valued options. */
 void wpr_config_value(const struct wpr_config *cfg, int i, char *buf, size_t len, int *is_int, int64_t *ival);
-/* The README's table of variables (markdown), generated from the table. */
+/* docs/user-guide.md's table of variables (markdown), generated from the table. */
 void wpr_config_write_markdown(FILE *out);
 
 #endif

@@ -1,6 +1,6 @@
 /* Clocks. Durations on the hot path come from the TSC (rdtsc, ~10 ns here) converted with a
  * multiplier calibrated against CLOCK_MONOTONIC; positions (window open/close, range starts) are
- * anchored to CLOCK_MONOTONIC so that all ranks of a node share one timebase (DESIGN "The report").
+ * anchored to CLOCK_MONOTONIC so that all ranks of a node share one timebase (docs/design.md "Clock alignment").
  * Without an invariant TSC (or off x86-64) the ticks are CLOCK_MONOTONIC nanoseconds. */
 #ifndef WPR_TIMER_H
 #define WPR_TIMER_H

@@ -1,4 +1,4 @@
-/* The profiling window state machine of DESIGN ("The state machine"), verbatim from the seed's
+/* The profiling window state machine (docs/design.md, "The window state machine"): the seed's
  * delay/max semantics. Pure: it only updates `sm` and says which backend actions the caller owes. */
 #include "state_machine.h"
 

@@ -18,7 +18,7 @@ struct wpr_sm {
   int running;       /* collectors run */
   int64_t steps;     /* step() calls since start() */
   int64_t profiled;  /* profiled steps of the running window */
-  int64_t closed_steps; /* `steps` (DESIGN) of the window closed by the last BACKEND_STOP action */
+  int64_t closed_steps; /* `steps` (docs/design.md) of the window closed by the last BACKEND_STOP action */
 };
 
 static inline void wpr_sm_init(struct wpr_sm *sm) {
@@ -29,7 +29,7 @@ static inline void wpr_sm_init(struct wpr_sm *sm) {
 /* Applies `ev` with the given delay/max; returns the enum wpr_sm_action bits to perform. */
 unsigned wpr_sm_apply(struct wpr_sm *sm, int64_t delay, int64_t max, enum wpr_sm_event ev);
 
-/* `steps` of the running window so far (DESIGN): step() calls while running, not counting the call
+/* `steps` of the running window so far (docs/design.md): step() calls while running, not counting the call
  * that opened a delayed window. After a BACKEND_STOP action, sm->closed_steps holds the final count. */
 int64_t wpr_sm_window_steps(const struct wpr_sm *sm, int64_t delay);
 

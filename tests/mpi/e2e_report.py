@@ -32,7 +32,7 @@ check([r["rank"] for r in ranks] == list(range(NP)), "one /ranks row per rank, i
 check(all(r["status"] == "ok" and r["pid"] > 0 and r["hostname"] and r["collected"] == 1 for r in ranks),
       "every rank ok, with pid and hostname")
 
-# windows: steps per DESIGN (delay 1 / max 3: the calls made while running, not the opening one)
+# windows: steps per docs/design.md (delay 1 / max 3: the calls made while running, not the opening one)
 wins = rows(f, "windows")
 check(len(wins) == NP * WINDOWS, f"{NP * WINDOWS} window rows (got {len(wins)})")
 check(all(w["steps"] == 3 for w in wins), f"3 steps per window (got {[w['steps'] for w in wins]})")

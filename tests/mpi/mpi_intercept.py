@@ -3,7 +3,7 @@
   preload  mpi_app (no wprof header, no wprof link) on 4 ranks, WPROF_START=init: a report with every
            rank, one window, and /mpi rows whose calls and bytes are exactly what the program made, and
            nothing else (wprof's own sync and gather traffic never shows); /summary/mpi across ranks.
-  step     WPROF_STEP_MPI=MPI_Allreduce, delay 2, max 3: the window has 3 steps (DESIGN) and the
+  step     WPROF_STEP_MPI=MPI_Allreduce, delay 2, max 3: the window has 3 steps (docs/design.md) and the
            Allreduce rows split 3 in window 0, the rest in window -1, summing to the calls made.
   linked   an app that links wprof and calls wprof_init/finalize itself, also preloaded: one report,
            no doubled rows.

@@ -13,7 +13,7 @@ target_link_libraries(test_io_stragglers PRIVATE wprof_io)
 target_include_directories(test_io_stragglers PRIVATE ${WPROF_IO_INCLUDE_DIRS} ${PROJECT_SOURCE_DIR}/tests/common)
 add_test(NAME io_stragglers COMMAND test_io_stragglers)
 set_tests_properties(io_stragglers PROPERTIES LABELS unit TIMEOUT 60)
-# Scale: rank 0's path with many synthetic ranks (the full 4096-rank run is by hand, see the README);
+# Scale: rank 0's path with many synthetic ranks (the full 4096-rank run is by hand, see docs/benchmarks.md);
 # the smoke run checks the answer on 64 ranks.
 wprof_test_program(stragglers_bench ${CMAKE_CURRENT_LIST_DIR}/stragglers_bench.c)
 target_link_libraries(stragglers_bench PRIVATE wprof_h5read)

@@ -22,7 +22,7 @@ def avg(total, calls):
     return (total + calls // 2) // calls if calls else 0
 
 
-# ---- expected views, computed the way DESIGN defines them ----
+# ---- expected views, computed the way docs/report-schema.md and docs/cli.md define them ----
 
 def summary_view(table):
     rows = []

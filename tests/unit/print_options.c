@@ -1,4 +1,4 @@
-/* Prints the README's table of environment variables from the option table (the docs' source). */
+/* Prints docs/user-guide.md's table of environment variables from the option table (its source). */
 #include <stdio.h>
 #include "config.h"
 

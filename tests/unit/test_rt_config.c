@@ -1,7 +1,7 @@
 /* The option table: defaults, every option's good and malformed values (each malformed value gets one
  * warning naming the variable, the value and the default, which is kept), the env matrix (every
  * option with malformed, negative, huge and empty values), WPROF_RANKS spans and rank selection,
- * the report's attribute values and the README table. Warnings are read from fd 2. */
+ * the report's attribute values and the docs' table. Warnings are read from fd 2. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* Ranges: nesting gives exact self/total relationships, calls are counted, rows are kept per
  * (window, name) and only while a window runs, threads merge, and overflow/underflow never crash.
  * GPU attribution: self/total CUDA time sums exactly along the launch's path, recursion counts once,
- * late records keep their window, adds from another thread race safely, start/end ranges follow DESIGN. */
+ * late records keep their window, adds from another thread race safely, start/end ranges follow docs/user-guide.md. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

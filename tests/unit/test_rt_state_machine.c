@@ -1,5 +1,5 @@
 /* Replays every line of tests/data/state_machine.tsv through the pure state machine (no MPI, no
- * backend), then checks DESIGN's definition of a window's `steps`. Usage: test_rt_state_machine TSV */
+ * backend), then checks docs/design.md's definition of a window's `steps`. Usage: test_rt_state_machine TSV */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

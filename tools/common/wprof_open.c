@@ -1,4 +1,4 @@
-/* Opening reports safely: libhdf5 can crash or hang on a damaged file (DESIGN "Failure rules"), so the
+/* Opening reports safely: libhdf5 can crash or hang on a damaged file (docs/design.md, "The report path"), so the
  * reports are read in a forked child under a deadline and any failure becomes one line and exit 2. */
 #include <errno.h>
 #include <fcntl.h>

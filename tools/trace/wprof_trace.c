@@ -110,7 +110,7 @@ static const struct wpio_rank_row *rank_row(const struct trace *t, int32_t rank)
   return i >= 0 ? t->rows[i] : NULL;
 }
 
-/* /windows rows are in the rank's own clock: map them to rank 0's like the timeline (DESIGN). */
+/* /windows rows are in the rank's own clock: map them to rank 0's like the timeline (docs/design.md). */
 static int64_t to_root(const struct wpio_rank_row *r, int64_t t) {
   if (!r) return t;
   double drift = r->clock_drift_ppm * 1e-6 * (double)(t - r->clock_ref_ns);
