@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "mpi_table.h"
+#include "step_hook.h"
 #include "timeline.h"
 #include "timer.h"
 #include "wprof/wprof.h"
