@@ -11,7 +11,7 @@
 #include "cupti_corr.h"
 #include "launch_latency.h"
 #include "memory.h"
-#include "ranges.h"
+#include "ranges_gpu.h"
 #include "stacks.h"
 #include "timeline.h"
 
