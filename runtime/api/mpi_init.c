@@ -2,9 +2,8 @@
  * core (wprof_init after the real init, wprof_finalize before the real finalize), as Darshan's do. */
 #include <mpi.h>
 
-#include "mpi_table.h"
+#include "entry_points.h"
 #include "mpi_wrap.h"
-#include "session.h"
 #include "wprof/wprof.h"
 
 int wpr_mpi_c_Init(int *argc, char ***argv) {

@@ -6,14 +6,17 @@
 
 #include "wprof/wprof.h"
 #include "wprof/wprof_mpi.h"
+#include "entry_points.h"
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
+#include "plugin.h"
 #include "ranges.h"
-#include "session.h"
+#include "report.h"
 #include "step_hook.h"
 #include "stragglers.h"
 #include "timer.h"
+#include "window.h"
 #include "wprof_testing.h"
 
 struct wpr_session wpr_session;

@@ -69,9 +69,4 @@ int wpr_mpi_collect(struct wpio_job *job, int32_t rank);
 const char *wpr_mpi_name(int id);
 int wpr_mpi_id_of(const char *name);
 
-/* wprof.c: the MPI_Init wrappers' hand-over: initialises wprof unless it already is. An explicit
- * wprof_init later, before any window was requested, starts the session again with the
- * application's communicator and environment. */
-int wpr_init_from_mpi(void);
-
 #endif
