@@ -6,6 +6,7 @@
 
 #include "wprof/wprof.h"
 #include "wprof/wprof_mpi.h"
+#include "clock_exchange.h"
 #include "entry_points.h"
 #include "lite.h"
 #include "log.h"

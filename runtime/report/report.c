@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "wprof/wprof.h"
-#include "clock_align.h"
+#include "clock_exchange.h"
 #include "log.h"
 #include "report_batched.h"
 #include "report_merge.h"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wprof/wprof.h"
+#include "clock_exchange.h"
 #include "log.h"
 #include "mpi_table.h"
 #include "ranges.h"
