@@ -9,6 +9,7 @@
 
 #include "breakdown.h"
 #include "cupti_corr.h"
+#include "cupti_timeline.h"
 #include "launch_latency.h"
 #include "memory.h"
 #include "ranges_gpu.h"
