@@ -1,6 +1,6 @@
-/* The API's own entry points below the public calls (wprof.c): what the PMPI init and finalize
- * wrappers (mpi_init.c) and the load-time constructor (preload.c) hand over to, and the session that
- * wprof.c holds. */
+/* The API's calls below the public ones (session_api.c): what the PMPI init and finalize wrappers
+ * (mpi_init.c) and the load-time constructor (preload.c) hand over to, and the session that
+ * session_api.c holds. */
 #ifndef WPR_ENTRY_POINTS_H
 #define WPR_ENTRY_POINTS_H
 

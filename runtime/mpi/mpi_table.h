@@ -57,8 +57,8 @@ static inline void wpr_mpi_leave(struct wpr_mpi_block *b, int id, uint64_t ns, u
 /* window.c: the window calls are counted in from now on. */
 void wpr_mpi_set_window(int32_t window);
 
-/* wprof.c: a session starts, with WPROF_STEP_MPI resolved to a function of the table; and ends (no
- * more steps from MPI calls). The thread that drives it is the step hook's (step_hook.h). */
+/* session_api.c: a session starts, with WPROF_STEP_MPI resolved to a function of the table; and
+ * ends (no more steps from MPI calls). The thread that drives it is the step hook's (step_hook.h). */
 void wpr_mpi_session_begin(const struct wpr_config *cfg);
 void wpr_mpi_session_end(void);
 

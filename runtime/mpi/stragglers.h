@@ -41,7 +41,8 @@ static inline void wpr_strag_note(int id, uint64_t t0_ticks, uint64_t t1_ticks) 
     wpr_strag_note_call(id, t0_ticks, t1_ticks);
 }
 
-/* wprof.c: a session starts a new log (a later session of the process numbers its windows from 0 again). */
+/* session_api.c: a session starts a new log (a later session of the process numbers its windows from
+ * 0 again). */
 void wpr_strag_session_begin(void);
 
 /* window.c, on the session's thread: a sync point of `window` (seq 0: before its start, 1: before

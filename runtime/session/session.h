@@ -1,6 +1,6 @@
-/* The one profiling session of a process: the state that the API (api/wprof.c, which holds and sets
- * it up), the windows (window/) and the report (report/) share, handed to them by pointer. Only the
- * thread that drives start/step/stop touches it. */
+/* The one profiling session of a process: the state that the API (api/session_api.c, which holds
+ * and sets it up), the windows (window/) and the report (report/) share, handed to them by pointer.
+ * Only the thread that drives start/step/stop touches it. */
 #ifndef WPR_SESSION_H
 #define WPR_SESSION_H
 
