@@ -47,9 +47,9 @@ static inline int wpr_timeline_lite_sampled(uint32_t nth) {
  * CLOCK_MONOTONIC ns; track is WPIO_TRACK_STREAM(stream). */
 void wpr_timeline_gpu(int kind, const char *name, int64_t track, int64_t start_ns, int64_t end_ns);
 
-/* report.c: appends every event so far to job->timeline for `rank` (names interned in job->names,
- * times through `clock` to rank 0's timebase, sorted by start); *dropped = events not kept so far.
- * WPROF_OK or WPROF_ENOMEM. Threads may keep recording meanwhile. */
+/* report_pack.c: appends every event so far to job->timeline for `rank` (names interned in
+ * job->names, times through `clock` to rank 0's timebase, sorted by start); *dropped = events not
+ * kept so far. WPROF_OK or WPROF_ENOMEM. Threads may keep recording meanwhile. */
 int wpr_timeline_collect(struct wpio_job *job, int32_t rank, const struct wpr_clock_fit *clock, uint64_t *dropped);
 
 /* Tests and benchmarks: events kept and dropped so far in this process. */

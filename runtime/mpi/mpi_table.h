@@ -62,7 +62,8 @@ void wpr_mpi_set_window(int32_t window);
 void wpr_mpi_session_begin(const struct wpr_config *cfg);
 void wpr_mpi_session_end(void);
 
-/* report.c: adds this process's /mpi rows, merged over threads by (window, function), for `rank`. */
+/* report_pack.c: adds this process's /mpi rows, merged over threads by (window, function), for
+ * `rank`. */
 int wpr_mpi_collect(struct wpio_job *job, int32_t rank);
 
 /* "MPI_Send" for WPR_MPI_ID_Send; the id of such a name, or -1. */

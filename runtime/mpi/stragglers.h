@@ -52,7 +52,7 @@ void wpr_strag_sync(int32_t window, uint32_t seq, uint64_t t0_ticks, uint64_t t1
 void wpr_strag_window_open(int32_t window, int64_t max_events);
 void wpr_strag_window_close(int32_t window);
 
-/* report.c: this rank's arrivals as wpio_strag_event rows, on rank 0's clock. 0 or -1 (OOM). */
+/* report_pack.c: this rank's arrivals as wpio_strag_event rows, on rank 0's clock. 0 or -1 (OOM). */
 int wpr_strag_collect(struct wpio_job *job, int32_t rank, const struct wpr_clock_fit *clock);
 
 #endif

@@ -13,8 +13,9 @@
  * packed with the wire format. 0, or -1 (out of memory). The caller frees *buf. */
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
 
-/* The job's attributes (settings, world size, backend, sync and settings notes, command, meta): every
- * pack carries them, so a spill alone can rebuild a report; rank 0 sets them again on the merged job. */
+/* The job's attributes (settings, world size, backend, sync and settings notes, command, meta):
+ * every pack carries them, so a spill alone can rebuild a report; rank 0 sets them again on the
+ * merged job. */
 void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job);
 
 #endif
