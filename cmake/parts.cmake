@@ -4,7 +4,7 @@
 # WPROF_ROOT must be set to the source tree's root before including this file.
 set(WPROF_IO_FOLDERS model wire spill summary format h5)
 set(WPROF_COLLECTIVES_FOLDERS .)
-set(WPROF_RUNTIME_FOLDERS api window report host mpi backends cupti base)
+set(WPROF_RUNTIME_FOLDERS api window report session backends cupti mpi host base)
 set(WPROF_TOOLS_FOLDERS . common draw report run recover diff doctor plot compare sweep trace)
 
 foreach(part IO COLLECTIVES RUNTIME TOOLS)

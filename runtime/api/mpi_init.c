@@ -1,32 +1,60 @@
-/* PMPI entry points of MPI_Init, MPI_Init_thread and MPI_Finalize: they only hand over to wprof's
- * core (wprof_init after the real init, wprof_finalize before the real finalize), as Darshan's do. */
+/* PMPI entry points of MPI_Init, MPI_Init_thread and MPI_Finalize, C and Fortran: they only hand over
+ * to wprof's core (wprof_init after the real init, wprof_finalize before the real finalize), as
+ * Darshan's do. Both bindings share one body each, whatever symbol MPI_Init resolves to. */
 #include <mpi.h>
+#include <stddef.h>
 
-#include "mpi_table.h"
-#include "mpi_wrap.h"
-#include "session.h"
+#include "entry_points.h"
+#include "mpi_fortran.h"
 #include "wprof/wprof.h"
 
-int wpr_mpi_c_Init(int *argc, char ***argv) {
+static int init_c(int *argc, char ***argv) {
   int rc = PMPI_Init(argc, argv);
   if (rc == MPI_SUCCESS) wpr_init_from_mpi();
   return rc;
 }
 
-int wpr_mpi_c_Init_thread(int *argc, char ***argv, int required, int *provided) {
+static int init_thread_c(int *argc, char ***argv, int required, int *provided) {
   int rc = PMPI_Init_thread(argc, argv, required, provided);
   if (rc == MPI_SUCCESS) wpr_init_from_mpi();
   return rc;
 }
 
-int wpr_mpi_c_Finalize(void) {
+static int finalize_c(void) {
   /* an application that called wprof_finalize itself has its report already */
   if (wpr_session.initialized) wprof_finalize();
   return PMPI_Finalize();
 }
 
-int MPI_Init(int *argc, char ***argv) { return wpr_mpi_c_Init(argc, argv); }
+int MPI_Init(int *argc, char ***argv) { return init_c(argc, argv); }
 int MPI_Init_thread(int *argc, char ***argv, int required, int *provided) {
-  return wpr_mpi_c_Init_thread(argc, argv, required, provided);
+  return init_thread_c(argc, argv, required, provided);
 }
-int MPI_Finalize(void) { return wpr_mpi_c_Finalize(); }
+int MPI_Finalize(void) { return finalize_c(); }
+
+/* ---- Fortran (mpif.h and `use mpi`) ---- */
+
+static void set_ierr(MPI_Fint *ierr, int rc) {
+  if (ierr) *ierr = (MPI_Fint)rc;
+}
+
+static void wpr_f_mpi_init(MPI_Fint *ierr) {
+  int argc = 0;
+  char **argv = NULL;
+  set_ierr(ierr, init_c(&argc, &argv));
+}
+
+static void wpr_f_mpi_init_thread(MPI_Fint *required, MPI_Fint *provided, MPI_Fint *ierr) {
+  int argc = 0, prov = 0;
+  char **argv = NULL;
+  int rc = init_thread_c(&argc, &argv, (int)*required, &prov);
+  *provided = (MPI_Fint)prov;
+  set_ierr(ierr, rc);
+}
+
+static void wpr_f_mpi_finalize(MPI_Fint *ierr) { set_ierr(ierr, finalize_c()); }
+
+WPR_FORTRAN(mpi_init, MPI_INIT, (MPI_Fint *ierr), (ierr))
+WPR_FORTRAN(mpi_init_thread, MPI_INIT_THREAD, (MPI_Fint *required, MPI_Fint *provided, MPI_Fint *ierr),
+            (required, provided, ierr))
+WPR_FORTRAN(mpi_finalize, MPI_FINALIZE, (MPI_Fint *ierr), (ierr))

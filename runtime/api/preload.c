@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "entry_points.h"
 #include "log.h"
-#include "session.h"
 
 static int started_here(void) {
   struct wpr_config cfg;

@@ -1,5 +1,6 @@
 /* The host backend: always available, collects nothing of its own. The window rows are recorded by
- * wprof.c for every backend, and lite scopes and ranges run independently, so start/stop just succeed. */
+ * window.c for every backend, and lite scopes and ranges run independently, so start/stop just
+ * succeed. */
 #include "backend.h"
 
 #include "wprof/wprof.h"

@@ -6,6 +6,7 @@
 #include "cupti_corr.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 struct corr_slot {
   _Atomic uint64_t id_window;  /* id << 32 | (uint32_t)window */

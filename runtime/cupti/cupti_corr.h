@@ -4,7 +4,7 @@
 #define WPR_CUPTI_CORR_H
 
 #include <stdint.h>
-#include "ranges.h"
+#include "ranges_gpu.h"
 
 /* Slots of the direct-mapped table (a power of two): ids more than this far apart share a slot, so
  * a record read that long after its launch finds no entry and is placed by its timestamp instead. */

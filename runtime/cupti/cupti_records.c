@@ -9,9 +9,10 @@
 
 #include "breakdown.h"
 #include "cupti_corr.h"
+#include "cupti_timeline.h"
 #include "launch_latency.h"
 #include "memory.h"
-#include "ranges.h"
+#include "ranges_gpu.h"
 #include "stacks.h"
 #include "timeline.h"
 

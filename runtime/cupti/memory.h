@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 #include "cupti_clock.h"
-#include "ranges.h"
+#include "ranges_gpu.h"
 #include "wpio_job.h"
 
 struct wpr_memory_event {

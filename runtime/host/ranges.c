@@ -1,15 +1,15 @@
 /* Annotated ranges: a per-thread stack, start/end ranges and per-thread (window, name) rows with calls,
- * CPU total and CPU self time. push/pop touch only the calling thread's state; a thread is registered
- * under a lock once, and its rows and context nodes are published append-only for collect and GPU time. */
+ * CPU total and CPU self time. push/pop touch only the calling thread's state (registered once, in
+ * ranges_threads.c); its rows and context nodes are published append-only for collect and GPU time. */
 #include "ranges.h"
-#include "ranges_internal.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "mpi_table.h"
+#include "ranges_index.h"
+#include "ranges_threads.h"
+#include "step_hook.h"
 #include "timeline.h"
 #include "timer.h"
 #include "wprof/wprof.h"
@@ -18,25 +18,8 @@
 #include <nvtx3/nvToolsExt.h>
 #endif
 
-static int32_t current_window = -1;
-static int ranges_enabled = 1;
-
-static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct range_thread *threads_head;
-static uint32_t threads_count;
-static struct range_thread *threads_by_id[RANGE_THREADS_MAX + 1]; /* published with release */
-
-static __thread struct range_thread *ranges_tls __attribute__((tls_model("initial-exec")));
-
-void wpr_ranges_set_window(int32_t window) { __atomic_store_n(&current_window, window, __ATOMIC_RELAXED); }
-void wpr_ranges_set_enabled(int enabled) { __atomic_store_n(&ranges_enabled, enabled != 0, __ATOMIC_RELAXED); }
-
-int32_t range_current_window(void) {
-  if (!__atomic_load_n(&ranges_enabled, __ATOMIC_RELAXED)) return -1;
-  return __atomic_load_n(&current_window, __ATOMIC_RELAXED);
-}
-
-struct range_thread *range_thread_current(void) { return ranges_tls; }
+void wpr_ranges_set_window(int32_t window) { __atomic_store_n(&range_window, window, __ATOMIC_RELAXED); }
+void wpr_ranges_set_enabled(int enabled) { __atomic_store_n(&range_enabled, enabled != 0, __ATOMIC_RELAXED); }
 
 /* ---- NVTX: wprof's own domain, so an injection library can tell our ranges from the app's ---- */
 
@@ -64,42 +47,7 @@ static void nvtx_push(const char *name) { (void)name; }
 static void nvtx_pop(void) {}
 #endif
 
-/* ---- the thread's table ---- */
-
-static struct range_thread *range_thread_register(void) {
-  static int tree_warned;
-  wpr_timer_init(); /* ranges may come before wprof_init: calibrate before the first tick */
-  struct range_thread *t = calloc(1, sizeof *t);
-  if (!t) return NULL;
-  pthread_mutex_lock(&threads_lock);
-  if (threads_count < RANGE_THREADS_MAX) {
-    t->tid = ++threads_count;
-    __atomic_store_n(&threads_by_id[t->tid], t, __ATOMIC_RELEASE);
-  }
-  t->next = threads_head;
-  __atomic_store_n(&threads_head, t, __ATOMIC_RELEASE);
-  pthread_mutex_unlock(&threads_lock);
-  if (!t->tid)
-    wpr_warn_once(&tree_warned, "more than %d threads use ranges; GPU time of the later ones is not "
-                  "attributed to their ranges", RANGE_THREADS_MAX);
-  ranges_tls = t;
-  return t;
-}
-
-static struct range_thread *range_thread_self(void) { return ranges_tls ? ranges_tls : range_thread_register(); }
-
-struct range_thread *range_thread_by_id(uint32_t tid) {
-  if (tid == 0 || tid > RANGE_THREADS_MAX) return NULL;
-  return __atomic_load_n(&threads_by_id[tid], __ATOMIC_ACQUIRE);
-}
-
-struct range_node *range_node_at(uint32_t id) {
-  struct range_thread *t = range_thread_by_id(id >> NODE_INDEX_BITS);
-  uint32_t idx = id & NODE_INDEX_MASK;
-  if (!t || idx == 0 || idx > __atomic_load_n(&t->nnodes, __ATOMIC_ACQUIRE)) return NULL;
-  struct range_node *chunk = __atomic_load_n(&t->chunks[idx >> NODE_CHUNK_BITS], __ATOMIC_ACQUIRE);
-  return chunk ? &chunk[idx & (NODE_CHUNK - 1)] : NULL;
-}
+/* ---- the thread's rows ---- */
 
 /* The stack row of a frame: the node caches the row of the window it saw last. */
 static struct range_row *frame_row(struct range_thread *t, uint32_t node_id, int32_t window, const char *name) {
@@ -145,7 +93,7 @@ void wpr_ranges_push(const char *name) {
 int wpr_ranges_pop(void) {
   static int underflow_warned;
   uint64_t now = wpr_ticks();
-  struct range_thread *t = ranges_tls;
+  struct range_thread *t = range_thread_current();
   if (!t || t->depth == 0) {
     wpr_warn_once(&underflow_warned, "range pop without a matching push; ignored");
     return WPROF_ESTATE;
@@ -179,9 +127,9 @@ void wprof_range_pop(void) {
 
 uint64_t wpr_ranges_overflows(void) {
   uint64_t n = 0;
-  pthread_mutex_lock(&threads_lock);
-  for (struct range_thread *t = threads_head; t; t = t->next) n += __atomic_load_n(&t->overflows, __ATOMIC_RELAXED);
-  pthread_mutex_unlock(&threads_lock);
+  for (struct range_thread *t = range_threads_lock(); t; t = t->next)
+    n += __atomic_load_n(&t->overflows, __ATOMIC_RELAXED);
+  range_threads_unlock();
   return n;
 }
 
@@ -240,7 +188,7 @@ void wpr_ranges_end(uint64_t id) {
     return;
   }
   __atomic_fetch_add(&t->open_gen, 1, __ATOMIC_RELEASE);
-  if (t == ranges_tls) range_ctx_refresh(t, 1);
+  if (t == range_thread_current()) range_ctx_refresh(t, 1);
   if (row) {
     uint64_t total = wpr_ticks_to_ns(now - start);
     __atomic_fetch_add(&row->calls, 1, __ATOMIC_RELAXED);
@@ -248,74 +196,5 @@ void wpr_ranges_end(uint64_t id) {
     __atomic_fetch_add(&row->cpu_self_ns, total, __ATOMIC_RELAXED); /* not nested: self is total */
     if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, row->name, start, now); /* ending thread's track */
   }
-  if (t == ranges_tls) wpr_step_range_end(o->name); /* the name is the owner's to read */
-}
-
-/* ---- collect: merge the threads' rows by (window, name) ---- */
-
-static size_t merge_slot(const struct wpio_job *job, const struct merge_index *mi, int32_t window, uint32_t name_id) {
-  size_t i = ((uint32_t)window * 2654435761u ^ name_id * 40503u) & mi->mask;
-  for (; mi->idx[i]; i = (i + 1) & mi->mask) {
-    const struct wpio_range_row *r = &job->ranges.v[mi->first + mi->idx[i] - 1];
-    if (r->window == window && r->name_id == name_id) break;
-  }
-  return i;
-}
-
-/* Keeps the index at most half full; threads may publish rows while collect runs. */
-static int merge_index_reserve(const struct wpio_job *job, struct merge_index *mi) {
-  size_t used = job->ranges.n - mi->first;
-  if (mi->idx && 2 * (used + 1) <= mi->mask + 1) return 0;
-  size_t n = mi->idx ? 2 * (mi->mask + 1) : 64;
-  while (n < 2 * (used + 1)) n *= 2;
-  size_t *idx = calloc(n, sizeof *idx);
-  if (!idx) return -1;
-  free(mi->idx);
-  mi->idx = idx;
-  mi->mask = n - 1;
-  for (size_t k = 0; k < used; k++) {
-    const struct wpio_range_row *r = &job->ranges.v[mi->first + k];
-    mi->idx[merge_slot(job, mi, r->window, r->name_id)] = k + 1;
-  }
-  return 0;
-}
-
-struct wpio_range_row *range_merge_row(struct wpio_job *job, struct merge_index *mi, int32_t rank,
-                                       int32_t window, const char *name) {
-  uint32_t name_id = wpio_strtab_intern(&job->names, name, strlen(name));
-  if (name_id == UINT32_MAX || merge_index_reserve(job, mi)) return NULL;
-  size_t i = merge_slot(job, mi, window, name_id);
-  if (mi->idx[i]) return &job->ranges.v[mi->first + mi->idx[i] - 1];
-  struct wpio_range_row *r = WPIO_VEC_PUSH(job->ranges);
-  if (!r) return NULL;
-  *r = (struct wpio_range_row){.rank = rank, .window = window, .name_id = name_id};
-  mi->idx[i] = job->ranges.n - mi->first;
-  return r;
-}
-
-static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32_t rank,
-                             const struct range_row *r) {
-  for (; r; r = r->next_all) {
-    uint64_t calls = __atomic_load_n(&r->calls, __ATOMIC_RELAXED);
-    if (!calls) continue; /* pushed in a window but not popped yet */
-    struct wpio_range_row *out = range_merge_row(job, mi, rank, r->window, r->name);
-    if (!out) return WPROF_ENOMEM;
-    out->calls += calls;
-    out->cpu_total_ns += __atomic_load_n(&r->cpu_total_ns, __ATOMIC_RELAXED);
-    out->cpu_self_ns += __atomic_load_n(&r->cpu_self_ns, __ATOMIC_RELAXED);
-  }
-  return WPROF_OK;
-}
-
-int wpr_ranges_collect(struct wpio_job *job, int32_t rank) {
-  struct merge_index mi = {NULL, 0, job->ranges.n};
-  int rc = WPROF_OK;
-  pthread_mutex_lock(&threads_lock);
-  for (struct range_thread *t = threads_head; t && rc == WPROF_OK; t = t->next) {
-    rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE));
-    if (rc == WPROF_OK) rc = range_merge_gpu(job, &mi, rank, t);
-  }
-  pthread_mutex_unlock(&threads_lock);
-  free(mi.idx);
-  return rc;
+  if (t == range_thread_current()) wpr_step_range_end(o->name); /* the name is the owner's to read */
 }

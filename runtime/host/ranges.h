@@ -1,18 +1,19 @@
 /* Annotated ranges: wprof_range_push/pop (defined in ranges.c) keep a per-thread stack and per-thread
  * (window, name) rows of calls, CPU total and CPU self time; ranges are recorded while a window runs
- * and also emitted as NVTX ranges in wprof's private domain when built with NVTX3. */
+ * and also emitted as NVTX ranges in wprof's private domain when built with NVTX3. This header is the
+ * recorder's face: ranges.c's calls here, with collect (ranges_collect.h) and the GPU attribution
+ * (ranges_gpu.h) that the cupti backend uses. */
 #ifndef WPR_RANGES_H
 #define WPR_RANGES_H
 
 #include <stdint.h>
-#include "wpio_job.h"
+
+#include "ranges_collect.h"
+#include "ranges_gpu.h"
 
 /* The window ranges are attributed to, or -1 while no window runs (ranges are then not recorded). */
 void wpr_ranges_set_window(int32_t window);
 void wpr_ranges_set_enabled(int enabled);
-
-/* Adds the /ranges rows of every thread, merged by (window, name), for `rank`. */
-int wpr_ranges_collect(struct wpio_job *job, int32_t rank);
 
 /* The stack without NVTX emission: what wprof_range_push/pop and the NVTX injection handler share.
  * pop returns WPROF_ESTATE (warned once) when the thread's stack is empty. */
@@ -34,26 +35,5 @@ void wpr_ranges_end(uint64_t id);
 
 /* Pushes past the per-thread depth cap (256) so far, over all threads (not recorded, warned once). */
 uint64_t wpr_ranges_overflows(void);
-
-/* ---- GPU attribution (the cupti backend) ---- */
-
-/* Where a GPU launch happened: the window running at the launch (-1: none) and the innermost range
- * open on the launching thread (node 0: none), compact enough to store per correlation id. */
-struct wpr_launch_ctx { int32_t window; uint32_t node; };
-
-/* On the launching thread (CUPTI runtime-API callback). No allocation, no lock. */
-struct wpr_launch_ctx wpr_ranges_launch_ctx(void);
-
-/* From any thread (activity aggregation), concurrently with pushes, pops and collect: a finished
- * record's GPU time goes to cuda_self_ns of the innermost range of `ctx` and to cuda_total_ns of it and
- * of every enclosing range (each (window, name) once, so recursion is not counted twice), in ctx's
- * window: a range keeps the time of its launches even when the record arrives after the pop or after
- * the window closed; an enclosing range pushed before the window opened gets a row in that window
- * with calls 0 that holds only GPU time. Allocates only the first time a path gets time in a window. */
-void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns);
-
-/* The name of the innermost range of a launch context's node (interned: stable, compare by pointer),
- * or NULL for node 0 or an unknown node. From any thread. */
-const char *wpr_ranges_node_name(uint32_t node);
 
 #endif

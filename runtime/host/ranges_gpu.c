@@ -1,11 +1,12 @@
 /* GPU time of ranges: a launch is tagged with its thread's context node (the push/pop path, with the
  * thread's open start/end ranges on top); a finished record's time is credited along that path. */
+#include "ranges_gpu.h"
+
 #include <stdlib.h>
 
 #include "log.h"
-#include "ranges.h"
-#include "ranges_internal.h"
-#include "wprof/wprof.h"
+#include "ranges_index.h"
+#include "ranges_threads.h"
 
 #define PATH_MAX_NODES (RANGE_STACK_MAX + RANGE_OPEN_MAX)
 
@@ -112,24 +113,4 @@ void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns) {
 const char *wpr_ranges_node_name(uint32_t node) {
   struct range_node *n = node ? range_node_at(node) : NULL;
   return n ? n->name : NULL;
-}
-
-/* ---- collect ---- */
-
-int range_merge_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t) {
-  uint32_t nnodes = __atomic_load_n(&t->nnodes, __ATOMIC_ACQUIRE);
-  for (uint32_t idx = 1; idx <= nnodes; idx++) {
-    struct range_node *n = range_node_at(t->tid << NODE_INDEX_BITS | idx);
-    if (!n) continue;
-    for (struct gpu_cell *c = __atomic_load_n(&n->cells, __ATOMIC_ACQUIRE); c; c = c->next) {
-      uint64_t self = __atomic_load_n(&c->self_ns, __ATOMIC_RELAXED);
-      uint64_t total = __atomic_load_n(&c->total_ns, __ATOMIC_RELAXED);
-      if (!self && !total) continue;
-      struct wpio_range_row *out = range_merge_row(job, mi, rank, c->window, n->name);
-      if (!out) return WPROF_ENOMEM;
-      out->cuda_self_ns += self;
-      out->cuda_total_ns += total;
-    }
-  }
-  return WPROF_OK;
 }

@@ -1,10 +1,11 @@
 /* The owner-only lookups of a thread's range state: interned names, (window, name, kind) rows and
  * calling-context nodes. Only the owning thread calls these; other threads read published data. */
+#include "ranges_index.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "ranges_internal.h"
 
 #define INDEX_SLOTS_MIN 64
 

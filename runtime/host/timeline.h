@@ -47,15 +47,9 @@ static inline int wpr_timeline_lite_sampled(uint32_t nth) {
  * CLOCK_MONOTONIC ns; track is WPIO_TRACK_STREAM(stream). */
 void wpr_timeline_gpu(int kind, const char *name, int64_t track, int64_t start_ns, int64_t end_ns);
 
-/* timeline_gpu.c: one CUPTI activity record (cupti_records.c's read loop), placed by the window span
- * that holds its GPU start; records outside every span are not events. `rec` is a CUpti_Activity. */
-struct wpr_gpu_span;
-void wpr_timeline_cupti_record(const void *rec, const char *name, uint64_t gpu_start, uint64_t gpu_end,
-                               const struct wpr_gpu_span *spans, int n_spans);
-
-/* report.c: appends every event so far to job->timeline for `rank` (names interned in job->names,
- * times through `clock` to rank 0's timebase, sorted by start); *dropped = events not kept so far.
- * WPROF_OK or WPROF_ENOMEM. Threads may keep recording meanwhile. */
+/* report_pack.c: appends every event so far to job->timeline for `rank` (names interned in
+ * job->names, times through `clock` to rank 0's timebase, sorted by start); *dropped = events not
+ * kept so far. WPROF_OK or WPROF_ENOMEM. Threads may keep recording meanwhile. */
 int wpr_timeline_collect(struct wpio_job *job, int32_t rank, const struct wpr_clock_fit *clock, uint64_t *dropped);
 
 /* Tests and benchmarks: events kept and dropped so far in this process. */

@@ -1,9 +1,11 @@
 /* Fortran entry points (mpif.h and `use mpi`): Open MPI's Fortran bindings call PMPI_* directly, so
  * these take their place, convert the handles and count the call through the same C wrappers. Each
- * is defined under the four names Fortran compilers use (mpi_send_, mpi_send__, mpi_send, MPI_SEND). */
+ * is defined under the four names Fortran compilers use (mpi_send_, mpi_send__, mpi_send, MPI_SEND).
+ * MPI_INIT, MPI_INIT_THREAD and MPI_FINALIZE are the API's (api/mpi_init.c). */
 #include <mpi.h>
 #include <stdlib.h>
 
+#include "mpi_fortran.h"
 #include "mpi_wrap.h"
 
 /* MPI-4 names it; Open MPI 4 sizes a Fortran status as the C struct in Fortran integers. */
@@ -46,39 +48,6 @@ static int statuses_ignored(const MPI_Fint *f) {
   MPI_Status *cst_ = ign_ ? MPI_STATUS_IGNORE : &st_;                    \
   int rc_ = (call);                                                      \
   if (rc_ == MPI_SUCCESS && !ign_) PMPI_Status_c2f(&st_, (fstatus));
-
-#define WPR_FORTRAN(lower, UPPER, params, args)  \
-  void lower##_ params;                          \
-  void lower##__ params;                         \
-  void lower params;                             \
-  void UPPER params;                             \
-  void lower##_ params { wpr_f_##lower args; }   \
-  void lower##__ params { wpr_f_##lower args; }  \
-  void lower params { wpr_f_##lower args; }      \
-  void UPPER params { wpr_f_##lower args; }
-
-/* ---- init and finalize ---- */
-
-static void wpr_f_mpi_init(MPI_Fint *ierr) {
-  int argc = 0;
-  char **argv = NULL;
-  SET(ierr, wpr_mpi_c_Init(&argc, &argv));
-}
-
-static void wpr_f_mpi_init_thread(MPI_Fint *required, MPI_Fint *provided, MPI_Fint *ierr) {
-  int argc = 0, prov = 0;
-  char **argv = NULL;
-  int rc = wpr_mpi_c_Init_thread(&argc, &argv, (int)*required, &prov);
-  *provided = (MPI_Fint)prov;
-  SET(ierr, rc);
-}
-
-static void wpr_f_mpi_finalize(MPI_Fint *ierr) { SET(ierr, wpr_mpi_c_Finalize()); }
-
-WPR_FORTRAN(mpi_init, MPI_INIT, (MPI_Fint *ierr), (ierr))
-WPR_FORTRAN(mpi_init_thread, MPI_INIT_THREAD, (MPI_Fint *required, MPI_Fint *provided, MPI_Fint *ierr),
-            (required, provided, ierr))
-WPR_FORTRAN(mpi_finalize, MPI_FINALIZE, (MPI_Fint *ierr), (ierr))
 
 /* ---- communicators ---- */
 

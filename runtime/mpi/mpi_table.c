@@ -1,5 +1,5 @@
 /* The MPI call table's slow paths: a thread's block for a new window (made on first use, registered
- * under a lock that the call path never takes), the window and step hooks, and collect. */
+ * under a lock that the call path never takes), the window and WPROF_STEP_MPI, and collect. */
 #include "mpi_table.h"
 
 #include <pthread.h>
@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "session.h"
 #include "timer.h"
 #include "wprof/wprof.h"
 
@@ -18,10 +17,6 @@ int wpr_mpi_step_id = -1;
 
 static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wpr_mpi_block *all_blocks;
-
-/* The thread that drives the session is known by the address of its copy of this variable. */
-static __thread char driver_marker __attribute__((tls_model("initial-exec")));
-static const void *driver_thread;
 
 #define WPR_MPI_NAME(name, params, args, bytes) "MPI_" #name,
 static const char *const call_names[WPR_MPI_NFUNCS] = { WPR_MPI_CALLS(WPR_MPI_NAME) };
@@ -65,16 +60,7 @@ struct wpr_mpi_block *wpr_mpi_block_slow(int32_t window) {
 
 void wpr_mpi_set_window(int32_t window) { __atomic_store_n(&wpr_mpi_window, window, __ATOMIC_RELAXED); }
 
-static int on_driver_thread(void) {
-  return __atomic_load_n(&driver_thread, __ATOMIC_RELAXED) == (const void *)&driver_marker;
-}
-
-void wpr_mpi_step_call(void) {
-  if (on_driver_thread()) wprof_step();
-}
-
 void wpr_mpi_session_begin(const struct wpr_config *cfg) {
-  __atomic_store_n(&driver_thread, (const void *)&driver_marker, __ATOMIC_RELAXED);
   wpr_mpi_set_window(-1);
   int id = cfg->step_mpi[0] ? wpr_mpi_id_of(cfg->step_mpi) : -1;
   if (cfg->step_mpi[0] && id < 0)
@@ -85,15 +71,7 @@ void wpr_mpi_session_begin(const struct wpr_config *cfg) {
 
 void wpr_mpi_session_end(void) {
   __atomic_store_n(&wpr_mpi_step_id, -1, __ATOMIC_RELAXED);
-  __atomic_store_n(&driver_thread, NULL, __ATOMIC_RELAXED);
   wpr_mpi_set_window(-1);
-}
-
-void wpr_step_range_end(const char *name) {
-  /* only the driving thread reads the session: it is the one that sets it up */
-  if (!name || !on_driver_thread() || !wpr_session.initialized) return;
-  const char *want = wpr_session.cfg.step_range;
-  if (want[0] && strcmp(name, want) == 0) wprof_step();
 }
 
 /* ---- collect: every thread's cells, merged by (window, function) ---- */

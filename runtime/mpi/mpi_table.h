@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "mpi_calls.h"
+#include "step_hook.h"
 #include "wpio_job.h"
 
 struct wpr_mpi_cell { uint64_t calls, total_ns, min_ns, max_ns, bytes; };
@@ -25,8 +26,6 @@ extern int wpr_mpi_step_id;     /* WPROF_STEP_MPI's function id, -1 when off */
 
 /* First call of a thread, or first in a new window: finds or makes the block (NULL when out of memory). */
 struct wpr_mpi_block *wpr_mpi_block_slow(int32_t window);
-/* After a call of the WPROF_STEP_MPI function: one wprof_step, on the thread that drives the session. */
-void wpr_mpi_step_call(void);
 
 /* The block a call starting now is counted in: the window is the one running when the call starts. */
 static inline struct wpr_mpi_block *wpr_mpi_enter(void) {
@@ -41,7 +40,8 @@ static inline void wpr_mpi_add(uint64_t *p, uint64_t d) {
   __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
 }
 
-/* Records one finished call of `id` that took `ns` and moved `bytes`. */
+/* Records one finished call of `id` that took `ns` and moved `bytes`; a call of the WPROF_STEP_MPI
+ * function is a step too (on the thread that drives the session). */
 static inline void wpr_mpi_leave(struct wpr_mpi_block *b, int id, uint64_t ns, uint64_t bytes) {
   if (__builtin_expect(b != NULL, 1)) {
     struct wpr_mpi_cell *c = &b->cells[id];
@@ -51,31 +51,23 @@ static inline void wpr_mpi_leave(struct wpr_mpi_block *b, int id, uint64_t ns, u
     if (ns < c->min_ns) __atomic_store_n(&c->min_ns, ns, __ATOMIC_RELAXED);
     if (ns > c->max_ns) __atomic_store_n(&c->max_ns, ns, __ATOMIC_RELAXED);
   }
-  if (__builtin_expect(id == __atomic_load_n(&wpr_mpi_step_id, __ATOMIC_RELAXED), 0)) wpr_mpi_step_call();
+  if (__builtin_expect(id == __atomic_load_n(&wpr_mpi_step_id, __ATOMIC_RELAXED), 0)) wpr_step_fire();
 }
 
 /* window.c: the window calls are counted in from now on. */
 void wpr_mpi_set_window(int32_t window);
 
-/* wprof.c: a session starts on the calling thread (it drives start/step/stop), with WPROF_STEP_MPI
- * resolved to a function of the table; and ends (no more steps from MPI calls). */
+/* session_api.c: a session starts, with WPROF_STEP_MPI resolved to a function of the table; and
+ * ends (no more steps from MPI calls). The thread that drives it is the step hook's (step_hook.h). */
 void wpr_mpi_session_begin(const struct wpr_config *cfg);
 void wpr_mpi_session_end(void);
 
-/* report.c: adds this process's /mpi rows, merged over threads by (window, function), for `rank`. */
+/* report_pack.c: adds this process's /mpi rows, merged over threads by (window, function), for
+ * `rank`. */
 int wpr_mpi_collect(struct wpio_job *job, int32_t rank);
 
 /* "MPI_Send" for WPR_MPI_ID_Send; the id of such a name, or -1. */
 const char *wpr_mpi_name(int id);
 int wpr_mpi_id_of(const char *name);
-
-/* Called when an NVTX or wprof range named `name` ends: one wprof_step when it is WPROF_STEP_RANGE
- * (on the thread that drives the session; range ends on other threads are not steps). */
-void wpr_step_range_end(const char *name);
-
-/* wprof.c: the MPI_Init wrappers' hand-over: initialises wprof unless it already is. An explicit
- * wprof_init later, before any window was requested, starts the session again with the
- * application's communicator and environment. */
-int wpr_init_from_mpi(void);
 
 #endif

@@ -13,9 +13,4 @@
 WPR_MPI_CALLS(WPR_MPI_DECLARE)
 #undef WPR_MPI_DECLARE
 
-/* mpi_init.c: MPI_Init / MPI_Init_thread / MPI_Finalize with wprof's hand-over, for both bindings. */
-__attribute__((visibility("hidden"))) int wpr_mpi_c_Init(int *argc, char ***argv);
-__attribute__((visibility("hidden"))) int wpr_mpi_c_Init_thread(int *argc, char ***argv, int required, int *provided);
-__attribute__((visibility("hidden"))) int wpr_mpi_c_Finalize(void);
-
 #endif

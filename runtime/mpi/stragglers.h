@@ -41,7 +41,8 @@ static inline void wpr_strag_note(int id, uint64_t t0_ticks, uint64_t t1_ticks) 
     wpr_strag_note_call(id, t0_ticks, t1_ticks);
 }
 
-/* wprof.c: a session starts a new log (a later session of the process numbers its windows from 0 again). */
+/* session_api.c: a session starts a new log (a later session of the process numbers its windows from
+ * 0 again). */
 void wpr_strag_session_begin(void);
 
 /* window.c, on the session's thread: a sync point of `window` (seq 0: before its start, 1: before
@@ -51,7 +52,7 @@ void wpr_strag_sync(int32_t window, uint32_t seq, uint64_t t0_ticks, uint64_t t1
 void wpr_strag_window_open(int32_t window, int64_t max_events);
 void wpr_strag_window_close(int32_t window);
 
-/* report.c: this rank's arrivals as wpio_strag_event rows, on rank 0's clock. 0 or -1 (OOM). */
+/* report_pack.c: this rank's arrivals as wpio_strag_event rows, on rank 0's clock. 0 or -1 (OOM). */
 int wpr_strag_collect(struct wpio_job *job, int32_t rank, const struct wpr_clock_fit *clock);
 
 #endif

@@ -2,6 +2,8 @@
  * application's own HDF5 (often the parallel build) cannot clash with ours, and other ranks never
  * pay for loading it: rank 0 starts loading it on a background thread at init. The plugin is looked
  * for beside libwprof, then in the build and install trees. */
+#include "plugin.h"
+
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
@@ -9,7 +11,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "session.h"
 #include "wpio_h5.h"
 
 /* RTLD_DEEPBIND keeps the plugin bound to its own HDF5 even when the application exports another;

@@ -1,123 +1,20 @@
 /* Finalize: each rank packs its tables, rank 0 gathers them with a deadline, validates each rank's
  * data (a bad rank is marked, never fatal), adds the job's attributes and writes one HDF5 report. */
-#include <stddef.h>
+#include "report.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "wprof/wprof.h"
-#include "breakdown.h"
-#include "launch_latency.h"
-#include "lite.h"
+#include "clock_exchange.h"
 #include "log.h"
-#include "mpi_table.h"
-#include "meta.h"
-#include "ranges.h"
 #include "report_batched.h"
-#include "session.h"
-#include "stragglers.h"
-#include "timeline.h"
+#include "report_merge.h"
+#include "report_pack.h"
+#include "spill.h"
 #include "timer.h"
 #include "wpio_h5.h"
-#include "wpio_wire.h"
-
-static void set_job_attrs(struct wpr_session *s, struct wpio_job *job);
-
-static void read_command_line(char *buf, size_t len) {
-  buf[0] = '\0';
-  FILE *f = fopen("/proc/self/cmdline", "rb");
-  if (!f) return;
-  size_t n = fread(buf, 1, len - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  for (size_t i = 0; n > 0 && i < n - 1; i++)
-    if (buf[i] == '\0') buf[i] = ' ';
-}
-
-static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
-  struct wpio_rank_row *row = WPIO_VEC_PUSH(job->ranks);
-  if (!row) return WPROF_ENOMEM;
-  char host[256] = "";
-  gethostname(host, sizeof(host) - 1);
-  row->rank = s->comm.rank;
-  row->hostname = strdup(host);
-  row->status = strdup(WPIO_STATUS_OK);
-  row->pid = (int64_t)getpid();
-  row->device = -1;
-  row->collected = s->collecting;
-  row->clock_offset_ns = s->clock.offset_ns;
-  row->clock_drift_ppm = s->clock.drift_ppm;
-  row->clock_residual_ns = s->clock.residual_ns;
-  row->clock_ref_ns = s->clock.ref_ns;
-  return row->hostname && row->status ? WPROF_OK : WPROF_ENOMEM;
-}
-
-/* The timeline's events so far, in rank 0's timebase, and how many were not kept (this rank's row). */
-static int collect_timeline(struct wpr_session *s, struct wpio_job *job) {
-  uint64_t dropped = 0;
-  if (wpr_timeline_collect(job, s->comm.rank, &s->clock, &dropped) != WPROF_OK) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->ranks.n; i++)
-    if (job->ranks.v[i].rank == s->comm.rank) job->ranks.v[i].timeline_dropped = dropped;
-  return WPROF_OK;
-}
-
-/* This rank's whole contribution: its /ranks row, and its tables when it collects. The job's
- * attributes (world_size, settings, sync) go with it, so a spill alone can rebuild a report. */
-static int collect_local(struct wpr_session *s, struct wpio_job *job) {
-  set_job_attrs(s, job);
-  if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
-  /* every rank's arrivals, collecting or not: a rank left out of WPROF_RANKS may be the straggler */
-  if (wpr_strag_collect(job, s->comm.rank, &s->clock) != 0) return WPROF_ENOMEM;
-  if (!s->collecting) return WPROF_OK;
-  if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->windows.n; i++) { /* on rank 0's clock, like every position packed */
-    job->windows.v[i].start_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].start_ns);
-    job->windows.v[i].end_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].end_ns);
-  }
-  if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  if (wpr_mpi_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->memory.n; i++) { /* a position too: on rank 0's clock */
-    int64_t *t = &job->memory.v[i].peak_time_ns;
-    if (*t) *t = wpr_clock_to_root(&s->clock, *t);
-  }
-  /* issue 9: after the MPI and GPU tables they are computed from */
-  if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_other_subscriber_collect(job, s->comm.rank) != 0)
-    return WPROF_ENOMEM;
-  return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
-}
-
-static void set_job_attrs(struct wpr_session *s, struct wpio_job *job) {
-  char text[4096];
-  for (int i = 0; i < wpr_option_count(); i++) {
-    int is_int = 0;
-    int64_t ival = 0;
-    wpr_config_value(&s->cfg, i, text, sizeof(text), &is_int, &ival);
-    if (is_int) wpio_job_set_attr_int(job, wpr_option_at(i)->attr, ival);
-    else wpio_job_set_attr(job, wpr_option_at(i)->attr, text);
-  }
-  time_t now = time(NULL);
-  struct tm tm;
-  gmtime_r(&now, &tm);
-  strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  wpio_job_set_attr(job, "created", text);
-  wpio_job_set_attr(job, "wprof_version", WPROF_VERSION_STRING);
-  wpio_job_set_attr_int(job, "schema_version", WPIO_SCHEMA_VERSION);
-  wpio_job_set_attr_int(job, "world_size", s->comm.size);
-  wpio_job_set_attr(job, "backend", s->backend->name);
-  wpio_job_set_attr(job, "backend_requested", wpr_backend_kind_name(s->cfg.backend));
-  /* this rank's own note; else one another rank's data brought in (merge_rank), else ok */
-  const struct wpio_attr *sync = wpio_job_attr(job, "sync");
-  if (s->sync_note[0]) wpio_job_set_attr(job, "sync", s->sync_note);
-  else if (!sync || !sync->value) wpio_job_set_attr(job, "sync", "ok");
-  wpio_job_set_attr(job, "settings_agreement", s->settings_note[0] ? s->settings_note : "ok");
-  read_command_line(text, sizeof(text));
-  wpio_job_set_attr(job, "command", text);
-  wpr_meta_set(s, job); /* after "command", which it copies; hosts from the /ranks rows so far */
-}
 
 /* The path of this session's report. A later session of the same process (wprof_init again after
  * wprof_finalize) must not replace the report an earlier one wrote: it gets "name.2.h5", "name.3.h5". */
@@ -141,21 +38,11 @@ static void report_path(const char *output, char *path, size_t len) {
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
 static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete) {
   struct wpio_job *job = m->job;
-  set_job_attrs(s, job);
+  wpr_report_set_attrs(s, job);
   *complete = 1;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
   return wpr_merger_write(m);
-}
-
-int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
-  struct wpio_job mine;
-  wpio_job_init(&mine);
-  *buf = NULL;
-  *len = 0;
-  int rc = collect_local(s, &mine) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
-  wpio_job_free(&mine);
-  return rc;
 }
 
 int wpr_report_finalize(struct wpr_session *s) {

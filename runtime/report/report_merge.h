@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "session.h"
+#include "config.h"
+#include "plugin.h"
 #include "wpio_job.h"
 
 struct wpr_merger {
@@ -34,5 +35,10 @@ void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t l
  * whole job written. WPROF_OK, WPROF_ENOMEM, WPROF_EPLUGIN or WPROF_EIO (said as a warning). */
 int wpr_merger_write(struct wpr_merger *m);
 void wpr_merger_free(struct wpr_merger *m);
+
+/* The merge alone, for tests and benchmarks: decodes and validates each rank's bytes (NULL: never
+ * arrived) into `job`; a rank that is missing or fails validation gets a `missing` / `corrupt` row,
+ * the rest is kept. */
+void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size);
 
 #endif

@@ -1,11 +1,13 @@
 /* Crash spills: at every real stop each rank writes its packed tables to <output>.d/rank-N.wpb, so a
  * job that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes
  * the spills after a good report. A file system that says no costs one warning, never the run. */
+#include "spill.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "log.h"
-#include "session.h"
+#include "report_pack.h"
 #include "timer.h"
 #include "wpio_spill.h"
 

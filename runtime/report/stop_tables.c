@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "session.h"
+#include "report_pack.h"
 #include "timer.h"
 #include "wpio_format.h"
 #include "wpio_format_stop.h"

@@ -1,13 +1,17 @@
 /* Windows across ranks: every real backend start and stop is preceded by a sync point on wprof's
  * communicator, so all ranks' windows open and close together; settings are checked at each start. */
+#include "window.h"
+
 #include <stdio.h>
 #include <string.h>
 
 #include "wprof/wprof.h"
+#include "clock_exchange.h"
 #include "log.h"
 #include "mpi_table.h"
 #include "ranges.h"
 #include "session.h"
+#include "spill.h"
 #include "stop_tables.h"
 #include "stragglers.h"
 #include "timeline.h"

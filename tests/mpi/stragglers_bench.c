@@ -12,7 +12,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "session.h"
+#include "report_merge.h"
 #include "wpio_h5.h"
 #include "wpio_job.h"
 #include "wpio_wire.h"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "session.h"
+#include "report_merge.h"
 #include "wptest_check.h"
 #include "wpio_wire.h"
 

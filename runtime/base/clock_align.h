@@ -1,6 +1,7 @@
 /* Clock alignment to rank 0: the fit each rank keeps of its clock's offset and drift against rank 0's,
- * and its application to local times. The fit is estimated by ping-pong (collectives/) and filled in
- * before the rank's tables are packed; all zero means "same clock as rank 0" (rank 0, a world of one). */
+ * and its application to local times. The fit is estimated by ping-pong (collectives/, run by
+ * session/clock_exchange.c) and filled in before the rank's tables are packed; all zero means "same
+ * clock as rank 0" (rank 0, a world of one). */
 #ifndef WPR_CLOCK_ALIGN_H
 #define WPR_CLOCK_ALIGN_H
 
@@ -42,14 +43,5 @@ void wpr_clock_samples_add(struct wpr_clock_samples *set, const struct wpr_clock
  * the smallest (weights 1 / (delay/2)^2), residual = an error bound (see clock_align.c). Returns the
  * number of samples used; 0 leaves *out all zero except residual_ns = -1 (unknown). */
 int wpr_clock_fit_samples(const struct wpr_clock_sample *v, int n, struct wpr_clock_fit *out);
-
-/* The session's side (clock_align.c): the init exchange (and the clock the exchanges read), a sync
- * point's sample, the finalize exchange. Each leaves the best fit so far in s->clock. */
-struct wpr_session;
-struct wpc_clock_sample;
-void wpr_clock_session_begin(struct wpr_session *s);
-void wpr_clock_note_sync(struct wpr_session *s, const struct wpc_clock_sample *x);
-/* The finalize exchange and refit (collective); 1 when the fit changed. */
-int wpr_clock_session_end(struct wpr_session *s);
 
 #endif

@@ -1,38 +1,25 @@
-/* The cupti backend: libcupti dlopen'ed (cupti_api), runtime-API callbacks map each launch's
- * correlation id to its window and range (cupti_corr), fixed buffers (cupti_buffers) are read off the
- * hot path by a worker or at flush/stop/collect into /kernels rows (cupti_records). */
-#include "backend.h"
-#include "wprof/wprof.h"
+/* The cupti backend's body (its entry in the registry is backends/backend_cupti.c): libcupti
+ * dlopen'ed (cupti_api), runtime-API callbacks map each launch's correlation id to its window and
+ * range (cupti_corr), fixed buffers (cupti_buffers) are read off the hot path by a worker or at
+ * flush/stop/collect into /kernels rows (cupti_records). Built only with the CUDA toolkit's cupti.h. */
+#ifdef WPROF_HAVE_CUPTI
+#include "cupti_session.h"
 
-#ifndef WPROF_HAVE_CUPTI
-/* Built without the CUDA toolkit's cupti.h: never available, init fails so the session uses host. */
-static int cupti_unavailable(void) { return 0; }
-static int cupti_refuse_init(const struct wpr_config *cfg) { return WPROF_EBACKEND; }
-static int cupti_refuse_window(int32_t window) { return WPROF_EBACKEND; }
-
-const struct wpr_backend wpr_backend_cupti = {
-    .name = "cupti",
-    .available = cupti_unavailable,
-    .init = cupti_refuse_init,
-    .start = cupti_refuse_window,
-    .stop = cupti_refuse_window,
-};
-#else
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "wprof/wprof.h"
 #include "breakdown.h"
-#include "cuda_detect.h"
+#include "config.h"
 #include "cupti_api.h"
 #include "cupti_buffers.h"
 #include "cupti_cbids.h"
 #include "cupti_clock.h"
 #include "cupti_corr.h"
 #include "cupti_records.h"
-#include "cupti_session.h"
 #include "launch_latency.h"
 #include "log.h"
 #include "memory.h"
@@ -139,9 +126,7 @@ static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CU
     wpr_stacks_capture(cb->correlationId); /* allocation callbacks run only with WPROF_MEMORY */
 }
 
-/* ---- backend entry points ---- */
-
-static int cupti_available(void) { return wpr_cuda_device_usable(); }
+/* ---- the backend's entry points ---- */
 
 static int init_failed(const char *what, CUptiResult rc) {
   WPR_WARN("cupti: %s failed (%s)", what, wpr_cupti_result_text(&cs.api, rc));
@@ -152,7 +137,7 @@ static int init_failed(const char *what, CUptiResult rc) {
 }
 
 /* A session may be set up twice (at MPI_Init, then by the application): one attempt, one warning. */
-static int cupti_init(const struct wpr_config *cfg) {
+int wpr_cupti_init(const struct wpr_config *cfg) {
   if (cs.ready) return WPROF_OK;
   if (strcmp(cs.failed_library, cfg->cupti_library) == 0) return WPROF_EBACKEND;
   snprintf(cs.failed_library, sizeof cs.failed_library, "%s", cfg->cupti_library);
@@ -265,7 +250,7 @@ static int enable_kinds(void) {
   return WPROF_OK;
 }
 
-static int cupti_start(int32_t window) {
+int wpr_cupti_start(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
   int rc = span_open(window);
   if (rc != WPROF_OK) return rc;
@@ -283,7 +268,7 @@ static void flush_and_drain(void) {
   wpr_cupti_drain();
 }
 
-static int cupti_stop(int32_t window) {
+int wpr_cupti_stop(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
   struct wpr_clock_pair stop;
   int have_stop = wpr_clock_pair_read(read_gpu_clock, &stop) == 0;
@@ -296,7 +281,7 @@ static int cupti_stop(int32_t window) {
   return WPROF_OK;
 }
 
-static int cupti_flush(void) {
+int wpr_cupti_flush(void) {
   if (!cs.ready) return WPROF_EBACKEND;
   flush_and_drain();
   return WPROF_OK;
@@ -322,7 +307,7 @@ static void set_dropped(struct wpio_job *job, int32_t rank, uint64_t dropped) {
     if (job->ranks.v[i].rank == rank) job->ranks.v[i].dropped_records = dropped;
 }
 
-static int cupti_collect(struct wpio_job *job, int32_t rank) {
+int wpr_cupti_collect(struct wpio_job *job, int32_t rank) {
   if (!cs.ready) return WPROF_OK;
   cs.api.activity_flush_all(0); /* buffers CUPTI completed since the last stop */
   pthread_mutex_lock(&cs.lock);
@@ -338,14 +323,4 @@ static int cupti_collect(struct wpio_job *job, int32_t rank) {
   warn_losses(dropped, counts);
   return rc == 0 ? WPROF_OK : WPROF_ENOMEM;
 }
-
-const struct wpr_backend wpr_backend_cupti = {
-    .name = "cupti",
-    .available = cupti_available,
-    .init = cupti_init,
-    .start = cupti_start,
-    .stop = cupti_stop,
-    .flush = cupti_flush,
-    .collect = cupti_collect,
-};
 #endif

@@ -1,12 +1,13 @@
-/* Internal state of the range recorder, shared by ranges.c (push/pop, start/end, collect),
- * ranges_index.c (the owner-only lookups) and ranges_gpu.c (launch contexts and GPU time). */
-#ifndef WPR_RANGES_INTERNAL_H
-#define WPR_RANGES_INTERNAL_H
+/* The range recorder's state (ranges_threads.c): its types, the window ranges are recorded in, and
+ * the registry of threads. Every file of the recorder reads it; each calls only the ones after it:
+ * ranges.c (push/pop, start/end), ranges_collect.c (collect), ranges_gpu.c (launch contexts and GPU
+ * time), ranges_index.c (the owner-only lookups), ranges_threads.c. */
+#ifndef WPR_RANGES_THREADS_H
+#define WPR_RANGES_THREADS_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wpio_job.h"
 
 #define RANGE_STACK_MAX 256
 #define RANGE_OPEN_MAX 32           /* start/end ranges open at once on one thread */
@@ -84,27 +85,26 @@ struct range_thread {
   struct range_thread *next;
 };
 
-/* ---- ranges_index.c: the owner's lookups (may allocate; never called off the owner thread) ---- */
-const char *range_name_intern(struct range_thread *t, const char *name);
-struct range_row *range_row_get(struct range_thread *t, int32_t window, const char *name, int kind);
-/* The node (parent, name, kind), made on first sight unless `create` is 0 or memory ran out: 0. */
-uint32_t range_node_get(struct range_thread *t, uint32_t parent, const char *name, int kind, int create);
+/* ---- ranges_threads.c: the window ranges are recorded in, and the registry of threads ---- */
+extern int32_t range_window;  /* ranges.c's wpr_ranges_set_window: -1 while no window runs */
+extern int range_enabled;     /* ranges.c's wpr_ranges_set_enabled: 0 on a rank that does not collect */
+extern __thread struct range_thread *range_tls __attribute__((tls_model("initial-exec")));
 
-/* ---- ranges.c ---- */
-int32_t range_current_window(void);          /* -1 while no window runs or recording is disabled */
-struct range_thread *range_thread_current(void); /* the caller's, or NULL before its first range */
+/* -1 while no window runs or recording is disabled */
+static inline int32_t range_current_window(void) {
+  if (!__atomic_load_n(&range_enabled, __ATOMIC_RELAXED)) return -1;
+  return __atomic_load_n(&range_window, __ATOMIC_RELAXED);
+}
+/* The caller's, or NULL before its first range. */
+static inline struct range_thread *range_thread_current(void) { return range_tls; }
+/* The caller's first range: its table, registered (NULL when out of memory). */
+struct range_thread *range_thread_register(void);
+static inline struct range_thread *range_thread_self(void) { return range_tls ? range_tls : range_thread_register(); }
 struct range_thread *range_thread_by_id(uint32_t tid);
 /* The node at `id`, or NULL when the id names no published node. Any thread. */
 struct range_node *range_node_at(uint32_t id);
-
-/* ---- ranges_gpu.c ---- */
-/* Rebuilds the owner's ctx_node from its stack and open start/end ranges. */
-void range_ctx_refresh(struct range_thread *t, int create);
-
-/* Collect's merge of rows into job->ranges by (window, name). */
-struct merge_index { size_t *idx; size_t mask; size_t first; };
-struct wpio_range_row *range_merge_row(struct wpio_job *job, struct merge_index *mi, int32_t rank,
-                                       int32_t window, const char *name);
-int range_merge_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t);
+/* Every registered thread, newest first, with the registry's lock held until range_threads_unlock. */
+struct range_thread *range_threads_lock(void);
+void range_threads_unlock(void);
 
 #endif

@@ -6,13 +6,18 @@
 
 #include "wprof/wprof.h"
 #include "wprof/wprof_mpi.h"
+#include "clock_exchange.h"
+#include "entry_points.h"
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
+#include "plugin.h"
 #include "ranges.h"
-#include "session.h"
+#include "report.h"
+#include "step_hook.h"
 #include "stragglers.h"
 #include "timer.h"
+#include "window.h"
 #include "wprof_testing.h"
 
 struct wpr_session wpr_session;
@@ -61,6 +66,7 @@ static void session_discard(struct wpr_session *s) {
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);
   wpr_mpi_session_end();
+  wpr_step_hook_end();
   session_auto = session_provisional = 0;
   s->initialized = 0;
 }
@@ -117,6 +123,8 @@ int wprof_init_comm(MPI_Comm comm) {
   wpio_job_init(&s->local);
   s->open_window = -1;
   s->initialized = 1;
+  /* this thread drives the session: WPROF_STEP_MPI and WPROF_STEP_RANGE steps come from it only */
+  wpr_step_hook_begin(wprof_step, s->cfg.step_range);
   wpr_mpi_session_begin(&s->cfg);
   wpr_strag_session_begin();
   /* For programs that never call wprof_start (e.g. under `wprof run`): the window is requested now,
@@ -183,6 +191,7 @@ int wprof_finalize(void) {
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);
   wpr_mpi_session_end();
+  wpr_step_hook_end();
   session_auto = session_provisional = 0;
   s->initialized = 0; /* a later wprof_init starts a new session */
   return status;

@@ -1,25 +1,16 @@
-/* Clock alignment to rank 0: this rank's exchange samples (init, every sync point, finalize) and the
- * fit of offset and drift through them. The fit is a pure function (unit-tested without MPI); the
- * session's side runs the exchanges and keeps s->clock up to date for every pack (spills, finalize). */
+/* Clock alignment to rank 0: a set of exchange samples and the fit of offset and drift through them,
+ * pure functions (unit-tested without MPI). The exchanges that take the samples are the session's
+ * (session/clock_exchange.c). */
 #include "clock_align.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "log.h"
-#include "session.h"
-#include "timer.h"
 
-#define EXCHANGE_ROUNDS 16          /* ping-pongs per rank at init and finalize: the best one is kept */
-#define FINALIZE_READY_MS 200       /* rank 0 waits this long for the others at the finalize exchange:
-                                       a rank later than that misses only this sample, and the gather
-                                       alone decides (with its own deadline) whether it is missing */
 #define KEEP_DELAY_FLOOR_NS 50000   /* samples with delay <= 4 x the smallest + this take part in the fit */
 #define WEIGHT_FLOOR_NS 100.0       /* keeps weights finite for a zero-delay sample */
 #define DRIFT_MIN_SPAN_NS 100000000 /* drift is fitted only over >= 100 ms of samples; below, noise wins */
 #define DRIFT_MAX_PPM 500.0         /* beyond this it is not a clock's drift but noise: offset only */
-
-/* ---- the samples and the fit (pure) ---------------------------------------------------------- */
 
 void wpr_clock_samples_add(struct wpr_clock_samples *set, const struct wpr_clock_sample *x) {
   if (set->per_slot < 1) set->per_slot = 1;
@@ -119,56 +110,4 @@ int wpr_clock_fit_samples(const struct wpr_clock_sample *v, int n, struct wpr_cl
   out->drift_ppm = slope * 1e6;
   out->residual_ns = residual < 1.0 ? 1 : (int64_t)ceil(residual);
   return s.used;
-}
-
-/* ---- the session's side ---------------------------------------------------------------------- */
-
-static struct wpr_clock_samples samples; /* this session's; only the thread driving the session */
-
-static int64_t position_clock(void) { return wpr_time_ns(); }
-
-static void refit(struct wpr_session *s) {
-  if (s->comm.rank == 0 || s->comm.size <= 1) {
-    memset(&s->clock, 0, sizeof(s->clock)); /* the reference itself: exact */
-    return;
-  }
-  wpr_clock_fit_samples(samples.v, samples.n, &s->clock);
-}
-
-static void add(const struct wpc_clock_sample *x) {
-  if (!x->valid) return;
-  struct wpr_clock_sample y = {x->local_ns, x->offset_ns, x->delay_ns};
-  wpr_clock_samples_add(&samples, &y);
-}
-
-static void exchange(struct wpr_session *s, const char *when, int ready_wait_ms) {
-  if (s->comm.size <= 1) return;
-  struct wpc_clock_sample x;
-  uint64_t t0 = wpr_mono_ns();
-  int rc = wpc_clock_exchange(&s->comm, EXCHANGE_ROUNDS, ready_wait_ms, &x);
-  add(&x);
-  WPR_DEBUG("clock exchange at %s: %s in %.3f ms%s", when, rc == WPC_OK ? "ok" : "incomplete",
-            (double)(wpr_mono_ns() - t0) / 1e6, x.valid ? "" : " (no sample for this rank)");
-  if (x.valid)
-    WPR_DEBUG("clock sample: offset %lld ns, delay %lld ns", (long long)x.offset_ns, (long long)x.delay_ns);
-}
-
-void wpr_clock_session_begin(struct wpr_session *s) {
-  memset(&samples, 0, sizeof(samples));
-  s->comm.clock_ns = position_clock;
-  exchange(s, "init", 0);
-  refit(s);
-}
-
-void wpr_clock_note_sync(struct wpr_session *s, const struct wpc_clock_sample *x) {
-  if (s->comm.rank == 0 || !x->valid) return;
-  add(x);
-  refit(s);
-}
-
-int wpr_clock_session_end(struct wpr_session *s) {
-  struct wpr_clock_fit before = s->clock;
-  exchange(s, "finalize", FINALIZE_READY_MS);
-  refit(s);
-  return memcmp(&before, &s->clock, sizeof(before)) != 0;
 }

@@ -1,9 +1,10 @@
 /* GPU work on the timeline: one CUPTI activity record (kernel, copy, set, synchronization) becomes an
  * event on its stream's track, placed on the host clock by the window span that holds its start. */
 #ifdef WPROF_HAVE_CUPTI
+#include "cupti_timeline.h"
+
 #include <cupti.h>
 
-#include "cupti_clock.h"
 #include "timeline.h"
 #include "timer.h"
 

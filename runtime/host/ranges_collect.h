@@ -1,0 +1,13 @@
+/* Collect of the range recorder (ranges_collect.c), for report/: the /ranges rows of every thread. */
+#ifndef WPR_RANGES_COLLECT_H
+#define WPR_RANGES_COLLECT_H
+
+#include <stdint.h>
+
+#include "wpio_job.h"
+
+/* Adds the /ranges rows of every thread, merged by (window, name), for `rank`: CPU time from the
+ * threads' rows, GPU time from their nodes. */
+int wpr_ranges_collect(struct wpio_job *job, int32_t rank);
+
+#endif

@@ -1,0 +1,15 @@
+/* The owner's lookups of a thread's range state (ranges_index.c): they may allocate, so only the
+ * thread that owns the state calls them; other threads read what they published. */
+#ifndef WPR_RANGES_INDEX_H
+#define WPR_RANGES_INDEX_H
+
+#include <stdint.h>
+
+#include "ranges_threads.h"
+
+const char *range_name_intern(struct range_thread *t, const char *name);
+struct range_row *range_row_get(struct range_thread *t, int32_t window, const char *name, int kind);
+/* The node (parent, name, kind), made on first sight unless `create` is 0 or memory ran out: 0. */
+uint32_t range_node_get(struct range_thread *t, uint32_t parent, const char *name, int kind, int create);
+
+#endif

@@ -1,0 +1,21 @@
+/* This rank's tables packed with the wire format (report_pack.c): the one pack that finalize gathers,
+ * a spill writes and the stop tables read. */
+#ifndef WPR_REPORT_PACK_H
+#define WPR_REPORT_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session.h"
+#include "wpio_job.h"
+
+/* This rank's tables so far (its /ranks row, windows, lite, ranges, MPI, backend tables, timeline),
+ * packed with the wire format. 0, or -1 (out of memory). The caller frees *buf. */
+int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
+
+/* The job's attributes (settings, world size, backend, sync and settings notes, command, meta):
+ * every pack carries them, so a spill alone can rebuild a report; rank 0 sets them again on the
+ * merged job. */
+void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job);
+
+#endif
