@@ -59,9 +59,9 @@ static void select_backend(struct wpr_session *s) {
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
 static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
 
-/* Drops a session without a report: it is replaced by one that knows more. */
-static void session_discard(struct wpr_session *s) {
-  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+/* Releases what a session holds once it is over (reported or discarded); a later wprof_init starts
+ * a new one. */
+static void session_release(struct wpr_session *s) {
   wpc_finalize(&s->comm);
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);
@@ -69,6 +69,12 @@ static void session_discard(struct wpr_session *s) {
   wpr_step_hook_end();
   session_auto = session_provisional = 0;
   s->initialized = 0;
+}
+
+/* Drops a session without a report: it is replaced by one that knows more. */
+static void session_discard(struct wpr_session *s) {
+  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+  session_release(s);
 }
 
 /* An explicit init after the automatic one at MPI_Init, before any window was requested, sets the
@@ -187,13 +193,7 @@ int wprof_finalize(void) {
   if (!s->initialized) return session_not_ready("wprof_finalize");
   apply_event(WPR_SM_SHUTDOWN);
   int status = wpr_report_finalize(s);
-  wpc_finalize(&s->comm);
-  wpio_job_free(&s->local);
-  wpr_ranges_set_window(-1);
-  wpr_mpi_session_end();
-  wpr_step_hook_end();
-  session_auto = session_provisional = 0;
-  s->initialized = 0; /* a later wprof_init starts a new session */
+  session_release(s);
   return status;
 }
 
