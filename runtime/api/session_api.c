@@ -56,6 +56,24 @@ static void select_backend(struct wpr_session *s) {
   }
 }
 
+/* wprof_set_window_iters' values (-1: the environment's), kept for every session of the process: a
+ * session set up again at MPI_Init or at an explicit init must not lose them. */
+static int64_t window_iters_override[2] = {-1, -1};
+
+static void apply_window_iters(struct wpr_config *cfg) {
+  if (window_iters_override[0] >= 0) cfg->delay_iters = window_iters_override[0];
+  if (window_iters_override[1] >= 0) cfg->max_iters = window_iters_override[1];
+}
+
+int wprof_set_window_iters(long long delay_iters, long long max_iters) {
+  struct wpr_session *s = &wpr_session;
+  if (s->initialized && s->sm.active) return WPROF_ESTATE;
+  window_iters_override[0] = delay_iters < 0 ? -1 : (int64_t)delay_iters;
+  window_iters_override[1] = max_iters < 0 ? -1 : (int64_t)max_iters;
+  if (s->initialized) apply_window_iters(&s->cfg);
+  return WPROF_OK;
+}
+
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
 static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
 
@@ -99,6 +117,7 @@ int wprof_init_comm(MPI_Comm comm) {
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
+  apply_window_iters(&s->cfg);
   wpr_log_set_level(s->cfg.log_level);
   wpr_timer_set_test_offset(s->cfg.clock_test_offset_ns);
   int status = WPROF_OK;
@@ -177,6 +196,7 @@ int wprof_step(void) {
   return apply_event(WPR_SM_STEP);
 }
 
+int wprof_is_initialized(void) { return wpr_session.initialized; }
 int wprof_is_active(void) { return wpr_session.initialized && wpr_session.sm.active; }
 int wprof_is_running(void) { return wpr_session.initialized && wpr_session.sm.running; }
 

@@ -31,8 +31,16 @@ int wprof_finalize(void);  /* collective: shutdown, gather, write the report (ra
 int wprof_start(void);     /* request a profiling window */
 int wprof_step(void);      /* one application iteration */
 int wprof_stop(void);
+int wprof_is_initialized(void); /* 1 between wprof_init (or the MPI_Init wrapper) and finalize */
 int wprof_is_active(void);  /* 1 while a start is pending or running */
 int wprof_is_running(void); /* 1 while collectors run */
+
+/* The window's delay and length for this process, overriding WPROF_DELAY_ITERS / WPROF_MAX_ITERS
+ * (the same meaning; a negative value keeps the environment's). Callable before wprof_init (the
+ * session set up later uses them) and while no window is requested (WPROF_ESTATE otherwise). Every
+ * rank should pass the same values: the settings check at a window's start names a rank that differs.
+ * The report's delay_iters and max_iters attributes show the values used. */
+int wprof_set_window_iters(long long delay_iters, long long max_iters);
 
 /* Lite scopes: register a name once (thread-safe), then begin/end on the hot path. Returns an id
  * >= 0 or a negative status. Scopes time the whole run, independent of windows. */
