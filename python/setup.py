@@ -37,11 +37,24 @@ def mpi_flags():
     return []
 
 
+def source_of(build):
+    """The source tree a CMake build tree was configured from (its CMakeCache.txt says), so a copy
+    of this folder built elsewhere still finds the headers."""
+    try:
+        with open(os.path.join(build, "CMakeCache.txt")) as cache:
+            for line in cache:
+                if line.startswith("CMAKE_HOME_DIRECTORY:"):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return SOURCE_ROOT
+
+
 def from_build_tree(build):
     lib = os.path.join(build, "lib")
     if not os.path.exists(os.path.join(lib, "libwprof.so")):
         return None
-    include = os.path.join(SOURCE_ROOT, "runtime", "include")
+    include = os.path.join(source_of(build), "runtime", "include")
     return ["-I" + include, "-L" + lib, "-Wl,-rpath," + lib, "-lwprof"] + mpi_flags(), "build tree " + build
 
 
@@ -66,10 +79,10 @@ def locate_wprof():
 def extension():
     flags, where = locate_wprof()
     print(f"wprof: building against libwprof from {where}")
-    inc = [f[2:] for f in flags if f.startswith("-I")]
-    libdirs = [f[2:] for f in flags if f.startswith("-L")]
+    inc = [os.path.normpath(f[2:]) for f in flags if f.startswith("-I")]
+    libdirs = [os.path.normpath(f[2:]) for f in flags if f.startswith("-L")]
     libs = [f[2:] for f in flags if f.startswith("-l")]
-    rpath = [f.split(",", 2)[2] for f in flags if f.startswith("-Wl,-rpath,")]
+    rpath = [os.path.normpath(f.split(",", 2)[2]) for f in flags if f.startswith("-Wl,-rpath,")]
     rpath += [d for d in libdirs if d not in rpath]
     other = [f for f in flags if not f.startswith(("-I", "-L", "-l", "-Wl,-rpath,"))]
     return Extension("wprof._wprof", sources=["src/module.c", "src/scopes.c"], include_dirs=inc,
