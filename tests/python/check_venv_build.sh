@@ -34,7 +34,8 @@ print("ok:", sys.argv[2], wprof._wprof.__file__)
 
 WPROF_BUILD_DIR="$WPROF_BUILD_DIR" "${pip[@]}" "$work/src"
 smoke build-tree
-ldd "$work"/venv/lib/python3*/site-packages/wprof/_wprof*.so | grep -q "$WPROF_BUILD_DIR/lib/libwprof.so" ||
+loads() { ldd "$work"/venv/lib/python3*/site-packages/wprof/_wprof*.so; } # whole output: no SIGPIPE under pipefail
+[[ $(loads) == *"$WPROF_BUILD_DIR/lib/libwprof.so"* ]] ||
   { echo "FAIL: the build-tree install does not load the build's libwprof"; exit 1; }
 
 prefix="$work/prefix"
@@ -43,6 +44,6 @@ cmake --install "$WPROF_BUILD_DIR" --prefix "$prefix" >/dev/null
 rm -rf "$work/src/build" "$work/src/"*.egg-info
 (unset WPROF_BUILD_DIR; PKG_CONFIG_PATH="$prefix/lib/pkgconfig" "${pip[@]}" "$work/src")
 smoke pkg-config
-ldd "$work"/venv/lib/python3*/site-packages/wprof/_wprof*.so | grep -q "$prefix/lib/libwprof.so" ||
+[[ $(loads) == *"$prefix/lib/libwprof.so"* ]] ||
   { echo "FAIL: the pkg-config install does not load the installed libwprof"; exit 1; }
 echo PASS
