@@ -72,28 +72,36 @@ def _column(name, values, field_dtype, names):
     return values
 
 
-def _resolve_ids(df, names):
-    """name_id (and the other *_id columns that index /names) get a str column beside them."""
-    for col in [c for c in df.columns if c == "name_id" or c in ("stack_id", "kind_id")]:
-        ids = df[col].to_numpy()
-        valid = (ids >= 0) & (ids < len(names))
-        resolved = np.full(len(ids), None, dtype=object)
-        resolved[valid] = names[ids[valid]]
-        target = "name" if col == "name_id" else col[:-3]
-        if target in df.columns:
-            target = col[:-3] + "_name"
-        df.insert(df.columns.get_loc(col) + 1, target, resolved)
-    return df
+def _resolved(ids, names):
+    """/names[ids] as an object column of str (None where an id is out of range), in one take."""
+    ids = np.asarray(ids)
+    valid = (ids >= 0) & (ids < len(names))
+    if valid.all():
+        return names[ids]
+    out = np.full(len(ids), None, dtype=object)
+    out[valid] = names[ids[valid]]
+    return out
+
+
+# Columns that index /names, and the str column each gets right after it.
+_ID_COLUMNS = {"name_id": "name", "stack_id": "stack", "kind_id": "kind_name"}
 
 
 def _table(ds, names):
     data = ds[()]
     dt = ds.dtype
+    columns = {}
     if dt.names is None:
-        df = pd.DataFrame({"value": _column("value", data, dt, names)})
+        columns["value"] = _column("value", data, dt, names)
     else:
-        df = pd.DataFrame({col: _column(col, data[col], dt.fields[col][0], names) for col in dt.names})
-    df = _resolve_ids(df, names)
+        for col in dt.names:
+            columns[col] = _column(col, data[col], dt.fields[col][0], names)
+            target = _ID_COLUMNS.get(col)
+            if target and target not in dt.names:
+                columns[target] = _resolved(data[col], names)
+    # the columns in their final order before the DataFrame is built: pandas copies them into its
+    # blocks once, where an insert afterwards would copy them again
+    df = pd.DataFrame(columns)
     df.attrs.update(_attrs(ds))
     return df
 
