@@ -158,8 +158,9 @@ static int wp_init(WorkerProfilerObject *self, PyObject *args, PyObject *kwds) {
   /* set before the session starts, so the first session (and one set up again) has them */
   if ((self->delay_iters >= 0 || self->max_iters >= 0) &&
       wprof_set_window_iters(self->delay_iters, self->max_iters) != WPROF_OK)
-    fprintf(stderr, "wprof: WorkerProfiler created while a window is requested; delay_iters and "
-                    "max_iters apply from the next start\n");
+    fprintf(stderr, "wprof: WorkerProfiler created while a window is requested (WPROF_START=init, "
+                    "which `wprof run` sets unless WPROF_START is set?); its delay_iters and "
+                    "max_iters apply from its next start\n");
   pywprof_ensure_session();
   return 0;
 }
