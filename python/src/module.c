@@ -14,8 +14,10 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused);
 static PyMethodDef finalize_at_exit_def = {"_finalize_at_exit", finalize_at_exit, METH_NOARGS,
                                            "finalizes wprof at interpreter exit"};
 
-/* Python's atexit handlers run before mpi4py's MPI_Finalize (mpi4py registers it with Py_AtExit,
- * which runs after them), so the report is gathered while MPI is still up. */
+/* Python's atexit handlers run before mpi4py's MPI_Finalize: mpi4py 3 registers it with Py_AtExit,
+ * which runs after them; and this hook is registered when the session starts, after MPI is up, so
+ * after any atexit handler mpi4py registered at import, and handlers run last-registered first. The
+ * report is gathered while MPI is still up. */
 static void register_atexit(void) {
   if (atexit_registered) return;
   PyObject *atexit = PyImport_ImportModule("atexit");
@@ -28,9 +30,21 @@ static void register_atexit(void) {
   Py_XDECREF(atexit);
 }
 
+/* Calls that may wait on other ranks (a sync point, the init clock exchange, the gather) run without
+ * the GIL, so the program's other threads go on meanwhile; the idle step stays a plain call. */
+static int call_unlocked(int (*fn)(void)) {
+  int status;
+  Py_BEGIN_ALLOW_THREADS
+  status = fn();
+  Py_END_ALLOW_THREADS
+  return status;
+}
+
+static int step_call(void) { return wprof_is_active() ? call_unlocked(wprof_step) : wprof_step(); }
+
 int pywprof_ensure_session(void) {
   if (session_held && wprof_is_initialized()) return WPROF_OK;
-  int status = wprof_init();
+  int status = call_unlocked(wprof_init);
   session_held = wprof_is_initialized();
   if (session_held) register_atexit();
   return status;
@@ -53,7 +67,7 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
                     "wprof.finalize() before MPI.Finalize()\n");
     Py_RETURN_NONE;
   }
-  wprof_finalize();
+  call_unlocked(wprof_finalize);
   Py_RETURN_NONE;
 }
 
@@ -69,7 +83,7 @@ static PyObject *py_finalize(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
   if (mpi_finalized() && wprof_is_initialized()) return PyLong_FromLong(WPROF_ESTATE);
-  int status = wprof_finalize();
+  int status = call_unlocked(wprof_finalize);
   session_held = 0;
   return PyLong_FromLong(status);
 }
@@ -104,19 +118,19 @@ static PyObject *py_start(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
   pywprof_ensure_session();
-  return PyLong_FromLong(wprof_start());
+  return PyLong_FromLong(call_unlocked(wprof_start));
 }
 
 static PyObject *py_step(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  return PyLong_FromLong(wprof_step());
+  return PyLong_FromLong(step_call());
 }
 
 static PyObject *py_stop(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  return PyLong_FromLong(wprof_stop());
+  return PyLong_FromLong(call_unlocked(wprof_stop));
 }
 
 static long long iters_arg(PyObject *v, const char *what) {
@@ -175,21 +189,21 @@ static PyObject *wp_start(WorkerProfilerObject *self, PyObject *unused) {
   (void)unused;
   pywprof_ensure_session();
   wp_apply_iters(self);
-  wprof_start();
+  call_unlocked(wprof_start);
   Py_RETURN_NONE;
 }
 
 static PyObject *wp_step(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  wprof_step();
+  step_call();
   Py_RETURN_NONE;
 }
 
 static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  wprof_stop();
+  call_unlocked(wprof_stop);
   Py_RETURN_NONE;
 }
 
@@ -197,7 +211,7 @@ static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
 static PyObject *wp_shutdown(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  if (wprof_is_running()) wprof_stop();
+  if (wprof_is_running()) call_unlocked(wprof_stop);
   Py_RETURN_NONE;
 }
 
