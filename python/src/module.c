@@ -30,8 +30,10 @@ static void register_atexit(void) {
   Py_XDECREF(atexit);
 }
 
-/* Calls that may wait on other ranks (a sync point, the init clock exchange, the gather) run without
- * the GIL, so the program's other threads go on meanwhile; the idle step stays a plain call. */
+/* start, stop and an active step may wait in a sync point on other ranks: they run without the GIL,
+ * so the program's other threads go on meanwhile (scopes and ranges may run on other threads, as in
+ * C); the idle step stays a plain call. Init and finalize keep the GIL: no other thread may start a
+ * second set-up or feed a session being torn down. */
 static int call_unlocked(int (*fn)(void)) {
   int status;
   Py_BEGIN_ALLOW_THREADS
@@ -44,7 +46,7 @@ static int step_call(void) { return wprof_is_active() ? call_unlocked(wprof_step
 
 int pywprof_ensure_session(void) {
   if (session_held && wprof_is_initialized()) return WPROF_OK;
-  int status = call_unlocked(wprof_init);
+  int status = wprof_init();
   session_held = wprof_is_initialized();
   if (session_held) register_atexit();
   return status;
@@ -67,7 +69,7 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
                     "wprof.finalize() before MPI.Finalize()\n");
     Py_RETURN_NONE;
   }
-  call_unlocked(wprof_finalize);
+  wprof_finalize();
   Py_RETURN_NONE;
 }
 
@@ -83,7 +85,7 @@ static PyObject *py_finalize(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
   if (mpi_finalized() && wprof_is_initialized()) return PyLong_FromLong(WPROF_ESTATE);
-  int status = call_unlocked(wprof_finalize);
+  int status = wprof_finalize();
   session_held = 0;
   return PyLong_FromLong(status);
 }
