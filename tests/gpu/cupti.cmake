@@ -21,3 +21,11 @@ foreach(case table nested drop late ranks real_auto real_cupti)
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
   set_tests_properties(cupti_${case} PROPERTIES PROCESSORS 2)
 endforeach()
+
+# Every launch, copy and set callback id of the CUPTI headers of this build is listened to.
+wprof_test_program(test_cupti_cbids ${CMAKE_CURRENT_LIST_DIR}/test_cupti_cbids.c)
+target_include_directories(test_cupti_cbids PRIVATE ${WPROF_CUPTI_INCLUDE_DIR} ${CUDAToolkit_INCLUDE_DIRS})
+target_compile_definitions(test_cupti_cbids PRIVATE WPROF_HAVE_CUPTI=1)
+add_test(NAME cupti_cbids_cover COMMAND test_cupti_cbids ${WPROF_CUPTI_INCLUDE_DIR}/cupti_runtime_cbid.h
+         ${WPROF_CUPTI_INCLUDE_DIR}/cupti_driver_cbid.h)
+set_tests_properties(cupti_cbids_cover PROPERTIES LABELS unit TIMEOUT 60)
