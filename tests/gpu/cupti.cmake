@@ -29,3 +29,15 @@ target_compile_definitions(test_cupti_cbids PRIVATE WPROF_HAVE_CUPTI=1)
 add_test(NAME cupti_cbids_cover COMMAND test_cupti_cbids ${WPROF_CUPTI_INCLUDE_DIR}/cupti_runtime_cbid.h
          ${WPROF_CUPTI_INCLUDE_DIR}/cupti_driver_cbid.h)
 set_tests_properties(cupti_cbids_cover PROPERTIES LABELS unit TIMEOUT 60)
+
+# Issue 18: what real CUPTI 12/13 does that the old fake did not, each scenario with the fake's buffers
+# completed on the calling thread (sync) and on the fake's own thread (async, FAKECUPTI_ASYNC=1).
+wprof_test_program(cupti_fidelity_app ${CMAKE_CURRENT_LIST_DIR}/cupti_fidelity_app.c)
+target_link_libraries(cupti_fidelity_app PRIVATE ${CMAKE_DL_LIBS})
+add_dependencies(cupti_fidelity_app fakecupti)
+foreach(case paths running tail too_long many lost graph clock preloaded version12 version11 version14)
+  foreach(delivery sync async)
+    wprof_add_py_test(cupti_${case}_${delivery} mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_fidelity_check.py ${case}
+                      ${delivery} ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so)
+  endforeach()
+endforeach()
