@@ -123,8 +123,11 @@ static int start_worker(void) {
 /* ---- API callbacks: on the launching thread, around the call ---- */
 
 /* Inside a traced runtime call on this thread: the driver calls it makes are its own, and their
- * records carry the runtime call's correlation id, so they are not tagged again. */
-static _Thread_local int in_runtime_call;
+ * records carry the runtime call's correlation id, so they are not tagged again. A call whose exit
+ * fell after the stop (callbacks off) would leave the depth up for good, so the depth belongs to one
+ * window: a thread's first callback of a new window starts it at 0. */
+static _Atomic uint32_t callbacks_epoch;
+static _Thread_local struct { int depth; uint32_t epoch; } in_runtime_call;
 
 static int call_failed(const CUpti_CallbackData *cb) {
   return cb->functionReturnValue && *(const int *)cb->functionReturnValue != 0; /* cudaError_t / CUresult */
@@ -135,14 +138,16 @@ static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CU
   const CUpti_CallbackData *cb = data;
   if (!cb) return;
   int runtime = domain == CUPTI_CB_DOMAIN_RUNTIME_API;
-  if (!runtime && in_runtime_call) return;
+  uint32_t epoch = atomic_load_explicit(&callbacks_epoch, memory_order_relaxed);
+  if (in_runtime_call.epoch != epoch) in_runtime_call.depth = 0, in_runtime_call.epoch = epoch;
+  if (!runtime && in_runtime_call.depth) return;
   if (cb->callbackSite == CUPTI_API_EXIT) {
-    if (runtime && in_runtime_call > 0) in_runtime_call--;
+    if (runtime && in_runtime_call.depth > 0) in_runtime_call.depth--;
     if (call_failed(cb)) wpr_cupti_corr_failed(cb->correlationId); /* no record will come */
     return;
   }
   if (cb->callbackSite != CUPTI_API_ENTER) return;
-  if (runtime) in_runtime_call++;
+  if (runtime) in_runtime_call.depth++;
   int launch = wpr_cupti_cbid_is_launch(domain, cbid);
   /* the launch's host time, on the clock the kernel's start is mapped to: its latency (launch_latency.h) */
   wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns(), launch);
@@ -296,6 +301,7 @@ static int enable_kinds(void) {
 int wpr_cupti_start(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
   cs.finished = 0; /* this window's kernels are for the next report's wait */
+  atomic_fetch_add_explicit(&callbacks_epoch, 1, memory_order_relaxed);
   int rc = span_open(window);
   if (rc != WPROF_OK) return rc;
   if (enable_kinds() != WPROF_OK) {

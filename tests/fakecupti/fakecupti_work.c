@@ -409,7 +409,10 @@ FK_EXPORT int fakecupti_overhead(int kind, uint64_t duration_ns) {
 
 /* cudaDeviceSynchronize: an API call of its own (a correlation id) that returns when the stream is idle. */
 FK_EXPORT int fakecupti_sync(void) {
+  static const struct api sync_api = {"cudaDeviceSynchronize", CUPTI_CB_DOMAIN_RUNTIME_API,
+                                      CUPTI_RUNTIME_TRACE_CBID_cudaDeviceSynchronize_v3020, 0, 0};
   uint32_t correlation = fk_next_correlation();
+  fk_fire(sync_api.domain, sync_api.cbid, CUPTI_API_ENTER, sync_api.name, NULL, correlation, 0);
   pthread_mutex_lock(&fk_lock);
   uint64_t start = fk_now(), until = gpu.stream_free_at;
   pthread_mutex_unlock(&fk_lock);
@@ -428,5 +431,6 @@ FK_EXPORT int fakecupti_sync(void) {
   pthread_mutex_lock(&fk_lock);
   fk_queue_locked(&r, 0);
   pthread_mutex_unlock(&fk_lock);
+  fk_fire(sync_api.domain, sync_api.cbid, CUPTI_API_EXIT, sync_api.name, NULL, correlation, 0);
   return 0;
 }
