@@ -177,9 +177,14 @@ static int scenario_plain(void) {
 int main(int argc, char **argv) {
   const char *scenario = argc > 1 ? argv[1] : "plain";
   const char *fake = argc > 2 ? argv[2] : "";
-  /* "preloaded": the application has its libcupti before wprof starts (as PyTorch's is) */
+  /* "preloaded": the application has its libcupti before wprof starts (as PyTorch's is); "cudart":
+   * it has a CUDA runtime (argv[3]) whose libcupti wprof should pick */
   int early = strcmp(scenario, "preloaded") == 0;
   if (early && load_fake(fake) != 0) return 1;
+  if (!strcmp(scenario, "cudart") && (argc < 4 || !dlopen(argv[3], RTLD_NOW | RTLD_GLOBAL))) {
+    fprintf(stderr, "cupti_fidelity_app: cannot load the CUDA runtime %s\n", argc > 3 ? argv[3] : "(none given)");
+    return 1;
+  }
   MPI_Init(&argc, &argv);
   int rc = 1;
   if (!early && load_fake(fake) != 0) goto out;

@@ -5,6 +5,7 @@ calling thread (sync) or on its own thread (async, FAKECUPTI_ASYNC=1). The repor
     cupti_fidelity_check.py <scenario> <sync|async> <libfakecupti.so>"""
 import os
 import re
+import re
 import sys
 
 import h5py
@@ -19,14 +20,14 @@ KERNEL, MEMCPY, MEMSET = 0, 1, 2
 FINISH_WAIT_S = 3.0  # runtime/cupti/cupti_session.c FINISH_WAIT_MS
 
 
-def profile(scenario=SCENARIO, env=None, lib=FAKE, with_library=True):
+def profile(scenario=SCENARIO, env=None, lib=FAKE, with_library=True, extra=()):
     out = os.path.join(scratch_dir(), "report.h5")
     full = {"WPROF_OUTPUT": out, "WPROF_BACKEND": "cupti", "WPROF_LOG": "warn",
             "FAKECUPTI_ASYNC": "1" if DELIVERY == "async" else "0"}
     if with_library:
         full["WPROF_CUPTI_LIBRARY"] = lib
     full.update(env or {})
-    rc, stdout, stderr, took = run_mpi(1, [APP, scenario, lib], env=full, timeout=90)
+    rc, stdout, stderr, took = run_mpi(1, [APP, scenario, lib, *extra], env=full, timeout=90)
     check(rc == 0, f"{scenario}: the program exits 0 (got {rc})")
     check(os.path.exists(out), f"{scenario}: a report was written")
     m = re.search(r"wprof_finalize: \S+ in ([0-9.]+) s", stdout)
@@ -206,14 +207,30 @@ def version(value, works):
 def preloaded():
     link = os.path.join(os.path.dirname(FAKE), "libcupti.so.13")
     check(os.path.exists(link), f"{link} (the build's link to the fake) exists")
-    out, _, _ = profile("preloaded", lib=link, with_library=False)
+    out, stderr, _ = profile("preloaded", lib=link, with_library=False, env={"WPROF_LOG": "debug"})
+    loaded = re.findall(r"cupti: loaded (\S+)", stderr)
+    check(loaded and all(p == link for p in loaded), f"wprof loaded {link} (loaded {loaded})")
     with h5py.File(out, "r") as f:
         check(attr(f, "backend") == "cupti", "the libcupti already in the process is used without WPROF_CUPTI_LIBRARY")
         expect_row(kernels(f), (0, "k_plain", KERNEL), 2, 20 * US, 10 * US, 10 * US)
 
 
+def cudart():
+    here = os.path.dirname(FAKE)
+    runtime = os.path.join(here, "libcudart.so.77")
+    check(os.path.exists(os.path.join(here, "libcupti.so.77")), "the build's libcupti.so.77 link exists")
+    env = {"LD_LIBRARY_PATH": here + os.pathsep + os.environ.get("LD_LIBRARY_PATH", ""), "WPROF_LOG": "debug"}
+    out, stderr, _ = profile("cudart", env=env, with_library=False, extra=(runtime,))
+    loaded = re.findall(r"cupti: loaded (\S+)", stderr)
+    check(loaded and all(p == "libcupti.so.77" for p in loaded),
+          f"wprof loaded libcupti.so.77, not the toolkit's soname (loaded {loaded})")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "backend") == "cupti", "libcupti.so.77, matching the loaded libcudart.so.77, is used")
+        expect_row(kernels(f), (0, "k_plain", KERNEL), 2, 20 * US, 10 * US, 10 * US)
+
+
 CASES = {"paths": launch_paths, "running": running, "tail": tail, "too_long": too_long, "many": many,
-         "lost": lost, "graph": graph, "clock": clock, "preloaded": preloaded,
+         "lost": lost, "graph": graph, "clock": clock, "preloaded": preloaded, "cudart": cudart,
          "version12": lambda: version("26", True), "version11": lambda: version("18", False),
          "version14": lambda: version("140000", False)}
 CASES[SCENARIO]()
