@@ -110,6 +110,7 @@ struct graph_launch { int32_t window; uint32_t correlation, name; int64_t latenc
 static struct { struct graph_launch *v; size_t n, cap; } graphs;
 
 static void graphs_settle(size_t k) {
+  if (k == 0) return; /* also: nothing pending, graphs.v may be NULL */
   for (size_t i = 0; i < k; i++) {
     const struct graph_launch *g = &graphs.v[i];
     wpr_launch_latency_add(g->window, g->name, g->latency > 0 ? (uint64_t)g->latency : 0);
