@@ -136,6 +136,8 @@ def too_long():
     check(took is not None and FINISH_WAIT_S <= took < FINISH_WAIT_S + 5, f"finalize waited its bound once ({took} s)")
     check("without their times" in stderr, "warned once")
     check("incomplete" in doctor(out), "wprof doctor names the incomplete records")
+    rc, text, _ = run([WPROF, "report", out])
+    check("1 CUPTI records came without times" in text, "wprof report warns about it")
 
 
 def many():
@@ -161,6 +163,8 @@ def lost():
     check("lost their range" in stderr, "the loss is warned about")
     check("raise WPROF_CUPTI_BUFFER_KB" not in stderr, "with no advice to raise the buffer, which would not help")
     check("correlation" in doctor(out), "wprof doctor names the lost correlations")
+    rc, text, _ = run([WPROF, "report", out])
+    check(f"{want_lost} GPU launches lost their range" in text, "wprof report warns about them")
 
 
 def graph():
