@@ -2,8 +2,12 @@
  * their high half let a reader detect a slot torn by a concurrent writer of another id without a
  * lock. The launch time is stored between them (release) and read between them (acquire): a reader
  * that sees a newer writer's time also sees that writer's id_window, so the id check rejects it. The
- * fourth word, id << 32 | flags, says whether the entry was a launch and whether a record found it:
- * a writer replacing an entry no record found yet counts it lost (never silently). */
+ * fourth word, id << 32 | flags, says whether the entry was a launch and whether a record found it.
+ * An entry goes to the first of PROBES slots from its id's own that is empty, else that a record
+ * found already: so what the table holds is the tagged calls whose records are still to come, however
+ * many untagged calls (each takes an id) run between them. Only when all PROBES slots wait for
+ * records is one replaced, and counted lost (never silently). Slots never become empty again, so a
+ * reader stops at the first empty one. */
 #ifdef WPROF_HAVE_CUPTI
 #include "cupti_corr.h"
 
@@ -14,6 +18,7 @@
 #define FLAG_LAUNCH 1u
 #define FLAG_FOUND 2u
 #define FLAG_LIVE 4u /* written by put: an empty slot holds 0 */
+#define PROBES 16
 
 struct corr_slot {
   _Atomic uint64_t id_window;  /* id << 32 | (uint32_t)window */
@@ -37,17 +42,35 @@ size_t wpr_cupti_corr_init(size_t buffer_bytes, int buffers) {
   return n;
 }
 
-static struct corr_slot *slot_of(uint32_t id) { return slots ? &slots[id & mask] : NULL; }
+static struct corr_slot *slot_at(uint32_t id, int probe) { return &slots[(id + (uint32_t)probe) & mask]; }
+
+/* Claims a slot for `id`: an empty one first, else one whose entry a record found; NULL when all
+ * PROBES slots hold entries still waiting for their records. */
+static struct corr_slot *claim(uint32_t id, uint64_t word) {
+  for (int pass = 0; pass < 2; pass++)
+    for (int p = 0; p < PROBES; p++) {
+      struct corr_slot *s = slot_at(id, p);
+      uint64_t old = atomic_load_explicit(&s->id_flags, memory_order_acquire);
+      int free_now = pass == 0 ? old == 0 : (old & FLAG_FOUND) || (old >> 32) == id;
+      if (free_now && atomic_compare_exchange_strong_explicit(&s->id_flags, &old, word, memory_order_acq_rel,
+                                                              memory_order_acquire))
+        return s;
+    }
+  return NULL;
+}
 
 void wpr_cupti_corr_put_at(uint32_t id, struct wpr_launch_ctx ctx, int64_t launch_ns, int is_launch) {
-  struct corr_slot *s = slot_of(id);
-  if (!s || id == 0) return;
+  if (!slots || id == 0) return;
   uint64_t tag = (uint64_t)id << 32;
-  uint64_t flags = FLAG_LIVE | (is_launch ? FLAG_LAUNCH : 0);
-  uint64_t old = atomic_exchange_explicit(&s->id_flags, tag | flags, memory_order_acq_rel);
-  if ((old & FLAG_LIVE) && (old >> 32) != id && !(old & FLAG_FOUND)) {
-    atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
-    if (old & FLAG_LAUNCH) atomic_fetch_sub_explicit(&outstanding, 1, memory_order_relaxed);
+  uint64_t word = tag | FLAG_LIVE | (is_launch ? FLAG_LAUNCH : 0);
+  struct corr_slot *s = claim(id, word);
+  if (!s) { /* the table is full of entries waiting for records: the oldest-placed one here goes */
+    s = slot_at(id, 0);
+    uint64_t old = atomic_exchange_explicit(&s->id_flags, word, memory_order_acq_rel);
+    if ((old >> 32) != id && !(old & FLAG_FOUND)) {
+      atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
+      if (old & FLAG_LAUNCH) atomic_fetch_sub_explicit(&outstanding, 1, memory_order_relaxed);
+    }
   }
   if (is_launch) atomic_fetch_add_explicit(&outstanding, 1, memory_order_relaxed);
   atomic_store_explicit(&s->id_window, tag | (uint32_t)ctx.window, memory_order_relaxed);
@@ -70,24 +93,35 @@ static void mark_found(struct corr_slot *s, uint32_t id) {
 }
 
 int wpr_cupti_corr_get_at(uint32_t id, struct wpr_launch_ctx *ctx, int64_t *launch_ns) {
-  struct corr_slot *s = slot_of(id);
-  if (!s || id == 0) return 0; /* CUPTI's "no correlation"; also what an empty slot holds */
-  uint64_t node = atomic_load_explicit(&s->id_node, memory_order_acquire);
-  int64_t when = atomic_load_explicit(&s->launch_ns, memory_order_acquire);
-  uint64_t window = atomic_load_explicit(&s->id_window, memory_order_relaxed);
-  if ((node >> 32) != id || (window >> 32) != id) return 0;
-  mark_found(s, id);
-  ctx->window = (int32_t)(uint32_t)window;
-  ctx->node = (uint32_t)node;
-  if (launch_ns) *launch_ns = when;
-  return 1;
+  if (!slots || id == 0) return 0; /* CUPTI's "no correlation"; also what an empty slot holds */
+  for (int p = 0; p < PROBES; p++) {
+    struct corr_slot *s = slot_at(id, p);
+    if (atomic_load_explicit(&s->id_flags, memory_order_acquire) == 0) return 0; /* never placed further */
+    uint64_t node = atomic_load_explicit(&s->id_node, memory_order_acquire);
+    int64_t when = atomic_load_explicit(&s->launch_ns, memory_order_acquire);
+    uint64_t window = atomic_load_explicit(&s->id_window, memory_order_relaxed);
+    if ((node >> 32) != id || (window >> 32) != id) continue;
+    mark_found(s, id);
+    ctx->window = (int32_t)(uint32_t)window;
+    ctx->node = (uint32_t)node;
+    if (launch_ns) *launch_ns = when;
+    return 1;
+  }
+  return 0;
 }
 
 int wpr_cupti_corr_get(uint32_t id, struct wpr_launch_ctx *ctx) { return wpr_cupti_corr_get_at(id, ctx, NULL); }
 
 void wpr_cupti_corr_failed(uint32_t id) {
-  struct corr_slot *s = slot_of(id);
-  if (s && id) mark_found(s, id);
+  for (int p = 0; slots && id && p < PROBES; p++) {
+    struct corr_slot *s = slot_at(id, p);
+    uint64_t word = atomic_load_explicit(&s->id_flags, memory_order_acquire);
+    if (word == 0) return;
+    if ((word >> 32) == id) {
+      mark_found(s, id);
+      return;
+    }
+  }
 }
 
 uint64_t wpr_cupti_corr_lost(void) { return atomic_load(&lost); }

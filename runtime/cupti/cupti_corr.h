@@ -8,10 +8,12 @@
 #include "cupti_api.h"
 #include "ranges_gpu.h"
 
-/* A direct-mapped table (a power of two of slots) sized from what the activity buffers can hold
- * unread: twice as many slots as kernel records fit in all of them, at least MIN, at most MAX. Ids
- * that far apart share a slot; a launch whose entry is replaced before any record found it is
- * counted (wpr_cupti_corr_lost) and its records are placed by their timestamp instead. */
+/* An open-addressing table (a power of two of slots) sized from what the activity buffers can hold
+ * unread: twice as many slots as kernel records fit in all of them, at least MIN, at most MAX. It holds
+ * the tagged calls whose records are still to come (a slot a record found is reused), so the untagged
+ * calls between launches, which take ids too, do not use it up. Only when the slots near an id all
+ * wait for records is an entry replaced: counted (wpr_cupti_corr_lost), and its records are placed by
+ * their timestamp instead. */
 #define WPR_CUPTI_CORR_MIN_SLOTS (1u << 16)
 #define WPR_CUPTI_CORR_MAX_SLOTS (1u << 22)
 

@@ -379,10 +379,10 @@ static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
                   "(CUPTI's own limits, e.g. records of other processes or devices)", (unsigned long long)dropped);
   uint64_t corr_lost = wpr_cupti_corr_lost();
   if (corr_lost)
-    wpr_warn_once(&warned_corr, "cupti: %llu launches lost their range: more CUDA calls ran between a launch and "
-                  "the reading of its record than the correlation table holds (%u..%u slots, sized from "
-                  "WPROF_CUPTI_BUFFER_KB); their records were placed by time, without range",
-                  (unsigned long long)corr_lost, WPR_CUPTI_CORR_MIN_SLOTS, WPR_CUPTI_CORR_MAX_SLOTS);
+    wpr_warn_once(&warned_corr, "cupti: %llu launches lost their range: more launches waited for their records at "
+                  "once than the correlation table holds (twice what the activity buffers hold, %u..%u slots); "
+                  "their records were placed by time, without range", (unsigned long long)corr_lost,
+                  WPR_CUPTI_CORR_MIN_SLOTS, WPR_CUPTI_CORR_MAX_SLOTS);
   if (counts.incomplete)
     wpr_warn_once(&warned_incomplete, "cupti: %llu records arrived without their times (kernels still running "
                   "%d ms after the last window, or a forced flush); they are not counted",

@@ -119,16 +119,30 @@ static int scenario_many(void) {
   return 0;
 }
 
-/* More CUDA calls between a launch and the reading of its record than the table has slots: 3000
- * launches, 32 correlation ids apart, all held until the stop (WPROF_CUPTI_BUFFER_KB=800). */
-static int scenario_lost(void) {
+/* More correlation ids between the first launch and the reading of its record than the table has
+ * slots: 3000 launches, 32 ids apart, all held until the stop (WPROF_CUPTI_BUFFER_KB=800). */
+static int scenario_spread(void) {
   wprof_start();
   gpu.hold(1);
-  wprof_range_push("lost");
+  wprof_range_push("spread");
   for (int i = 0; i < 3000; i++) {
     gpu.api_calls(30);
-    gpu.launch("k_lost", 1 * US); /* itself and its nested driver call: 2 ids */
+    gpu.launch("k_spread", 1 * US); /* itself and its nested driver call: 2 ids */
   }
+  wprof_range_pop();
+  gpu.sync();
+  gpu.hold(0);
+  wprof_stop();
+  return 0;
+}
+
+/* More launches waiting for their records than the table has slots: 70000, all held until the stop
+ * (WPROF_CUPTI_BUFFER_KB=16: 65536 slots). */
+static int scenario_overflow(void) {
+  wprof_start();
+  gpu.hold(1);
+  wprof_range_push("overflow");
+  for (int i = 0; i < 70000; i++) gpu.launch("k_overflow", 1 * US);
   wprof_range_pop();
   gpu.sync();
   gpu.hold(0);
@@ -194,7 +208,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(scenario, "tail")) rc = scenario_tail(200);
   else if (!strcmp(scenario, "too_long")) rc = scenario_tail(20000);
   else if (!strcmp(scenario, "many")) rc = scenario_many();
-  else if (!strcmp(scenario, "lost")) rc = scenario_lost();
+  else if (!strcmp(scenario, "spread")) rc = scenario_spread();
+  else if (!strcmp(scenario, "overflow")) rc = scenario_overflow();
   else if (!strcmp(scenario, "graph")) rc = scenario_graph();
   else if (!strcmp(scenario, "clock")) rc = scenario_clock();
   else rc = scenario_plain();

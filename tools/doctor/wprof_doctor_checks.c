@@ -277,8 +277,8 @@ static void check_gpu_losses(struct doctor *d, const struct doc_input *in, int32
   char err[256];
   if (!in->spill_dir && gpu && wpio_h5_read_report_flags(in->path, &whole, 0, err, sizeof err) == 0) job = &whole;
   static const struct { const char *kind, *what; } losses[] = {
-      {WPIO_CUPTI_CORRELATION_LOST, "GPU launches lost their range (correlation table overwritten before their "
-                                    "records were read): ranges' CUDA times are lower bounds"},
+      {WPIO_CUPTI_CORRELATION_LOST, "GPU launches lost their range (more launches waited for their records at "
+                                    "once than the correlation table holds): ranges' CUDA times are lower bounds"},
       {WPIO_CUPTI_INCOMPLETE, "CUPTI records were incomplete (kernels still running when the report was "
                               "written) and were not counted"}};
   for (size_t l = 0; l < sizeof losses / sizeof losses[0]; l++) {
