@@ -15,8 +15,9 @@ int fakecupti_launch(const char *kernel, uint64_t duration_ns);
  * "cudaLaunchKernel_ptsz", "__cudaLaunchKernel" (nvcc 13's <<<>>>), "__cudaLaunchKernel_ptsz",
  * "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel" (and _ptsz, MultiDevice), "cudaGraphLaunch"
  * (one node), "cuLaunchKernel", "cuLaunchKernelEx", "cuLaunchCooperativeKernel" (and _ptsz),
- * "cuLaunchGrid", "cuLaunchGridAsync", "cuLaunch", "cuGraphLaunch", ... A runtime call makes its
- * driver call inside (callbacks with an id of its own), as the CUDA runtime does. -1: unknown name. */
+ * "cuLaunchGrid", "cuLaunchGridAsync", "cuLaunch", "cuGraphLaunch", ..., also with the callback id's
+ * version suffix ("__cudaLaunchKernel_v13000"). A runtime call makes its driver call inside
+ * (callbacks with an id of its own), as the CUDA runtime does. -1: unknown name. */
 int fakecupti_launch_api(const char *api, const char *kernel, uint64_t duration_ns);
 /* A kernel that lasts exactly duration_ns, queued like fakecupti_launch, whose record stays
  * incomplete until its end has passed in real time: a plain flush leaves it (and the records after

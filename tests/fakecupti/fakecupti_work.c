@@ -84,9 +84,16 @@ static const struct api launch_apis[] = {
     DRV("cuGraphLaunch_ptsz", cuGraphLaunch_ptsz, 1),
 };
 
+/* By the function's name, or by its callback id's name ("cudaLaunchKernel_v7000", "__cudaLaunchKernel_v13000"). */
 static const struct api *api_named(const char *name) {
-  for (size_t i = 0; name && i < sizeof launch_apis / sizeof launch_apis[0]; i++)
-    if (strcmp(launch_apis[i].name, name) == 0) return &launch_apis[i];
+  if (!name) return NULL;
+  size_t len = strlen(name);
+  const char *v = strrchr(name, '_');
+  if (v && v[1] == 'v' && v[2] >= '0' && v[2] <= '9' && strspn(v + 2, "0123456789") == strlen(v + 2) &&
+      strlen(v + 2) >= 4) /* a CUDA version suffix (v7000, v13000), not a driver _v2 */
+    len = (size_t)(v - name);
+  for (size_t i = 0; i < sizeof launch_apis / sizeof launch_apis[0]; i++)
+    if (strlen(launch_apis[i].name) == len && strncmp(launch_apis[i].name, name, len) == 0) return &launch_apis[i];
   return NULL;
 }
 

@@ -21,6 +21,12 @@ foreach(case table nested drop late ranks real_auto real_cupti)
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
   set_tests_properties(cupti_${case} PROPERTIES PROCESSORS 2)
 endforeach()
+# the same scenarios with buffers completed on the fake's own thread, as CUPTI's worker does
+foreach(case table nested drop late ranks)
+  wprof_add_py_test(cupti_${case}_async mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_check.py ${case}
+                    ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
+  set_tests_properties(cupti_${case}_async PROPERTIES PROCESSORS 2 ENVIRONMENT FAKECUPTI_ASYNC=1)
+endforeach()
 
 # Every launch, copy and set callback id of the CUPTI headers of this build is listened to.
 wprof_test_program(test_cupti_cbids ${CMAKE_CURRENT_LIST_DIR}/test_cupti_cbids.c)

@@ -57,8 +57,8 @@ static const char *const launch_apis[] = {
     "cuLaunchCooperativeKernel_ptsz", "cuGraphLaunch", "cuGraphLaunch_ptsz"};
 
 static int scenario_paths(void) {
-  if (gpu.launch_api("cudaNoSuchLaunch", "k", 1) == 0) {
-    fprintf(stderr, "cupti_fidelity_app: an unknown API name was accepted\n");
+  if (gpu.launch_api("cudaNoSuchLaunch", "k", 1) == 0 || gpu.launch_api("cuMemcpyHtoD_v2", "k", 1) == 0) {
+    fprintf(stderr, "cupti_fidelity_app: an unknown launch API name was accepted\n");
     return 1;
   }
   wprof_start();
