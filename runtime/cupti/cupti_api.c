@@ -97,9 +97,10 @@ int wpr_cupti_version_major(uint32_t version) {
   return 0;                                            /* CUDA 11 or older */
 }
 
-/* The majors whose records the CUDA 13 structs read correctly: CUDA 12's kernel record
- * (CUpti_ActivityKernel9) is CUDA 13's (CUpti_ActivityKernel10) without its trailing fields, and the
- * other kinds wprof enables have the same version in both. */
+/* The majors whose records the CUDA 13 structs read correctly: each record CUDA 12 delivers is its
+ * CUDA 13 version without the trailing fields (Kernel9/Kernel10, Memcpy5/Memcpy6 before 12.8,
+ * Memory3/Memory4, Synchronization/Synchronization2; compared in the 12.4, 12.8 and 13.0 headers),
+ * and records are walked by cuptiActivityGetNextRecord, which knows their real size. */
 static int major_known(int major) { return major == 12 || major == 13; }
 
 int wpr_cupti_api_load(struct wpr_cupti_api *api, const char *path, char *err, size_t errlen) {
