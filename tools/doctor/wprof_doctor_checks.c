@@ -133,7 +133,8 @@ static void check_dropped(struct doctor *d, const struct wpio_job *job, int32_t 
     n = select_ranks(job, has_dropped, buf);
     doc_rank_list(buf, n, list, sizeof list);
     doc_find(d, DOC_WARNING, "%" PRIu64 " CUPTI records dropped on rank(s) %s: their GPU times and counts are lower "
-             "bounds (raise WPROF_CUPTI_BUFFER_KB)", records, list);
+             "bounds (the run's warning says whether wprof's buffers ran out: then raise WPROF_CUPTI_BUFFER_KB)",
+             records, list);
   }
   if (events) {
     n = select_ranks(job, has_tl_dropped, buf);
