@@ -1,6 +1,7 @@
 /* cupti_corr_*: the correlation table on its own, with exact counts (one case per process: the table
  * is once per process).
- *   test_cupti_corr spread|full|graph|failed */
+ *   test_cupti_corr spread|full|graph|failed|threads */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -69,6 +70,38 @@ static int failed(void) {
   return 0;
 }
 
+/* Launching threads at once, their ids interleaved as CUPTI hands them out, 40000 entries in 65536
+ * slots (many sharing their first slot choice with another thread's): every entry is kept and found. */
+#define THREADS 4
+#define PER_THREAD 10000
+
+static void *put_many(void *arg) {
+  uint32_t t = (uint32_t)(uintptr_t)arg;
+  for (uint32_t i = 0; i < PER_THREAD; i++) {
+    uint32_t id = 1 + (i * THREADS + t) * 3; /* 3 ids per launch: two untagged calls between */
+    wpr_cupti_corr_put_at(id, ctx_of(id), (int64_t)id * 10, 1);
+  }
+  return NULL;
+}
+
+static int threads(void) {
+  CHECK(wpr_cupti_corr_init(800 * 1024, 8) == 65536);
+  pthread_t th[THREADS];
+  for (uintptr_t t = 0; t < THREADS; t++) CHECK(pthread_create(&th[t], NULL, put_many, (void *)t) == 0);
+  for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
+  CHECK(wpr_cupti_corr_lost() == 0);
+  CHECK(wpr_cupti_corr_outstanding() == THREADS * PER_THREAD);
+  int hits = 0;
+  for (uint32_t n = 0; n < THREADS * PER_THREAD; n++) {
+    int f = found(1 + n * 3);
+    CHECK(f >= 0); /* never another launch's entry */
+    hits += f;
+  }
+  CHECK(hits == THREADS * PER_THREAD);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   const char *which = argc > 1 ? argv[1] : "";
   int fails = 0;
@@ -76,6 +109,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(which, "full")) RUN(fails, full);
   else if (!strcmp(which, "graph")) RUN(fails, graph);
   else if (!strcmp(which, "failed")) RUN(fails, failed);
+  else if (!strcmp(which, "threads")) RUN(fails, threads);
   else return 2;
   return fails ? 1 : 0;
 }
