@@ -182,8 +182,10 @@ def overflow():
     check(f"{want_lost} GPU launches lost their range" in text, "wprof report warns about them")
 
 
-def graph():
-    out, _, _ = profile()
+def graph(env=None):
+    out, stderr, _ = profile("graph", env=dict(env or {}, WPROF_LOG="debug"))
+    want = "mapped by clock pairs" if env else "in wprof's clock"
+    check(f"timestamps {want}" in stderr, f"CUPTI's timestamps {want}")
     with h5py.File(out, "r") as f:
         nodes = [r for r in rows(f, "kernels") if r["name"] == "g_node"]  # a row per graph id
         got = (sum(r["calls"] for r in nodes), sum(r["total_ns"] for r in nodes))
@@ -249,7 +251,8 @@ def cudart():
 
 
 CASES = {"paths": launch_paths, "running": running, "tail": tail, "too_long": too_long, "many": many,
-         "spread": spread, "overflow": overflow, "graph": graph, "clock": clock, "preloaded": preloaded, "cudart": cudart,
+         "spread": spread, "overflow": overflow, "graph": graph,
+         "graph_pairs": lambda: graph({"FAKECUPTI_NO_TIMESTAMP_CALLBACK": "1"}), "clock": clock, "preloaded": preloaded, "cudart": cudart,
          "version12": lambda: version("26", True), "version11": lambda: version("18", False),
          "version14": lambda: version("140000", False)}
 CASES[SCENARIO]()
