@@ -9,6 +9,8 @@
 #   ./run.sh bench     build, run every benchmark of tests/bench, print one results table
 #   ./run.sh sanitize  the same as ./run.sh test --sanitize
 #   ./run.sh fuzz [S]  build the libFuzzer targets (clang) into ./build-fuzz, run each for S seconds
+#   ./run.sh gpu-check on a machine with an NVIDIA GPU: build with CUDA, run the real-GPU tests, print
+#                      one verdict table (exit 0 only if every line holds; 77 without a GPU)
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -173,7 +175,29 @@ cmd_fuzz() {
   return $status
 }
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+# The first command on a GPU machine: what the fake CUPTI cannot prove (tests/gpu/gpu_check.py).
+cmd_gpu_check() {
+  if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
+    echo "gpu-check: no NVIDIA GPU here (nvidia-smi lists none): nothing to check" >&2
+    exit 77
+  fi
+  local nvcc
+  nvcc=$(command -v nvcc || ls /usr/local/cuda/bin/nvcc 2>/dev/null || true)
+  [ -n "$nvcc" ] || die "gpu-check needs the CUDA toolkit (nvcc not found on PATH or in /usr/local/cuda/bin)"
+  cmd_deps
+  mkdir -p "$BUILD"
+  configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CUDA_COMPILER="$nvcc" \
+    -DCMAKE_CUDA_ARCHITECTURES=native
+  say "the real-GPU tests (ctest -L gpu)"
+  local status=0
+  ctest --test-dir "$BUILD" --output-on-failure -L gpu || status=$?
+  local py
+  for py in python3 /usr/bin/python3; do "$py" -c 'import h5py' 2>/dev/null && break; done
+  say "profiling tests/gpu/gpu_check_app on the GPU"
+  "$py" "$ROOT/tests/gpu/gpu_check.py" "$BUILD" "$status"
+}
+
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
 case "${1:-}" in
   deps) cmd_deps ;;
@@ -183,6 +207,7 @@ case "${1:-}" in
   bench) cmd_bench ;;
   sanitize) shift; cmd_sanitize "$@" ;;
   fuzz) shift; cmd_fuzz "$@" ;;
+  gpu-check) cmd_gpu_check ;;
   -h|--help|help|"") usage ;;
   *) usage >&2; die "unknown command: $1" ;;
 esac

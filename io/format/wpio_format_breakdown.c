@@ -144,6 +144,8 @@ static void print_cupti(FILE *out, const struct wpio_job *job, const struct wpio
     }
     if (csv) {
       fprintf(out, "cupti,rank %d,%s,%" PRIu64 ",%" PRIu64 "\n", (int)r->rank, kind, r->count, r->total_ns);
+    } else if (!strcmp(kind, WPIO_CUPTI_CORRELATION_LOST) || !strcmp(kind, WPIO_CUPTI_INCOMPLETE)) {
+      fprintf(out, "CUPTI records without attribution, rank %d: %s %" PRIu64 "\n", (int)r->rank, kind, r->count);
     } else {
       char t[48];
       wpio_format_time(t, sizeof t, (double)r->total_ns);

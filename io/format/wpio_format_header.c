@@ -77,6 +77,21 @@ static char *dropped_warning(const struct wpio_job *job) {
                      total, n, list, o >= sizeof list - 1 ? "..." : "");
 }
 
+/* The cupti backend's own count of records it could not attribute (/cupti_overhead rows). */
+static char *attribution_warning(const struct wpio_job *job) {
+  uint64_t lost = 0, incomplete = 0;
+  for (size_t i = 0; i < job->cupti_overhead.n; i++) {
+    const struct wpio_cupti_overhead_row *r = &job->cupti_overhead.v[i];
+    const char *kind = r->name_id < job->names.n ? job->names.s[r->name_id] : "";
+    if (strcmp(kind, WPIO_CUPTI_CORRELATION_LOST) == 0) lost += r->count;
+    if (strcmp(kind, WPIO_CUPTI_INCOMPLETE) == 0) incomplete += r->count;
+  }
+  if (!lost && !incomplete) return NULL;
+  return line_printf("WARNING: %" PRIu64 " GPU launches lost their range and %" PRIu64 " CUPTI records came "
+                     "without times (not counted): ranges' CUDA times are lower bounds (wprof doctor)",
+                     lost, incomplete);
+}
+
 size_t wpio_report_warnings(const struct wpio_job *job, char **lines, size_t max) {
   char buf[512];
   size_t k = 0, n;
@@ -86,6 +101,7 @@ size_t wpio_report_warnings(const struct wpio_job *job, char **lines, size_t max
     if ((lines[k] = line_printf("WARNING: %zu rank(s) corrupt (their data did not decode): %s", n,
                                 buf))) k++;
   if (k < max && (lines[k] = dropped_warning(job))) k++;
+  if (k < max && (lines[k] = attribution_warning(job))) k++;
   const struct wpio_attr *sync = wpio_job_attr(job, "sync");
   if (k < max && sync && sync->value && strncmp(sync->value, "ok", 2) != 0)
     if ((lines[k] = line_printf("WARNING: ranks were not synchronized: %s", sync->value))) k++;

@@ -200,8 +200,12 @@ struct wpio_launch_latency_row {
 
 /* /cupti_overhead: CUPTI's own OVERHEAD records per rank and overhead kind (the kind's name is
  * name_id in /names, column kind_id). The kind "another_subscriber" (count 1) marks a rank where
- * cuptiSubscribe failed because another tool holds CUPTI. */
+ * cuptiSubscribe failed because another tool holds CUPTI; "correlation_lost" counts launches whose
+ * range and window were forgotten before their records were read (placed by timestamp, no range),
+ * "incomplete_records" records CUPTI delivered without their times (rejected). */
 #define WPIO_CUPTI_OTHER_SUBSCRIBER "another_subscriber"
+#define WPIO_CUPTI_CORRELATION_LOST "correlation_lost"
+#define WPIO_CUPTI_INCOMPLETE "incomplete_records"
 struct wpio_cupti_overhead_row {
   int32_t rank;
   uint32_t name_id;

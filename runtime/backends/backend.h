@@ -14,7 +14,11 @@ struct wpr_backend {
                                         WPROF_OK, or a negative status: the session uses host */
   int (*start)(int32_t window);      /* WPROF_OK or a negative status */
   int (*stop)(int32_t window);
-  int (*flush)(void);                /* hand over buffered records */
+  int (*flush)(void);                /* hand over buffered records (those complete: work still
+                                        running at a stop stays for later, in its window) */
+  int (*finish)(void);               /* at finalize, before this rank's tables are packed: wait
+                                        (bounded) for work still running, then hand over
+                                        everything; NULL: none */
   int (*collect)(struct wpio_job *job, int32_t rank); /* add its tables (e.g. /kernels) */
 };
 

@@ -17,6 +17,7 @@ const struct wpr_backend wpr_backend_cupti = {
     .start = wpr_cupti_start,
     .stop = wpr_cupti_stop,
     .flush = wpr_cupti_flush,
+    .finish = wpr_cupti_finish,
     .collect = wpr_cupti_collect,
 };
 #else

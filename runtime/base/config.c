@@ -81,7 +81,8 @@ static const struct option options[] = {
     {{"WPROF_LOG", "log", "error|warn|info|debug", "warn", "messages printed to stderr"},
      "one of error|warn|info|debug", parse_word, format_word, FIELD(log_level), 0, 0, log_words, NULL},
     {{"WPROF_CUPTI_LIBRARY", "cupti_library", "path", "libcupti.so",
-      "the libcupti the cupti backend dlopens (a soname or a path)"},
+      "the libcupti the cupti backend dlopens (a soname or a path); the default means the one already "
+      "loaded, else the CUDA runtime's"},
      "a non-empty path", parse_path, format_text, FIELD(cupti_library), 0, 0, NULL, NULL},
     {{"WPROF_CUPTI_BUFFER_KB", "cupti_buffer_kb", "integer 16..1048576", "4096",
       "size of each CUPTI activity buffer; records that find no buffer are counted as dropped"},

@@ -16,6 +16,9 @@ int wpr_cupti_memory_callbacks_enable(const struct wpr_cupti_api *api, CUpti_Sub
 
 /* 1 when (domain, cbid) launches kernels (a kernel or a graph): where call stacks are captured. */
 int wpr_cupti_cbid_is_launch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
+/* 1 when (domain, cbid) is one the backend listens to: a launch, copy or set (what the unit test
+ * compares with the toolkit's headers). */
+int wpr_cupti_cbid_is_traced(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
 /* 1 when (domain, cbid) allocates memory: where stacks are captured too with WPROF_MEMORY. */
 int wpr_cupti_cbid_is_alloc(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
 

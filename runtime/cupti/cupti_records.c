@@ -232,6 +232,12 @@ static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
                           m->correlationId, m->runtimeCorrelationId, 1, NULL, m->graphId, 0};
     return 1;
   }
+  case CUPTI_ACTIVITY_KIND_MEMCPY2: { /* peer copies */
+    const CUpti_ActivityMemcpyPtoP4 *m = (const CUpti_ActivityMemcpyPtoP4 *)rec;
+    *op = (struct gpu_op){memcpy_name(m->copyKind), WPIO_KIND_MEMCPY, m->start, m->end, m->bytes,
+                          m->correlationId, 0, 1, NULL, m->graphId, 0};
+    return 1;
+  }
   case CUPTI_ACTIVITY_KIND_MEMSET: {
     const CUpti_ActivityMemset4 *m = (const CUpti_ActivityMemset4 *)rec;
     *op = (struct gpu_op){"Memset", WPIO_KIND_MEMSET, m->start, m->end, m->bytes, m->correlationId, 0, 1, NULL,
@@ -260,7 +266,8 @@ static struct wpr_launch_ctx launch_of(struct gpu_op *op, const struct wpr_gpu_s
 }
 
 /* issue 9: the op's interval for the time breakdown, and a kernel's launch latency: its start mapped
- * to the host clock through its window's span, minus the host time of its launch call. */
+ * to the host clock through its window's span, minus the host time of its launch call. A graph's
+ * kernels share one launch call: only its first node's start makes the launch's latency. */
 static void analyse(const struct gpu_op *op, int32_t window, const struct name_cache_entry *e,
                     const struct wpr_gpu_span *spans, int n_spans) {
   uint32_t name = e->index;
@@ -269,11 +276,16 @@ static void analyse(const struct gpu_op *op, int32_t window, const struct name_c
   const struct wpr_gpu_span *span = wpr_gpu_span_of(spans, n_spans, window);
   if (!span) return;
   int64_t latency = wpr_gpu_span_to_host(span, op->start) - op->launch_ns;
-  wpr_launch_latency_add(window, name, latency > 0 ? (uint64_t)latency : 0);
+  if (op->graph_id) wpr_launch_latency_graph_node(window, op->correlation, name, latency);
+  else wpr_launch_latency_add(window, name, latency > 0 ? (uint64_t)latency : 0);
 }
 
 static void aggregate(struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
   struct wpr_launch_ctx ctx = launch_of(op, spans, n_spans);
+  if (op->start == 0 || op->end < op->start) { /* a forced flush's record of work still running */
+    agg.counts.incomplete++;
+    return;
+  }
   if (ctx.window < 0) {
     agg.counts.unattributed++;
     return;
@@ -338,7 +350,7 @@ void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_
     struct gpu_op op;
     if (decode(rec, &op)) {
       aggregate(&op, spans, n_spans);
-      if (wpr_timeline_is_on()) wpr_timeline_cupti_record(rec, op.name, op.start, op.end, spans, n_spans);
+      if (wpr_timeline_is_on() && op.start && op.end >= op.start) wpr_timeline_cupti_record(rec, op.name, op.start, op.end, spans, n_spans);
     } else if (rec->kind == CUPTI_ACTIVITY_KIND_OVERHEAD) {
       overhead_record((const CUpti_ActivityOverhead3 *)rec);
     } else if (rec->kind == CUPTI_ACTIVITY_KIND_MEMORY2) {

@@ -14,6 +14,7 @@ struct wpr_cupti_counts {
   uint64_t unattributed;   /* no known launch and outside every window */
   uint64_t unknown_kind;   /* kinds wprof did not enable */
   uint64_t oom;            /* lost to out of memory */
+  uint64_t incomplete;     /* delivered without times (start 0 or end before start): rejected */
 };
 
 /* Reads every record of one completed buffer. `spans` place records whose launch is unknown. */

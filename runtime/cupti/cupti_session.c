@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wprof/wprof.h"
 #include "breakdown.h"
@@ -28,6 +29,9 @@
 
 /* How long the worker sleeps between looks when no buffer completes: bounds its idle cost. */
 #define WORKER_WAIT_MS 200
+/* How long the report waits for kernels still running at the end before the forced flush, which
+ * hands over their records without times (rejected and counted). */
+#define FINISH_WAIT_MS 3000
 
 static const CUpti_ActivityKind required_kinds[] = {
     CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET};
@@ -39,6 +43,9 @@ static struct {
   CUpti_SubscriberHandle subscriber;
   int sync_enabled;               /* SYNCHRONIZATION is optional: older CUPTIs refuse it */
   int overhead_enabled;           /* OVERHEAD (CUPTI's own cost) is optional too */
+  int p2p_enabled;                /* MEMCPY2 (peer copies) is optional too */
+  int host_timebase;              /* CUPTI's timestamps are wpr_time_ns (its timestamp callback) */
+  int finished;                   /* the report's forced flush was done */
   int memory;                     /* WPROF_MEMORY: MEMORY2 records and the allocation callbacks */
   int memory_enabled;             /* MEMORY2 was accepted for the running window */
   _Atomic int stacks;             /* WPROF_STACKS: a call stack at each launch */
@@ -113,18 +120,44 @@ static int start_worker(void) {
   return rc == 0 ? WPROF_OK : WPROF_EBACKEND;
 }
 
-/* ---- runtime-API callback: on the launching thread, before the launch ---- */
+/* ---- API callbacks: on the launching thread, around the call ---- */
+
+/* Inside a traced runtime call on this thread: the driver calls it makes are its own, and their
+ * records carry the runtime call's correlation id, so they are not tagged again. A call whose exit
+ * fell after the stop (callbacks off) would leave the depth up for good, so the depth belongs to one
+ * window: a thread's first callback of a new window starts it at 0. */
+static _Atomic uint32_t callbacks_epoch;
+static _Thread_local struct { int depth; uint32_t epoch; } in_runtime_call;
+
+static int call_failed(const CUpti_CallbackData *cb) {
+  return cb->functionReturnValue && *(const int *)cb->functionReturnValue != 0; /* cudaError_t / CUresult */
+}
 
 static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CUpti_CallbackId cbid,
                                  const void *data) {
   const CUpti_CallbackData *cb = data;
-  if (!cb || cb->callbackSite != CUPTI_API_ENTER) return;
+  if (!cb) return;
+  int runtime = domain == CUPTI_CB_DOMAIN_RUNTIME_API;
+  uint32_t epoch = atomic_load_explicit(&callbacks_epoch, memory_order_relaxed);
+  if (in_runtime_call.epoch != epoch) in_runtime_call.depth = 0, in_runtime_call.epoch = epoch;
+  if (!runtime && in_runtime_call.depth) return;
+  if (cb->callbackSite == CUPTI_API_EXIT) {
+    if (runtime && in_runtime_call.depth > 0) in_runtime_call.depth--;
+    if (call_failed(cb)) wpr_cupti_corr_failed(cb->correlationId); /* no record will come */
+    return;
+  }
+  if (cb->callbackSite != CUPTI_API_ENTER) return;
+  if (runtime) in_runtime_call.depth++;
+  int launch = wpr_cupti_cbid_is_launch(domain, cbid);
   /* the launch's host time, on the clock the kernel's start is mapped to: its latency (launch_latency.h) */
-  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns());
-  if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) &&
-      (wpr_cupti_cbid_is_launch(domain, cbid) || wpr_cupti_cbid_is_alloc(domain, cbid)))
+  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns(), launch);
+  if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) && (launch || wpr_cupti_cbid_is_alloc(domain, cbid)))
     wpr_stacks_capture(cb->correlationId); /* allocation callbacks run only with WPROF_MEMORY */
 }
+
+/* CUPTI's timestamps in wprof's own clock: no mapping, and no NTP step of CUPTI's default
+ * CLOCK_REALTIME can move a GPU position. */
+static uint64_t CUPTIAPI timestamp_now(void) { return (uint64_t)wpr_time_ns(); }
 
 /* ---- the backend's entry points ---- */
 
@@ -161,26 +194,39 @@ int wpr_cupti_init(const struct wpr_config *cfg) {
   }
   rc = cs.api.activity_register_callbacks(on_buffer_requested, on_buffer_completed);
   if (rc != CUPTI_SUCCESS) return init_failed("cuptiActivityRegisterCallbacks", rc);
-  if (wpr_cupti_pool_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS) != WPROF_OK) {
+  if (wpr_cupti_pool_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS) != WPROF_OK ||
+      !wpr_cupti_corr_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS)) {
     WPR_WARN("cupti: no memory for %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
              (long long)cfg->cupti_buffer_kb);
     return init_failed("buffer allocation", CUPTI_ERROR_OUT_OF_MEMORY);
   }
+  /* before any kind is enabled, as the header asks */
+  cs.host_timebase = cs.api.activity_register_timestamp_callback &&
+                     cs.api.activity_register_timestamp_callback(timestamp_now) == CUPTI_SUCCESS;
   if (start_worker() != WPROF_OK) return init_failed("starting the reader thread", CUPTI_ERROR_UNKNOWN);
   cs.memory = cfg->memory;
   if (cfg->stacks && wpr_stacks_init() == 0) atomic_store(&cs.stacks, 1);
   cs.ready = 1;
   cs.failed_library[0] = '\0';
-  WPR_DEBUG("cupti: loaded %s, %d buffers of %lld KiB", cfg->cupti_library, WPR_CUPTI_POOL_BUFFERS,
-            (long long)cfg->cupti_buffer_kb);
+  WPR_DEBUG("cupti: loaded %s (CUPTI API version %u), %d buffers of %lld KiB, timestamps %s", cs.api.path,
+            (unsigned)cs.api.version, WPR_CUPTI_POOL_BUFFERS, (long long)cfg->cupti_buffer_kb,
+            cs.host_timebase ? "in wprof's clock" : "mapped by clock pairs");
   return WPROF_OK;
 }
 
 static int read_gpu_clock(uint64_t *ns) { return cs.api.get_timestamp(ns) == CUPTI_SUCCESS ? 0 : -1; }
 
+/* With the timestamp callback both sides are one clock, read once: the span maps exactly. */
+static int pair_read(struct wpr_clock_pair *pair) {
+  if (!cs.host_timebase) return wpr_clock_pair_read(read_gpu_clock, pair);
+  pair->host_ns = wpr_time_ns();
+  pair->gpu_ns = (uint64_t)pair->host_ns;
+  return 0;
+}
+
 static int span_open(int32_t window) {
   struct wpr_gpu_span span = {.window = window};
-  if (wpr_clock_pair_read(read_gpu_clock, &span.start) != 0) return WPROF_EBACKEND;
+  if (pair_read(&span.start) != 0) return WPROF_EBACKEND;
   pthread_mutex_lock(&cs.lock);
   if (cs.n_spans == cs.cap_spans) {
     int cap = cs.cap_spans ? cs.cap_spans * 2 : 16;
@@ -218,7 +264,8 @@ static void disable_kinds(void) {
   if (cs.sync_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION);
   if (cs.memory_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_MEMORY2);
   if (cs.overhead_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_OVERHEAD);
-  cs.sync_enabled = cs.memory_enabled = cs.overhead_enabled = 0;
+  if (cs.p2p_enabled) cs.api.activity_disable(CUPTI_ACTIVITY_KIND_MEMCPY2);
+  cs.sync_enabled = cs.memory_enabled = cs.overhead_enabled = cs.p2p_enabled = 0;
 }
 
 /* MEMORY2 (CUDA 11.6+): refused by an older CUPTI, which is warned once; kernels still run. */
@@ -246,12 +293,15 @@ static int enable_kinds(void) {
   }
   cs.sync_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_SYNCHRONIZATION) == CUPTI_SUCCESS;
   cs.overhead_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_OVERHEAD) == CUPTI_SUCCESS;
+  cs.p2p_enabled = cs.api.activity_enable(CUPTI_ACTIVITY_KIND_MEMCPY2) == CUPTI_SUCCESS;
   enable_memory();
   return WPROF_OK;
 }
 
 int wpr_cupti_start(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
+  cs.finished = 0; /* this window's kernels are for the next report's wait */
+  atomic_fetch_add_explicit(&callbacks_epoch, 1, memory_order_relaxed);
   int rc = span_open(window);
   if (rc != WPROF_OK) return rc;
   if (enable_kinds() != WPROF_OK) {
@@ -263,15 +313,19 @@ int wpr_cupti_start(int32_t window) {
   return WPROF_OK;
 }
 
+/* A plain flush: the buffers whose records are all complete. Kernels still running keep their
+ * buffer for a later flush (the worker's, the next stop's, the report's), and their records are
+ * attributed then by their launch's window and range. A forced flush here would hand them over
+ * without times, once and never again. */
 static void flush_and_drain(void) {
-  cs.api.activity_flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
+  cs.api.activity_flush_all(0);
   wpr_cupti_drain();
 }
 
 int wpr_cupti_stop(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
   struct wpr_clock_pair stop;
-  int have_stop = wpr_clock_pair_read(read_gpu_clock, &stop) == 0;
+  int have_stop = pair_read(&stop) == 0;
   wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (cs.memory_enabled) wpr_cupti_memory_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (have_stop) span_close(window, &stop);
@@ -287,13 +341,52 @@ int wpr_cupti_flush(void) {
   return WPROF_OK;
 }
 
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int wpr_cupti_finish(void) {
+  if (!cs.ready || cs.finished) return cs.ready ? WPROF_OK : WPROF_EBACKEND;
+  cs.finished = 1;
+  int64_t until = monotonic_ms() + FINISH_WAIT_MS;
+  for (;;) { /* kernels in flight complete their records: plain flushes hand them over */
+    flush_and_drain();
+    if (wpr_cupti_corr_outstanding() == 0 || monotonic_ms() >= until) break;
+    struct timespec nap = {0, 1000000};
+    nanosleep(&nap, NULL);
+  }
+  if (wpr_cupti_corr_outstanding())
+    WPR_DEBUG("cupti: %llu launches without records after %d ms", (unsigned long long)wpr_cupti_corr_outstanding(),
+              FINISH_WAIT_MS);
+  cs.api.activity_flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED); /* the rest, complete or not */
+  wpr_cupti_drain();
+  return WPROF_OK;
+}
+
+/* Each loss with what would have avoided it: a drop with refused buffer requests means every buffer
+ * was waiting to be read (larger buffers hold more); without refusals CUPTI itself ran short. */
 static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
-  static int warned_drop, warned_lost;
+  static int warned_drop, warned_lost, warned_corr, warned_incomplete;
   uint64_t refused = wpr_cupti_pool_refusals();
-  if (dropped)
-    wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped (%llu buffer requests found the %d "
-                  "buffers busy); raise WPROF_CUPTI_BUFFER_KB", (unsigned long long)dropped,
+  if (dropped && refused)
+    wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped: %llu buffer requests found all %d "
+                  "buffers waiting to be read; raise WPROF_CUPTI_BUFFER_KB", (unsigned long long)dropped,
                   (unsigned long long)refused, WPR_CUPTI_POOL_BUFFERS);
+  else if (dropped)
+    wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped by CUPTI while wprof had buffers free "
+                  "(CUPTI's own limits, e.g. records of other processes or devices)", (unsigned long long)dropped);
+  uint64_t corr_lost = wpr_cupti_corr_lost();
+  if (corr_lost)
+    wpr_warn_once(&warned_corr, "cupti: %llu launches lost their range: more launches waited for their records at "
+                  "once than the correlation table holds (twice what the activity buffers hold, %u..%u slots); "
+                  "their records were placed by time, without range", (unsigned long long)corr_lost,
+                  WPR_CUPTI_CORR_MIN_SLOTS, WPR_CUPTI_CORR_MAX_SLOTS);
+  if (counts.incomplete)
+    wpr_warn_once(&warned_incomplete, "cupti: %llu records arrived without their times (kernels still running "
+                  "%d ms after the last window, or a forced flush); they are not counted",
+                  (unsigned long long)counts.incomplete, FINISH_WAIT_MS);
   uint64_t lost = counts.oom + wpr_memory_lost();
   if (lost)
     wpr_warn_once(&warned_lost, "cupti: %llu records lost to out of memory", (unsigned long long)lost);
@@ -309,7 +402,7 @@ static void set_dropped(struct wpio_job *job, int32_t rank, uint64_t dropped) {
 
 int wpr_cupti_collect(struct wpio_job *job, int32_t rank) {
   if (!cs.ready) return WPROF_OK;
-  cs.api.activity_flush_all(0); /* buffers CUPTI completed since the last stop */
+  cs.api.activity_flush_all(0); /* collect also runs at each stop for spills: never forced here */
   pthread_mutex_lock(&cs.lock);
   drain_locked();
   for (int i = 0; i < cs.n_spans; i++) /* the breakdown clips each window's GPU intervals to its span */
@@ -318,6 +411,7 @@ int wpr_cupti_collect(struct wpio_job *job, int32_t rank) {
   if (rc == 0) rc = wpr_memory_collect(job, rank, cs.spans, cs.n_spans);
   uint64_t dropped = cs.dropped;
   struct wpr_cupti_counts counts = wpr_cupti_records_counts();
+  if (rc == 0) rc = wpr_cupti_losses_collect(job, rank, wpr_cupti_corr_lost(), counts.incomplete);
   pthread_mutex_unlock(&cs.lock);
   set_dropped(job, rank, dropped);
   warn_losses(dropped, counts);

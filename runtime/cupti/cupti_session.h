@@ -18,6 +18,7 @@ int wpr_cupti_init(const struct wpr_config *cfg);
 int wpr_cupti_start(int32_t window);
 int wpr_cupti_stop(int32_t window);
 int wpr_cupti_flush(void);
+int wpr_cupti_finish(void);
 int wpr_cupti_collect(struct wpio_job *job, int32_t rank);
 
 /* The callbacks registered with cuptiActivityRegisterCallbacks. */

@@ -101,7 +101,50 @@ void wpr_launch_latency_add(int32_t window, uint32_t name, uint64_t latency_ns) 
   if (latency_ns > r->max_ns) r->max_ns = latency_ns;
 }
 
+/* ---- graph launches: one latency per launch, from its earliest node ---- */
+
+#define GRAPH_PENDING_MAX 4096 /* launches awaiting more nodes; the older half is settled beyond */
+#define GRAPH_SEARCH 256       /* a launch's nodes arrive together: only the newest are searched */
+
+struct graph_launch { int32_t window; uint32_t correlation, name; int64_t latency; };
+static struct { struct graph_launch *v; size_t n, cap; } graphs;
+
+static void graphs_settle(size_t k) {
+  if (k == 0) return; /* also: nothing pending, graphs.v may be NULL */
+  for (size_t i = 0; i < k; i++) {
+    const struct graph_launch *g = &graphs.v[i];
+    wpr_launch_latency_add(g->window, g->name, g->latency > 0 ? (uint64_t)g->latency : 0);
+  }
+  memmove(graphs.v, graphs.v + k, (graphs.n - k) * sizeof *graphs.v);
+  graphs.n -= k;
+}
+
+void wpr_launch_latency_graph_node(int32_t window, uint32_t correlation, uint32_t name, int64_t latency_ns) {
+  for (size_t i = graphs.n; i-- > 0 && graphs.n - i <= GRAPH_SEARCH;) {
+    struct graph_launch *g = &graphs.v[i];
+    if (g->correlation != correlation || g->window != window) continue;
+    if (latency_ns < g->latency) { /* an earlier node, delivered later */
+      g->latency = latency_ns;
+      g->name = name;
+    }
+    return;
+  }
+  if (graphs.n == GRAPH_PENDING_MAX) graphs_settle(GRAPH_PENDING_MAX / 2);
+  if (graphs.n == graphs.cap) {
+    size_t cap = graphs.cap ? graphs.cap * 2 : 64;
+    struct graph_launch *v = realloc(graphs.v, cap * sizeof *v);
+    if (!v) {
+      lat.lost++;
+      return;
+    }
+    graphs.v = v;
+    graphs.cap = cap;
+  }
+  graphs.v[graphs.n++] = (struct graph_launch){window, correlation, name, latency_ns};
+}
+
 int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t)) {
+  graphs_settle(graphs.n);
   for (size_t i = 0; i < lat.n_slots; i++) {
     const struct lat_row *r = &lat.rows[i];
     const char *name = r->used ? name_of(r->name) : NULL;
@@ -144,6 +187,14 @@ void wpr_cupti_overhead_add(const char *kind_name, uint64_t ns) {
 }
 
 void wpr_cupti_note_other_subscriber(void) { atomic_store(&ovh.other_subscriber, 1); }
+
+static int push_overhead(struct wpio_job *job, int32_t rank, const char *kind, uint64_t count, uint64_t ns);
+
+int wpr_cupti_losses_collect(struct wpio_job *job, int32_t rank, uint64_t correlation_lost, uint64_t incomplete) {
+  if (correlation_lost && push_overhead(job, rank, WPIO_CUPTI_CORRELATION_LOST, correlation_lost, 0) != 0) return -1;
+  if (incomplete && push_overhead(job, rank, WPIO_CUPTI_INCOMPLETE, incomplete, 0) != 0) return -1;
+  return 0;
+}
 
 static int push_overhead(struct wpio_job *job, int32_t rank, const char *kind, uint64_t count, uint64_t ns) {
   uint32_t id = wpio_strtab_intern(&job->names, kind, strlen(kind));

@@ -51,6 +51,7 @@ int wpr_report_finalize(struct wpr_session *s) {
   uint64_t t0 = wpr_mono_ns();
   /* collective: the finalize clock exchange, before anything is packed */
   int refit = wpr_clock_session_end(s);
+  if (s->backend->finish) s->backend->finish(); /* GPU work still running reaches its window and ranges */
   if (wpr_report_pack_local(s, &packed, &len) != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);

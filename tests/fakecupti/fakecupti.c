@@ -1,67 +1,95 @@
 /* A fake libcupti for GPU-less tests: exactly the CUPTI functions wprof resolves, with activity
- * records laid out as the toolkit's real cupti.h structs and real runtime-API callbacks, driven by
- * the fakecupti_* interface (fakecupti.h). Its GPU clock is CLOCK_MONOTONIC plus a large offset. */
+ * records laid out as the toolkit's real cupti.h structs, behaving as cupti_activity.h documents:
+ *  - timestamps from CLOCK_REALTIME (steppable: fakecupti_clock_step), or from the callback
+ *    registered with cuptiActivityRegisterTimestampCallback;
+ *  - a buffer is completed when full (and all its records are complete), or by cuptiActivityFlushAll:
+ *    flag 0 hands over only buffers whose records are all complete, CUPTI_ACTIVITY_FLAG_FLUSH_FORCED
+ *    every buffer, incomplete records with start = end = 0, which are never delivered again;
+ *  - FAKECUPTI_ASYNC=1: buffers are completed on the fake's own thread, as CUPTI's worker does
+ *    (a flush still returns once its buffers were handed over).
+ * The fake GPU's side is fakecupti_work.c. Other switches of the environment (the fake's own, not
+ * wprof's): FAKECUPTI_OTHER_SUBSCRIBER=1, FAKECUPTI_API_VERSION=<n>, FAKECUPTI_NO_TIMESTAMP_CALLBACK=1. */
 #include "fakecupti.h"
+#include "fakecupti_core.h"
 
-#include <pthread.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cupti.h>
-
-#define EXPORT __attribute__((visibility("default")))
-#define GPU_CLOCK_OFFSET_NS 5000000123457ULL /* the host and GPU clocks differ, as on hardware */
 #define MAX_KINDS 64
 #define MAX_CBIDS 1024
 #define FIRST_DELIVERY_BYTES (64 * 1024) /* before any buffer size is known */
+#define ASYNC_TICK_NS 2000000            /* the delivery thread looks at the queue this often */
 
-union record {
-  CUpti_Activity any;
-  CUpti_ActivityKernel10 kernel;
-  CUpti_ActivityMemcpy6 memcpy;
-  CUpti_ActivityMemset4 memset;
-  CUpti_ActivitySynchronization2 sync;
-  CUpti_ActivityMemory4 memory;
-  CUpti_ActivityOverhead3 overhead;
-};
+enum delivery { DELIVER_FULL = 1, DELIVER_PLAIN, DELIVER_FORCED };
 
-#define MAX_LIVE_ALLOCS 4096
+struct queued { union fk_record r; uint64_t ready_mono_ns; };
 
-struct name { struct name *next; char text[]; };
+pthread_mutex_t fk_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
-  pthread_mutex_t lock;
   CUpti_BuffersCallbackRequestFunc requested;
   CUpti_BuffersCallbackCompleteFunc completed;
+  CUpti_TimestampCallbackFunc timestamp;
   CUpti_CallbackFunc api_callback;
   void *api_userdata;
   int subscribed;
   unsigned char runtime_on[MAX_CBIDS], driver_on[MAX_CBIDS];
   int kind_on[MAX_KINDS];
-  union record *queue;
+  struct queued *queue;
   size_t n_queued, cap_queued, queued_bytes, last_buffer_bytes;
-  uint64_t stream_free_at;
-  int hold;
-  struct name *names;
-  pthread_t async;
-  int async_running;
-  int reverse;
-  struct { uint64_t address, bytes; } live[MAX_LIVE_ALLOCS];
-  size_t n_live;
-  uint64_t next_address;
-  uint32_t next_graph;
-  uint64_t anchor;
-} fk = {.lock = PTHREAD_MUTEX_INITIALIZER};
+  int hold, reverse;
+  uint64_t full_retry_mono;  /* a full buffer waits for an incomplete record until then */
+  /* FAKECUPTI_ASYNC=1: the delivery thread and its flush requests */
+  int async;
+  pthread_t thread;
+  pthread_cond_t wake, done;
+  int request;
+  uint64_t requests_done;
+  /* fakecupti_deliver_async's one-shot thread */
+  pthread_t late;
+  int late_running;
+} fk;
 
 static _Atomic uint64_t dropped;
 static _Atomic uint32_t next_correlation = 1;
+static _Atomic int64_t clock_steps;
 
-static uint64_t gpu_now(void) {
+/* ---- clocks and ids ---- */
+
+static uint64_t clock_ns(clockid_t id) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec + GPU_CLOCK_OFFSET_NS;
+  clock_gettime(id, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t fk_mono_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+uint64_t fk_now(void) {
+  CUpti_TimestampCallbackFunc cb = __atomic_load_n(&fk.timestamp, __ATOMIC_ACQUIRE);
+  if (cb) return cb();
+  return clock_ns(CLOCK_REALTIME) + (uint64_t)atomic_load(&clock_steps);
+}
+
+uint32_t fk_next_correlation(void) { return atomic_fetch_add(&next_correlation, 1); }
+
+FK_EXPORT int fakecupti_clock_step(int64_t ns) {
+  atomic_fetch_add(&clock_steps, ns);
+  return 0;
+}
+
+void fk_fire(CUpti_CallbackDomain domain, CUpti_CallbackId cbid, CUpti_ApiCallbackSite site, const char *function,
+             const char *symbol, uint32_t correlation, int status) {
+  unsigned char *on = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? fk.runtime_on : fk.driver_on;
+  if (!fk.subscribed || !fk.api_callback || cbid >= MAX_CBIDS || !on[cbid]) return;
+  uint64_t correlation_data = 0;
+  int ret = status;
+  CUpti_CallbackData data = {.callbackSite = site, .functionName = function, .symbolName = symbol,
+                             .contextUid = 1, .correlationData = &correlation_data,
+                             .correlationId = correlation, .functionReturnValue = site == CUPTI_API_EXIT ? &ret : NULL};
+  fk.api_callback(fk.api_userdata, domain, cbid, &data);
 }
 
 static size_t record_size(CUpti_ActivityKind kind) {
@@ -69,6 +97,7 @@ static size_t record_size(CUpti_ActivityKind kind) {
   switch (kind) {
   case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: n = sizeof(CUpti_ActivityKernel10); break;
   case CUPTI_ACTIVITY_KIND_MEMCPY: n = sizeof(CUpti_ActivityMemcpy6); break;
+  case CUPTI_ACTIVITY_KIND_MEMCPY2: n = sizeof(CUpti_ActivityMemcpyPtoP4); break;
   case CUPTI_ACTIVITY_KIND_MEMSET: n = sizeof(CUpti_ActivityMemset4); break;
   case CUPTI_ACTIVITY_KIND_SYNCHRONIZATION: n = sizeof(CUpti_ActivitySynchronization2); break;
   case CUPTI_ACTIVITY_KIND_MEMORY2: n = sizeof(CUpti_ActivityMemory4); break;
@@ -80,42 +109,92 @@ static size_t record_size(CUpti_ActivityKind kind) {
 
 /* ---- delivery through the registered buffer callbacks ---- */
 
-/* With fk.lock held. A refused buffer drops what was queued, as CUPTI does. */
-static void deliver_locked(void) {
-  size_t i = 0;
+/* A record CUPTI hands over before it completed: its times are not known yet. */
+static void strip_times(union fk_record *r) {
+  switch (r->any.kind) {
+  case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: r->kernel.start = r->kernel.end = r->kernel.completed = 0; break;
+  case CUPTI_ACTIVITY_KIND_MEMCPY: r->memcpy.start = r->memcpy.end = 0; break;
+  case CUPTI_ACTIVITY_KIND_MEMCPY2: r->peer.start = r->peer.end = 0; break;
+  case CUPTI_ACTIVITY_KIND_MEMSET: r->memset.start = r->memset.end = 0; break;
+  default: break;
+  }
+}
+
+static size_t buffer_guess(void) { return fk.last_buffer_bytes ? fk.last_buffer_bytes : FIRST_DELIVERY_BYTES; }
+
+/* The queue index after the records from `i` that fill one buffer of `bytes`. */
+static size_t chunk_end(size_t i, size_t bytes) {
+  for (size_t used = 0; i < fk.n_queued; i++) {
+    size_t n = record_size(fk.queue[i].r.any.kind);
+    if (used + n > bytes) break;
+    used += n;
+  }
+  return i;
+}
+
+static int chunk_complete(size_t a, size_t b, uint64_t mono) {
+  for (; a < b; a++)
+    if (fk.queue[a].ready_mono_ns > mono) return 0;
+  return 1;
+}
+
+/* With fk_lock held. Hands over buffers from the front of the queue: FULL only full buffers of
+ * complete records, PLAIN also the last partial one when complete, FORCED everything. A refused
+ * buffer drops what was queued, as CUPTI does. */
+static void deliver_locked(enum delivery how) {
+  if (how == DELIVER_FULL && fk.reverse) return; /* reversed delivery is the flushes' */
   for (size_t a = 0, b = fk.n_queued; fk.reverse && b > 1 && a < --b; a++) {
-    union record t = fk.queue[a];
+    struct queued t = fk.queue[a];
     fk.queue[a] = fk.queue[b];
     fk.queue[b] = t;
   }
+  uint64_t mono = fk_mono_ns();
+  size_t i = 0;
   while (i < fk.n_queued && fk.requested && fk.completed) {
+    size_t end = chunk_end(i, buffer_guess());
+    if (end == i) end = i + 1;
+    if (how == DELIVER_FULL && end == fk.n_queued) break; /* the buffer being filled */
+    if (how != DELIVER_FORCED && !chunk_complete(i, end, mono)) {
+      for (size_t j = i; j < end; j++)
+        if (fk.queue[j].ready_mono_ns > fk.full_retry_mono) fk.full_retry_mono = fk.queue[j].ready_mono_ns;
+      break;
+    }
     uint8_t *buf = NULL;
     size_t size = 0, max_records = 0;
     fk.requested(&buf, &size, &max_records);
-    if (!buf || size < record_size(fk.queue[i].any.kind)) {
+    if (!buf || size < record_size(fk.queue[i].r.any.kind)) {
       atomic_fetch_add(&dropped, fk.n_queued - i);
+      i = fk.n_queued;
       break;
     }
     fk.last_buffer_bytes = size;
-    size_t used = 0;
-    for (; i < fk.n_queued; i++) {
-      size_t n = record_size(fk.queue[i].any.kind);
+    size_t used = 0, stop = how == DELIVER_FORCED ? fk.n_queued : end;
+    for (; i < stop; i++) {
+      union fk_record r = fk.queue[i].r;
+      size_t n = record_size(r.any.kind);
       if (used + n > size) break;
-      memcpy(buf + used, &fk.queue[i], sizeof fk.queue[i] < n ? sizeof fk.queue[i] : n);
+      if (fk.queue[i].ready_mono_ns > mono) strip_times(&r);
+      memcpy(buf + used, &r, sizeof r < n ? sizeof r : n);
       used += n;
     }
     fk.completed(NULL, 0, buf, size, used);
   }
-  fk.n_queued = 0;
+  memmove(fk.queue, fk.queue + i, (fk.n_queued - i) * sizeof *fk.queue);
+  fk.n_queued -= i;
   fk.queued_bytes = 0;
+  for (size_t j = 0; j < fk.n_queued; j++) fk.queued_bytes += record_size(fk.queue[j].r.any.kind);
 }
 
-/* With fk.lock held: queues a record of an enabled kind; a full buffer's worth is delivered now. */
-static void queue_locked(const union record *r) {
+/* More than a buffer's worth queued, and not known to wait for an incomplete record. */
+static int buffer_full_locked(void) {
+  return !fk.hold && fk.queued_bytes > buffer_guess() && (!fk.full_retry_mono || fk_mono_ns() >= fk.full_retry_mono);
+}
+
+void fk_queue_locked(const union fk_record *r, uint64_t ready_mono_ns) {
   if (r->any.kind >= MAX_KINDS || !fk.kind_on[r->any.kind]) return;
   if (fk.n_queued == fk.cap_queued) {
     size_t cap = fk.cap_queued ? fk.cap_queued * 2 : 256;
-    union record *q = realloc(fk.queue, cap * sizeof *q);
+    struct queued *q = realloc(fk.queue, cap * sizeof *q);
     if (!q) {
       atomic_fetch_add(&dropped, 1);
       return;
@@ -123,373 +202,167 @@ static void queue_locked(const union record *r) {
     fk.queue = q;
     fk.cap_queued = cap;
   }
-  fk.queue[fk.n_queued++] = *r;
+  fk.queue[fk.n_queued++] = (struct queued){*r, ready_mono_ns};
   fk.queued_bytes += record_size(r->any.kind);
-  size_t threshold = fk.last_buffer_bytes ? fk.last_buffer_bytes : FIRST_DELIVERY_BYTES;
-  if (!fk.hold && fk.queued_bytes + sizeof(union record) > threshold) deliver_locked();
+  if (!buffer_full_locked()) return;
+  if (fk.async) pthread_cond_signal(&fk.wake);
+  else deliver_locked(DELIVER_FULL);
 }
 
-/* ---- the fake GPU ---- */
+/* ---- FAKECUPTI_ASYNC=1: CUPTI's worker thread ---- */
 
-static const char *intern_locked(const char *text) {
-  for (struct name *n = fk.names; n; n = n->next)
-    if (strcmp(n->text, text) == 0) return n->text;
-  struct name *n = malloc(sizeof *n + strlen(text) + 1);
-  if (!n) return "<out of memory>";
-  strcpy(n->text, text);
-  n->next = fk.names;
-  fk.names = n;
-  return n->text;
-}
-
-static void fire(CUpti_CallbackDomain domain, CUpti_CallbackId cbid, CUpti_ApiCallbackSite site,
-                 const char *function, const char *symbol, uint32_t correlation) {
-  unsigned char *on = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? fk.runtime_on : fk.driver_on;
-  if (!fk.subscribed || !fk.api_callback || cbid >= MAX_CBIDS || !on[cbid]) return;
-  uint64_t correlation_data = 0;
-  CUpti_CallbackData data = {.callbackSite = site, .functionName = function, .symbolName = symbol,
-                             .contextUid = 1, .correlationData = &correlation_data,
-                             .correlationId = correlation};
-  fk.api_callback(fk.api_userdata, domain, cbid, &data);
-}
-
-/* The stream runs one thing at a time: work starts when the previous is done, or now. */
-static void schedule_locked(uint64_t duration_ns, uint64_t *start, uint64_t *end) {
-  uint64_t now = gpu_now();
-  *start = fk.stream_free_at > now ? fk.stream_free_at : now;
-  *end = *start + duration_ns;
-  fk.stream_free_at = *end;
-}
-
-/* One runtime-API call that queues one record built by `fill`. */
-static int api_call(CUpti_CallbackId cbid, const char *function, const char *symbol,
-                    void (*fill)(union record *, uint32_t, const void *), const void *arg) {
-  uint32_t correlation = atomic_fetch_add(&next_correlation, 1);
-  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_ENTER, function, symbol, correlation);
-  union record r;
-  memset(&r, 0, sizeof r);
-  pthread_mutex_lock(&fk.lock);
-  fill(&r, correlation, arg);
-  queue_locked(&r);
-  pthread_mutex_unlock(&fk.lock);
-  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_EXIT, function, symbol, correlation);
-  return 0;
-}
-
-struct work { const char *name; uint64_t bytes, duration_ns; };
-
-static void fill_kernel(union record *r, uint32_t correlation, const void *arg) {
-  const struct work *w = arg;
-  CUpti_ActivityKernel10 *k = &r->kernel;
-  k->kind = CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL;
-  schedule_locked(w->duration_ns, &k->start, &k->end);
-  k->completed = k->end;
-  k->streamId = 7;
-  k->gridX = k->gridY = k->gridZ = k->blockX = k->blockY = k->blockZ = 1;
-  k->correlationId = correlation;
-  k->name = intern_locked(w->name);
-}
-
-static void fill_memcpy(union record *r, uint32_t correlation, const void *arg) {
-  const struct work *w = arg;
-  CUpti_ActivityMemcpy6 *m = &r->memcpy;
-  m->kind = CUPTI_ACTIVITY_KIND_MEMCPY;
-  m->copyKind = CUPTI_ACTIVITY_MEMCPY_KIND_HTOD;
-  m->srcKind = CUPTI_ACTIVITY_MEMORY_KIND_PAGEABLE;
-  m->dstKind = CUPTI_ACTIVITY_MEMORY_KIND_DEVICE;
-  m->bytes = w->bytes;
-  schedule_locked(w->duration_ns, &m->start, &m->end);
-  m->streamId = 7;
-  m->correlationId = correlation;
-  m->copyCount = 1;
-}
-
-static void fill_memset(union record *r, uint32_t correlation, const void *arg) {
-  const struct work *w = arg;
-  CUpti_ActivityMemset4 *m = &r->memset;
-  m->kind = CUPTI_ACTIVITY_KIND_MEMSET;
-  m->bytes = w->bytes;
-  schedule_locked(w->duration_ns, &m->start, &m->end);
-  m->streamId = 7;
-  m->correlationId = correlation;
-  m->memoryKind = CUPTI_ACTIVITY_MEMORY_KIND_DEVICE;
-}
-
-EXPORT int fakecupti_launch(const char *kernel, uint64_t duration_ns) {
-  if (!kernel) return -1;
-  struct work w = {.name = kernel, .duration_ns = duration_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_kernel, &w);
-}
-
-EXPORT int fakecupti_memcpy(uint64_t bytes, uint64_t duration_ns) {
-  struct work w = {.bytes = bytes, .duration_ns = duration_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020, "cudaMemcpy", NULL, fill_memcpy, &w);
-}
-
-EXPORT int fakecupti_memset(uint64_t bytes, uint64_t duration_ns) {
-  struct work w = {.bytes = bytes, .duration_ns = duration_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMemset_v3020, "cudaMemset", NULL, fill_memset, &w);
-}
-
-struct config_work { struct work w; unsigned grid[3], block[3]; };
-
-static void fill_config_kernel(union record *r, uint32_t correlation, const void *arg) {
-  const struct config_work *c = arg;
-  fill_kernel(r, correlation, &c->w);
-  CUpti_ActivityKernel10 *k = &r->kernel;
-  k->gridX = (int32_t)c->grid[0], k->gridY = (int32_t)c->grid[1], k->gridZ = (int32_t)c->grid[2];
-  k->blockX = (int32_t)c->block[0], k->blockY = (int32_t)c->block[1], k->blockZ = (int32_t)c->block[2];
-  k->registersPerThread = 32;
-}
-
-EXPORT int fakecupti_launch_config(const char *kernel, uint64_t duration_ns, unsigned gx, unsigned gy, unsigned gz,
-                                   unsigned bx, unsigned by, unsigned bz) {
-  if (!kernel) return -1;
-  struct config_work c = {{.name = kernel, .duration_ns = duration_ns}, {gx, gy, gz}, {bx, by, bz}};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_config_kernel, &c);
-}
-
-/* The graph's kernels carry the correlation id of the one cudaGraphLaunch call, as on hardware. */
-EXPORT int fakecupti_graph_launch(const char *kernel, uint64_t duration_ns, unsigned nkernels) {
-  if (!kernel) return -1;
-  uint32_t correlation = atomic_fetch_add(&next_correlation, 1);
-  CUpti_CallbackId cbid = CUPTI_RUNTIME_TRACE_CBID_cudaGraphLaunch_v10000;
-  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_ENTER, "cudaGraphLaunch", NULL, correlation);
-  struct work w = {.name = kernel, .duration_ns = duration_ns};
-  pthread_mutex_lock(&fk.lock);
-  uint32_t graph = ++fk.next_graph;
-  for (unsigned i = 0; i < nkernels; i++) {
-    union record r;
-    memset(&r, 0, sizeof r);
-    fill_kernel(&r, correlation, &w);
-    r.kernel.graphId = graph;
-    r.kernel.graphNodeId = i + 1;
-    queue_locked(&r);
+static void *async_main(void *arg) {
+  pthread_mutex_lock(&fk_lock);
+  for (;;) {
+    if (fk.request) {
+      if (!fk.hold) deliver_locked((enum delivery)fk.request);
+      fk.request = 0;
+      fk.requests_done++;
+      pthread_cond_broadcast(&fk.done);
+    } else if (buffer_full_locked()) {
+      deliver_locked(DELIVER_FULL);
+    }
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += ASYNC_TICK_NS;
+    if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+    if (!fk.request) pthread_cond_timedwait(&fk.wake, &fk_lock, &until);
   }
-  pthread_mutex_unlock(&fk.lock);
-  fire(CUPTI_CB_DOMAIN_RUNTIME_API, cbid, CUPTI_API_EXIT, "cudaGraphLaunch", NULL, correlation);
-  return 0;
+  return NULL;
 }
 
-struct mem_op { uint64_t bytes, address; int alloc; };
-
-static void fill_memory(union record *r, uint32_t correlation, const void *arg) {
-  const struct mem_op *m = arg;
-  CUpti_ActivityMemory4 *rec = &r->memory;
-  rec->kind = CUPTI_ACTIVITY_KIND_MEMORY2;
-  rec->memoryOperationType = m->alloc ? CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_ALLOCATION
-                                      : CUPTI_ACTIVITY_MEMORY_OPERATION_TYPE_RELEASE;
-  rec->memoryKind = CUPTI_ACTIVITY_MEMORY_KIND_DEVICE;
-  rec->correlationId = correlation;
-  rec->address = m->address;
-  rec->bytes = m->bytes;
-  rec->timestamp = gpu_now();
-  rec->deviceId = 0;
-  rec->contextId = 1;
+/* With fk_lock held, once: the environment decides, at the first buffer registration. */
+static void async_start_locked(void) {
+  const char *env = getenv("FAKECUPTI_ASYNC");
+  if (fk.async || !env || strcmp(env, "1") != 0) return;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&fk.wake, &attr);
+  pthread_cond_init(&fk.done, &attr);
+  pthread_condattr_destroy(&attr);
+  pthread_attr_t tattr;
+  pthread_attr_init(&tattr);
+  pthread_attr_setdetachstate(&tattr, PTHREAD_CREATE_DETACHED);
+  fk.async = pthread_create(&fk.thread, &tattr, async_main, NULL) == 0;
+  pthread_attr_destroy(&tattr);
 }
 
-EXPORT int fakecupti_alloc(uint64_t bytes) {
-  pthread_mutex_lock(&fk.lock);
-  int full = fk.n_live == MAX_LIVE_ALLOCS;
-  struct mem_op m = {bytes, 0x7f0000000000ULL + (fk.next_address += 0x100000), 1};
-  if (!full) {
-    fk.live[fk.n_live].address = m.address;
-    fk.live[fk.n_live++].bytes = bytes;
-  }
-  pthread_mutex_unlock(&fk.lock);
-  if (full) return -1;
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMalloc_v3020, "cudaMalloc", NULL, fill_memory, &m);
-}
+/* ---- the driver interface's delivery controls (fakecupti.h) ---- */
 
-EXPORT int fakecupti_free(uint64_t bytes) {
-  struct mem_op m = {bytes, 0, 0};
-  pthread_mutex_lock(&fk.lock);
-  size_t i = fk.n_live;
-  while (i > 0 && fk.live[i - 1].bytes != bytes) i--;
-  if (i > 0) {
-    m.address = fk.live[i - 1].address;
-    memmove(&fk.live[i - 1], &fk.live[i], (fk.n_live - i) * sizeof fk.live[0]);
-    fk.n_live--;
-  }
-  pthread_mutex_unlock(&fk.lock);
-  if (i == 0) return -1;
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaFree_v3020, "cudaFree", NULL, fill_memory, &m);
-}
-
-/* ---- issue 9: launch delays, placed work, overhead records ---- */
-
-struct placed_work { struct work w; uint32_t stream; uint64_t start; };
-
-static void fill_placed_kernel(union record *r, uint32_t correlation, const void *arg) {
-  const struct placed_work *p = arg;
-  uint64_t saved = fk.stream_free_at;
-  fill_kernel(r, correlation, &p->w);
-  fk.stream_free_at = saved;
-  r->kernel.start = p->start ? p->start : gpu_now();
-  r->kernel.end = r->kernel.completed = r->kernel.start + p->w.duration_ns;
-  r->kernel.streamId = p->stream;
-}
-
-static void fill_placed_memcpy(union record *r, uint32_t correlation, const void *arg) {
-  const struct placed_work *p = arg;
-  uint64_t saved = fk.stream_free_at;
-  fill_memcpy(r, correlation, &p->w);
-  fk.stream_free_at = saved;
-  r->memcpy.start = p->start;
-  r->memcpy.end = p->start + p->w.duration_ns;
-  r->memcpy.streamId = p->stream;
-}
-
-/* The delay counts from after the enter callback, so the measured latency is never below it. */
-static void fill_delayed_kernel(union record *r, uint32_t correlation, const void *arg) {
-  const struct placed_work *p = arg;
-  struct placed_work now = *p;
-  now.start = gpu_now() + p->start;
-  fill_placed_kernel(r, correlation, &now);
-}
-
-EXPORT int fakecupti_launch_delayed(const char *kernel, uint64_t duration_ns, uint64_t launch_delay_ns) {
-  if (!kernel) return -1;
-  struct placed_work p = {{.name = kernel, .duration_ns = duration_ns}, 7, launch_delay_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_delayed_kernel, &p);
-}
-
-EXPORT int fakecupti_anchor(void) {
-  pthread_mutex_lock(&fk.lock);
-  fk.anchor = gpu_now();
-  pthread_mutex_unlock(&fk.lock);
-  return 0;
-}
-
-EXPORT int fakecupti_launch_at(const char *kernel, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns) {
-  if (!kernel || !fk.anchor) return -1;
-  struct placed_work p = {{.name = kernel, .duration_ns = duration_ns}, stream, fk.anchor + offset_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaLaunchKernel_v7000, "cudaLaunchKernel", kernel, fill_placed_kernel, &p);
-}
-
-EXPORT int fakecupti_memcpy_at(uint64_t bytes, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns) {
-  if (!fk.anchor) return -1;
-  struct placed_work p = {{.bytes = bytes, .duration_ns = duration_ns}, stream, fk.anchor + offset_ns};
-  return api_call(CUPTI_RUNTIME_TRACE_CBID_cudaMemcpy_v3020, "cudaMemcpy", NULL, fill_placed_memcpy, &p);
-}
-
-EXPORT int fakecupti_overhead(int kind, uint64_t duration_ns) {
-  union record r;
-  memset(&r, 0, sizeof r);
-  r.overhead.kind = CUPTI_ACTIVITY_KIND_OVERHEAD;
-  r.overhead.overheadKind = (CUpti_ActivityOverheadKind)kind;
-  r.overhead.objectKind = CUPTI_ACTIVITY_OBJECT_THREAD;
-  r.overhead.start = gpu_now();
-  r.overhead.end = r.overhead.start + duration_ns;
-  pthread_mutex_lock(&fk.lock);
-  queue_locked(&r);
-  pthread_mutex_unlock(&fk.lock);
-  return 0;
-}
-
-EXPORT int fakecupti_reverse(int on) {
-  pthread_mutex_lock(&fk.lock);
+FK_EXPORT int fakecupti_reverse(int on) {
+  pthread_mutex_lock(&fk_lock);
   fk.reverse = on;
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return 0;
 }
 
-EXPORT int fakecupti_drop(uint64_t n) {
+FK_EXPORT int fakecupti_drop(uint64_t n) {
   atomic_fetch_add(&dropped, n);
   return 0;
 }
 
-EXPORT int fakecupti_sync(void) {
-  pthread_mutex_lock(&fk.lock);
-  uint64_t start = gpu_now(), until = fk.stream_free_at;
-  pthread_mutex_unlock(&fk.lock);
-  while (gpu_now() < until) {
-    struct timespec nap = {0, 20000};
-    nanosleep(&nap, NULL);
-  }
-  union record r;
-  memset(&r, 0, sizeof r);
-  r.sync.kind = CUPTI_ACTIVITY_KIND_SYNCHRONIZATION;
-  r.sync.type = CUPTI_ACTIVITY_SYNCHRONIZATION_TYPE_CONTEXT_SYNCHRONIZE;
-  r.sync.start = start;
-  r.sync.end = gpu_now();
-  r.sync.correlationId = atomic_fetch_add(&next_correlation, 1);
-  pthread_mutex_lock(&fk.lock);
-  queue_locked(&r);
-  pthread_mutex_unlock(&fk.lock);
-  return 0;
-}
-
-EXPORT int fakecupti_hold(int on) {
-  pthread_mutex_lock(&fk.lock);
+FK_EXPORT int fakecupti_hold(int on) {
+  pthread_mutex_lock(&fk_lock);
   fk.hold = on;
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return 0;
 }
 
-static void *deliver_main(void *arg) {
-  pthread_mutex_lock(&fk.lock);
-  deliver_locked();
-  pthread_mutex_unlock(&fk.lock);
+static void *late_main(void *arg) {
+  pthread_mutex_lock(&fk_lock);
+  deliver_locked(DELIVER_FORCED);
+  pthread_mutex_unlock(&fk_lock);
   return NULL;
 }
 
-EXPORT int fakecupti_deliver_async(void) {
-  if (fk.async_running) fakecupti_join();
-  if (pthread_create(&fk.async, NULL, deliver_main, NULL) != 0) return -1;
-  fk.async_running = 1;
-  return 0;
+FK_EXPORT int fakecupti_join(void) {
+  if (!fk.late_running) return 0;
+  fk.late_running = 0;
+  return pthread_join(fk.late, NULL) == 0 ? 0 : -1;
 }
 
-EXPORT int fakecupti_join(void) {
-  if (!fk.async_running) return 0;
-  fk.async_running = 0;
-  return pthread_join(fk.async, NULL) == 0 ? 0 : -1;
+FK_EXPORT int fakecupti_deliver_async(void) {
+  if (fk.late_running) fakecupti_join();
+  if (pthread_create(&fk.late, NULL, late_main, NULL) != 0) return -1;
+  fk.late_running = 1;
+  return 0;
 }
 
 /* ---- the CUPTI subset wprof resolves ---- */
 
-EXPORT CUptiResult cuptiGetTimestamp(uint64_t *timestamp) {
+FK_EXPORT CUptiResult cuptiGetVersion(uint32_t *version) {
+  if (!version) return CUPTI_ERROR_INVALID_PARAMETER;
+  const char *env = getenv("FAKECUPTI_API_VERSION");
+  *version = env && *env ? (uint32_t)strtoul(env, NULL, 10) : CUPTI_API_VERSION;
+  return CUPTI_SUCCESS;
+}
+
+FK_EXPORT CUptiResult cuptiGetTimestamp(uint64_t *timestamp) {
   if (!timestamp) return CUPTI_ERROR_INVALID_PARAMETER;
-  *timestamp = gpu_now();
+  *timestamp = fk_now();
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiActivityEnable(CUpti_ActivityKind kind) {
+FK_EXPORT CUptiResult cuptiActivityRegisterTimestampCallback(CUpti_TimestampCallbackFunc now) {
+  if (!now) return CUPTI_ERROR_INVALID_PARAMETER;
+  const char *env = getenv("FAKECUPTI_NO_TIMESTAMP_CALLBACK"); /* as a CUPTI without it */
+  if (env && strcmp(env, "1") == 0) return CUPTI_ERROR_NOT_SUPPORTED;
+  __atomic_store_n(&fk.timestamp, now, __ATOMIC_RELEASE);
+  return CUPTI_SUCCESS;
+}
+
+FK_EXPORT CUptiResult cuptiActivityEnable(CUpti_ActivityKind kind) {
   if ((unsigned)kind >= MAX_KINDS || !record_size(kind)) return CUPTI_ERROR_NOT_COMPATIBLE;
-  pthread_mutex_lock(&fk.lock);
+  pthread_mutex_lock(&fk_lock);
   fk.kind_on[kind] = 1;
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiActivityDisable(CUpti_ActivityKind kind) {
+FK_EXPORT CUptiResult cuptiActivityDisable(CUpti_ActivityKind kind) {
   if ((unsigned)kind >= MAX_KINDS) return CUPTI_ERROR_INVALID_KIND;
-  pthread_mutex_lock(&fk.lock);
+  pthread_mutex_lock(&fk_lock);
   fk.kind_on[kind] = 0;
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiActivityRegisterCallbacks(CUpti_BuffersCallbackRequestFunc requested,
-                                                  CUpti_BuffersCallbackCompleteFunc completed) {
+FK_EXPORT CUptiResult cuptiActivityRegisterCallbacks(CUpti_BuffersCallbackRequestFunc requested,
+                                                     CUpti_BuffersCallbackCompleteFunc completed) {
   if (!requested || !completed) return CUPTI_ERROR_INVALID_PARAMETER;
-  pthread_mutex_lock(&fk.lock);
+  pthread_mutex_lock(&fk_lock);
   fk.requested = requested;
   fk.completed = completed;
-  pthread_mutex_unlock(&fk.lock);
+  async_start_locked();
+  pthread_mutex_unlock(&fk_lock);
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiActivityFlushAll(uint32_t flag) {
-  pthread_mutex_lock(&fk.lock);
-  if (!fk.hold) deliver_locked();
-  pthread_mutex_unlock(&fk.lock);
+/* Blocking, as CUPTI's: the buffers are handed over (on the fake's thread when asynchronous) before
+ * it returns. No CUDA synchronization: work still running stays incomplete. */
+FK_EXPORT CUptiResult cuptiActivityFlushAll(uint32_t flag) {
+  enum delivery how = flag & CUPTI_ACTIVITY_FLAG_FLUSH_FORCED ? DELIVER_FORCED : DELIVER_PLAIN;
+  pthread_mutex_lock(&fk_lock);
+  if (!fk.requested) {
+    pthread_mutex_unlock(&fk_lock);
+    return CUPTI_ERROR_INVALID_OPERATION;
+  }
+  if (!fk.async) {
+    if (!fk.hold) deliver_locked(how);
+  } else {
+    while (fk.request) pthread_cond_wait(&fk.done, &fk_lock);
+    fk.request = (int)how;
+    uint64_t mine = fk.requests_done + 1;
+    pthread_cond_signal(&fk.wake);
+    while (fk.requests_done < mine) pthread_cond_wait(&fk.done, &fk_lock);
+  }
+  pthread_mutex_unlock(&fk_lock);
   return CUPTI_SUCCESS;
 }
 
 /* Records sit back to back, each padded to 8 bytes; the kind says how long one is. */
-EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, CUpti_Activity **record) {
+FK_EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, CUpti_Activity **record) {
   if (!buffer || !record) return CUPTI_ERROR_INVALID_PARAMETER;
   size_t at = 0;
   if (*record) at = (size_t)((uint8_t *)*record - buffer) + record_size((*record)->kind);
@@ -501,17 +374,17 @@ EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, CUp
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiActivityGetNumDroppedRecords(CUcontext context, uint32_t stream, size_t *n) {
+FK_EXPORT CUptiResult cuptiActivityGetNumDroppedRecords(CUcontext context, uint32_t stream, size_t *n) {
   if (!n) return CUPTI_ERROR_INVALID_PARAMETER;
   *n = (size_t)atomic_exchange(&dropped, 0); /* CUPTI reports each drop once */
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiSubscribe(CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata) {
+FK_EXPORT CUptiResult cuptiSubscribe(CUpti_SubscriberHandle *subscriber, CUpti_CallbackFunc callback, void *userdata) {
   if (!subscriber) return CUPTI_ERROR_INVALID_PARAMETER;
   const char *other = getenv("FAKECUPTI_OTHER_SUBSCRIBER"); /* the fake's own switch, not wprof's */
   if (other && strcmp(other, "1") == 0) return CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED;
-  pthread_mutex_lock(&fk.lock);
+  pthread_mutex_lock(&fk_lock);
   int taken = fk.subscribed;
   if (!taken) {
     fk.subscribed = 1;
@@ -519,23 +392,23 @@ EXPORT CUptiResult cuptiSubscribe(CUpti_SubscriberHandle *subscriber, CUpti_Call
     fk.api_userdata = userdata;
     *subscriber = (CUpti_SubscriberHandle)&fk;
   }
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return taken ? CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED : CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiUnsubscribe(CUpti_SubscriberHandle subscriber) {
+FK_EXPORT CUptiResult cuptiUnsubscribe(CUpti_SubscriberHandle subscriber) {
   if (subscriber != (CUpti_SubscriberHandle)&fk) return CUPTI_ERROR_INVALID_PARAMETER;
-  pthread_mutex_lock(&fk.lock);
+  pthread_mutex_lock(&fk_lock);
   fk.subscribed = 0;
   fk.api_callback = NULL;
   memset(fk.runtime_on, 0, sizeof fk.runtime_on);
   memset(fk.driver_on, 0, sizeof fk.driver_on);
-  pthread_mutex_unlock(&fk.lock);
+  pthread_mutex_unlock(&fk_lock);
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle subscriber,
-                                       CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
+FK_EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle subscriber,
+                                          CUpti_CallbackDomain domain, CUpti_CallbackId cbid) {
   if (subscriber != (CUpti_SubscriberHandle)&fk || cbid >= MAX_CBIDS) return CUPTI_ERROR_INVALID_PARAMETER;
   unsigned char *on = domain == CUPTI_CB_DOMAIN_RUNTIME_API ? fk.runtime_on
                       : domain == CUPTI_CB_DOMAIN_DRIVER_API ? fk.driver_on : NULL;
@@ -544,7 +417,7 @@ EXPORT CUptiResult cuptiEnableCallback(uint32_t enable, CUpti_SubscriberHandle s
   return CUPTI_SUCCESS;
 }
 
-EXPORT CUptiResult cuptiGetResultString(CUptiResult result, const char **str) {
+FK_EXPORT CUptiResult cuptiGetResultString(CUptiResult result, const char **str) {
   if (!str) return CUPTI_ERROR_INVALID_PARAMETER;
   *str = result == CUPTI_SUCCESS ? "CUPTI_SUCCESS" : "CUPTI_ERROR (fake libcupti)";
   return CUPTI_SUCCESS;

@@ -1,5 +1,8 @@
 /* The driver interface of the fake libcupti: a test program dlopen()s the same libfakecupti.so that
- * wprof loaded (WPROF_CUPTI_LIBRARY) and resolves these to "run" GPU work. All return 0 or -1. */
+ * wprof loaded (WPROF_CUPTI_LIBRARY) and resolves these to "run" GPU work. All return 0 or -1.
+ * The fake's own environment switches: FAKECUPTI_ASYNC=1 (buffers completed on the fake's thread),
+ * FAKECUPTI_API_VERSION=<n> (cuptiGetVersion's answer), FAKECUPTI_NO_TIMESTAMP_CALLBACK=1 (as a
+ * CUPTI without cuptiActivityRegisterTimestampCallback), FAKECUPTI_OTHER_SUBSCRIBER=1 (below). */
 #ifndef FAKECUPTI_H
 #define FAKECUPTI_H
 
@@ -8,6 +11,30 @@
 /* A kernel launch: runtime-API enter/exit callbacks on the calling thread with a new correlation id,
  * and a kernel record that starts when the stream is free (or now) and lasts exactly duration_ns. */
 int fakecupti_launch(const char *kernel, uint64_t duration_ns);
+/* The same through the API `api` names, with the callback id CUPTI uses for it: "cudaLaunchKernel",
+ * "cudaLaunchKernel_ptsz", "__cudaLaunchKernel" (nvcc 13's <<<>>>), "__cudaLaunchKernel_ptsz",
+ * "cudaLaunchKernelExC", "cudaLaunchCooperativeKernel" (and _ptsz, MultiDevice), "cudaGraphLaunch"
+ * (one node), "cuLaunchKernel", "cuLaunchKernelEx", "cuLaunchCooperativeKernel" (and _ptsz),
+ * "cuLaunchGrid", "cuLaunchGridAsync", "cuLaunch", "cuGraphLaunch", ..., also with the callback id's
+ * version suffix ("__cudaLaunchKernel_v13000"). A runtime call makes its driver call inside
+ * (callbacks with an id of its own), as the CUDA runtime does. -1: unknown name. */
+int fakecupti_launch_api(const char *api, const char *kernel, uint64_t duration_ns);
+/* A kernel that lasts exactly duration_ns, queued like fakecupti_launch, whose record stays
+ * incomplete until its end has passed in real time: a plain flush leaves it (and the records after
+ * it) for later, a forced flush before then hands it over with start = end = 0, once. */
+int fakecupti_launch_running(const char *kernel, uint64_t duration_ns);
+/* A cudaLaunchKernel that fails (its exit callback returns an error): no record comes. */
+int fakecupti_launch_failed(const char *kernel);
+/* n runtime-API calls without GPU work (cudaGetLastError): each takes a correlation id, as in CUPTI. */
+int fakecupti_api_calls(unsigned n);
+/* Steps CUPTI's default timebase (CLOCK_REALTIME) by ns, as an NTP step would. Timestamps from a
+ * registered timestamp callback are not affected. */
+int fakecupti_clock_step(int64_t ns);
+/* A peer copy (cudaMemcpyPeerAsync, a MEMCPY2 record PtoP) of `bytes`. */
+int fakecupti_memcpy_peer(uint64_t bytes, uint64_t duration_ns);
+/* Driver-API copies and sets: cuMemcpyHtoDAsync_v2 (an HtoD record), cuMemsetD32Async. */
+int fakecupti_memcpy_driver(uint64_t bytes, uint64_t duration_ns);
+int fakecupti_memset_driver(uint64_t bytes, uint64_t duration_ns);
 /* A host-to-device cudaMemcpy of `bytes`, with callbacks like a launch. */
 int fakecupti_memcpy(uint64_t bytes, uint64_t duration_ns);
 /* A cudaMemset of `bytes`, with callbacks like a launch. */
@@ -44,6 +71,10 @@ int fakecupti_anchor(void);
  * offset_ns for duration_ns, whatever else runs then: known overlaps between streams. */
 int fakecupti_launch_at(const char *kernel, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns);
 int fakecupti_memcpy_at(uint64_t bytes, uint32_t stream, uint64_t offset_ns, uint64_t duration_ns);
+/* A cudaGraphLaunch of `nkernels` nodes lasting duration_ns each: the first starts launch_delay_ns
+ * after the call, the others back to back after it. */
+int fakecupti_graph_launch_delayed(const char *kernel, uint64_t duration_ns, unsigned nkernels,
+                                   uint64_t launch_delay_ns);
 /* An OVERHEAD record (CUpti_ActivityOverhead3) of `kind` (CUpti_ActivityOverheadKind) lasting duration_ns. */
 int fakecupti_overhead(int kind, uint64_t duration_ns);
 /* With FAKECUPTI_OTHER_SUBSCRIBER=1 in the environment, cuptiSubscribe answers

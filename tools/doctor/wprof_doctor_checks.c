@@ -133,7 +133,8 @@ static void check_dropped(struct doctor *d, const struct wpio_job *job, int32_t 
     n = select_ranks(job, has_dropped, buf);
     doc_rank_list(buf, n, list, sizeof list);
     doc_find(d, DOC_WARNING, "%" PRIu64 " CUPTI records dropped on rank(s) %s: their GPU times and counts are lower "
-             "bounds (raise WPROF_CUPTI_BUFFER_KB)", records, list);
+             "bounds (the run's warning says whether wprof's buffers ran out: then raise WPROF_CUPTI_BUFFER_KB)",
+             records, list);
   }
   if (events) {
     n = select_ranks(job, has_tl_dropped, buf);
@@ -266,6 +267,38 @@ static void check_gpu(struct doctor *d, const struct doc_input *in) {
     }
 }
 
+/* GPU attribution the cupti backend knows it lost: /cupti_overhead rows it writes only when nonzero.
+ * The head-only read leaves that table out, so a report of the cupti backend is read whole for it. */
+static void check_gpu_losses(struct doctor *d, const struct doc_input *in, int32_t *buf) {
+  struct wpio_job whole;
+  wpio_job_init(&whole);
+  const struct wpio_job *job = &in->job;
+  const char *backend = attr_text(&in->job, "backend");
+  int gpu = backend && strcmp(backend, "cupti") == 0;
+  char err[256];
+  if (!in->spill_dir && gpu && wpio_h5_read_report_flags(in->path, &whole, 0, err, sizeof err) == 0) job = &whole;
+  static const struct { const char *kind, *what; } losses[] = {
+      {WPIO_CUPTI_CORRELATION_LOST, "GPU launches lost their range (more launches waited for their records at "
+                                    "once than the correlation table holds): ranges' CUDA times are lower bounds"},
+      {WPIO_CUPTI_INCOMPLETE, "CUPTI records were incomplete (kernels still running when the report was "
+                              "written) and were not counted"}};
+  for (size_t l = 0; l < sizeof losses / sizeof losses[0]; l++) {
+    uint64_t total = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < job->cupti_overhead.n; i++) {
+      const struct wpio_cupti_overhead_row *r = &job->cupti_overhead.v[i];
+      if (r->name_id >= job->names.n || strcmp(job->names.s[r->name_id], losses[l].kind) != 0) continue;
+      total += r->count;
+      if (n < in->job.ranks.n + 64) buf[n++] = r->rank; /* buf holds that many */
+    }
+    if (!total) continue;
+    char list[512];
+    doc_rank_list(buf, n, list, sizeof list);
+    doc_find(d, DOC_WARNING, "%" PRIu64 " %s on rank(s) %s", total, losses[l].what, list);
+  }
+  wpio_job_free(&whole);
+}
+
 void doc_check_all(struct doctor *d, const struct doc_input *in) {
   size_t n = in->job.ranks.n + in->job.windows.n + 64;
   int32_t *buf = malloc(n * sizeof *buf), *buf2 = malloc(n * sizeof *buf2);
@@ -284,6 +317,7 @@ void doc_check_all(struct doctor *d, const struct doc_input *in) {
   check_steps(d, &in->job, buf);
   check_presence(d, in, buf, buf2);
   check_gpu(d, in);
+  check_gpu_losses(d, in, buf);
   free(buf);
   free(buf2);
 }

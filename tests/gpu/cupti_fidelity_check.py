@@ -1,0 +1,259 @@
+"""cupti fidelity tests (issue 18): cupti_fidelity_app under the real mpiexec with the fake libcupti,
+which behaves as cupti_activity.h documents (plain and forced flushes, incomplete records, timestamp
+callback, CLOCK_REALTIME default, correlation ids for every API call), delivering buffers on the
+calling thread (sync) or on its own thread (async, FAKECUPTI_ASYNC=1). The report is read back with h5py.
+    cupti_fidelity_check.py <scenario> <sync|async> <libfakecupti.so>"""
+import os
+import re
+import re
+import sys
+
+import h5py
+
+from wptest import attr, check, finish, names, rows, run, run_mpi, scratch_dir, BIN, WPROF
+
+SCENARIO, DELIVERY, FAKE = sys.argv[1], sys.argv[2], sys.argv[3]
+APP = os.path.join(BIN, "cupti_fidelity_app")
+US = 1000
+MS = 1000 * US
+KERNEL, MEMCPY, MEMSET = 0, 1, 2
+FINISH_WAIT_S = 3.0  # runtime/cupti/cupti_session.c FINISH_WAIT_MS
+
+
+def profile(scenario=SCENARIO, env=None, lib=FAKE, with_library=True, extra=()):
+    out = os.path.join(scratch_dir(), "report.h5")
+    full = {"WPROF_OUTPUT": out, "WPROF_BACKEND": "cupti", "WPROF_LOG": "warn",
+            "FAKECUPTI_ASYNC": "1" if DELIVERY == "async" else "0"}
+    if with_library:
+        full["WPROF_CUPTI_LIBRARY"] = lib
+    full.update(env or {})
+    rc, stdout, stderr, took = run_mpi(1, [APP, scenario, lib, *extra], env=full, timeout=90)
+    check(rc == 0, f"{scenario}: the program exits 0 (got {rc})")
+    check(os.path.exists(out), f"{scenario}: a report was written")
+    m = re.search(r"wprof_finalize: \S+ in ([0-9.]+) s", stdout)
+    return out, stderr, float(m.group(1)) if m else None
+
+
+def kernels(f):
+    return {(r["window"], r["name"], r["kind"]): r for r in rows(f, "kernels")}
+
+
+def expect_row(table, key, calls, total, lo, hi, nbytes=0):
+    r = table.get(key)
+    if not check(r is not None, f"a /kernels row for {key} (rows: {sorted(table)[:30]})"):
+        return
+    got = (r["calls"], r["total_ns"], r["min_ns"], r["max_ns"], r["bytes"])
+    want = (calls, total, lo, hi, nbytes)
+    check(got == want, f"{key}: calls/total/min/max/bytes {want} (got {got})")
+
+
+def range_cuda(f, name, window=0):
+    r = [x for x in rows(f, "ranges") if x["name"] == name and x["window"] == window]
+    if not check(len(r) == 1, f"one /ranges row for {name} in window {window} (got {len(r)})"):
+        return None
+    return r[0]["cuda_self_ns"]
+
+
+def overhead(f):
+    dictionary = names(f)
+    return {dictionary[r["kind_id"]]: r["count"] for r in rows(f, "cupti_overhead")}
+
+
+def latency(f):
+    return {(r["window"], r["name"]): r for r in rows(f, "launch_latency")}
+
+
+def doctor(out):
+    rc, text, err = run([WPROF, "doctor", out])
+    return text + err
+
+
+APIS = ["cudaLaunchKernel", "cudaLaunchKernel_ptsz", "__cudaLaunchKernel", "__cudaLaunchKernel_ptsz",
+        "cudaLaunchKernelExC", "cudaLaunchKernelExC_ptsz", "cudaLaunchCooperativeKernel",
+        "cudaLaunchCooperativeKernel_ptsz", "cudaGraphLaunch", "cudaGraphLaunch_ptsz", "cuLaunchKernel",
+        "cuLaunchKernel_ptsz", "cuLaunchKernelEx", "cuLaunchKernelEx_ptsz", "cuLaunchCooperativeKernel",
+        "cuLaunchCooperativeKernel_ptsz", "cuGraphLaunch", "cuGraphLaunch_ptsz"]
+
+
+def launch_paths():
+    out, _, took = profile()
+    with h5py.File(out, "r") as f:
+        check(attr(f, "backend") == "cupti", "backend cupti")
+        k = kernels(f)
+        lat = latency(f)
+        for api in APIS:
+            expect_row(k, (0, f"k_{api}", KERNEL), 1, 10 * US, 10 * US, 10 * US)
+            r = lat.get((0, f"k_{api}"))
+            check(r is not None and r["calls"] == 1, f"k_{api}: one launch latency (its launch was correlated)")
+        check(not any(n == "k_failed" for _, n, _ in k), "a failed launch has no row")
+        expect_row(k, (0, "Memcpy HtoD", MEMCPY), 1, 20 * US, 20 * US, 20 * US, 1 << 20)
+        expect_row(k, (0, "Memset", MEMSET), 1, 5 * US, 5 * US, 5 * US, 4096)
+        expect_row(k, (0, "Memcpy PtoP", MEMCPY), 1, 30 * US, 30 * US, 30 * US, 2 << 20)
+        want = len(APIS) * 10 * US + 20 * US + 5 * US + 30 * US
+        got = range_cuda(f, "paths")
+        check(got == want, f"range paths: self CUDA time {want} ns, every launch, copy and set (got {got})")
+        check(overhead(f).get("correlation_lost", 0) == 0, "no correlation lost")
+    check(took is not None and took < FINISH_WAIT_S,
+          f"finalize does not wait for the failed launch's record (took {took} s)")
+
+
+def running():
+    out, _, _ = profile()
+    with h5py.File(out, "r") as f:
+        k = kernels(f)
+        expect_row(k, (0, "k_running", KERNEL), 1, 300 * MS, 300 * MS, 300 * MS)
+        expect_row(k, (1, "k_next", KERNEL), 1, 1 * US, 1 * US, 1 * US)
+        check((1, "k_running", KERNEL) not in k, "the running kernel stays in the window it was launched in")
+        got = range_cuda(f, "step", 0)
+        check(got == 300 * MS, f"range step (window 0): self CUDA 300 ms (got {got})")
+        got = range_cuda(f, "next", 1)
+        check(got == 1 * US, f"range next (window 1): self CUDA 1 us (got {got})")
+        check("incomplete_records" not in overhead(f), "no incomplete record")
+        lat = latency(f)
+        r = lat.get((0, "k_running"))
+        check(r is not None and r["calls"] == 1 and r["p50_ns"] < 200 * MS,
+              f"k_running: a launch latency from its real start, not from 0 (got {r and r['p50_ns']})")
+
+
+def tail():
+    out, _, took = profile()
+    with h5py.File(out, "r") as f:
+        expect_row(kernels(f), (0, "k_tail", KERNEL), 1, 200 * MS, 200 * MS, 200 * MS)
+        got = range_cuda(f, "tail")
+        check(got == 200 * MS, f"range tail: self CUDA 200 ms, though the kernel ran past the stop (got {got})")
+        check("incomplete_records" not in overhead(f), "no incomplete record")
+    check(took is not None and took < FINISH_WAIT_S, f"finalize waited for the kernel, not for its bound ({took} s)")
+
+
+def too_long():
+    out, stderr, took = profile()
+    with h5py.File(out, "r") as f:
+        k = kernels(f)
+        check(not any(n == "k_tail" for _, n, _ in k), f"the incomplete record is rejected (rows {sorted(k)})")
+        check(range_cuda(f, "tail") == 0, "and gives its range no time")
+        check(overhead(f).get("incomplete_records") == 1, f"/cupti_overhead incomplete_records 1 ({overhead(f)})")
+        check(not any(r["min_ns"] == 0 for r in rows(f, "kernels")), "no row with a 0 ns call")
+    check(took is not None and FINISH_WAIT_S <= took < FINISH_WAIT_S + 5, f"finalize waited its bound once ({took} s)")
+    check("without their times" in stderr, "warned once")
+    check("incomplete" in doctor(out), "wprof doctor names the incomplete records")
+    rc, text, _ = run([WPROF, "report", out])
+    check("1 CUPTI records came without times" in text, "wprof report warns about it")
+
+
+def many():
+    out, stderr, _ = profile(env={"WPROF_CUPTI_BUFFER_KB": "32768"})
+    with h5py.File(out, "r") as f:
+        expect_row(kernels(f), (0, "k_many", KERNEL), 90000, 90000 * US, 1 * US, 1 * US)
+        got = range_cuda(f, "many")
+        check(got == 90000 * US, f"range many: self CUDA 90 ms (got {got})")
+        check("correlation_lost" not in overhead(f), f"nothing lost ({overhead(f)})")
+    check("lost their range" not in stderr, "no loss warning")
+
+
+def spread():
+    # 65536 slots; launches 32 ids apart: a direct-mapped table would have lost the first 952
+    out, stderr, _ = profile(env={"WPROF_CUPTI_BUFFER_KB": "800"})
+    with h5py.File(out, "r") as f:
+        check("correlation_lost" not in overhead(f), f"nothing lost ({overhead(f)})")
+        expect_row(kernels(f), (0, "k_spread", KERNEL), 3000, 3000 * US, 1 * US, 1 * US)
+        got = range_cuda(f, "spread")
+        check(got == 3000 * US, f"range spread: self CUDA 3000 us (got {got})")
+    check("lost their range" not in stderr, "no loss warning")
+
+
+def overflow():
+    # 70000 launches waiting at once in 65536 slots: the first 4464 entries are replaced, counted
+    out, stderr, _ = profile(env={"WPROF_CUPTI_BUFFER_KB": "16"})
+    want_lost = 70000 - 65536
+    with h5py.File(out, "r") as f:
+        check(overhead(f).get("correlation_lost") == want_lost,
+              f"/cupti_overhead correlation_lost {want_lost} (got {overhead(f)})")
+        # the 8 buffers of 16 KiB may run dry while the held records pour out: every record is
+        # either counted or dropped (and counted as dropped)
+        k = [r for r in rows(f, "kernels") if r["name"] == "k_overflow"]
+        calls, dropped = sum(r["calls"] for r in k), sum(r["dropped_records"] for r in rows(f, "ranks"))
+        check(calls + dropped >= 70000, f"every launch counted or dropped ({calls} + {dropped})")
+        got = range_cuda(f, "overflow")
+        check(got is not None and got <= (70000 - want_lost) * US,
+              f"range overflow: at most the {70000 - want_lost} attributed launches' time (got {got})")
+    check("lost their range" in stderr, "the loss is warned about")
+    check("correlation" in doctor(out), "wprof doctor names the lost correlations")
+    rc, text, _ = run([WPROF, "report", out])
+    check(f"{want_lost} GPU launches lost their range" in text, "wprof report warns about them")
+
+
+def graph(env=None):
+    out, stderr, _ = profile("graph", env=dict(env or {}, WPROF_LOG="debug"))
+    want = "mapped by clock pairs" if env else "in wprof's clock"
+    check(f"timestamps {want}" in stderr, f"CUPTI's timestamps {want}")
+    with h5py.File(out, "r") as f:
+        nodes = [r for r in rows(f, "kernels") if r["name"] == "g_node"]  # a row per graph id
+        got = (sum(r["calls"] for r in nodes), sum(r["total_ns"] for r in nodes))
+        check(got == (15, 15 * MS), f"g_node: 15 calls, 15 ms (got {got})")
+        r = latency(f).get((0, "g_node"))
+        if check(r is not None, "a launch latency row for the graph"):
+            check(r["calls"] == 3, f"one latency per graph launch, 3 (got {r['calls']})")
+            # histogram buckets are within 0.8 %; the second node would start at 3 ms
+            check(0.99 * 2 * MS <= r["p99_ns"] < 2.9 * MS,
+                  f"launch -> first node: 2 ms, not a later node's 3-6 ms (p99 {r['p99_ns']})")
+
+
+def clock():
+    out, _, _ = profile()
+    with h5py.File(out, "r") as f:
+        k = kernels(f)
+        lat = latency(f)
+        for name in ("k_before", "k_after", "k_back"):
+            expect_row(k, (0, name, KERNEL), 1, 10 * US, 10 * US, 10 * US)
+            r = lat.get((0, name))
+            check(r is not None and 1 * MS <= r["p50_ns"] < 1 * MS + 100 * MS,
+                  f"{name}: launch latency 1 ms whatever CUPTI's clock did (got {r and r['p50_ns']})")
+        got = range_cuda(f, "clock")
+        check(got == 30 * US, f"range clock: self CUDA 30 us (got {got})")
+
+
+def version(value, works):
+    out, stderr, _ = profile("plain", env={"FAKECUPTI_API_VERSION": value})
+    with h5py.File(out, "r") as f:
+        backend = attr(f, "backend")
+        if works:
+            check(backend == "cupti", f"CUPTI API version {value}: backend cupti (got {backend})")
+            expect_row(kernels(f), (0, "k_plain", KERNEL), 2, 20 * US, 10 * US, 10 * US)
+        else:
+            check(backend == "host", f"CUPTI API version {value}: falls back to host (got {backend})")
+            lines = [l for l in stderr.splitlines() if "CUPTI API version" in l]
+            check(len(lines) == 1, f"one clear warning naming the version (got {lines})")
+
+
+def preloaded():
+    link = os.path.join(os.path.dirname(FAKE), "libcupti.so.13")
+    check(os.path.exists(link), f"{link} (the build's link to the fake) exists")
+    out, stderr, _ = profile("preloaded", lib=link, with_library=False, env={"WPROF_LOG": "debug"})
+    loaded = re.findall(r"cupti: loaded (\S+)", stderr)
+    check(loaded and all(p == link for p in loaded), f"wprof loaded {link} (loaded {loaded})")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "backend") == "cupti", "the libcupti already in the process is used without WPROF_CUPTI_LIBRARY")
+        expect_row(kernels(f), (0, "k_plain", KERNEL), 2, 20 * US, 10 * US, 10 * US)
+
+
+def cudart():
+    here = os.path.dirname(FAKE)
+    runtime = os.path.join(here, "libcudart.so.77")
+    check(os.path.exists(os.path.join(here, "libcupti.so.77")), "the build's libcupti.so.77 link exists")
+    env = {"LD_LIBRARY_PATH": here + os.pathsep + os.environ.get("LD_LIBRARY_PATH", ""), "WPROF_LOG": "debug"}
+    out, stderr, _ = profile("cudart", env=env, with_library=False, extra=(runtime,))
+    loaded = re.findall(r"cupti: loaded (\S+)", stderr)
+    check(loaded and all(p == "libcupti.so.77" for p in loaded),
+          f"wprof loaded libcupti.so.77, not the toolkit's soname (loaded {loaded})")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "backend") == "cupti", "libcupti.so.77, matching the loaded libcudart.so.77, is used")
+        expect_row(kernels(f), (0, "k_plain", KERNEL), 2, 20 * US, 10 * US, 10 * US)
+
+
+CASES = {"paths": launch_paths, "running": running, "tail": tail, "too_long": too_long, "many": many,
+         "spread": spread, "overflow": overflow, "graph": graph,
+         "graph_pairs": lambda: graph({"FAKECUPTI_NO_TIMESTAMP_CALLBACK": "1"}), "clock": clock, "preloaded": preloaded, "cudart": cudart,
+         "version12": lambda: version("26", True), "version11": lambda: version("18", False),
+         "version14": lambda: version("140000", False)}
+CASES[SCENARIO]()
+finish()

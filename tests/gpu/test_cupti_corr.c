@@ -1,0 +1,115 @@
+/* cupti_corr_*: the correlation table on its own, with exact counts (one case per process: the table
+ * is once per process).
+ *   test_cupti_corr spread|full|graph|failed|threads */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cupti_corr.h"
+#include "wptest_check.h"
+
+static struct wpr_launch_ctx ctx_of(uint32_t id) { return (struct wpr_launch_ctx){.window = 1, .node = id % 1000 + 1}; }
+
+static int found(uint32_t id) {
+  struct wpr_launch_ctx ctx;
+  int64_t when = 0;
+  if (!wpr_cupti_corr_get_at(id, &ctx, &when)) return 0;
+  return ctx.window == 1 && ctx.node == id % 1000 + 1 && when == (int64_t)id * 10 ? 1 : -1;
+}
+
+/* 3000 launches 32 ids apart (31 untagged calls between them), all waiting at once: a direct-mapped
+ * table of 65536 slots would have lost 952 of them; this one loses none. */
+static int spread(void) {
+  CHECK(wpr_cupti_corr_init(800 * 1024, 8) == 65536);
+  for (uint32_t i = 0; i < 3000; i++) wpr_cupti_corr_put_at(1 + 32 * i, ctx_of(1 + 32 * i), (1 + 32 * i) * 10, 1);
+  CHECK(wpr_cupti_corr_outstanding() == 3000);
+  for (uint32_t i = 0; i < 3000; i++) CHECK(found(1 + 32 * i) == 1);
+  CHECK(wpr_cupti_corr_lost() == 0);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  CHECK(found(2) == 0); /* an untagged call */
+  return 0;
+}
+
+/* 70000 launches waiting at once in 65536 slots: 4464 are replaced, each counted, and their records
+ * find nothing (never another launch's entry). */
+static int full(void) {
+  CHECK(wpr_cupti_corr_init(16 * 1024, 8) == 65536);
+  for (uint32_t id = 1; id <= 70000; id++) wpr_cupti_corr_put_at(id, ctx_of(id), id * 10, 1);
+  CHECK(wpr_cupti_corr_lost() == 4464);
+  CHECK(wpr_cupti_corr_outstanding() == 65536);
+  int hits = 0;
+  for (uint32_t id = 1; id <= 70000; id++) {
+    int f = found(id);
+    CHECK(f >= 0);
+    hits += f;
+  }
+  CHECK(hits == 65536);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
+/* A graph launch: one id, five records, each finds it; the launch waits for the first only. */
+static int graph(void) {
+  CHECK(wpr_cupti_corr_init(4096 * 1024, 8) == 1u << 19);
+  wpr_cupti_corr_put_at(77, ctx_of(77), 770, 1);
+  CHECK(wpr_cupti_corr_outstanding() == 1);
+  for (int node = 0; node < 5; node++) CHECK(found(77) == 1);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  CHECK(wpr_cupti_corr_lost() == 0);
+  return 0;
+}
+
+/* A failed launch gets no record: it is not waited for. */
+static int failed(void) {
+  CHECK(wpr_cupti_corr_init(4096 * 1024, 8) > 0);
+  wpr_cupti_corr_put_at(5, ctx_of(5), 50, 1);
+  wpr_cupti_corr_put_at(6, ctx_of(6), 60, 0); /* a copy: not a launch */
+  CHECK(wpr_cupti_corr_outstanding() == 1);
+  wpr_cupti_corr_failed(5);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
+/* Launching threads at once, their ids interleaved as CUPTI hands them out, 40000 entries in 65536
+ * slots (many sharing their first slot choice with another thread's): every entry is kept and found. */
+#define THREADS 4
+#define PER_THREAD 10000
+
+static void *put_many(void *arg) {
+  uint32_t t = (uint32_t)(uintptr_t)arg;
+  for (uint32_t i = 0; i < PER_THREAD; i++) {
+    uint32_t id = 1 + (i * THREADS + t) * 3; /* 3 ids per launch: two untagged calls between */
+    wpr_cupti_corr_put_at(id, ctx_of(id), (int64_t)id * 10, 1);
+  }
+  return NULL;
+}
+
+static int threads(void) {
+  CHECK(wpr_cupti_corr_init(800 * 1024, 8) == 65536);
+  pthread_t th[THREADS];
+  for (uintptr_t t = 0; t < THREADS; t++) CHECK(pthread_create(&th[t], NULL, put_many, (void *)t) == 0);
+  for (int t = 0; t < THREADS; t++) pthread_join(th[t], NULL);
+  CHECK(wpr_cupti_corr_lost() == 0);
+  CHECK(wpr_cupti_corr_outstanding() == THREADS * PER_THREAD);
+  int hits = 0;
+  for (uint32_t n = 0; n < THREADS * PER_THREAD; n++) {
+    int f = found(1 + n * 3);
+    CHECK(f >= 0); /* never another launch's entry */
+    hits += f;
+  }
+  CHECK(hits == THREADS * PER_THREAD);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  const char *which = argc > 1 ? argv[1] : "";
+  int fails = 0;
+  if (!strcmp(which, "spread")) RUN(fails, spread);
+  else if (!strcmp(which, "full")) RUN(fails, full);
+  else if (!strcmp(which, "graph")) RUN(fails, graph);
+  else if (!strcmp(which, "failed")) RUN(fails, failed);
+  else if (!strcmp(which, "threads")) RUN(fails, threads);
+  else return 2;
+  return fails ? 1 : 0;
+}
