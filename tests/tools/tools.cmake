@@ -1,4 +1,4 @@
-# Tools suite (label `tools`): a synthetic report written through the io API and the HDF5 plugin,
+# Tools suite (label `tools`): a synthetic report written through the io API and its HDF5 writer,
 # read back with h5dump, h5py and `wprof report`, plus every kind of bad file the command must refuse.
 add_executable(make_report ${CMAKE_CURRENT_SOURCE_DIR}/make_report.c)
 target_include_directories(make_report PRIVATE ${WPROF_IO_INCLUDE_DIRS})
