@@ -29,10 +29,33 @@
 /* Rows per block of the shuffle: a block of rows sits in L1 while each of its bytes is moved. */
 #define BLOCK_ROWS 64
 
+/* The runs of a table's row: adjacent non-string columns that are adjacent in memory too become one
+ * copy (the file's integers and doubles are little-endian, as the memory's on every host wprof
+ * builds for). */
+static int plan_runs(struct h5f_dset *d) {
+  const struct h5s_table *t = d->t;
+  for (size_t c = 0; t && c < t->ncols; c++) {
+    int is_str = t->cols[c].type == H5S_STR;
+    uint32_t from = (uint32_t)t->cols[c].offset, len = (uint32_t)h5s_col_file_size(t->cols[c].type);
+    struct h5f_run *last = d->nruns ? &d->runs[d->nruns - 1] : NULL;
+    if (!is_str && last && !last->is_str && last->from + last->len == from) {
+      last->len += len;
+      continue;
+    }
+    if (d->nruns == H5F_MAX_RUNS) return -1;
+    d->runs[d->nruns++] = (struct h5f_run){from, len, is_str};
+  }
+  return 0;
+}
+
 int h5f_dset_init(struct h5f_dset *d, const struct h5s_table *t, int chunked, int extendible) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the HDF5 writer copies little-endian rows as they are in memory"
+#endif
   *d = (struct h5f_dset){.t = t, .chunked = chunked || extendible, .extendible = extendible, .addr = H5F_UNDEF};
   d->fsize = t ? h5s_file_row_size(t) : H5F_VSTR_REF;
   d->msize = t ? t->row_size : sizeof(const char *);
+  if (plan_runs(d) < 0) return -1;
   if (!d->chunked) return 0;
   size_t bytes = (size_t)H5S_CHUNK_ROWS * d->fsize;
   d->packed = malloc(bytes);
@@ -87,22 +110,15 @@ static int pack(struct h5f_out *o, const struct h5f_dset *d, const unsigned char
   for (size_t i = 0; i < n; i++) {
     const unsigned char *src = rows + i * t->row_size;
     unsigned char *dst = out + i * d->fsize;
-    for (size_t c = 0; c < t->ncols; c++) {
-      const unsigned char *v = src + t->cols[c].offset;
-      size_t size = h5s_col_file_size(t->cols[c].type);
-      if (t->cols[c].type == H5S_STR) {
+    for (size_t k = 0; k < d->nruns; k++) {
+      const struct h5f_run *r = &d->runs[k];
+      if (r->is_str) {
         memcpy(dst, ref, H5F_VSTR_REF);
         ref += H5F_VSTR_REF;
-      } else if (size == 8) {
-        uint64_t x;
-        memcpy(&x, v, 8);
-        h5f_le64(dst, x);
       } else {
-        uint32_t x;
-        memcpy(&x, v, 4);
-        h5f_le32(dst, x);
+        memcpy(dst, src + r->from, r->len);
       }
-      dst += size;
+      dst += r->len;
     }
   }
   free(strs);

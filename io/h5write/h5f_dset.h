@@ -15,6 +15,8 @@ struct h5f_chunk_ref {
   uint32_t nbytes, mask; /* mask bit 1: deflate skipped (the chunk did not shrink) */
 };
 
+#define H5F_MAX_RUNS 32 /* a table has at most this many columns */
+
 struct h5f_dset {
   const struct h5s_table *t; /* NULL: a dataset of strings, whose rows are `const char *` */
   size_t fsize;              /* bytes of a row in the file */
@@ -27,6 +29,13 @@ struct h5f_dset {
   unsigned char *packed, *shuffled, *zbuf;
   size_t zcap;
   struct libdeflate_compressor *z;
+  /* the file row as runs of bytes copied from the memory row (columns adjacent in both) or
+   * string references, built once: packing is a few memcpy per row */
+  struct h5f_run {
+    uint32_t from, len;
+    int is_str;
+  } runs[H5F_MAX_RUNS];
+  size_t nruns;
   int32_t *spans;            /* the rank_spans attribute, 2 values per span; NULL: none */
   size_t nspans;
 };
