@@ -55,25 +55,34 @@ int h5f_dset_init(struct h5f_dset *d, const struct h5s_table *t, int chunked, in
   *d = (struct h5f_dset){.t = t, .chunked = chunked || extendible, .extendible = extendible, .addr = H5F_UNDEF};
   d->fsize = t ? h5s_file_row_size(t) : H5F_VSTR_REF;
   d->msize = t ? t->row_size : sizeof(const char *);
-  if (plan_runs(d) < 0) return -1;
-  if (!d->chunked) return 0;
+  return plan_runs(d);
+}
+
+/* The chunk buffers and the compressor, for one h5f_dset_chunks call only: a streamed report has a
+ * dozen chunked tables open at once, and each would hold a few MB between parts. */
+static int scratch_alloc(struct h5f_dset *d) {
   size_t bytes = (size_t)H5S_CHUNK_ROWS * d->fsize;
   d->packed = malloc(bytes);
   d->shuffled = malloc(bytes);
   d->z = libdeflate_alloc_compressor(DEFLATE_LEVEL);
   d->zcap = d->z ? libdeflate_zlib_compress_bound(d->z, bytes) : 0;
   d->zbuf = d->zcap ? malloc(d->zcap) : NULL;
-  if (d->packed && d->shuffled && d->zbuf) return 0;
-  h5f_dset_free(d);
-  return -1;
+  return d->packed && d->shuffled && d->zbuf ? 0 : -1;
 }
 
-void h5f_dset_free(struct h5f_dset *d) {
-  free(d->chunks);
+static void scratch_free(struct h5f_dset *d) {
   free(d->packed);
   free(d->shuffled);
   free(d->zbuf);
   if (d->z) libdeflate_free_compressor(d->z);
+  d->packed = d->shuffled = d->zbuf = NULL;
+  d->z = NULL;
+  d->zcap = 0;
+}
+
+void h5f_dset_free(struct h5f_dset *d) {
+  free(d->chunks);
+  scratch_free(d);
   free(d->spans);
   *d = (struct h5f_dset){.addr = H5F_UNDEF};
 }
@@ -180,12 +189,15 @@ static int put_chunk(struct h5f_out *o, struct h5f_dset *d, const unsigned char 
 
 int h5f_dset_chunks(struct h5f_out *o, struct h5f_dset *d, const void *rows, size_t n) {
   const unsigned char *r = rows;
-  if (d->nrows % H5S_CHUNK_ROWS) return -1; /* a partial chunk was the last */
-  for (size_t first = 0; first < n; first += H5S_CHUNK_ROWS) {
+  if (!d->chunked || d->nrows % H5S_CHUNK_ROWS) return -1; /* a partial chunk was the last */
+  if (n == 0) return 0;
+  int rc = scratch_alloc(d);
+  for (size_t first = 0; first < n && rc == 0; first += H5S_CHUNK_ROWS) {
     size_t k = n - first < H5S_CHUNK_ROWS ? n - first : H5S_CHUNK_ROWS;
-    if (put_chunk(o, d, r + first * d->msize, k) < 0) return -1;
+    rc = put_chunk(o, d, r + first * d->msize, k);
   }
-  return 0;
+  scratch_free(d);
+  return rc;
 }
 
 /* ---- the chunk index ---- */

@@ -9,7 +9,7 @@
 
 /* Held bytes written once they reach this: large enough that a report of a few MB is one write(),
  * small enough that a streamed report of GBs holds little. */
-#define H5F_OUT_FLUSH ((size_t)16 << 20)
+#define H5F_OUT_FLUSH ((size_t)8 << 20)
 
 void h5f_buf_free(struct h5f_buf *b) {
   free(b->p);
