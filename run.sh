@@ -21,7 +21,7 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 # Every Debian package a build and test run needs; later features add theirs here.
 PACKAGES=(cmake build-essential pkg-config libopenmpi-dev openmpi-bin libhdf5-dev hdf5-tools
           python3-h5py libjansson-dev clang libclang-rt-14-dev gfortran libxml2-dev libcairo2-dev
-          zlib1g-dev iproute2 libdeflate-dev)
+          zlib1g-dev iproute2 libdeflate-dev python3-venv)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
