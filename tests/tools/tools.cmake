@@ -35,8 +35,8 @@ set_tests_properties(tools_bad_files PROPERTIES TIMEOUT 360)
 tools_py_test(tools_demangle check_demangle.py ${TOOLS_DATA})
 
 # The own HDF5 writer's property test: random reports written whole and streamed, read back by
-# libhdf5 (io's reader) value by value, then by h5dump, Debian's h5py (HDF5 1.10) and PyPI's current
-# h5py wheel (HDF5 2.x) in a venv under the build tree (skipped, 77, when it cannot be made).
+# libhdf5 (io's reader) value by value, then by h5dump, h5repack + h5diff, Debian's h5py (HDF5 1.10) and
+# PyPI's current h5py wheel (HDF5 2.x) in a venv under the build tree (skipped, 77, when it cannot be made).
 add_executable(h5write_prop ${CMAKE_CURRENT_SOURCE_DIR}/h5write_prop.c ${CMAKE_CURRENT_SOURCE_DIR}/h5write_prop_json.c)
 target_include_directories(h5write_prop PRIVATE ${WPROF_IO_INCLUDE_DIRS})
 target_link_libraries(h5write_prop PRIVATE wprof_h5read m)
