@@ -1,4 +1,4 @@
-# cmake --install: headers, libwprof (.so and .a) with the HDF5 plugin beside it, the wprof command,
+# cmake --install: headers, libwprof (.so and .a), the wprof command,
 # a CMake package (find_package(wprof) -> wprof::wprof) and wprof.pc for pkg-config.
 include(CMakePackageConfigHelpers)
 
@@ -6,7 +6,6 @@ install(TARGETS wprof wprof_static EXPORT wprofTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS wprof_h5 LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(TARGETS wprof_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/wprof DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 

@@ -2,7 +2,7 @@
 # across all folders, so a file includes "name.h" wherever the header sits; these lists give the
 # compiler the folders. Included by the top level and by the separate fuzz and TSan projects.
 # WPROF_ROOT must be set to the source tree's root before including this file.
-set(WPROF_IO_FOLDERS model wire spill summary format h5)
+set(WPROF_IO_FOLDERS model wire spill summary format h5write h5)
 set(WPROF_COLLECTIVES_FOLDERS .)
 set(WPROF_RUNTIME_FOLDERS api window report session backends cupti mpi host base)
 set(WPROF_TOOLS_FOLDERS . common draw report run recover diff doctor plot compare sweep trace)

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "h5_schema.h"
+#include "h5_types.h"
 #include "wpio_h5.h"
 
 _Static_assert(WPIO_H5_PRESENCE_TABLES == H5S_SPANS_TABLES, "one presence entry per table with rank spans");

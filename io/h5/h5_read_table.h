@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "h5_schema.h"
+#include "h5_types.h"
 #include "wpio_job.h"
 
 /* One read of one report: its path and size (a table cannot claim more rows than the file can hold),

@@ -115,6 +115,18 @@ static int create_temp(int dfd, int rank, char *tmp, size_t len) {
   return -1;
 }
 
+/* A frame's header: the magic, then the packed bytes' length (8 bytes, little-endian). */
+static void frame_header(uint8_t *h, size_t len) {
+  memcpy(h, WPIO_SPILL_FRAME_MAGIC, 8);
+  for (int i = 0; i < 8; i++) h[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
+}
+
+static int write_frame(int fd, const uint8_t *buf, size_t len) {
+  uint8_t h[WPIO_SPILL_FRAME_HEADER];
+  frame_header(h, len);
+  return write_all(fd, h, sizeof h) == 0 && write_all(fd, buf, len) == 0 ? 0 : -1;
+}
+
 static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, size_t len,
                         char *err, size_t errlen) {
   char tmp[96], name[64];
@@ -122,7 +134,7 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
   int fd = create_temp(dfd, rank, tmp, sizeof tmp);
   if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
   int rc = 0;
-  if (write_all(fd, buf, len) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
+  if (write_frame(fd, buf, len) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
   if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, tmp, strerror(errno));
   if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
     rc = fail(err, errlen, "cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
@@ -135,6 +147,26 @@ int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, 
   int dfd = open_dir(dir, err, errlen);
   if (dfd < 0) return -1;
   int rc = write_in_dir(dfd, dir, rank, buf, len, err, errlen);
+  close(dfd);
+  return rc;
+}
+
+int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  char name[64];
+  if (!dir || !buf) return fail(err, errlen, "no spill directory or no data");
+  if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
+  int dfd = open_dir(dir, err, errlen);
+  if (dfd < 0) return -1;
+  /* never through a symlink, never creating: the first spill of a session made the file */
+  int fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  int rc = 0;
+  if (fd < 0) rc = fail(err, errlen, "cannot open %s/%s: %s", dir, name, strerror(errno));
+  else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) rc = fail(err, errlen, "%s/%s is not a regular file", dir, name);
+  else if ((uint64_t)st.st_size + len + WPIO_SPILL_FRAME_HEADER > WPIO_SPILL_MAX_BYTES)
+    rc = fail(err, errlen, "%s/%s would outgrow %zu bytes", dir, name, WPIO_SPILL_MAX_BYTES);
+  else if (write_frame(fd, buf, len) < 0) rc = fail(err, errlen, "cannot append to %s/%s: %s", dir, name, strerror(errno));
+  if (fd >= 0 && close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, name, strerror(errno));
   close(dfd);
   return rc;
 }
@@ -196,7 +228,9 @@ static int check_one_rank(const struct wpio_job *job, int rank, char *err, size_
 int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job *job, char *err,
                       size_t errlen) {
   char why[256] = "";
-  if (wpio_decode(buf, len, job, why, sizeof why) < 0) return fail(err, errlen, "%s", why);
+  int framed = len >= WPIO_SPILL_FRAME_HEADER && memcmp(buf, WPIO_SPILL_FRAME_MAGIC, 8) == 0;
+  if (framed ? wpio_spill_combine(buf, len, job, why, sizeof why) < 0 : wpio_decode(buf, len, job, why, sizeof why) < 0)
+    return fail(err, errlen, "%s", why);
   return check_one_rank(job, rank, err, errlen);
 }
 

@@ -1,5 +1,11 @@
 /* Spill files: one rank's packed tables (the wire format) in <output>.d/rank-N.wpb, written at every
- * real stop so a job that dies keeps what it measured; `wprof recover` reads them back. No MPI here. */
+ * real stop so a job that dies keeps what it measured; `wprof recover` reads them back. No MPI here.
+ * A spill is a sequence of frames (WPIO_SPILL_FRAME_MAGIC, the length, a wire pack): the first of a
+ * session written whole and atomically, each later stop's appended, holding the rows of the windows
+ * closed since (rows of window >= 0) and the latest state of everything else (the tables that are not
+ * per window, rows of window -1, the rank row, the attributes). Reading takes the windowed rows of
+ * every frame and the rest from the last whole frame; a torn last frame (a crash while appending) is
+ * left out. A spill of an earlier wprof (one unframed pack) reads as before. */
 #ifndef WPIO_SPILL_H
 #define WPIO_SPILL_H
 
@@ -12,6 +18,8 @@ extern "C" {
 #endif
 
 #define WPIO_SPILL_DIR_SUFFIX ".d"
+#define WPIO_SPILL_FRAME_MAGIC "WPSPILL\001"
+#define WPIO_SPILL_FRAME_HEADER 16
 /* A spill bigger than this is refused as corrupt rather than read into memory. */
 #define WPIO_SPILL_MAX_BYTES ((size_t)1 << 30)
 
@@ -26,11 +34,16 @@ int wpio_spill_parse_name(const char *name, int *rank);
  * 0, or -1 with one line in err. */
 int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen);
 
-/* Writes buf atomically as dir/rank-N.wpb: a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
+/* Writes buf atomically as dir/rank-N.wpb (one frame): a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
  * rename over the old spill (no fsync: see wpio_spill.c). A reader sees the old spill or the new one,
  * never half of one.
  * 0, or -1 with one line in err (the temporary file is removed). */
 int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/* Appends buf as a frame to dir/rank-N.wpb, which must exist (the session's first spill, written by
+ * wpio_spill_write, made it): O_APPEND, never through a symlink. A crash mid-append leaves a torn last
+ * frame that readers leave out. 0, or -1 with one line in err. */
+int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /* Reads a whole spill file (never through a symbolic link, at most WPIO_SPILL_MAX_BYTES) into a
  * malloc'ed buffer. 0, or -1 with one line in err. */
@@ -40,6 +53,10 @@ int wpio_spill_load(const char *path, uint8_t **buf, size_t *len, char *err, siz
  * (pass -1 to accept any single rank). 0, or -1 with one line in err. */
 int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job *job, char *err,
                       size_t errlen);
+
+/* The frames of a framed spill's bytes put together into `job` (wpio_spill_frames.c): the windowed
+ * rows of every whole frame, the rest from the last. 0, or -1 with one line in err (no whole frame). */
+int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
 
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);

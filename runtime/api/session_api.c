@@ -11,7 +11,6 @@
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
-#include "plugin.h"
 #include "ranges.h"
 #include "report.h"
 #include "step_hook.h"
@@ -136,8 +135,6 @@ int wprof_init_comm(MPI_Comm comm) {
   /* a provisional session does not know its rank yet: every process would call itself rank 0 */
   wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
   wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
-  /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
-  if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
   if (s->comm.rank == 0 && !session_provisional) warn_no_rank_selected(s);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
@@ -226,7 +223,7 @@ const char *wprof_strerror(int status) {
   case WPROF_EMPI: return "an MPI call failed";
   case WPROF_ETIMEOUT: return "a sync point or the gather passed its deadline";
   case WPROF_EIO: return "the report could not be written";
-  case WPROF_EPLUGIN: return "the HDF5 writer plugin (libwprof_h5.so) could not be loaded";
+  case WPROF_EPLUGIN: return "the HDF5 writer plugin could not be loaded (no longer returned: the writer is built in)";
   case WPROF_EBACKEND: return "the profiling backend failed; host collectors used instead";
   case WPROF_ECORRUPT: return "packed profiling data failed validation";
   case WPROF_EDISABLED: return "this rank does not collect (WPROF_RANKS)";

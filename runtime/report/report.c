@@ -14,7 +14,7 @@
 #include "report_pack.h"
 #include "spill.h"
 #include "timer.h"
-#include "wpio_h5.h"
+#include "wpio_h5write.h"
 
 /* The path of this session's report. A later session of the same process (wprof_init again after
  * wprof_finalize) must not replace the report an earlier one wrote: it gets "name.2.h5", "name.3.h5". */

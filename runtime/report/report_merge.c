@@ -11,7 +11,7 @@
 #include "wprof/wprof.h"
 #include "log.h"
 #include "timer.h"
-#include "wpio_h5.h"
+#include "wpio_h5write.h"
 #include "wpio_wire.h"
 
 /* A rank may only speak for itself: every row of its data must carry its rank. */
@@ -85,25 +85,19 @@ static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, co
 static void stream_fail(struct wpr_merger *m, const char *what) {
   if (!m->stream_failed) WPR_WARN("no report written to %s: %s", m->path, what);
   m->stream_failed = 1;
-  if (m->stream) m->api.discard(m->stream);
+  if (m->stream) wpio_h5_stream_discard(m->stream);
   m->stream = NULL;
 }
 
-/* The rows so far, summarized into the running summaries, appended to the report and dropped. A
- * plugin without the streamed writer (a mismatched install) keeps every row in memory instead. */
+/* The rows so far, summarized into the running summaries, appended to the report and dropped. */
 static void stream_part(struct wpr_merger *m) {
   if (!m->stream) {
-    if (wpr_h5_plugin_stream_api(&m->api, m->err, sizeof m->err) != 0) { /* waits for the preload */
-      WPR_WARN("rows not streamed (%s): rank 0 holds them all until the report is written", m->err);
-      m->max_bytes = 0;
-      return;
-    }
     m->acc = wpio_summary_acc_new();
     if (!m->acc) {
       stream_fail(m, "out of memory");
       return;
     }
-    m->stream = m->api.open(m->path, m->flags, m->err, sizeof m->err);
+    m->stream = wpio_h5_stream_open(m->path, m->flags, m->err, sizeof m->err);
     if (!m->stream) {
       stream_fail(m, m->err);
       return;
@@ -113,7 +107,7 @@ static void stream_part(struct wpr_merger *m) {
     stream_fail(m, "out of memory summarizing the merged rows");
     return;
   }
-  if (m->api.rows(m->stream, m->job, m->err, sizeof m->err) != 0) {
+  if (wpio_h5_stream_rows(m->stream, m->job, m->err, sizeof m->err) != 0) {
     stream_fail(m, m->err);
     return;
   }
@@ -137,23 +131,17 @@ void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t l
   else if (m->max_bytes && wpio_job_row_bytes(m->job) > m->max_bytes) stream_part(m);
 }
 
-/* The report in one go: summaries over the whole job, then the plugin's writer. */
+/* The report in one go: summaries over the whole job, then io's writer. */
 static int write_whole(struct wpr_merger *m) {
   uint64_t t0 = wpr_mono_ns();
   if (wpio_job_summarize(m->job) != 0) return WPROF_ENOMEM;
   uint64_t t1 = wpr_mono_ns();
-  wpr_h5_write_fn write_fn = wpr_h5_plugin_load(m->err, sizeof m->err); /* waits for the preload */
-  uint64_t t2 = wpr_mono_ns();
-  if (!write_fn) {
-    WPR_WARN("no report written: %s", m->err);
-    return WPROF_EPLUGIN;
-  }
-  if (write_fn(m->job, m->path, m->flags, m->err, sizeof m->err) != 0) {
+  if (wpio_h5_write_report(m->job, m->path, m->flags, m->err, sizeof m->err) != 0) {
     WPR_WARN("no report written to %s: %s", m->path, m->err);
     return WPROF_EIO;
   }
-  WPR_DEBUG("summaries in %.3f ms, HDF5 plugin ready after %.3f ms, report written in %.3f ms",
-            (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6, (double)(wpr_mono_ns() - t2) / 1e6);
+  WPR_DEBUG("summaries in %.3f ms, report written in %.3f ms", (double)(t1 - t0) / 1e6,
+            (double)(wpr_mono_ns() - t1) / 1e6);
   return WPROF_OK;
 }
 
@@ -163,7 +151,7 @@ static int write_streamed(struct wpr_merger *m) {
       (wpio_summary_acc_add(m->acc, m->job) != 0 || wpio_summary_acc_finish(m->acc, m->job) != 0))
     stream_fail(m, "out of memory summarizing the merged rows");
   if (m->stream_failed) return WPROF_EIO;
-  int rc = m->api.close(m->stream, m->job, m->err, sizeof m->err);
+  int rc = wpio_h5_stream_close(m->stream, m->job, m->err, sizeof m->err);
   m->stream = NULL;
   if (rc != 0) {
     WPR_WARN("no report written to %s: %s", m->path, m->err);
@@ -181,7 +169,7 @@ int wpr_merger_write(struct wpr_merger *m) {
 }
 
 void wpr_merger_free(struct wpr_merger *m) {
-  if (m->stream) m->api.discard(m->stream);
+  if (m->stream) wpio_h5_stream_discard(m->stream);
   m->stream = NULL;
   wpio_summary_acc_free(m->acc);
   m->acc = NULL;

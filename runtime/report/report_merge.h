@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "plugin.h"
 #include "wpio_job.h"
 
 struct wpr_merger {
@@ -18,7 +17,6 @@ struct wpr_merger {
   char path[WPR_PATH_MAX + 16];
   unsigned flags;            /* WPIO_H5_* */
   uint64_t max_bytes;        /* merged rows held before they are streamed; 0: all of them */
-  struct wpr_h5_stream_api api;
   struct wpio_h5_stream *stream; /* open from the first part streamed on */
   struct wpio_summary_acc *acc;
   int parts;                 /* parts streamed so far */
@@ -32,7 +30,7 @@ void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job, const char *pat
 /* Decodes and validates one rank's bytes into the job; NULL buf: the rank is missing. */
 void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len);
 /* The job's stragglers and summaries (over every part), then the report: the stream closed, or the
- * whole job written. WPROF_OK, WPROF_ENOMEM, WPROF_EPLUGIN or WPROF_EIO (said as a warning). */
+ * whole job written. WPROF_OK, WPROF_ENOMEM or WPROF_EIO (said as a warning). */
 int wpr_merger_write(struct wpr_merger *m);
 void wpr_merger_free(struct wpr_merger *m);
 

@@ -114,6 +114,8 @@ void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
   wpr_meta_set(s, job); /* after "command", which it copies; hosts from the /ranks rows so far */
 }
 
+int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job) { return collect_local(s, job); }
+
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
   struct wpio_job mine;
   wpio_job_init(&mine);

@@ -12,6 +12,9 @@
 /* This rank's tables so far (its /ranks row, windows, lite, ranges, MPI, backend tables, timeline),
  * packed with the wire format. 0, or -1 (out of memory). The caller frees *buf. */
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
+/* The same tables unpacked, into `job` (freshly initialised; the caller frees it). WPROF_OK, or
+ * WPROF_ENOMEM. */
+int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job);
 
 /* The job's attributes (settings, world size, backend, sync and settings notes, command, meta):
  * every pack carries them, so a spill alone can rebuild a report; rank 0 sets them again on the

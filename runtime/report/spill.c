@@ -1,6 +1,9 @@
-/* Crash spills: at every real stop each rank writes its packed tables to <output>.d/rank-N.wpb, so a
- * job that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes
- * the spills after a good report. A file system that says no costs one warning, never the run. */
+/* Crash spills: at every real stop each rank writes its tables to <output>.d/rank-N.wpb, so a job
+ * that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes the
+ * spills after a good report. The first stop of a session writes the file whole; each later stop
+ * appends a frame with the windows closed since and the latest state of the tables that are not per
+ * window (io/spill), so a stop's spill costs what changed, not every window so far. A file system
+ * that says no costs one warning, never the run. */
 #include "spill.h"
 
 #include <stdlib.h>
@@ -8,38 +11,77 @@
 
 #include "log.h"
 #include "report_pack.h"
+#include "wprof/wprof.h"
+#include "wpio_wire.h"
 #include "timer.h"
 #include "wpio_spill.h"
 
 static int warned_write;
 
-static void write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
+/* The spill the next stop may append to: this session's, written at its stop number `stops` (a stop
+ * whose spill failed, or a new session, writes the file whole again). */
+static const struct wpr_session *spilled_session;
+static int spilled_stops;
+
+/* 0 when written (appended, or whole); -1 warned. */
+/* t0: when the stop's spill began (its collect and pack count too). */
+static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, int append, uint64_t t0) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
-  uint64_t t0 = wpr_mono_ns();
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
     wpr_warn_once(&warned_write, "no crash spills: the path %s.d is too long", s->cfg.output);
-  } else if (wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
-             wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
+  } else if (append ? wpio_spill_append(dir, s->comm.rank, buf, len, err, sizeof err) < 0
+                    : wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
+                          wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
     /* later stops try again: a full disk may have room by then */
     wpr_warn_once(&warned_write, "no crash spill written (%s); profiling goes on, but a crash would lose "
                   "this rank's data", err);
   } else {
-    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms", len, dir, (double)(wpr_mono_ns() - t0) / 1e6);
+    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s)", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
+              append ? "appended" : "whole");
+    return 0;
   }
+  return -1;
+}
+
+/* Drops the rows of windows before `first` from the per-window tables: they are in the spill already. */
+static void drop_spilled_windows(struct wpio_job *j, int32_t first) {
+#define DROP(vec) \
+  do { \
+    size_t k_ = 0; \
+    for (size_t i_ = 0; i_ < j->vec.n; i_++) \
+      if (j->vec.v[i_].window < 0 || j->vec.v[i_].window >= first) j->vec.v[k_++] = j->vec.v[i_]; \
+    j->vec.n = k_; \
+  } while (0)
+  DROP(windows); DROP(kernels); DROP(ranges); DROP(mpi); DROP(memory); DROP(stacks); DROP(breakdown);
+  DROP(launch_latency);
+#undef DROP
 }
 
 void wpr_spill_write(struct wpr_session *s) {
+  /* append when the previous stop of this same session spilled: its frames hold every window before
+   * the one just closed (the last row of the session's windows) */
+  uint64_t t0 = wpr_mono_ns();
+  int append = spilled_session == s && spilled_stops + 1 == s->backend_stops && s->local.windows.n > 0;
+  struct wpio_job job;
+  wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
-  if (wpr_report_pack_local(s, &buf, &len) != 0)
+  int rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
+  if (rc == 0 && append) drop_spilled_windows(&job, s->local.windows.v[s->local.windows.n - 1].window);
+  if (rc == 0) rc = wpio_encode(&job, &buf, &len);
+  wpio_job_free(&job);
+  if (rc != 0)
     wpr_warn_once(&warned_write, "no crash spill written: out of memory packing this rank's tables");
   else
-    write_packed(s, buf, len);
+    rc = write_packed(s, buf, len, append, t0);
   free(buf);
+  spilled_session = rc == 0 ? s : NULL;
+  spilled_stops = s->backend_stops;
 }
 
 void wpr_spill_write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
-  if (buf) write_packed(s, buf, len);
+  spilled_session = NULL; /* whole: finalize's pack replaces the frames */
+  if (buf) write_packed(s, buf, len, 0, wpr_mono_ns());
   else wpr_spill_write(s); /* the caller could not pack: the spill's own try */
 }
 

@@ -19,7 +19,7 @@
 
 #include "bench_common.h"
 #include "wprof/wprof.h"
-#include "h5_schema.h"
+#include "h5_types.h"
 #include "config.h"
 #include "report_merge.h"
 #include "session.h"

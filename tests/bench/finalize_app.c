@@ -32,7 +32,7 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* CPU time of this process, all threads (wprof's plugin loader included): on a shared machine the
+/* CPU time of this process, all threads (wprof's own threads included): on a shared machine the
  * wall time of a few milliseconds drowns in scheduling noise, CPU time much less. */
 static uint64_t cpu_ns(void) {
   struct rusage ru;

@@ -9,7 +9,7 @@ prefix="$work/prefix"
 read -r -a preflags <<<"${WPROF_MPIEXEC_PREFLAGS//;/ }"
 
 cmake --install "$WPROF_BUILD_DIR" --prefix "$prefix" >/dev/null
-for f in include/wprof/wprof.h include/wprof/wprof_mpi.h lib/libwprof.so lib/libwprof.a lib/libwprof_h5.so \
+for f in include/wprof/wprof.h include/wprof/wprof_mpi.h lib/libwprof.so lib/libwprof.a \
          lib/cmake/wprof/wprofConfig.cmake lib/pkgconfig/wprof.pc bin/wprof; do
   [ -e "$prefix/$f" ] || { echo "FAIL: install is missing $f"; exit 1; }
 done

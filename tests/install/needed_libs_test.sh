@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libwprof.so must not depend on HDF5 (a plugin loaded by rank 0) nor on any CUDA library (dlopen):
+# libwprof.so must not depend on HDF5 (it writes the format itself) nor on any CUDA library (dlopen):
 # an application with its own HDF5 or without CUDA must load it.
 set -euo pipefail
 lib=$1

@@ -1,4 +1,4 @@
-"""Report files are created safely (one rank, the real library and plugin): never through a symlink,
+"""Report files are created safely (one rank, the real library): never through a symlink,
 never over an unrelated file unless WPROF_OVERWRITE=1, and an old wprof report is replaced.
 usage: e2e_files.py"""
 import os

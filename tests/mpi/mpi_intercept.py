@@ -6,7 +6,8 @@
   step     WPROF_STEP_MPI=MPI_Allreduce, delay 2, max 3: the window has 3 steps (docs/design.md) and the
            Allreduce rows split 3 in window 0, the rest in window -1, summing to the calls made.
   linked   an app that links wprof and calls wprof_init/finalize itself, also preloaded: one report,
-           no doubled rows.
+           no doubled rows, and no libhdf5 mapped in any rank's process after the report is written
+           (the app checks its /proc/self/maps and fails otherwise).
   ranks    WPROF_RANKS=0,2: ranks 1 and 3 record no /mpi rows (their calls are dropped at collect).
   fortran  a Fortran program (mpifort) under LD_PRELOAD: its calls through the Fortran bindings.
 """

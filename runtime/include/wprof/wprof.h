@@ -20,7 +20,7 @@ extern "C" {
 #define WPROF_EMPI (-4)        /* an MPI call failed */
 #define WPROF_ETIMEOUT (-5)    /* a sync point or the gather passed its deadline */
 #define WPROF_EIO (-6)         /* the report could not be written */
-#define WPROF_EPLUGIN (-7)     /* the HDF5 writer plugin could not be loaded */
+#define WPROF_EPLUGIN (-7)     /* kept for compatibility: no longer returned (the HDF5 writer is built in) */
 #define WPROF_EBACKEND (-8)    /* the backend failed; host collectors used instead */
 #define WPROF_ECORRUPT (-9)    /* packed data failed validation */
 #define WPROF_EDISABLED (-10)  /* this rank does not collect (WPROF_RANKS) or wprof is off */

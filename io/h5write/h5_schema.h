@@ -1,11 +1,11 @@
-/* Schema v1 of the HDF5 report, shared by the writer (plugin) and the reader (tools): every table's
- * path, column names, file types and where each column lives in the in-memory row, so both agree. */
+/* Schema v1 of the HDF5 report, shared by the writer (libwprof and `wprof recover`) and the reader
+ * (tools): every table's path, column names, file types and where each column lives in the in-memory
+ * row, so both agree. Plain C: the HDF5 types the reader builds from it are in io/h5/h5_types.h. */
 #ifndef H5_SCHEMA_H
 #define H5_SCHEMA_H
 
 #include <stddef.h>
 #include <stdint.h>
-#include <hdf5.h>
 
 #define H5S_NAMES_PATH "/names"
 #define H5S_SUMMARY_GROUP "/summary"
@@ -66,20 +66,10 @@ const struct h5s_table *h5s_table(enum h5s_table_id id);
 #define H5S_SPANS_TABLES 8
 extern const enum h5s_table_id h5s_spans_tables[H5S_SPANS_TABLES];
 
-/* Variable-length UTF-8 string type (caller closes). */
-hid_t h5s_string_type(void);
-/* The kernel kind enum over a 32-bit integer (caller closes). */
-hid_t h5s_kind_type(void);
-/* The /timeline event kind enum over a 32-bit integer (caller closes). */
-hid_t h5s_event_kind_type(void);
-/* The /memory kind enum over a 32-bit integer (caller closes). */
-hid_t h5s_mem_kind_type(void);
-/* Compound types of a table: the memory type matches the row struct, the file type is packed in
- * column order with little-endian members. Caller closes; H5I_INVALID_HID on failure. */
-hid_t h5s_mem_type(const struct h5s_table *t);
-hid_t h5s_file_type(const struct h5s_table *t);
-/* HDF5 type class a column must have in a file. */
-H5T_class_t h5s_col_class(enum h5s_col_type type);
+/* Bytes of a column in the file: 4 for 32-bit integers and enums, 8 for 64-bit numbers, 16 for a
+ * variable-length string (the global heap reference). The file row packs the columns in order. */
+size_t h5s_col_file_size(enum h5s_col_type type);
+size_t h5s_file_row_size(const struct h5s_table *t);
 
 /* The writer's and the reader's error line: the first failure wins, its message is the one line
  * their caller gets. */
