@@ -1,6 +1,6 @@
 /* The module wprof._wprof: the session (started by the collective calls, finalized by
- * wprof.finalize() or at interpreter exit), the
- * status codes, and WorkerProfiler, the seed's profiler class over wprof's window state machine. */
+ * wprof.finalize() or at interpreter exit), the status codes, and WorkerProfiler, the seed's
+ * profiler class over wprof's window state machine. */
 #include "pywprof.h"
 
 #include <mpi.h>
@@ -40,7 +40,7 @@ static void register_atexit(void) {
 
 /* The call may wait on other ranks: without the GIL, so the program's other threads go on (scopes
  * and ranges work from any thread), and under session_lock. */
-static int call_unlocked(int (*fn)(void)) {
+static int session_call(int (*fn)(void)) {
   int status;
   Py_BEGIN_ALLOW_THREADS
   pthread_mutex_lock(&session_lock);
@@ -65,7 +65,7 @@ void pywprof_range_pop(int may_step) {
 }
 
 /* The idle step is one load in libwprof: no lock, no GIL release. */
-static int step_call(void) { return wprof_is_active() ? call_unlocked(wprof_step) : WPROF_OK; }
+static int step_call(void) { return wprof_is_active() ? session_call(wprof_step) : WPROF_OK; }
 
 static void warn_after_finalize(const char *what) {
   static int warned;
@@ -79,7 +79,7 @@ static void warn_after_finalize(const char *what) {
  * up, so only the collective calls (init, WorkerProfiler, start, finalize) come here. */
 static int start_session(void) {
   if (session_held && wprof_is_initialized()) return WPROF_OK;
-  int status = call_unlocked(wprof_init);
+  int status = session_call(wprof_init);
   session_held = wprof_is_initialized();
   if (session_held) {
     scopes_waiting = 0;
@@ -145,7 +145,7 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
                     "wprof.finalize() before MPI.Finalize()\n");
     Py_RETURN_NONE;
   }
-  call_unlocked(wprof_finalize);
+  session_call(wprof_finalize);
   Py_RETURN_NONE;
 }
 
@@ -168,7 +168,7 @@ static PyObject *py_finalize(PyObject *m, PyObject *unused) {
     if (finalized_by_user) return PyLong_FromLong(WPROF_ESTATE);
     start_session();
   }
-  int status = call_unlocked(wprof_finalize);
+  int status = session_call(wprof_finalize);
   session_held = 0;
   scopes_waiting = 0;
   finalized_by_user = 1;
@@ -205,7 +205,7 @@ static PyObject *py_start(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
   start_session_unless_finalized("wprof.start()");
-  return PyLong_FromLong(call_unlocked(wprof_start));
+  return PyLong_FromLong(session_call(wprof_start));
 }
 
 static PyObject *py_step(PyObject *m, PyObject *unused) {
@@ -217,7 +217,7 @@ static PyObject *py_step(PyObject *m, PyObject *unused) {
 static PyObject *py_stop(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  return PyLong_FromLong(call_unlocked(wprof_stop));
+  return PyLong_FromLong(session_call(wprof_stop));
 }
 
 static long long iters_arg(PyObject *v, const char *what) {
@@ -286,7 +286,7 @@ static PyObject *wp_start(WorkerProfilerObject *self, PyObject *unused) {
   (void)unused;
   start_session_unless_finalized("WorkerProfiler.start()");
   if (!wprof_is_active()) wp_apply_iters(self); /* a requested window keeps the values it has */
-  call_unlocked(wprof_start);
+  session_call(wprof_start);
   Py_RETURN_NONE;
 }
 
@@ -300,7 +300,7 @@ static PyObject *wp_step(WorkerProfilerObject *self, PyObject *unused) {
 static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  call_unlocked(wprof_stop);
+  session_call(wprof_stop);
   Py_RETURN_NONE;
 }
 
@@ -308,7 +308,7 @@ static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
 static PyObject *wp_shutdown(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  if (wprof_is_running()) call_unlocked(wprof_stop);
+  if (wprof_is_running()) session_call(wprof_stop);
   Py_RETURN_NONE;
 }
 
