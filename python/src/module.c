@@ -1,23 +1,31 @@
-/* The module wprof._wprof: the session (started on first use, finalized at interpreter exit), the
- * status codes, and WorkerProfiler, the seed's profiler class over wprof's window state machine. */
+/* The module wprof._wprof: the session (started by the collective calls, finalized by
+ * wprof.finalize() or at interpreter exit), the status codes, and WorkerProfiler, the seed's
+ * profiler class over wprof's window state machine. */
 #include "pywprof.h"
 
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <wprof/wprof.h>
 
-/* 1 while this process holds a session this module started or joined, and the atexit hook is set. */
-static int session_held;
+/* The session as this module sees it. Every field is read and written with the GIL held. */
+static int session_held;        /* this module started or joined the live session */
 static int atexit_registered;
+static int finalized_by_user;   /* wprof.finalize() ran: only wprof.init() starts a session again */
+static int scopes_waiting;      /* a LiteScope or range was made while no session was up */
+
+/* One lock over the session's calls (init, finalize, start, an active step, stop, a range end that
+ * steps). Each is made without the GIL, the lock taken after the GIL is released, so that a call
+ * another thread has in flight (a step waiting in a sync point) ends before finalize tears the
+ * session down, and no thread ever waits for the lock while holding the GIL. */
+static pthread_mutex_t session_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static PyObject *finalize_at_exit(PyObject *module, PyObject *unused);
 static PyMethodDef finalize_at_exit_def = {"_finalize_at_exit", finalize_at_exit, METH_NOARGS,
                                            "finalizes wprof at interpreter exit"};
 
-/* Python's atexit handlers run before mpi4py's MPI_Finalize: mpi4py 3 registers it with Py_AtExit,
- * which runs after them; and this hook is registered when the session starts, after MPI is up, so
- * after any atexit handler mpi4py registered at import, and handlers run last-registered first. The
- * report is gathered while MPI is still up. */
+/* Python's atexit handlers run before mpi4py's MPI_Finalize: mpi4py registers it with Py_AtExit,
+ * which runs after them. The report is gathered while MPI is still up. */
 static void register_atexit(void) {
   if (atexit_registered) return;
   PyObject *atexit = PyImport_ImportModule("atexit");
@@ -30,26 +38,77 @@ static void register_atexit(void) {
   Py_XDECREF(atexit);
 }
 
-/* start, stop and an active step may wait in a sync point on other ranks: they run without the GIL,
- * so the program's other threads go on meanwhile (scopes and ranges may run on other threads, as in
- * C); the idle step stays a plain call. Init and finalize keep the GIL: no other thread may start a
- * second set-up or feed a session being torn down. */
-static int call_unlocked(int (*fn)(void)) {
+/* The call may wait on other ranks: without the GIL, so the program's other threads go on (scopes
+ * and ranges work from any thread), and under session_lock. */
+static int session_call(int (*fn)(void)) {
   int status;
   Py_BEGIN_ALLOW_THREADS
+  pthread_mutex_lock(&session_lock);
   status = fn();
+  pthread_mutex_unlock(&session_lock);
   Py_END_ALLOW_THREADS
   return status;
 }
 
-static int step_call(void) { return wprof_is_active() ? call_unlocked(wprof_step) : wprof_step(); }
+static void range_pop_call(void) {
+  Py_BEGIN_ALLOW_THREADS
+  pthread_mutex_lock(&session_lock);
+  wprof_range_pop();
+  pthread_mutex_unlock(&session_lock);
+  Py_END_ALLOW_THREADS
+}
 
-int pywprof_ensure_session(void) {
+void pywprof_range_pop(int may_step) {
+  /* the end of the WPROF_STEP_RANGE range is a step, which may sync when a window is requested */
+  if (may_step && wprof_is_active()) range_pop_call();
+  else wprof_range_pop();
+}
+
+/* The idle step is one load in libwprof: no lock, no GIL release. */
+static int step_call(void) { return wprof_is_active() ? session_call(wprof_step) : WPROF_OK; }
+
+static void warn_after_finalize(const char *what) {
+  static int warned;
+  if (warned) return;
+  warned = 1;
+  fprintf(stderr, "wprof: %s after wprof.finalize() starts no session (and its data goes in no "
+                  "report); wprof.init() starts a new one\n", what);
+}
+
+/* Starts wprof's session unless this module holds one: collective over MPI_COMM_WORLD when MPI is
+ * up, so only the collective calls (init, WorkerProfiler, start, finalize) come here. */
+static int start_session(void) {
   if (session_held && wprof_is_initialized()) return WPROF_OK;
-  int status = wprof_init();
+  int status = session_call(wprof_init);
   session_held = wprof_is_initialized();
-  if (session_held) register_atexit();
+  if (session_held) {
+    scopes_waiting = 0;
+    register_atexit();
+  }
   return status;
+}
+
+/* A collective call other than init: no new session after wprof.finalize(). */
+static int start_session_unless_finalized(const char *what) {
+  if (finalized_by_user && !wprof_is_initialized()) {
+    warn_after_finalize(what);
+    return WPROF_ESTATE;
+  }
+  return start_session();
+}
+
+/* Never starts a session: under MPI that would be a collective made by one rank's first scope (the
+ * other ranks may never make one). Lite scopes time the whole run into process-wide tables, so the
+ * session started later (init, WorkerProfiler, finalize, or the exit hook without MPI) reports them;
+ * ranges record only in windows, which need a session anyway. */
+void pywprof_scope_made(const char *what) {
+  if (wprof_is_initialized()) return;
+  if (finalized_by_user) {
+    warn_after_finalize(what);
+    return;
+  }
+  scopes_waiting = 1;
+  register_atexit();
 }
 
 static int mpi_finalized(void) {
@@ -58,9 +117,26 @@ static int mpi_finalized(void) {
   return finalized;
 }
 
+static int mpi_initialized(void) {
+  int initialized = 0;
+  PMPI_Initialized(&initialized);
+  return initialized;
+}
+
 static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
   (void)module;
   (void)unused;
+  if (!wprof_is_initialized() && scopes_waiting && !finalized_by_user) {
+    scopes_waiting = 0;
+    if (mpi_initialized()) {
+      /* a session now would be a collective that the ranks which never made a scope do not join */
+      fprintf(stderr, "wprof: LiteScope or range used but no session was started: no report; "
+                      "under MPI call wprof.init() (or make a WorkerProfiler, or call "
+                      "wprof.finalize()) on every rank\n");
+      Py_RETURN_NONE;
+    }
+    start_session(); /* no MPI: a world of one, this process alone */
+  }
   if (!session_held || !wprof_is_initialized()) Py_RETURN_NONE;
   session_held = 0;
   if (mpi_finalized()) {
@@ -69,7 +145,7 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
                     "wprof.finalize() before MPI.Finalize()\n");
     Py_RETURN_NONE;
   }
-  wprof_finalize();
+  session_call(wprof_finalize);
   Py_RETURN_NONE;
 }
 
@@ -78,15 +154,24 @@ static PyObject *finalize_at_exit(PyObject *module, PyObject *unused) {
 static PyObject *py_init(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  return PyLong_FromLong(pywprof_ensure_session());
+  finalized_by_user = 0;
+  return PyLong_FromLong(start_session());
 }
 
+/* Collective: every rank calls it, so it may start the session the ranks' scopes wait for (a rank
+ * that made none takes part all the same). A second finalize, with no init between, is ESTATE. */
 static PyObject *py_finalize(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  if (mpi_finalized() && wprof_is_initialized()) return PyLong_FromLong(WPROF_ESTATE);
-  int status = wprof_finalize();
+  if (mpi_finalized()) return PyLong_FromLong(WPROF_ESTATE);
+  if (!wprof_is_initialized()) {
+    if (finalized_by_user) return PyLong_FromLong(WPROF_ESTATE);
+    start_session();
+  }
+  int status = session_call(wprof_finalize);
   session_held = 0;
+  scopes_waiting = 0;
+  finalized_by_user = 1;
   return PyLong_FromLong(status);
 }
 
@@ -119,8 +204,8 @@ static PyObject *py_is_running(PyObject *m, PyObject *unused) {
 static PyObject *py_start(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  pywprof_ensure_session();
-  return PyLong_FromLong(call_unlocked(wprof_start));
+  start_session_unless_finalized("wprof.start()");
+  return PyLong_FromLong(session_call(wprof_start));
 }
 
 static PyObject *py_step(PyObject *m, PyObject *unused) {
@@ -132,7 +217,7 @@ static PyObject *py_step(PyObject *m, PyObject *unused) {
 static PyObject *py_stop(PyObject *m, PyObject *unused) {
   (void)m;
   (void)unused;
-  return PyLong_FromLong(call_unlocked(wprof_stop));
+  return PyLong_FromLong(session_call(wprof_stop));
 }
 
 static long long iters_arg(PyObject *v, const char *what) {
@@ -164,34 +249,44 @@ typedef struct {
   long long max_iters;   /* -1: WPROF_MAX_ITERS */
 } WorkerProfilerObject;
 
+/* Not set (None) is -1, also for a subclass whose __init__ never calls WorkerProfiler's. */
+static PyObject *wp_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
+  (void)args;
+  (void)kwds;
+  WorkerProfilerObject *self = (WorkerProfilerObject *)type->tp_alloc(type, 0);
+  if (self) self->delay_iters = self->max_iters = -1;
+  return (PyObject *)self;
+}
+
+/* The profiler's pair, None (-1) meaning the environment's: each profiler applies its own, so one
+ * made with explicit values does not leak them into one made without. */
+static int wp_apply_iters(WorkerProfilerObject *self) {
+  return wprof_set_window_iters(self->delay_iters, self->max_iters);
+}
+
+/* Collective under MPI, like wprof_init: starts the session unless one is up. */
 static int wp_init(WorkerProfilerObject *self, PyObject *args, PyObject *kwds) {
   static char *kwlist[] = {"delay_iters", "max_iters", NULL};
   PyObject *d = Py_None, *x = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kwds, "|OO", kwlist, &d, &x)) return -1;
-  self->delay_iters = iters_arg(d, "delay_iters");
-  self->max_iters = iters_arg(x, "max_iters");
-  if (self->delay_iters == -2 || self->max_iters == -2) return -1;
+  long long delay = iters_arg(d, "delay_iters"), max = iters_arg(x, "max_iters");
+  if (delay == -2 || max == -2) return -1;
+  self->delay_iters = delay;
+  self->max_iters = max;
   /* set before the session starts, so the first session (and one set up again) has them */
-  if ((self->delay_iters >= 0 || self->max_iters >= 0) &&
-      wprof_set_window_iters(self->delay_iters, self->max_iters) != WPROF_OK)
+  if (wp_apply_iters(self) != WPROF_OK && (delay >= 0 || max >= 0))
     fprintf(stderr, "wprof: WorkerProfiler created while a window is requested (WPROF_START=init, "
                     "which `wprof run` sets unless WPROF_START is set?); its delay_iters and "
                     "max_iters apply from its next start\n");
-  pywprof_ensure_session();
+  start_session_unless_finalized("WorkerProfiler()");
   return 0;
-}
-
-/* A profiler made while a window was requested still gets its values at its own start. */
-static void wp_apply_iters(WorkerProfilerObject *self) {
-  if ((self->delay_iters >= 0 || self->max_iters >= 0) && !wprof_is_active())
-    wprof_set_window_iters(self->delay_iters, self->max_iters);
 }
 
 static PyObject *wp_start(WorkerProfilerObject *self, PyObject *unused) {
   (void)unused;
-  pywprof_ensure_session();
-  wp_apply_iters(self);
-  call_unlocked(wprof_start);
+  start_session_unless_finalized("WorkerProfiler.start()");
+  if (!wprof_is_active()) wp_apply_iters(self); /* a requested window keeps the values it has */
+  session_call(wprof_start);
   Py_RETURN_NONE;
 }
 
@@ -205,7 +300,7 @@ static PyObject *wp_step(WorkerProfilerObject *self, PyObject *unused) {
 static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  call_unlocked(wprof_stop);
+  session_call(wprof_stop);
   Py_RETURN_NONE;
 }
 
@@ -213,7 +308,7 @@ static PyObject *wp_stop(WorkerProfilerObject *self, PyObject *unused) {
 static PyObject *wp_shutdown(WorkerProfilerObject *self, PyObject *unused) {
   (void)self;
   (void)unused;
-  if (wprof_is_running()) call_unlocked(wprof_stop);
+  if (wprof_is_running()) session_call(wprof_stop);
   Py_RETURN_NONE;
 }
 
@@ -254,8 +349,9 @@ static PyTypeObject WorkerProfiler_Type = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "WorkerProfiler(delay_iters=None, max_iters=None): the seed's profiler over wprof's "
               "window state machine, synchronized across ranks. Explicit arguments override "
-              "WPROF_DELAY_ITERS / WPROF_MAX_ITERS for the process.",
-    .tp_new = PyType_GenericNew,
+              "WPROF_DELAY_ITERS / WPROF_MAX_ITERS (None: the environment's), applied at each "
+              "start(). Collective under MPI: it starts wprof's session.",
+    .tp_new = wp_new,
     .tp_init = (initproc)wp_init,
     .tp_methods = wp_methods,
     .tp_getset = wp_getset,
@@ -269,7 +365,7 @@ static PyMethodDef module_methods[] = {
     {"step", py_step, METH_NOARGS, "wprof_step; returns the status."},
     {"stop", py_stop, METH_NOARGS, "wprof_stop; returns the status."},
     {"set_window_iters", (PyCFunction)(void (*)(void))py_set_window_iters, METH_VARARGS | METH_KEYWORDS,
-     "Overrides WPROF_DELAY_ITERS / WPROF_MAX_ITERS (None keeps one); returns the status."},
+     "Overrides WPROF_DELAY_ITERS / WPROF_MAX_ITERS (None: the environment's); returns the status."},
     {"is_initialized", py_is_initialized, METH_NOARGS, "True while a session is up."},
     {"is_active", py_is_active, METH_NOARGS, "True while a window is requested."},
     {"is_running", py_is_running, METH_NOARGS, "True while a window runs."},

@@ -3,6 +3,8 @@
 #include "pywprof.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 #include <wprof/wprof.h>
 
 /* ---- LiteScope(name): a lite scope registered once, timed by begin/end ---- */
@@ -19,6 +21,7 @@ typedef struct {
   PyObject_HEAD
   PyObject *name;    /* str, keeps utf8 alive */
   const char *utf8;  /* the str's cached UTF-8, what wprof_range_push copies */
+  int may_step;      /* named WPROF_STEP_RANGE: its end is a step */
 } RangeObject;
 
 /* ---- ScopedCall: a function called inside a scope (what the decorators return) ---- */
@@ -53,7 +56,7 @@ static PyObject *lite_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     Py_DECREF(name);
     return NULL;
   }
-  pywprof_ensure_session();
+  pywprof_scope_made("LiteScope");
   self->name = name;
   self->id = wprof_scope_id(utf8);
   return (PyObject *)self;
@@ -91,6 +94,13 @@ static PyObject *scope_decorate(PyObject *self, PyObject *args, PyObject *kwds) 
     PyErr_SetString(PyExc_TypeError, "a scope decorates a callable");
     return NULL;
   }
+  /* A coroutine or generator function returns at once: its work runs when the result is awaited or
+   * iterated, so wprof._scoped wraps it in Python (a cold path) to time that instead. */
+  PyObject *helper = PyImport_ImportModule("wprof._scoped");
+  PyObject *special = helper ? PyObject_CallMethod(helper, "wrap_deferred", "OO", self, func) : NULL;
+  Py_XDECREF(helper);
+  if (special != Py_None) return special; /* the wrapper, or NULL with the error set */
+  Py_DECREF(special);
   return scoped_call_new(self, func);
 }
 
@@ -146,9 +156,11 @@ static PyObject *range_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     Py_DECREF(name);
     return NULL;
   }
-  pywprof_ensure_session();
+  pywprof_scope_made("wprof.range");
   self->name = name;
   self->utf8 = utf8;
+  const char *step_range = getenv("WPROF_STEP_RANGE"); /* what the session reads at its start */
+  self->may_step = step_range && strcmp(step_range, utf8) == 0;
   return (PyObject *)self;
 }
 
@@ -167,7 +179,7 @@ static PyObject *range_enter(RangeObject *self, PyObject *unused) {
 static PyObject *range_exit(RangeObject *self, PyObject *const *args, Py_ssize_t nargs) {
   (void)args;
   (void)nargs;
-  wprof_range_pop();
+  pywprof_range_pop(self->may_step);
   Py_RETURN_FALSE;
 }
 
@@ -216,7 +228,7 @@ static void scope_close(PyObject *scope) {
   if (Py_TYPE(scope) == &pywprof_LiteScope_Type)
     wprof_scope_end(((LiteScopeObject *)scope)->id);
   else
-    wprof_range_pop();
+    pywprof_range_pop(((RangeObject *)scope)->may_step);
 }
 
 static PyObject *scoped_call_vectorcall(PyObject *callable, PyObject *const *args, size_t nargsf,
@@ -284,6 +296,20 @@ static PyObject *scoped_call_get(PyObject *self, PyObject *obj, PyObject *type) 
   return PyMethod_New(self, obj);
 }
 
+/* Pickled by reference, like a function: the module attribute of its qualified name. */
+static PyObject *scoped_call_reduce(PyObject *self, PyObject *unused) {
+  (void)unused;
+  return PyObject_GetAttrString(self, "__qualname__");
+}
+
+static PyMethodDef scoped_call_methods[] = {
+    {"__reduce__", scoped_call_reduce, METH_NOARGS, "Pickles by qualified name, like a function."},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef scoped_call_getset[] = {
+    {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, "the attributes", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
 static PyObject *scoped_call_repr(ScopedCallObject *self) {
   return PyUnicode_FromFormat("<%R in %R>", self->func, self->scope);
 }
@@ -302,4 +328,6 @@ PyTypeObject pywprof_ScopedCall_Type = {
     .tp_descr_get = scoped_call_get,
     .tp_dictoffset = offsetof(ScopedCallObject, dict),
     .tp_repr = (reprfunc)scoped_call_repr,
+    .tp_methods = scoped_call_methods,
+    .tp_getset = scoped_call_getset,
 };

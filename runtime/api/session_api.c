@@ -56,12 +56,14 @@ static void select_backend(struct wpr_session *s) {
 }
 
 /* wprof_set_window_iters' values (-1: the environment's), kept for every session of the process: a
- * session set up again at MPI_Init or at an explicit init must not lose them. */
+ * session set up again at MPI_Init or at an explicit init must not lose them. The live session's
+ * environment values are kept beside them, so that a -1 given later restores the environment's. */
 static int64_t window_iters_override[2] = {-1, -1};
+static int64_t window_iters_env[2];
 
 static void apply_window_iters(struct wpr_config *cfg) {
-  if (window_iters_override[0] >= 0) cfg->delay_iters = window_iters_override[0];
-  if (window_iters_override[1] >= 0) cfg->max_iters = window_iters_override[1];
+  cfg->delay_iters = window_iters_override[0] >= 0 ? window_iters_override[0] : window_iters_env[0];
+  cfg->max_iters = window_iters_override[1] >= 0 ? window_iters_override[1] : window_iters_env[1];
 }
 
 int wprof_set_window_iters(long long delay_iters, long long max_iters) {
@@ -116,6 +118,8 @@ int wprof_init_comm(MPI_Comm comm) {
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
+  window_iters_env[0] = s->cfg.delay_iters;
+  window_iters_env[1] = s->cfg.max_iters;
   apply_window_iters(&s->cfg);
   wpr_log_set_level(s->cfg.log_level);
   wpr_timer_set_test_offset(s->cfg.clock_test_offset_ns);

@@ -1,5 +1,6 @@
 """The package's calls in one process without MPI (a world of one): status codes as return values,
-check()/Error, the window override and when it is refused, the decorators (functions and methods,
+check()/Error, the window override and when it is refused, None restoring the environment's value
+(per profiler, at its start; a subclass that skips __init__), the decorators (functions and methods,
 exceptions pass through and still end the scope), argument errors, finalize twice, and the report
 that all of it wrote."""
 import os
@@ -27,19 +28,55 @@ for _ in range(2):
 check(not wprof.is_running() and wprof.is_active(), "max 2: closed after 2 more steps, still active")
 wprof.stop()
 
-# WorkerProfiler: its arguments win for its own start; None leaves one alone
-p = wprof.WorkerProfiler(max_iters=1)
-check(p.delay_iters is None and p.max_iters == 1, "WorkerProfiler keeps its arguments")
-p.start()
-p.step()
-check(p is not None and wprof.is_running(), "delay still 1 (None left it), the window opens at step 1")
-p.step()
-p.step()
-check(not wprof.is_running(), "max_iters=1 closes it")
-p.shutdown()
+# WorkerProfiler: its arguments win at its own start; None is the environment's (WPROF_DELAY_ITERS=4),
+# even after another profiler or set_window_iters gave an explicit value
+p1 = wprof.WorkerProfiler(delay_iters=1)
+p2 = wprof.WorkerProfiler(max_iters=1)
+check(p1.delay_iters == 1 and p1.max_iters is None and p2.delay_iters is None and p2.max_iters == 1,
+      "WorkerProfiler keeps its arguments")
+p1.start()
+p1.step()
+check(wprof.is_running(), "p1 (delay 1), started after p2 was made: its own delay, the window opens at step 1")
+p1.stop()
+p2.start()
+opened_at = None
+for i in range(1, 7):
+    p2.step()
+    if opened_at is None and wprof.is_running():
+        opened_at = i
+check(opened_at == 4, f"p2 (delay None): WPROF_DELAY_ITERS=4 again, not p1's 1 (the window opened at step {opened_at})")
+check(not wprof.is_running(), "p2's max_iters=1 closes it")
+p2.shutdown()
 check(wprof.is_active(), "shutdown with no window running changes nothing (the seed's)")
-p.stop()
+p2.stop()
 check(not wprof.is_active(), "stop ends the request")
+check(wprof.set_window_iters(None, 1) == wprof.OK, "set_window_iters(None, 1): OK")
+wprof.start()
+for _ in range(3):
+    wprof.step()
+check(not wprof.is_running(), "set_window_iters(None, ...): the environment's delay 4, not p2's or p1's")
+wprof.step()
+check(wprof.is_running(), "... so the window opens at step 4")
+wprof.step()
+wprof.stop()
+
+
+class Quiet(wprof.WorkerProfiler):
+    def __init__(self):  # never calls WorkerProfiler.__init__
+        pass
+
+
+q = Quiet()
+check(q.delay_iters is None and q.max_iters is None,
+      f"a subclass that skips WorkerProfiler.__init__: delay/max None, got {q.delay_iters}, {q.max_iters}")
+q.start()
+for _ in range(3):
+    q.step()
+check(wprof.is_active() and not wprof.is_running(), "... and its start uses WPROF_DELAY_ITERS=4, not delay 0")
+q.step()
+check(wprof.is_running(), "... the window opens at step 4")
+q.step()
+q.stop()
 
 for bad in ({"delay_iters": -1}, {"max_iters": "3"}):
     try:
@@ -107,7 +144,10 @@ check(wprof.finalize() == wprof.ESTATE, "finalize twice: ESTATE, not an exceptio
 rep = wprof.read_report(out)
 lite = dict(zip(rep["lite"]["name"], rep["lite"]["calls"]))
 check(lite == {"api_func": 1, "api_with": 6, "api_raises": 1}, f"lite calls (__wrapped__ is the bare function), got {lite}")
-check(list(rep["windows"]["steps"]) == [2, 1], f"windows of 2 and 1 steps, got {list(rep['windows']['steps'])}")
-check(rep.attrs["delay_iters"] == 1 and rep.attrs["max_iters"] == 1,
-      f"the report shows the values in force (1, 1), got {rep.attrs['delay_iters']}, {rep.attrs['max_iters']}")
+steps = list(rep["windows"]["steps"])
+check(steps == [2, 0, 1, 1, 1], f"windows of 2 steps (max 2), 0 (p1: stopped at its opening step), 1 (max 1), "
+      f"1 (max 1), 1 (q: stopped after one step), got {steps}")
+check(rep.attrs["delay_iters"] == 4 and rep.attrs["max_iters"] == 0,
+      f"the report shows the values in force, q's: the environment's (4, 0), got {rep.attrs['delay_iters']}, "
+      f"{rep.attrs['max_iters']}")
 finish()
