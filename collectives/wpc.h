@@ -1,5 +1,5 @@
 /* collectives: every MPI message wprof sends. wprof's own duplicated communicator, sync points with
- * a deadline (point-to-point, sequence-numbered, rank 0 releases), the settings check that rides on
+ * a deadline (point-to-point, numbered by window, rank 0 releases and everyone adopts its numbering), the settings check that rides on
  * them, and the finalize gather of packed tables. All calls are PMPI_*; nothing here knows CUDA.
  * Nothing here blocks past a deadline: a missing rank is named, never waited for forever. */
 #ifndef WPC_H
@@ -44,9 +44,15 @@ struct wpc_clock_sample {
 
 struct wpc_sync_result {
   int complete;               /* 1 when every rank arrived and this rank got the release */
-  int n_missing;              /* ranks that had not arrived when rank 0 released */
+  int32_t window;             /* the window every released rank adopts (this rank's own when it went on
+                                 alone): the highest any arriving rank had reached */
+  int n_missing;              /* ranks that had not arrived when rank 0 released (at a window's end,
+                                 ranks already absent from its start are not named again) */
   int missing[WPC_MISSING_LISTED];
   int no_release;             /* this rank went on alone: no release from rank 0 by its deadline */
+  int root_done;              /* ... because rank 0 has said it holds no more sync points */
+  int late;                   /* this rank came after rank 0 had passed this sync point (or rank 0
+                                 never reached it): released on its own */
   int n_disagree;             /* ranks whose settings differ from rank 0's (rank 0 knows all;
                                  another rank knows only whether it differs itself: 0 or 1) */
   char disagree_note[WPC_NOTE_LEN]; /* "rank 2 has delay_iters=3 (rank 0: 5); ..." or "" */
@@ -58,7 +64,6 @@ struct wpc_ctx {
   int have_mpi;               /* 0: world of one, every call is local */
   MPI_Comm comm;              /* wprof's own duplicate; MPI_COMM_NULL without MPI */
   int timeout_ms;             /* WPROF_SYNC_TIMEOUT_MS */
-  uint32_t seq;               /* next sync point's sequence number */
   int degraded;               /* a sync broke: later sync points wait only a short grace period */
   void *priv;                 /* pending requests, stale-message bookkeeping */
   char note[WPC_NOTE_LEN];    /* the last thing that went wrong here (an MPI error, a buffer kept
@@ -72,14 +77,23 @@ struct wpc_ctx {
  * would claim to be rank 0 of its own world). `parent` MPI_COMM_NULL means MPI_COMM_WORLD. */
 int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms);
 
-/* A sync point: all ranks arrive, rank 0 releases when all have arrived or when timeout_ms has passed
- * since its own arrival (after a break, ranks missing last time get only a short grace); each rank
- * also gives up on its own deadline (2 x timeout_ms, or the grace while rank 0 has been silent since
- * the last sync point). A late rank finds its release waiting. `agree` (n <= WPC_AGREE_MAX,
- * may be 0) travels with the arrival and is compared with rank 0's. Returns WPC_OK when complete,
+/* A sync point at the start (at_end 0) or end of `window`, as this rank numbers it. Every arrival
+ * carries that position; rank 0 releases when all have arrived or timeout_ms has passed since its own
+ * arrival, and its release carries the position every released rank adopts: the highest any
+ * arriving rank has reached (res->window), so a rank that skipped a window, rank 0 included, takes
+ * up the others' numbering. A rank that missed a window's start is not waited for at its end; after
+ * a break, ranks missing last time get only a short grace. Each rank also gives up on its own
+ * deadline (2 x timeout_ms, the grace while rank 0 has been silent since the last sync point, or at
+ * once when rank 0 has said it holds no more) and withdraws its arrival. A rank at a window's end
+ * that rank 0 has passed is released on its own (res->late). `agree` (n <= WPC_AGREE_MAX, may be 0)
+ * travels with the arrival and is compared with rank 0's. Returns WPC_OK when complete,
  * WPC_ETIMEOUT when it went on without someone, WPC_EMPI on an MPI failure; `res` says the details. */
-int wpc_sync(struct wpc_ctx *ctx, const struct wpc_agree_item *agree, int n_agree,
+int wpc_sync(struct wpc_ctx *ctx, int32_t window, int at_end, const struct wpc_agree_item *agree, int n_agree,
              struct wpc_sync_result *res);
+
+/* Rank 0, at the end of its session: tells every rank that it holds no more sync points, so one that
+ * arrives at a sync point later goes on at once instead of waiting for its deadline. Local elsewhere. */
+void wpc_sync_final(struct wpc_ctx *ctx);
 
 /* Finalize gather of one packed buffer per rank, with the same deadline rules: sizes first, then data
  * after rank 0's "go". On rank 0, bufs[r]/lens[r] (arrays of ctx->size, allocated here) hold each

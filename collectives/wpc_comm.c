@@ -77,7 +77,7 @@ int wpc_poll_ranks(struct wpc_ctx *ctx, int n, MPI_Request *req, int *ranks, int
   return WPC_OK;
 }
 
-int wpc_release_tag(uint32_t seq) { return WPC_TAG_REL_BASE + (int)(seq % WPC_TAG_REL_RANGE); }
+int wpc_release_tag(uint32_t aseq) { return WPC_TAG_REL_BASE + (int)(aseq % WPC_TAG_REL_RANGE); }
 int wpc_data_tag(uint32_t gseq) { return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE); }
 
 struct wpc_blob *wpc_blob_new(size_t len) {
@@ -197,9 +197,11 @@ static int alloc_slots(struct wpc_ctx *ctx) {
   p->slot_req = malloc(n * sizeof(*p->slot_req));
   p->slot_msg = calloc(n, sizeof(*p->slot_msg));
   p->was_missing = calloc(n, 1);
+  p->absent = calloc(n, 1);
+  p->here = calloc(n, 1);
   p->idx = malloc(n * sizeof(*p->idx));
   p->arrive_t2 = calloc(n, sizeof(*p->arrive_t2));
-  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->idx || !p->arrive_t2)
+  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->absent || !p->here || !p->idx || !p->arrive_t2)
     return WPC_ENOMEM;
   for (size_t i = 0; i < n; i++) p->slot_req[i] = MPI_REQUEST_NULL;
   return WPC_OK;
@@ -212,6 +214,8 @@ static void free_slots(struct wpc_priv *p) {
   }
   free(p->slot_state);
   free(p->was_missing);
+  free(p->absent);
+  free(p->here);
   free(p->idx);
   free(p->arrive_t2);
 }

@@ -49,6 +49,8 @@ int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
   uint64_t t0 = wpr_mono_ns();
+  /* a rank still on its way to a sync point need not wait for rank 0 there: it holds no more */
+  wpc_sync_final(&s->comm);
   /* collective: the finalize clock exchange, before anything is packed */
   int refit = wpr_clock_session_end(s);
   if (wpr_report_pack_local(s, &packed, &len) != 0) {

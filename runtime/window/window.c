@@ -28,6 +28,11 @@ static void note_broken_sync(struct wpr_session *s, const struct wpc_sync_result
   char what[WPR_NOTE_LEN];
   if (res->n_missing > 0)
     snprintf(what, sizeof(what), "broken: missing rank(s) %s at %s", ranks, where);
+  else if (res->late)
+    snprintf(what, sizeof(what), "broken: rank %d came after rank 0 had gone on, at %s", s->comm.rank, where);
+  else if (res->root_done)
+    snprintf(what, sizeof(what), "broken: no release from rank 0 at %s: it has ended its windows (seen by rank %d)",
+             where, s->comm.rank);
   else
     snprintf(what, sizeof(what), "broken: no release from rank 0 at %s (seen by rank %d)", where, s->comm.rank);
   WPR_WARN("sync point %s; going on without waiting further", what + strlen("broken: "));
@@ -40,11 +45,9 @@ static void note_settings(struct wpr_session *s, const struct wpc_sync_result *r
   snprintf(s->settings_note, sizeof(s->settings_note), "%s", res->disagree_note);
 }
 
-/* The sync point before a real start or stop. Every rank takes part, collecting or not. */
-/* seq: 0 before the window's start, 1 before its end (the sync point's /stragglers instance). */
-static void sync_point(struct wpr_session *s, const char *what, int32_t window, int check_settings, uint32_t seq) {
-  char where[64];
-  snprintf(where, sizeof(where), "%s of window %d", what, (int)window);
+/* The sync point before a real start or stop. Every rank takes part, collecting or not. Returns the
+ * window every rank released with it adopts (this rank's own when it went on alone). */
+static int32_t sync_point(struct wpr_session *s, int32_t window, int at_end) {
   struct wpc_agree_item agree[] = {
       {.name = "delay_iters", .value = s->cfg.delay_iters},
       {.name = "max_iters", .value = s->cfg.max_iters},
@@ -53,13 +56,16 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   };
   struct wpc_sync_result res;
   memset(&res, 0, sizeof(res));
-  int n_agree = check_settings ? (int)(sizeof(agree) / sizeof(agree[0])) : 0;
+  int n_agree = at_end ? 0 : (int)(sizeof(agree) / sizeof(agree[0]));
   uint64_t t0 = wpr_ticks();
-  int rc = wpc_sync(&s->comm, agree, n_agree, &res);
-  wpr_strag_sync(window, seq, t0, wpr_ticks());
+  int rc = wpc_sync(&s->comm, window, at_end, agree, n_agree, &res);
+  wpr_strag_sync(res.window, at_end ? 1 : 0, t0, wpr_ticks());
+  char where[64];
+  snprintf(where, sizeof(where), "%s of window %d", at_end ? "end" : "start", (int)res.window);
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
   note_settings(s, &res);
   wpr_clock_note_sync(s, &res.clock);
+  return res.window;
 }
 
 static int start_collectors(struct wpr_session *s, int32_t window) {
@@ -76,8 +82,9 @@ static int start_collectors(struct wpr_session *s, int32_t window) {
 }
 
 static void window_open(struct wpr_session *s) {
-  int32_t window = s->next_window++;
-  sync_point(s, "start", window, 1, 0);
+  /* the window number is the job's: a rank that skipped windows takes up the others' numbering */
+  int32_t window = sync_point(s, s->next_window, 0);
+  s->next_window = window + 1;
   if (start_collectors(s, window) != WPROF_OK) {
     WPR_WARN("no collector could start for window %d; this rank records nothing in it", (int)window);
     wpr_sm_start_failed(&s->sm);
@@ -96,7 +103,8 @@ static void window_open(struct wpr_session *s) {
 
 static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
-  sync_point(s, "end", window, 0, 1);
+  int32_t adopted = sync_point(s, window, 1);
+  if (adopted >= s->next_window) s->next_window = adopted + 1;
   wpr_timeline_window_close(window);
   wpr_ranges_set_window(-1);
   wpr_mpi_set_window(-1);

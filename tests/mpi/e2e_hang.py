@@ -3,7 +3,7 @@ late, one that never starts, and settings that disagree. Each job ends within WP
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
 usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
-       root_never_start|root_late_stop"""
+       root_never_start|root_late_stop|skip_window_r2|skip_window_r0"""
 import os
 import re
 import sys
@@ -117,9 +117,10 @@ def root_never_start():
 
 
 def root_late_stop():
-    """Rank 0 stops late: it sees every sync point complete, but the others gave up on it; the
-    report's sync must say so, not "ok". The others wait 2 x the timeout for a release from rank 0,
-    so rank 0 is late by clearly more than that (not by a tie that a slow run could lose)."""
+    """Rank 0 stops late: the others gave up on it (and withdrew their arrivals, so rank 0 names them
+    as missing where it used to count them in); the report's sync must say the window's end broke,
+    not "ok". The others wait 2 x the timeout for a release from rank 0, so rank 0 is late by clearly
+    more than that (not by a tie that a slow run could lose)."""
     root_late_ms = 2 * TIMEOUT_MS + 1500
     rc, stdout, err, took = run_mpi(4, [APP, "--iters", "4", "--windows", "2", "--late-rank", "0",
                                         "--late-ms", str(root_late_ms), "--late-at", "stop"], env=env)
@@ -128,10 +129,49 @@ def root_late_stop():
     check(took < limit, f"job ends within the delays + timeout + {SLACK_S} s (took {took:.1f} s)")
     with h5py.File(out, "r") as f:
         sync = attr(f, "sync")
-        check(sync.startswith("broken: no release from rank 0 at end of window 0"), f"report names rank 0 (got {sync!r})")
+        check(sync.startswith("broken: no release from rank 0 at end of window 0") or
+              sync == "broken: missing rank(s) 1,2,3 at end of window 0",
+              f"report says window 0's end broke (got {sync!r})")
+
+
+def wprof_call_ms(stdout):
+    """Each rank's time in wprof_start/step/stop and wprof_finalize, as e2e_app prints it."""
+    found = re.findall(r"e2e_app rank (\d+): window calls ([0-9.]+) ms, wprof_finalize ([0-9.]+) ms", stdout)
+    return {int(r): float(a) + float(b) for r, a, b in found}
+
+
+def skip_window(victim):
+    """One rank (rank 0 too) makes no window call in window 0 of 4 (3 steps each, a barrier after
+    every step) at WPROF_SYNC_TIMEOUT_MS=500: the miss costs the others one deadline, once, so no rank
+    spends more than 2.5 x the timeout in wprof calls (the window calls and finalize) over the run; every rank numbers its windows as
+    the job does (the victim has no window 0), and windows with the same number are the same interval."""
+    timeout_ms = 500
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "3", "--windows", "4", "--skip-window-rank", str(victim)],
+                                    env=dict(env, WPROF_SYNC_TIMEOUT_MS=str(timeout_ms)))
+    every_rank_finalized(stdout)
+    spent = wprof_call_ms(stdout)
+    check(sorted(spent) == [0, 1, 2, 3], f"every rank printed its time in wprof calls (got {spent})")
+    for r, ms in sorted(spent.items()):
+        check(ms <= 2.5 * timeout_ms, f"rank {r} spent {ms:.0f} ms in wprof calls (at most {2.5 * timeout_ms:.0f})")
+    with h5py.File(out, "r") as f:
+        wins = rows(f, "windows")
+        by_rank = {r: sorted(w["window"] for w in wins if w["rank"] == r) for r in range(4)}
+        for r in range(4):
+            want = [1, 2, 3] if r == victim else [0, 1, 2, 3]
+            check(by_rank[r] == want, f"rank {r}'s windows are {want} (got {by_rank[r]})")
+        for k in range(4):
+            same = [w for w in wins if w["window"] == k]
+            start = max(w["start_ns"] for w in same)
+            end = min(w["end_ns"] for w in same)
+            check(start < end, f"the ranks' windows {k} are one interval (latest start {start}, earliest end {end})")
+        check(all(s == "ok" for s in rank_status(f).values()), "every rank's data arrived")
+    if victim != 0:
+        named = set(re.findall(r"missing rank\(s\) \S+ at (\w+ of window \d+)", err))
+        check(named == {"start of window 0"}, f"the victim is named at window 0's start only (got {sorted(named)})")
 
 
 {"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
  "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
- "root_late_stop": root_late_stop}[case]()
+ "root_late_stop": root_late_stop,
+ "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
 finish()

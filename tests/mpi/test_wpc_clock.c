@@ -54,7 +54,7 @@ static void mode_basic(struct wpc_ctx *ctx) {
   double t0 = wptest_now_ms();
   for (int i = 0; i < SYNCS; i++) {
     struct wpc_sync_result res;
-    int rc = wpc_sync(ctx, NULL, 0, &res);
+    int rc = wpc_sync(ctx, i / 2, i % 2, NULL, 0, &res);
     EXPECT(rc == WPC_OK && res.complete, "sync %d: rc %d", i, rc);
     if (g_rank != 0 && res.clock.valid) {
       check_sample(&res.clock, "sync", i);
