@@ -113,6 +113,17 @@ void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens);
 /* Cancels unmatched receives, drains stale messages, frees the duplicate communicator. Local. */
 void wpc_finalize(struct wpc_ctx *ctx);
 
+/* ---- the job's settings (wpc_agree.c) ------------------------------------------------------- */
+
+#define WPC_SETTINGS_TEXT 1024
+/* Init's hand-out of the settings that shape windows: rank 0 sends its values (by name) and one text
+ * setting to every rank; every other rank waits for them with the sync point's deadline (2 x timeout,
+ * or the grace while rank 0 has been silent) and gets them in root_values[i] (matched to mine[i] by
+ * name; its own value where rank 0 has no such name) and root_text. On rank 0, and when nothing came,
+ * they are this rank's own. Returns WPC_OK, WPC_ETIMEOUT (nothing from rank 0), WPC_EMPI, WPC_ENOMEM. */
+int wpc_settings_share(struct wpc_ctx *ctx, const struct wpc_agree_item *mine, int n, const char *my_text,
+                       int64_t *root_values, char *root_text, size_t text_cap);
+
 /* ---- clock alignment (wpc_clock.c) ---------------------------------------------------------- */
 
 /* The many-exchange estimate (init, finalize): every rank takes part. Rank 0 waits for the others'

@@ -8,6 +8,7 @@
 #include "wprof/wprof_mpi.h"
 #include "clock_exchange.h"
 #include "entry_points.h"
+#include "job_settings.h"
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
@@ -117,6 +118,7 @@ int wprof_init_comm(MPI_Comm comm) {
   /* a provisional session does not know its rank yet: every process would call itself rank 0 */
   wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
   wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
+  wpr_job_settings_adopt(s);  /* collective: rank 0's settings that shape windows are the job's */
   /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
   if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);

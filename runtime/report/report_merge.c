@@ -33,6 +33,23 @@ _Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wp
                    offsetof(struct wpio_cupti_overhead_row, rank) == 0,
                "row structs start with their rank");
 
+/* A rank whose settings differed from rank 0's says so in its own settings_agreement (it used rank 0's):
+ * the report lists every such rank, in rank order, within the note's bound. */
+static void merge_agreement(struct wpio_job *job, const struct wpio_job *part) {
+  const struct wpio_attr *theirs = wpio_job_attr(part, "settings_agreement");
+  if (!theirs || !theirs->value || strcmp(theirs->value, "ok") == 0) return;
+  const struct wpio_attr *ours = wpio_job_attr(job, "settings_agreement");
+  if (!ours || !ours->value || strcmp(ours->value, "ok") == 0) {
+    wpio_job_set_attr(job, "settings_agreement", theirs->value);
+    return;
+  }
+  if (strstr(ours->value, theirs->value)) return;
+  char both[2048];
+  int n = snprintf(both, sizeof(both), "%s; %s", ours->value, theirs->value);
+  if (n >= (int)sizeof(both)) snprintf(both + sizeof(both) - 4, 4, "...");
+  wpio_job_set_attr(job, "settings_agreement", both);
+}
+
 static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
   return ROWS_OF_RANK(part->windows, rank) && ROWS_OF_RANK(part->kernels, rank) &&
          ROWS_OF_RANK(part->ranges, rank) && ROWS_OF_RANK(part->lite, rank) &&
@@ -69,6 +86,7 @@ static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, co
     if (theirs && theirs->value && strcmp(theirs->value, "ok") != 0 &&
         (!ours || !ours->value || strcmp(ours->value, "ok") == 0))
       wpio_job_set_attr(job, "sync", theirs->value);
+    merge_agreement(job, part);
   }
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);

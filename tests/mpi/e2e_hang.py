@@ -3,7 +3,7 @@ late, one that never starts, and settings that disagree. Each job ends within WP
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
 usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
-       root_never_start|root_late_stop|skip_window_r2|skip_window_r0"""
+       root_never_start|root_late_stop|differing_max|skip_window_r2|skip_window_r0"""
 import os
 import re
 import sys
@@ -78,7 +78,7 @@ def disagree():
     every_rank_finalized(stdout)
     limit = TIMEOUT_MS / 1000 + SLACK_S
     check(took < limit, f"job ends within the timeout + {SLACK_S} s (took {took:.1f} s)")
-    check(re.search(r"rank 1 has [^(]*max_iters=5", err), "the warning names rank 1 and its max_iters")
+    check(re.search(r"rank 1 has [^(]*(max_iters|WPROF_MAX_ITERS)=5", err), "the warning names rank 1 and its max_iters")
     with h5py.File(out, "r") as f:
         note = attr(f, "settings_agreement")
         check("rank 1" in note and "max_iters=5" in note, f"report names rank 1 (got {note!r})")
@@ -170,8 +170,31 @@ def skip_window(victim):
         check(named == {"start of window 0"}, f"the victim is named at window 0's start only (got {sorted(named)})")
 
 
+def differing_max():
+    """WPROF_MAX_ITERS=2 on rank 1, 4 elsewhere, a barrier after every step: rank 0's settings are the
+    job's, so rank 1's windows close with the others' and no wprof call waits for a deadline (none
+    takes over 100 ms at WPROF_SYNC_TIMEOUT_MS=500); rank 1 says so in one warning line naming the
+    variable and itself, and the report's settings_agreement names it."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "6", "--windows", "2", "--rank-env", "1:WPROF_MAX_ITERS=2"],
+                                    env=dict(env, WPROF_MAX_ITERS="4", WPROF_SYNC_TIMEOUT_MS="500"))
+    every_rank_finalized(stdout)
+    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
+    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
+    for r, ms in sorted(longest.items()):
+        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    lines = [l for l in err.splitlines() if "WPROF_MAX_ITERS" in l]
+    check(len(lines) == 1 and "rank 1" in lines[0] and "WPROF_MAX_ITERS=2" in lines[0],
+          f"one warning line names the variable and rank 1 (got {lines})")
+    with h5py.File(out, "r") as f:
+        note = attr(f, "settings_agreement")
+        check("rank 1" in note and "max_iters=2" in note, f"settings_agreement names rank 1 (got {note!r})")
+        check(attr(f, "sync") == "ok", "every sync point complete")
+        steps = {(w["rank"], w["window"]): w["steps"] for w in rows(f, "windows")}
+        check(len(steps) == 8 and len(set(steps.values())) == 1, f"every rank's windows alike (got {steps})")
+
+
 {"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
  "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
  "root_late_stop": root_late_stop,
- "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
+ "differing_max": differing_max, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
 finish()
