@@ -18,6 +18,7 @@ extern "C" {
 #define WPC_ENOMEM (-2)
 #define WPC_ETIMEOUT (-3) /* a deadline passed: see the result for who was missing */
 #define WPC_EFINALIZED (-4) /* MPI was initialised and is finalised already: no world to join */
+#define WPC_PENDING (-5)    /* the finalize gather goes on: rank 0 has not asked for the data yet */
 
 /* A settings value every rank must agree on (e.g. {"delay_iters", 5}). */
 #define WPC_AGREE_MAX 8
@@ -155,6 +156,13 @@ typedef void (*wpc_deliver_fn)(void *arg, int rank, const uint8_t *buf, size_t l
  * Returns WPC_OK, WPC_ETIMEOUT when some rank is missing, WPC_EMPI, WPC_ENOMEM. */
 int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
                        wpc_deliver_fn deliver, void *arg, int *nbatches);
+
+/* A non-root rank whose rank 0 has not said "go" within 2 x timeout_ms of its size does not give up:
+ * wpc_gather_batched returns WPC_PENDING and keeps the data for rank 0. wpc_handover_finish waits up
+ * to wait_ms more for the "go" (MPI_Finalize waits for every rank anyway), sends, and returns WPC_OK,
+ * or WPC_ETIMEOUT when rank 0 went on without this rank (or never came). wpc_finalize must follow. */
+int wpc_handover_pending(const struct wpc_ctx *ctx);
+int wpc_handover_finish(struct wpc_ctx *ctx, int wait_ms);
 
 /* The batch planner (exposed for its unit test): the end (exclusive) of the batch starting at `lo`
  * among n ranks with sizes[r] bytes (have_size[r] == 0: never heard from, weighs nothing). */

@@ -249,40 +249,47 @@ static int send_size(struct wpc_ctx *ctx, uint32_t gseq, size_t len) {
   return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Isend", rc);
 }
 
-/* Waits for rank 0's "go" for this gather until the deadline; an older gather's go is dropped. */
-static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
-  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
-  if (!b) return WPC_ENOMEM;
+/* Polls for rank 0's "go" for this gather until the deadline; an older gather's go is dropped, a "later"
+ * renews the deadline. WPC_OK: send; WPC_ETIMEOUT: rank 0 went on without this rank; WPC_PENDING:
+ * nothing yet (*req still posted). */
+static int poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_Request *req, int64_t deadline) {
   struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
-  MPI_Request req = MPI_REQUEST_NULL;
-  int rc = WPC_ETIMEOUT;
   int64_t t0 = wpc_now_ns();
   for (;;) {
-    if (req == MPI_REQUEST_NULL) {
-      int mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_GO, ctx->comm, &req);
-      if (mrc != MPI_SUCCESS) {
-        rc = wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
-        break;
-      }
+    if (*req == MPI_REQUEST_NULL) {
+      int mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_GO, ctx->comm, req);
+      if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
     }
     int flag = 0;
-    int mrc = PMPI_Test(&req, &flag, MPI_STATUS_IGNORE);
-    if (mrc != MPI_SUCCESS) {
-      rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
-      break;
-    }
+    int mrc = PMPI_Test(req, &flag, MPI_STATUS_IGNORE);
+    if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", mrc);
     if (flag && m->gseq == gseq && m->take == WPC_GO_LATER) { /* a batched gather: our turn comes later */
       deadline = wpc_now_ns() + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms);
       continue;
     }
-    if (flag && m->gseq == gseq) {
-      rc = m->take ? WPC_OK : WPC_ETIMEOUT;
-      break;
-    }
+    if (flag && m->gseq == gseq) return m->take ? WPC_OK : WPC_ETIMEOUT;
     if (flag) continue; /* stale: re-post */
-    if (wpc_now_ns() >= deadline) break;
+    if (wpc_now_ns() >= deadline) return WPC_PENDING;
     wpc_pause(t0);
   }
+}
+
+/* Waits for rank 0's "go" for this gather until the deadline. With `hand_over` (the finalize gather),
+ * a rank 0 not there yet is not given up on: the receive and the data are kept for
+ * wpc_handover_finish, and WPC_PENDING returned. */
+static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline, struct wpc_blob *hand_over) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc = poll_go(ctx, gseq, b, &req, deadline);
+  if (rc == WPC_PENDING && hand_over) {
+    struct wpc_handover *h = &((struct wpc_priv *)ctx->priv)->handover;
+    *h = (struct wpc_handover){.active = 1, .gseq = gseq, .data = hand_over, .go = b, .req = req};
+    hand_over->refs++;
+    return WPC_PENDING;
+  }
+  if (rc == WPC_PENDING) rc = WPC_ETIMEOUT;
   if (req != MPI_REQUEST_NULL) {
     int cancelled = 0;
     if (!wpc_cancel_wait(&req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
@@ -332,14 +339,14 @@ static int send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, 
   return rc;
 }
 
-static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len) {
+static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len, int hand_over) {
   struct wpc_blob *data = wpc_blob_new(len); /* our copy: the caller may free theirs at once */
   if (!data) return WPC_ENOMEM;
   if (len) memcpy(data->data, mine, len);
   int64_t t0 = wpc_now_ns();
   int rc = send_size(ctx, gseq, len);
   /* Rank 0 waits timeout_ms for sizes from its own arrival; we may be early, hence twice that. */
-  if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms));
+  if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms), hand_over ? data : NULL);
   if (rc == WPC_OK) rc = send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
   wpc_blob_unref(data);
   return rc;
@@ -359,7 +366,7 @@ int wpc_gather_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, siz
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, key, mine, len);
+    return leaf_gather(ctx, key, mine, len, 0);
   }
   size_t n = (size_t)(ctx->size > 0 ? ctx->size : 1);
   uint8_t **b = calloc(n, sizeof(*b));
@@ -482,7 +489,7 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, WPC_GATHER_KEY_FINAL, mine, len);
+    return leaf_gather(ctx, WPC_GATHER_KEY_FINAL, mine, len, 1);
   }
   if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) {
     deliver(arg, 0, mine, len);
@@ -491,4 +498,32 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
   }
   wpc_pending_poll(ctx);
   return root_gather_batched(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
+}
+
+int wpc_handover_pending(const struct wpc_ctx *ctx) {
+  const struct wpc_priv *p = ctx->priv;
+  return p && p->handover.active;
+}
+
+int wpc_handover_finish(struct wpc_ctx *ctx, int wait_ms) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p || !p->handover.active) return WPC_OK;
+  struct wpc_handover h = p->handover;
+  memset(&p->handover, 0, sizeof(p->handover));
+  int rc = wpc_live(ctx) ? poll_go(ctx, h.gseq, h.go, &h.req, wpc_now_ns() + wpc_ms_ns(wait_ms)) : WPC_EMPI;
+  if (rc == WPC_OK)
+    rc = send_data(ctx, h.gseq, h.data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
+  if (h.req != MPI_REQUEST_NULL && wpc_live(ctx)) {
+    int cancelled = 0;
+    if (!wpc_cancel_wait(&h.req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled)) wpc_pending_add(ctx, h.req, h.go, 1);
+  }
+  if (rc == WPC_PENDING) {
+    wpc_set_note(ctx, "no \"go\" from rank 0 within %d ms of this rank's MPI_Finalize", wait_ms);
+    rc = WPC_ETIMEOUT;
+  } else if (rc == WPC_ETIMEOUT && !ctx->note[0]) {
+    wpc_set_note(ctx, "rank 0 went on without this rank's data (its size came after rank 0's deadline)");
+  }
+  wpc_blob_unref(h.go);
+  wpc_blob_unref(h.data);
+  return rc;
 }

@@ -106,6 +106,15 @@ struct wpc_pending {
 
 enum { WPC_SLOT_IDLE = 0, WPC_SLOT_POSTED, WPC_SLOT_HAVE };
 
+/* A finalize gather whose "go" had not come by the deadline: the rank's data waits for rank 0. */
+struct wpc_handover {
+  int active;
+  uint32_t gseq;
+  struct wpc_blob *data;
+  struct wpc_blob *go; /* the "go" being received into */
+  MPI_Request req;
+};
+
 struct wpc_priv {
   struct wpc_pending *pend;
   size_t n_pend, cap_pend;
@@ -121,6 +130,7 @@ struct wpc_priv {
   unsigned char *here;        /* rank 0: scratch, who counts at this sync point */
   int final_sent;             /* rank 0: wpc_sync_final done */
   uint32_t aseq;              /* non-root: the next arrival's number */
+  struct wpc_handover handover;
   int *idx;                   /* scratch for Testsome */
   int slots_leaked;           /* a receive into the slots could not be cancelled: keep them */
   int root_silent;            /* non-root: no release at the last sync point, no sign of rank 0 since */

@@ -60,9 +60,27 @@ static void select_backend(struct wpr_session *s) {
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
 static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
 
+/* A session whose finalize data still waits for rank 0's "go" keeps its communicator here until the
+ * MPI_Finalize hook finishes the hand-over (MPI_Finalize waits for every rank anyway). */
+static struct wpc_ctx retired;
+#define HANDOVER_WAIT_MS 60000 /* bound on that wait: rank 0 that never comes would hang MPI_Finalize too */
+
+int wpr_finish_handover(void) {
+  if (!wpc_handover_pending(&retired)) return WPROF_OK;
+  int rc = wpc_handover_finish(&retired, HANDOVER_WAIT_MS);
+  if (rc != WPC_OK) WPR_WARN("rank 0 did not take this rank's data: %s", retired.note[0] ? retired.note : "no go");
+  wpc_finalize(&retired);
+  return rc == WPC_OK ? WPROF_OK : WPROF_ETIMEOUT;
+}
+
 /* Releases what a session holds once it is over (reported or discarded); a later wprof_init starts
  * a new one. */
 static void session_release(struct wpr_session *s) {
+  if (wpc_handover_pending(&s->comm)) {
+    wpr_finish_handover(); /* one retired session at a time */
+    retired = s->comm;
+    memset(&s->comm, 0, sizeof(s->comm));
+  }
   wpc_finalize(&s->comm);
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);

@@ -36,9 +36,10 @@ static void report_path(const char *output, char *path, size_t len) {
 
 /* *complete says whether every rank's data made it into the report: only then may the spills go,
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
-static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete) {
+static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete, int64_t wait_ms) {
   struct wpio_job *job = m->job;
   wpr_report_set_attrs(s, job);
+  wpio_job_set_attr_int(job, "finalize_wait_ms", wait_ms);
   *complete = 1;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
@@ -80,9 +81,13 @@ int wpr_report_finalize(struct wpr_session *s) {
   int status = WPROF_OK;
   if (s->comm.rank == 0) {
     int complete = 0;
-    status = write_job(s, &merger, &complete); /* ranks the gather could not take are marked missing */
+    /* how long rank 0 waited for the other ranks at finalize (its clock exchange and the gather) */
+    int64_t wait_ms = (int64_t)((t_gathered - t0) / 1000000u);
+    status = write_job(s, &merger, &complete, wait_ms); /* ranks the gather could not take are marked missing */
     if (status == WPROF_OK && complete) wpr_spill_remove(s);
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
+  } else if (rc == WPC_PENDING) {
+    WPR_DEBUG("rank 0 has not asked for this rank's data yet: it goes when rank 0 does, by MPI_Finalize");
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;

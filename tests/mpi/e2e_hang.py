@@ -3,7 +3,7 @@ late, one that never starts, and settings that disagree. Each job ends within WP
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
 usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
-       root_never_start|root_late_stop|differing_max|skip_window_r2|skip_window_r0"""
+       root_never_start|root_late_stop|root_late_finalize|differing_max|skip_window_r2|skip_window_r0"""
 import os
 import re
 import sys
@@ -170,6 +170,25 @@ def skip_window(victim):
         check(named == {"start of window 0"}, f"the victim is named at window 0's start only (got {sorted(named)})")
 
 
+def root_late_finalize():
+    """Rank 0 enters wprof_finalize 2 s after the others, at WPROF_SYNC_TIMEOUT_MS=500: the others hand
+    their data over without rank 0 being ready (inside MPI_Finalize, which waits for rank 0 anyway), so
+    every rank is ok, no rank warns that its data was lost, and the report says how long rank 0 waited."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "3", "--windows", "2", "--late-rank", "0",
+                                        "--late-ms", "2000", "--late-at", "finalize"],
+                                    env=dict(env, WPROF_SYNC_TIMEOUT_MS="500"))
+    check(rc == 0, "job exits 0")
+    every_rank_finalized(stdout)
+    check("did not take this rank's data" not in err, "no rank says its data was lost")
+    with h5py.File(out, "r") as f:
+        status = rank_status(f)
+        check(status == {0: "ok", 1: "ok", 2: "ok", 3: "ok"}, f"every rank ok (got {status})")
+        wins = rows(f, "windows")
+        check(len(wins) == 8, f"two windows of every rank (got {len(wins)})")
+        waited = attr(f, "finalize_wait_ms")
+        check(0 <= waited < 2000, f"rank 0, late itself, waited little for the others (finalize_wait_ms {waited})")
+
+
 def differing_max():
     """WPROF_MAX_ITERS=2 on rank 1, 4 elsewhere, a barrier after every step: rank 0's settings are the
     job's, so rank 1's windows close with the others' and no wprof call waits for a deadline (none
@@ -196,5 +215,5 @@ def differing_max():
 {"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
  "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
  "root_late_stop": root_late_stop,
- "differing_max": differing_max, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
+ "differing_max": differing_max, "root_late_finalize": root_late_finalize, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
 finish()
