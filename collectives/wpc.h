@@ -111,6 +111,10 @@ int wpc_gather_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, siz
                      size_t **lens);
 void wpc_gather_free(struct wpc_ctx *ctx, uint8_t **bufs, size_t *lens);
 
+/* 1 when MPI's thread level allows wprof's messages from this thread (MPI's main thread, or
+ * MPI_THREAD_SERIALIZED or more); else 0 and `why` says what to do. Local. */
+int wpc_thread_level_ok(const struct wpc_ctx *ctx, char *why, size_t len);
+
 /* Cancels unmatched receives, drains stale messages, frees the duplicate communicator. Local. */
 void wpc_finalize(struct wpc_ctx *ctx);
 

@@ -334,3 +334,15 @@ void wpc_finalize(struct wpc_ctx *ctx) {
   ctx->comm = MPI_COMM_NULL;
   ctx->have_mpi = 0;
 }
+
+int wpc_thread_level_ok(const struct wpc_ctx *ctx, char *why, size_t len) {
+  if (len) why[0] = '\0';
+  if (!ctx->have_mpi) return 1;
+  int provided = MPI_THREAD_SINGLE, is_main = 1;
+  if (PMPI_Query_thread(&provided) != MPI_SUCCESS || PMPI_Is_thread_main(&is_main) != MPI_SUCCESS) return 1;
+  if (is_main || provided >= MPI_THREAD_SERIALIZED) return 1;
+  snprintf(why, len, "wprof is set up from a thread other than MPI's main thread, and MPI provides only "
+           "MPI_THREAD_%s: wprof's own messages from it are not allowed; initialise MPI with "
+           "MPI_THREAD_SERIALIZED or more", provided == MPI_THREAD_FUNNELED ? "FUNNELED" : "SINGLE");
+  return 0;
+}

@@ -2,6 +2,7 @@
  * Every entry point returns a status and never aborts; the idle wprof_step is one load and a branch. */
 #include <errno.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "wprof/wprof.h"
@@ -22,6 +23,7 @@
 #include "wprof_testing.h"
 
 struct wpr_session wpr_session;
+static pthread_t driver; /* the thread that set the session up: the only one that drives it */
 
 static int session_not_ready(const char *call) {
   static int warned;
@@ -37,6 +39,15 @@ static void warn_no_rank_selected(const struct wpr_session *s) {
   if (s->cfg.n_rank_spans > 0)
     wpr_warn_once(&warned, "WPROF_RANKS=\"%s\" names no rank of this %d-rank job: no rank collects",
                   s->cfg.ranks, s->comm.size);
+}
+
+/* wprof's own messages leave from the driving thread while the application's threads may make MPI calls
+ * of their own: that needs MPI_THREAD_SERIALIZED when the driving thread is not MPI's main thread. */
+static void warn_thread_level(const struct wpr_session *s) {
+  char why[256];
+  if (wpc_thread_level_ok(&s->comm, why, sizeof(why))) return;
+  static int warned;
+  wpr_warn_once(&warned, "%s", why);
 }
 
 static const struct wpr_backend *said_backend; /* the choice select_backend last reported */
@@ -149,6 +160,8 @@ int wprof_init_comm(MPI_Comm comm) {
   wpio_job_init(&s->local);
   s->open_window = -1;
   s->initialized = 1;
+  driver = pthread_self();
+  warn_thread_level(s);
   /* this thread drives the session: WPROF_STEP_MPI and WPROF_STEP_RANGE steps come from it only */
   wpr_step_hook_begin(wprof_step, s->cfg.step_range);
   wpr_mpi_session_begin(&s->cfg);
@@ -179,9 +192,17 @@ int wpr_finalize_provisional(void) {
   return session_provisional && wpr_session.initialized ? wprof_finalize() : WPROF_OK;
 }
 
+static int not_the_driver(const char *call) {
+  static int warned;
+  wpr_warn_once(&warned, "%s called from a thread other than the one that set wprof up; ignored (%s)", call,
+                wprof_strerror(WPROF_ETHREAD));
+  return WPROF_ETHREAD;
+}
+
 static int apply_event(enum wpr_sm_event ev) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready(wpr_sm_event_name(ev));
+  if (!pthread_equal(pthread_self(), driver)) return not_the_driver(wpr_sm_event_name(ev));
   if (ev == WPR_SM_STEP && s->sm.running) s->open_steps++;
   unsigned actions = wpr_sm_apply(&s->sm, s->cfg.delay_iters, s->cfg.max_iters, ev);
   if (actions != WPR_SM_NONE) wpr_window_perform(s, actions);
@@ -230,6 +251,7 @@ const char *wprof_strerror(int status) {
   case WPROF_EBACKEND: return "the profiling backend failed; host collectors used instead";
   case WPROF_ECORRUPT: return "packed profiling data failed validation";
   case WPROF_EDISABLED: return "this rank does not collect (WPROF_RANKS)";
+  case WPROF_ETHREAD: return "window calls come from the thread that set wprof up (wprof_init or MPI_Init) only";
   default: return "unknown wprof status";
   }
 }

@@ -44,6 +44,8 @@ endforeach()
 
 # The API out of order on 2 ranks (before init, twice, after MPI_Finalize): statuses, never a crash.
 wprof_test_program(api_edges ${CMAKE_CURRENT_SOURCE_DIR}/api_edges.c)
+find_package(Threads REQUIRED)
+target_link_libraries(api_edges PRIVATE Threads::Threads)
 wprof_add_mpi_test(NAME api_out_of_order_np2 NP 2 COMMAND $<TARGET_FILE:api_edges>
                    ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/api-edges.h5)
 # A report that lacks a rank (late to finalize) keeps the spills, so that rank's windows can be recovered.
