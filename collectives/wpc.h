@@ -19,6 +19,7 @@ extern "C" {
 #define WPC_ETIMEOUT (-3) /* a deadline passed: see the result for who was missing */
 #define WPC_EFINALIZED (-4) /* MPI was initialised and is finalised already: no world to join */
 #define WPC_PENDING (-5)    /* the finalize gather goes on: rank 0 has not asked for the data yet */
+#define WPC_EDROPPED (-6)   /* rank 0 left the session for another (wpc_leave): nothing to hand over */
 
 /* A settings value every rank must agree on (e.g. {"delay_iters", 5}). */
 #define WPC_AGREE_MAX 8
@@ -63,6 +64,8 @@ struct wpc_sync_result {
 struct wpc_ctx {
   int rank, size;
   int have_mpi;               /* 0: world of one, every call is local */
+  int world_like;             /* the communicator has the ranks of MPI_COMM_WORLD (identical, congruent) */
+  int leader_world_rank;      /* rank 0's rank in MPI_COMM_WORLD */
   MPI_Comm comm;              /* wprof's own duplicate; MPI_COMM_NULL without MPI */
   int timeout_ms;             /* WPROF_SYNC_TIMEOUT_MS */
   int degraded;               /* a sync broke: later sync points wait only a short grace period */
@@ -73,10 +76,26 @@ struct wpc_ctx {
                                  runtime's position clock); NULL: CLOCK_MONOTONIC. Set after wpc_init. */
 };
 
-/* Collective over `parent` when MPI is initialised and not finalised (MPI_Comm_dup, errors return);
- * a world of one when MPI was never initialised; WPC_EFINALIZED after MPI_Finalize (each rank alone
- * would claim to be rank 0 of its own world). `parent` MPI_COMM_NULL means MPI_COMM_WORLD. */
+/* Collective over `parent` when MPI is initialised and not finalised (MPI_Comm_idup, errors return):
+ * WPC_ETIMEOUT when not every rank of `parent` took part within timeout_ms (this rank is then a world
+ * of one); a world of one when MPI was never initialised; WPC_EFINALIZED after MPI_Finalize (each rank
+ * alone would claim to be rank 0 of its own world). `parent` MPI_COMM_NULL means MPI_COMM_WORLD.
+ * Whatever it returns, wpc_finalize (or wpc_leave) must follow. */
 int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms);
+
+/* Leaves a session that is replaced by another on this rank, without a report: rank 0 tells every
+ * rank the session is dropped (wpc_session_dropped), another rank tells rank 0 not to wait for it.
+ * Local: the communicator is not freed (that is collective), pending requests settle as in
+ * wpc_finalize. */
+void wpc_leave(struct wpc_ctx *ctx);
+/* Non-root: 1 when rank 0 dropped the session (nothing to sync or gather with it). */
+int wpc_session_dropped(struct wpc_ctx *ctx);
+/* Rank 0: takes the word of ranks that left, so no sync point or gather waits for them. */
+void wpc_note_leavers(struct wpc_ctx *ctx);
+/* Rank 0: how many ranks have left the session so far (0 elsewhere). */
+int wpc_left_count(struct wpc_ctx *ctx);
+/* Rank 0: 1 when `rank` has left the session (as far as wpc_note_leavers has seen). */
+int wpc_rank_left(const struct wpc_ctx *ctx, int rank);
 
 /* A sync point at the start (at_end 0) or end of `window`, as this rank numbers it. Every arrival
  * carries that position; rank 0 releases when all have arrived or timeout_ms has passed since its own

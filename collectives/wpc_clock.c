@@ -237,7 +237,7 @@ static int leaf_clock(struct wpc_ctx *ctx, uint32_t cseq, int ready_wait_ms, str
       since = wpc_now_ns(); /* the next ping comes within microseconds: spin, do not nap */
       continue;
     }
-    if (wpc_now_ns() >= deadline) break;
+    if (wpc_now_ns() >= deadline || wpc_session_dropped(ctx)) break;
     wpc_pause(since);
   }
   if (!finished) {

@@ -49,6 +49,14 @@ static int count_expected(const struct wpc_ctx *ctx, int n) {
   return expected;
 }
 
+/* Ranks that left this session for another: not waited for. */
+static int count_left(const struct wpc_ctx *ctx, const struct root_gather *g) {
+  const struct wpc_priv *p = ctx->priv;
+  int left = 0;
+  for (int r = 1; r < g->n; r++) left += p && p->left && p->left[r] && !g->have_size[r];
+  return left;
+}
+
 /* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. With
  * `grace`, ranks missing at the last sync point are waited for only WPC_GRACE_MS once all the others
  * told theirs (a stop's gather right after a sync point they did not reach: they are not coming). */
@@ -59,8 +67,9 @@ static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t dea
   const unsigned char *was_missing = grace ? ((struct wpc_priv *)ctx->priv)->was_missing : NULL;
   int64_t grace_end = t0 + wpc_ms_ns(WPC_GRACE_MS < ctx->timeout_ms ? WPC_GRACE_MS : ctx->timeout_ms);
   for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
-  while (rc == WPC_OK && got < g->n - 1 && wpc_now_ns() < deadline) {
+  while (rc == WPC_OK && got + count_left(ctx, g) < g->n - 1 && wpc_now_ns() < deadline) {
     if (got_expected >= expected && wpc_now_ns() >= grace_end) break;
+    wpc_note_leavers(ctx);
     int done = 0;
     int mrc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
     if (mrc != WPC_OK) return mrc;
@@ -269,6 +278,7 @@ static int poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_R
     }
     if (flag && m->gseq == gseq) return m->take ? WPC_OK : WPC_ETIMEOUT;
     if (flag) continue; /* stale: re-post */
+    if (wpc_session_dropped(ctx)) return WPC_EDROPPED;
     if (wpc_now_ns() >= deadline) return WPC_PENDING;
     wpc_pause(t0);
   }
@@ -290,6 +300,11 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline, struct 
     return WPC_PENDING;
   }
   if (rc == WPC_PENDING) rc = WPC_ETIMEOUT;
+  if (rc == WPC_EDROPPED) { /* nobody will answer: the receive goes at wpc_finalize */
+    wpc_pending_add(ctx, req, b, 1);
+    wpc_blob_unref(b);
+    return rc;
+  }
   if (req != MPI_REQUEST_NULL) {
     int cancelled = 0;
     if (!wpc_cancel_wait(&req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled))
@@ -513,6 +528,10 @@ int wpc_handover_finish(struct wpc_ctx *ctx, int wait_ms) {
   int rc = wpc_live(ctx) ? poll_go(ctx, h.gseq, h.go, &h.req, wpc_now_ns() + wpc_ms_ns(wait_ms)) : WPC_EMPI;
   if (rc == WPC_OK)
     rc = send_data(ctx, h.gseq, h.data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
+  if (rc == WPC_EDROPPED) {
+    wpc_pending_add(ctx, h.req, h.go, 1);
+    h.req = MPI_REQUEST_NULL;
+  }
   if (h.req != MPI_REQUEST_NULL && wpc_live(ctx)) {
     int cancelled = 0;
     if (!wpc_cancel_wait(&h.req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled)) wpc_pending_add(ctx, h.req, h.go, 1);

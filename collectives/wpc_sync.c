@@ -113,6 +113,7 @@ enum { WAIT_FULL = 0, WAIT_GRACE, WAIT_NONE };
 /* How long rank 0 waits for rank r at position t: at a window's end, not at all for a rank that was
  * absent from its start; at a start, only the grace period for a rank missing at the last sync point. */
 static int wait_kind(const struct wpc_priv *p, uint32_t t, int r) {
+  if (p->left[r]) return WAIT_NONE; /* it left this session for another */
   if (WPC_POS_END(t)) return p->released_any && p->released + 1 == t && p->absent[r] ? WAIT_NONE : WAIT_FULL;
   return p->was_missing[r] ? WAIT_GRACE : WAIT_FULL;
 }
@@ -144,6 +145,7 @@ static int root_collect(struct wpc_ctx *ctx, uint32_t *t, unsigned char *here) {
     int64_t now = wpc_now_ns();
     if (full_left == 0 && (grace_left == 0 || now >= grace)) break;
     if (now >= full) break;
+    wpc_note_leavers(ctx);
     int done = 0;
     rc = wpc_poll_ranks(ctx, n, p->slot_req, p->idx, t0, &done);
     for (int i = 0; i < done && rc == WPC_OK; i++) rc = took_slot(ctx, p->idx[i]);
@@ -241,7 +243,8 @@ static int root_alive(struct wpc_ctx *ctx, int current_tag) {
 
 static int root_finished(struct wpc_ctx *ctx) {
   int flag = 0;
-  return PMPI_Iprobe(0, WPC_TAG_FINAL, ctx->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag;
+  if (PMPI_Iprobe(0, WPC_TAG_FINAL, ctx->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag) return 1;
+  return wpc_session_dropped(ctx);
 }
 
 /* NTP from this rank's side: T1 its arrival sent, T2 rank 0 took it, T3 rank 0 sent the release, T4

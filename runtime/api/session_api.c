@@ -79,9 +79,20 @@ static struct wpc_ctx retired;
 int wpr_finish_handover(void) {
   if (!wpc_handover_pending(&retired)) return WPROF_OK;
   int rc = wpc_handover_finish(&retired, HANDOVER_WAIT_MS);
-  if (rc != WPC_OK) WPR_WARN("rank 0 did not take this rank's data: %s", retired.note[0] ? retired.note : "no go");
+  if (rc != WPC_OK && rc != WPC_EDROPPED) WPR_WARN("rank 0 did not take this rank's data: %s", retired.note[0] ? retired.note : "no go");
   wpc_finalize(&retired);
   return rc == WPC_OK ? WPROF_OK : WPROF_ETIMEOUT;
+}
+
+/* What a session holds besides its communicator, released once it is over. */
+static void session_shed(struct wpr_session *s) {
+  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+  wpio_job_free(&s->local);
+  wpr_ranges_set_window(-1);
+  wpr_mpi_session_end();
+  wpr_step_hook_end();
+  session_auto = session_provisional = 0;
+  s->initialized = 0;
 }
 
 /* Releases what a session holds once it is over (reported or discarded); a later wprof_init starts
@@ -93,46 +104,85 @@ static void session_release(struct wpr_session *s) {
     memset(&s->comm, 0, sizeof(s->comm));
   }
   wpc_finalize(&s->comm);
-  wpio_job_free(&s->local);
-  wpr_ranges_set_window(-1);
-  wpr_mpi_session_end();
-  wpr_step_hook_end();
-  session_auto = session_provisional = 0;
-  s->initialized = 0;
+  session_shed(s);
 }
 
-/* Drops a session without a report: it is replaced by one that knows more. */
-static void session_discard(struct wpr_session *s) {
-  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
-  session_release(s);
+/* The communicator an explicit init names is the automatic session's own (the world). */
+static int same_communicator(const struct wpr_session *s, MPI_Comm comm) {
+  if (comm == MPI_COMM_NULL || comm == MPI_COMM_WORLD) return 1;
+  (void)s;
+  return 0;
 }
 
 /* An explicit init after the automatic one at MPI_Init, before any window was requested, sets the
- * session up again: the application's communicator and environment (set after MPI_Init) win. The
- * world-of-one session of a program started by `wprof run` gives way to the MPI one likewise. */
-static int replaces_auto_session(struct wpr_session *s) {
+ * session up again: the application's environment (set after MPI_Init) wins. Over the same
+ * communicator it keeps the one wprof has (no second duplicate, no second clock exchange); over
+ * another it sets that one up first, and only then leaves the automatic session (which then writes
+ * no report, and nobody waits for it). The world-of-one session of a program started by `wprof run`
+ * gives way to the MPI one likewise. Returns 0: nothing to do; 1: set up, with *kept the
+ * communicator to use (have_kept 1: ready, its clock samples kept; 2: new, clock exchange needed);
+ * < 0: a WPROF_E* status (the automatic session stays). */
+static int replace_auto_session(struct wpr_session *s, MPI_Comm comm, struct wpc_ctx *kept, int *have_kept) {
+  *have_kept = 0;
   if (session_provisional) {
-    session_discard(s);
+    session_release(s);
     wpr_log_set_level(WPR_LOG_ERROR); /* its settings were checked, and warned about, already */
     return 1;
   }
   if (!session_auto || s->sm.active || s->next_window > 0) return 0;
-  session_discard(s);
+  if (same_communicator(s, comm)) {
+    *kept = s->comm;
+    *have_kept = 1;
+    session_shed(s);
+  } else {
+    struct wpc_ctx fresh;
+    int rc = wpc_init(&fresh, comm, (int)s->cfg.sync_timeout_ms);
+    if (rc != WPC_OK) {
+      WPR_WARN("wprof_init_comm: %s; the session MPI_Init set up goes on",
+               fresh.note[0] ? fresh.note : "wprof's communicator could not be set up");
+      wpc_finalize(&fresh);
+      return rc == WPC_ETIMEOUT ? WPROF_ETIMEOUT : WPROF_EMPI;
+    }
+    if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+    wpc_leave(&s->comm); /* no report; rank 0 tells the others, the others tell rank 0 */
+    session_shed(s);
+    *kept = fresh;
+    *have_kept = 2;
+  }
   wpr_log_set_level(WPR_LOG_ERROR); /* MPI_Init's session warned about the settings already */
   return 1;
 }
 
+/* `<stem>-<leader's world rank>.h5`: two sessions over different communicators never write one path. */
+static void output_for_communicator(struct wpr_session *s) {
+  if (!s->comm.have_mpi || s->comm.world_like) return;
+  char *out = s->cfg.output;
+  const char *slash = strrchr(out, '/');
+  const char *dot = strrchr(slash ? slash : out, '.');
+  size_t stem = dot && dot != out && dot != slash + 1 ? (size_t)(dot - out) : strlen(out);
+  char path[WPR_PATH_MAX];
+  int n = snprintf(path, sizeof(path), "%.*s-%d%s", (int)stem, out, s->comm.leader_world_rank, out + stem);
+  if (n > 0 && n < (int)sizeof(path)) memcpy(out, path, (size_t)n + 1);
+}
+
 int wprof_init_comm(MPI_Comm comm) {
   struct wpr_session *s = &wpr_session;
-  /* idempotent: an app may init explicitly and be preloaded */
-  if (s->initialized && !replaces_auto_session(s)) return WPROF_OK;
+  struct wpc_ctx kept;
+  int have_kept = 0;
+  int64_t kept_test_offset = s->cfg.clock_test_offset_ns;
+  if (s->initialized) { /* idempotent: an app may init explicitly and be preloaded */
+    int r = replace_auto_session(s, comm, &kept, &have_kept);
+    if (r <= 0) return r == 0 ? WPROF_OK : r;
+  }
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
   wpr_log_set_level(s->cfg.log_level);
   wpr_timer_set_test_offset(s->cfg.clock_test_offset_ns);
   int status = WPROF_OK;
-  int comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
+  int comm_rc = WPC_OK;
+  if (have_kept) s->comm = kept;
+  else comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
   if (comm_rc == WPC_EFINALIZED) {
     static int warned;
     wpr_warn_once(&warned, "wprof_init after MPI_Finalize: no session (every rank would write its own "
@@ -141,12 +191,16 @@ int wprof_init_comm(MPI_Comm comm) {
     return WPROF_ESTATE;
   }
   if (comm_rc != WPC_OK) {
-    WPR_WARN("could not set up wprof's communicator; profiling this rank alone");
-    status = WPROF_EMPI;
+    WPR_WARN("could not set up wprof's communicator (%s); profiling this rank alone",
+             s->comm.note[0] ? s->comm.note : "an MPI call failed");
+    status = comm_rc == WPC_ETIMEOUT ? WPROF_ETIMEOUT : WPROF_EMPI;
   }
+  output_for_communicator(s);
   /* a provisional session does not know its rank yet: every process would call itself rank 0 */
   wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
-  wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
+  /* the same communicator: its clock exchange is done (the test hook may have moved this clock since) */
+  if (have_kept == 1) wpr_clock_session_keep(s, s->cfg.clock_test_offset_ns - kept_test_offset);
+  else wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
   wpr_job_settings_adopt(s);  /* collective: rank 0's settings that shape windows are the job's */
   /* a provisional session is rank 0 of its own world on every process: MPI_Init decides later */
   if (s->comm.rank == 0 && !session_provisional) wpr_h5_plugin_preload();
@@ -233,6 +287,11 @@ int wprof_finalize(void) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready("wprof_finalize");
   apply_event(WPR_SM_SHUTDOWN);
+  if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
+    WPR_DEBUG("this session's rank 0 left it for another: no report from it");
+    session_release(s);
+    return WPROF_OK;
+  }
   int status = wpr_report_finalize(s);
   session_release(s);
   return status;

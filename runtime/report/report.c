@@ -75,17 +75,25 @@ int wpr_report_finalize(struct wpr_session *s) {
   struct wpr_merger merger;
   wpr_merger_init(&merger, &job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
                   (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20);
+  merger.comm = &s->comm;
   int rc = wpr_report_gather(s, packed, len, &merger);
   free(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
-  if (s->comm.rank == 0) {
+  int left = s->comm.rank == 0 ? wpc_left_count(&s->comm) : 0;
+  if (left > 0 && s->backend_starts == 0) {
+    /* ranks left this session for sessions of their own before any window: it is one nobody used,
+     * the automatic one of MPI_Init, and its report would only list them as missing */
+    WPR_DEBUG("%d rank(s) left this session for another before any window: no report from it", left);
+  } else if (s->comm.rank == 0) {
     int complete = 0;
     /* how long rank 0 waited for the other ranks at finalize (its clock exchange and the gather) */
     int64_t wait_ms = (int64_t)((t_gathered - t0) / 1000000u);
     status = write_job(s, &merger, &complete, wait_ms); /* ranks the gather could not take are marked missing */
     if (status == WPROF_OK && complete) wpr_spill_remove(s);
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
+  } else if (rc == WPC_EDROPPED) {
+    WPR_DEBUG("this session's rank 0 left it for another: nothing to hand over");
   } else if (rc == WPC_PENDING) {
     WPR_DEBUG("rank 0 has not asked for this rank's data yet: it goes when rank 0 does, by MPI_Finalize");
   } else if (rc != WPC_OK) {

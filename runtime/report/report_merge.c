@@ -11,6 +11,7 @@
 #include "wprof/wprof.h"
 #include "log.h"
 #include "timer.h"
+#include "wpc.h"
 #include "wpio_h5.h"
 #include "wpio_wire.h"
 
@@ -150,7 +151,10 @@ void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job, const char *pat
 }
 
 void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
-  merge_rank(m->job, &m->scratch, rank, buf, len);
+  if (!buf && m->comm && wpc_rank_left(m->comm, rank)) /* it profiles in a session of its own */
+    wpio_job_add_placeholder_rank(m->job, rank, WPIO_STATUS_MISSING);
+  else
+    merge_rank(m->job, &m->scratch, rank, buf, len);
   if (m->stream_failed) wpio_job_clear_rows(m->job); /* no report either way: hold nothing */
   else if (m->max_bytes && wpio_job_row_bytes(m->job) > m->max_bytes) stream_part(m);
 }

@@ -64,3 +64,13 @@ int wpr_clock_session_end(struct wpr_session *s) {
   refit(s);
   return memcmp(&before, &s->clock, sizeof(before)) != 0;
 }
+
+void wpr_clock_session_keep(struct wpr_session *s, int64_t shift_ns) {
+  s->comm.clock_ns = position_clock;
+  if (shift_ns != 0)
+    for (int i = 0; i < samples.n; i++) {
+      samples.v[i].local_ns += shift_ns;
+      samples.v[i].offset_ns += shift_ns;
+    }
+  refit(s);
+}

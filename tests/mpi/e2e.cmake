@@ -83,3 +83,10 @@ if(NOT WPROF_SANITIZE)
                        ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/asan-app.h5 ASAN_OPTIONS=detect_leaks=0)
   endif()
 endif()
+# Sessions over sub-communicators (issue 16): two halves, a pair profiling alone (either pair), and
+# wprof_init calls on rank 0 alone.
+wprof_test_program(subcomm_app ${CMAKE_CURRENT_SOURCE_DIR}/subcomm_app.c)
+foreach(case halves pair01 pair23 root_only)
+  wprof_add_py_test(subcomm_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/subcomm.py ${case})
+  set_tests_properties(subcomm_${case} PROPERTIES PROCESSORS 4)
+endforeach()
