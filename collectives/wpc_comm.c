@@ -78,7 +78,10 @@ int wpc_poll_ranks(struct wpc_ctx *ctx, int n, MPI_Request *req, int *ranks, int
 }
 
 int wpc_release_tag(uint32_t aseq) { return WPC_TAG_REL_BASE + (int)(aseq % WPC_TAG_REL_RANGE); }
-int wpc_data_tag(uint32_t gseq) { return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE); }
+int wpc_data_tag(uint32_t gseq) {
+  if (gseq == WPC_GATHER_KEY_FINAL) return WPC_TAG_DATA_FINAL; /* else window 15 would share its tag */
+  return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE);
+}
 
 struct wpc_blob *wpc_blob_new(size_t len) {
   struct wpc_blob *b = malloc(sizeof(*b) + (len ? len : 1));
@@ -200,9 +203,11 @@ static int alloc_slots(struct wpc_ctx *ctx) {
   p->absent = calloc(n, 1);
   p->here = calloc(n, 1);
   p->left = calloc(n, 1);
+  p->held_size = calloc(n, sizeof(*p->held_size));
+  p->size_held = calloc(n, 1);
   p->idx = malloc(n * sizeof(*p->idx));
   p->arrive_t2 = calloc(n, sizeof(*p->arrive_t2));
-  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->absent || !p->here || !p->left || !p->idx || !p->arrive_t2)
+  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->absent || !p->here || !p->left || !p->held_size || !p->size_held || !p->idx || !p->arrive_t2)
     return WPC_ENOMEM;
   for (size_t i = 0; i < n; i++) p->slot_req[i] = MPI_REQUEST_NULL;
   return WPC_OK;
@@ -218,6 +223,8 @@ static void free_slots(struct wpc_priv *p) {
   free(p->absent);
   free(p->here);
   free(p->left);
+  free(p->held_size);
+  free(p->size_held);
   free(p->idx);
   free(p->arrive_t2);
 }

@@ -26,6 +26,7 @@ struct root_gather {
   MPI_Request *req;        /* n size receives, then the data receives */
   int *idx;
   int *owner;              /* data request -> rank */
+  int *want;               /* data request -> the bytes it must bring */
   int *have_size;
   int *failed;
   int nreq;                /* data requests posted */
@@ -57,26 +58,67 @@ static int count_left(const struct wpc_ctx *ctx, const struct root_gather *g) {
   return left;
 }
 
-/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. With
- * `grace`, ranks missing at the last sync point are waited for only WPC_GRACE_MS once all the others
- * told theirs (a stop's gather right after a sync point they did not reach: they are not coming). */
+/* Gather keys in order: a stop's (its window number), then the counted ones, then the final gather. */
+static int key_later(uint32_t a, uint32_t b) { return a > b; }
+
+/* A size received for another gather: one of a later gather is held for it (its rank has skipped this
+ * one and is not waited for here), one of an earlier gather is dropped. 1: held. */
+static int hold_size(struct wpc_ctx *ctx, struct root_gather *g, int r) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p->size_held || !key_later(size_of(g, r)->gseq, g->gseq)) return 0;
+  p->held_size[r] = *size_of(g, r);
+  p->size_held[r] = 1;
+  return 1;
+}
+
+/* Before posting rank r's receive: a size held from an earlier call, if it is for this gather (used),
+ * or a later one (rank r skipped this gather). 1: r needs no receive. */
+static int take_held(struct wpc_ctx *ctx, struct root_gather *g, int r, int *got, int *ahead) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p->size_held || !p->size_held[r]) return 0;
+  if (p->held_size[r].gseq == g->gseq) {
+    *size_of(g, r) = p->held_size[r];
+    p->size_held[r] = 0;
+    g->have_size[r] = 1;
+    (*got)++;
+    return 1;
+  }
+  if (key_later(p->held_size[r].gseq, g->gseq)) {
+    (*ahead)++;
+    return 1;
+  }
+  p->size_held[r] = 0; /* of an earlier gather */
+  return 0;
+}
+
+/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped, one of
+ * a later gather held for it. With `grace`, ranks missing at the last sync point are waited for only
+ * WPC_GRACE_MS once all the others told theirs (a stop's gather right after a sync point they did not
+ * reach: they are not coming). On an MPI failure the receives still posted are settled all the same. */
 static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline, int grace) {
-  int got = 0, got_expected = 0, rc = WPC_OK;
+  int got = 0, got_expected = 0, ahead = 0, rc = WPC_OK;
   int64_t t0 = wpc_now_ns();
   int expected = grace ? count_expected(ctx, g->n) : g->n - 1;
   const unsigned char *was_missing = grace ? ((struct wpc_priv *)ctx->priv)->was_missing : NULL;
   int64_t grace_end = t0 + wpc_ms_ns(WPC_GRACE_MS < ctx->timeout_ms ? WPC_GRACE_MS : ctx->timeout_ms);
-  for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
-  while (rc == WPC_OK && got + count_left(ctx, g) < g->n - 1 && wpc_now_ns() < deadline) {
-    if (got_expected >= expected && wpc_now_ns() >= grace_end) break;
+  for (int r = 1; r < g->n && rc == WPC_OK; r++) {
+    int before = got;
+    if (take_held(ctx, g, r, &got, &ahead)) {
+      got_expected += got > before && !(was_missing && was_missing[r]);
+      continue;
+    }
+    rc = post_size(ctx, g, r);
+  }
+  while (rc == WPC_OK && got + ahead + count_left(ctx, g) < g->n - 1 && wpc_now_ns() < deadline) {
+    if (got_expected + ahead >= expected && wpc_now_ns() >= grace_end) break;
     wpc_note_leavers(ctx);
     int done = 0;
-    int mrc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
-    if (mrc != WPC_OK) return mrc;
+    rc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
     for (int i = 0; i < done && rc == WPC_OK; i++) {
       int r = g->idx[i];
       if (size_of(g, r)->gseq != g->gseq) {
-        rc = post_size(ctx, g, r);
+        if (hold_size(ctx, g, r)) ahead++;
+        else rc = post_size(ctx, g, r);
         continue;
       }
       g->have_size[r] = 1;
@@ -91,6 +133,8 @@ static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t dea
       wpc_pending_add(ctx, g->req[r], g->sizes, 1);
     else if (!cancelled && size_of(g, r)->gseq == g->gseq)
       g->have_size[r] = 1; /* arrived while we gave up */
+    else if (!cancelled)
+      hold_size(ctx, g, r);
     g->req[r] = MPI_REQUEST_NULL;
   }
   return rc;
@@ -134,6 +178,7 @@ static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs,
       int rc = PMPI_Irecv(bufs[r] + c * WPC_CHUNK, chunk_len(len, c), MPI_BYTE, r, wpc_data_tag(g->gseq),
                           ctx->comm, &g->req[g->nreq]);
       if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+      g->want[g->nreq] = chunk_len(len, c);
       g->owner[g->nreq++] = r;
     }
     int rc = send_go(ctx, g->gseq, r, 1);
@@ -159,8 +204,11 @@ static int wait_data(struct wpc_ctx *ctx, struct root_gather *g, int nreq, int64
       continue;
     }
     for (int i = 0; i < outc; i++) {
-      int r = g->owner[g->idx[i]];
+      int r = g->owner[g->idx[i]], count = -1;
       if (mrc == MPI_ERR_IN_STATUS && st[i].MPI_ERROR != MPI_SUCCESS) g->failed[r] = 1; /* e.g. truncated */
+      /* a shorter message is no error to MPI: the rank's data is incomplete all the same */
+      else if (PMPI_Get_count(&st[i], MPI_BYTE, &count) != MPI_SUCCESS || count != g->want[g->idx[i]])
+        g->failed[r] = 1;
     }
     left -= outc;
   }
@@ -206,6 +254,7 @@ static void root_gather_free(struct root_gather *g) {
   free(g->req);
   free(g->idx);
   free(g->owner);
+  free(g->want);
   free(g->have_size);
   free(g->failed);
 }
@@ -219,9 +268,10 @@ static int root_gather_alloc(struct root_gather *g, uint32_t gseq, int size, siz
   g->req = malloc(max_req * sizeof(*g->req));
   g->idx = malloc(max_req * sizeof(*g->idx));
   g->owner = calloc(max_req, sizeof(*g->owner));
+  g->want = calloc(max_req, sizeof(*g->want));
   g->have_size = calloc(n, sizeof(int));
   g->failed = calloc(n, sizeof(int));
-  if (!g->sizes || !g->req || !g->idx || !g->owner || !g->have_size || !g->failed) {
+  if (!g->sizes || !g->req || !g->idx || !g->owner || !g->want || !g->have_size || !g->failed) {
     root_gather_free(g);
     return WPC_ENOMEM;
   }

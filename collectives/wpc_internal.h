@@ -17,6 +17,7 @@ enum {
   WPC_TAG_FINAL = 8,      /* rank 0 -> rank: no more sync points (left unreceived until wpc_finalize) */
   WPC_TAG_SETTINGS = 9,   /* rank 0 -> rank: the job's settings, at init */
   WPC_TAG_LEAVE = 10,     /* rank 0 -> rank: session dropped; rank -> rank 0: this rank left it */
+  WPC_TAG_DATA_FINAL = 12, /* the finalize gather's data: never shared with a stop's gather */
   WPC_TAG_DATA_BASE = 16,
   WPC_TAG_DATA_RANGE = 16,
   WPC_TAG_REL_BASE = 1024,
@@ -130,6 +131,8 @@ struct wpc_priv {
   int released_any;
   unsigned char *here;        /* rank 0: scratch, who counts at this sync point */
   unsigned char *left;        /* rank 0: ranks that left the session (wpc_leave): never waited for */
+  struct wpc_size_msg *held_size; /* rank 0: a size of a later gather, held for it */
+  unsigned char *size_held;
   int final_sent;             /* rank 0: wpc_sync_final done */
   uint32_t aseq;              /* non-root: the next arrival's number */
   struct wpc_handover handover;

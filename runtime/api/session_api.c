@@ -277,6 +277,12 @@ int wprof_is_running(void) { return wpr_session.initialized && wpr_session.sm.ru
 
 int wprof__shutdown(void) { return apply_event(WPR_SM_SHUTDOWN); }
 
+int wprof__fail_starts(int n) {
+  if (!wpr_session.initialized) return WPROF_ESTATE;
+  wpr_session.test_fail_starts = n;
+  return WPROF_OK;
+}
+
 int wprof__backend_counts(int *starts, int *stops) {
   if (starts) *starts = wpr_session.backend_starts;
   if (stops) *stops = wpr_session.backend_stops;

@@ -69,6 +69,10 @@ static int32_t sync_point(struct wpr_session *s, int32_t window, int at_end) {
 }
 
 static int start_collectors(struct wpr_session *s, int32_t window) {
+  if (s->test_fail_starts > 0) { /* wprof__fail_starts: as if no collector could start */
+    s->test_fail_starts--;
+    return WPROF_EBACKEND;
+  }
   if (s->backend->start(window) == WPROF_OK) return WPROF_OK;
   if (s->backend != &wpr_backend_host) {
     static int warned;
@@ -87,9 +91,12 @@ static void window_open(struct wpr_session *s) {
   s->next_window = window + 1;
   if (start_collectors(s, window) != WPROF_OK) {
     WPR_WARN("no collector could start for window %d; this rank records nothing in it", (int)window);
-    wpr_sm_start_failed(&s->sm);
+    /* the window is the job's all the same: this rank still makes its end sync point and stop tables */
+    s->open_window = window;
+    s->open_recording = 0;
     return;
   }
+  s->open_recording = 1;
   s->backend_starts++;
   s->open_window = window;
   wpr_strag_window_open(window, s->cfg.straggler_max_events);
@@ -105,6 +112,10 @@ static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
   int32_t adopted = sync_point(s, window, 1);
   if (adopted >= s->next_window) s->next_window = adopted + 1;
+  if (!s->open_recording) { /* its collectors never started: nothing to stop or record */
+    s->open_window = -1;
+    return;
+  }
   wpr_timeline_window_close(window);
   wpr_ranges_set_window(-1);
   wpr_mpi_set_window(-1);

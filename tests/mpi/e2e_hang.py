@@ -3,7 +3,7 @@ late, one that never starts, and settings that disagree. Each job ends within WP
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
 usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
-       root_never_start|root_late_stop|root_late_finalize|differing_max|skip_window_r2|skip_window_r0"""
+       root_never_start|root_late_stop|root_late_finalize|differing_max|fail_start|skip_window_r2|skip_window_r0"""
 import os
 import re
 import sys
@@ -189,6 +189,25 @@ def root_late_finalize():
         check(0 <= waited < 2000, f"rank 0, late itself, waited little for the others (finalize_wait_ms {waited})")
 
 
+def fail_start():
+    """Rank 1's collectors fail to start in window 0 (a test hook): it records nothing there but still
+    makes the window's end sync point, so nobody waits for it (no wprof call over 100 ms at
+    WPROF_SYNC_TIMEOUT_MS=500) and the sync stays ok; rank 1 has no row for window 0 only."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "3", "--windows", "2", "--fail-start-rank", "1"],
+                                    env=dict(env, WPROF_SYNC_TIMEOUT_MS="500"))
+    every_rank_finalized(stdout)
+    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
+    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
+    for r, ms in sorted(longest.items()):
+        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    check("no collector could start for window 0" in err, "rank 1 says it records nothing in window 0")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "sync") == "ok", f"every sync point complete (got {attr(f, 'sync')!r})")
+        wins = sorted((w["rank"], w["window"]) for w in rows(f, "windows"))
+        want = [(0, 0), (0, 1), (1, 1), (2, 0), (2, 1), (3, 0), (3, 1)]
+        check(wins == want, f"rank 1 has no row for window 0 only (got {wins})")
+
+
 def differing_max():
     """WPROF_MAX_ITERS=2 on rank 1, 4 elsewhere, a barrier after every step: rank 0's settings are the
     job's, so rank 1's windows close with the others' and no wprof call waits for a deadline (none
@@ -215,5 +234,5 @@ def differing_max():
 {"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
  "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
  "root_late_stop": root_late_stop,
- "differing_max": differing_max, "root_late_finalize": root_late_finalize, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
+ "differing_max": differing_max, "fail_start": fail_start, "root_late_finalize": root_late_finalize, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
 finish()
