@@ -180,6 +180,11 @@ typedef void (*wpc_deliver_fn)(void *arg, int rank, const uint8_t *buf, size_t l
 int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
                        wpc_deliver_fn deliver, void *arg, int *nbatches);
 
+/* The same for a stop's gather (WPROF_PRINT), keyed like wpc_gather_keyed: ranks missing at the last
+ * sync point get only the grace period, and no rank hands its data over later. */
+int wpc_gather_batched_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, size_t len,
+                             uint64_t max_bytes, wpc_deliver_fn deliver, void *arg, int *nbatches);
+
 /* A non-root rank whose rank 0 has not said "go" within 2 x timeout_ms of its size does not give up:
  * wpc_gather_batched returns WPC_PENDING and keeps the data for rank 0. wpc_handover_finish waits up
  * to wait_ms more for the "go" (MPI_Finalize waits for every rank anyway), sends, and returns WPC_OK,

@@ -311,7 +311,7 @@ static int send_size(struct wpc_ctx *ctx, uint32_t gseq, size_t len) {
 /* Polls for rank 0's "go" for this gather until the deadline; an older gather's go is dropped, a "later"
  * renews the deadline. WPC_OK: send; WPC_ETIMEOUT: rank 0 went on without this rank; WPC_PENDING:
  * nothing yet (*req still posted). */
-static int poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_Request *req, int64_t deadline) {
+int wpc_poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_Request *req, int64_t deadline) {
   struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
   int64_t t0 = wpc_now_ns();
   for (;;) {
@@ -342,7 +342,7 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline, struct 
   if (!b) return WPC_ENOMEM;
   struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
   MPI_Request req = MPI_REQUEST_NULL;
-  int rc = poll_go(ctx, gseq, b, &req, deadline);
+  int rc = wpc_poll_go(ctx, gseq, b, &req, deadline);
   if (rc == WPC_PENDING && hand_over) {
     struct wpc_handover *h = &((struct wpc_priv *)ctx->priv)->handover;
     *h = (struct wpc_handover){.active = 1, .gseq = gseq, .data = hand_over, .go = b, .req = req};
@@ -372,7 +372,7 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline, struct 
 
 /* Sends the data in chunks and waits for them until the deadline. Sends still running then keep the
  * copy alive (leaked, with a note): MPI may still be reading it. */
-static int send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline) {
+int wpc_send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline) {
   size_t nc = n_chunks(data->len);
   MPI_Request *req = malloc((nc ? nc : 1) * sizeof(*req));
   if (!req) return WPC_ENOMEM;
@@ -412,7 +412,7 @@ static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, 
   int rc = send_size(ctx, gseq, len);
   /* Rank 0 waits timeout_ms for sizes from its own arrival; we may be early, hence twice that. */
   if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms), hand_over ? data : NULL);
-  if (rc == WPC_OK) rc = send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
+  if (rc == WPC_OK) rc = wpc_send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
   wpc_blob_unref(data);
   return rc;
 }
@@ -515,7 +515,7 @@ static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t
     for (int r = 1; r < ctx->size; r++) deliver(arg, r, NULL, 0);
     return rc;
   }
-  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms), 0);
+  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms), gseq < WPC_GATHER_KEY_COUNTED);
   deliver(arg, 0, mine, len); /* after the sizes: their deadline runs from rank 0's arrival, as in wpc_gather */
   for (int r = 1; r < g.n; r++) sizes[r] = g.have_size[r] ? size_of(&g, r)->len : 0;
   int missing = 0, lo = 1;
@@ -547,6 +547,11 @@ static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t
 
 int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
                        wpc_deliver_fn deliver, void *arg, int *nbatches) {
+  return wpc_gather_batched_keyed(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
+}
+
+int wpc_gather_batched_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, size_t len,
+                             uint64_t max_bytes, wpc_deliver_fn deliver, void *arg, int *nbatches) {
   int unused;
   if (!nbatches) nbatches = &unused;
   *nbatches = 0;
@@ -554,7 +559,7 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, WPC_GATHER_KEY_FINAL, mine, len, 1);
+    return leaf_gather(ctx, key, mine, len, key == WPC_GATHER_KEY_FINAL);
   }
   if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) {
     deliver(arg, 0, mine, len);
@@ -562,37 +567,5 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
     return ctx->size <= 1 ? WPC_OK : WPC_EMPI;
   }
   wpc_pending_poll(ctx);
-  return root_gather_batched(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
-}
-
-int wpc_handover_pending(const struct wpc_ctx *ctx) {
-  const struct wpc_priv *p = ctx->priv;
-  return p && p->handover.active;
-}
-
-int wpc_handover_finish(struct wpc_ctx *ctx, int wait_ms) {
-  struct wpc_priv *p = ctx->priv;
-  if (!p || !p->handover.active) return WPC_OK;
-  struct wpc_handover h = p->handover;
-  memset(&p->handover, 0, sizeof(p->handover));
-  int rc = wpc_live(ctx) ? poll_go(ctx, h.gseq, h.go, &h.req, wpc_now_ns() + wpc_ms_ns(wait_ms)) : WPC_EMPI;
-  if (rc == WPC_OK)
-    rc = send_data(ctx, h.gseq, h.data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
-  if (rc == WPC_EDROPPED) {
-    wpc_pending_add(ctx, h.req, h.go, 1);
-    h.req = MPI_REQUEST_NULL;
-  }
-  if (h.req != MPI_REQUEST_NULL && wpc_live(ctx)) {
-    int cancelled = 0;
-    if (!wpc_cancel_wait(&h.req, wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS), &cancelled)) wpc_pending_add(ctx, h.req, h.go, 1);
-  }
-  if (rc == WPC_PENDING) {
-    wpc_set_note(ctx, "no \"go\" from rank 0 within %d ms of this rank's MPI_Finalize", wait_ms);
-    rc = WPC_ETIMEOUT;
-  } else if (rc == WPC_ETIMEOUT && !ctx->note[0]) {
-    wpc_set_note(ctx, "rank 0 went on without this rank's data (its size came after rank 0's deadline)");
-  }
-  wpc_blob_unref(h.go);
-  wpc_blob_unref(h.data);
-  return rc;
+  return root_gather_batched(ctx, key, mine, len, max_bytes, deliver, arg, nbatches);
 }

@@ -165,6 +165,11 @@ int wpc_cancel_wait(MPI_Request *req, int64_t deadline_ns, int *cancelled);
 void wpc_abandon_recv(struct wpc_ctx *ctx, MPI_Request *req, struct wpc_blob *blob);
 int wpc_drain_one(struct wpc_ctx *ctx, int source, int tag, int64_t deadline_ns);
 int wpc_release_tag(uint32_t aseq);
+/* wpc_gather.c, for the hand-over (wpc_handover.c): rank 0's "go" for gather gseq until the deadline
+ * (WPC_OK send, WPC_ETIMEOUT not wanted, WPC_PENDING nothing yet, WPC_EDROPPED session dropped), and
+ * the data sent in chunks until the deadline. */
+int wpc_poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_Request *req, int64_t deadline);
+int wpc_send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline);
 int wpc_data_tag(uint32_t gseq);
 
 void wpc_agree_pack(struct wpc_agree_wire *w, const struct wpc_agree_item *items, int n);
