@@ -161,6 +161,21 @@ int wpc_settings_share(struct wpc_ctx *ctx, const struct wpc_agree_item *mine, i
  * Returns WPC_OK, WPC_ETIMEOUT when some rank (or, off rank 0, this rank) got no sample, WPC_EMPI. */
 int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struct wpc_clock_sample *out);
 
+/* Collective, once per context: groups the ranks whose clocks are one, those of one node
+ * (MPI_Comm_split_type shared) with the same `domain` (the runtime's test-hook clock offset: ranks
+ * whose positions are shifted differently do not share a clock). From then on only each group's
+ * leader (its lowest rank) exchanges with rank 0, so rank 0 makes O(nodes) round trips; the others'
+ * wpc_clock_exchange returns at once without a sample and they take their leader's fit through
+ * wpc_node_share. */
+int wpc_clock_by_node(struct wpc_ctx *ctx, int64_t domain);
+/* This rank's leader (itself for a leader, rank 0 included, and before wpc_clock_by_node). */
+int wpc_clock_leader(const struct wpc_ctx *ctx);
+/* A leader sends `mine` (len <= WPC_NODE_SHARE_MAX bytes) to the other ranks of its group; each of
+ * them gets it in `out` (*got 1), waiting with the sync point's deadline. Every rank calls it the same
+ * number of times. Returns WPC_OK, WPC_ETIMEOUT (a member that heard nothing), WPC_EMPI. */
+#define WPC_NODE_SHARE_MAX 128
+int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got);
+
 /* The clock the exchanges measure: ctx->clock_ns, or CLOCK_MONOTONIC. */
 int64_t wpc_clock_read(const struct wpc_ctx *ctx);
 

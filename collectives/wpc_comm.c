@@ -384,6 +384,7 @@ void wpc_finalize(struct wpc_ctx *ctx) {
   }
   if (p) {
     free_slots(p);
+    free(p->leader_of);
     free(p->pend);
     free(p);
   }

@@ -18,6 +18,7 @@ enum {
   WPC_TAG_SETTINGS = 9,   /* rank 0 -> rank: the job's settings, at init */
   WPC_TAG_LEAVE = 10,     /* rank 0 -> rank: session dropped; rank -> rank 0: this rank left it */
   WPC_TAG_DATA_FINAL = 12, /* the finalize gather's data: never shared with a stop's gather */
+  WPC_TAG_NODE = 13,      /* node leader -> the other ranks of its node: its clock fit */
   WPC_TAG_DATA_BASE = 16,
   WPC_TAG_DATA_RANGE = 16,
   WPC_TAG_REL_BASE = 1024,
@@ -135,6 +136,8 @@ struct wpc_priv {
   unsigned char *size_held;
   int final_sent;             /* rank 0: wpc_sync_final done */
   uint32_t aseq;              /* non-root: the next arrival's number */
+  int *leader_of;             /* each rank's node leader (wpc_clock_by_node); NULL: every rank its own */
+  uint32_t nseq;              /* node shares so far */
   struct wpc_handover handover;
   int *idx;                   /* scratch for Testsome */
   int slots_leaked;           /* a receive into the slots could not be cancelled: keep them */
