@@ -92,17 +92,22 @@ static int take_held(struct wpc_ctx *ctx, struct root_gather *g, int r, int *got
 }
 
 /* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped, one of
- * a later gather held for it. With `grace`, ranks missing at the last sync point are waited for only
- * WPC_GRACE_MS once all the others told theirs (a stop's gather right after a sync point they did not
- * reach: they are not coming). On an MPI failure the receives still posted are settled all the same. */
+ * a later gather held for it. With `grace` (a stop's gather, right after the window's end sync point),
+ * ranks missing at the window's start are not waited for (they make no stop of it), and ranks missing
+ * at its end only WPC_GRACE_MS once all the others told theirs. On an MPI failure the receives still posted are settled all the same. */
 static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline, int grace) {
   int got = 0, got_expected = 0, ahead = 0, rc = WPC_OK;
   int64_t t0 = wpc_now_ns();
   int expected = grace ? count_expected(ctx, g->n) : g->n - 1;
   const unsigned char *was_missing = grace ? ((struct wpc_priv *)ctx->priv)->was_missing : NULL;
   int64_t grace_end = t0 + wpc_ms_ns(WPC_GRACE_MS < ctx->timeout_ms ? WPC_GRACE_MS : ctx->timeout_ms);
+  const unsigned char *absent = grace ? ((struct wpc_priv *)ctx->priv)->absent : NULL;
   for (int r = 1; r < g->n && rc == WPC_OK; r++) {
     int before = got;
+    if (absent && absent[r] && !(((struct wpc_priv *)ctx->priv)->size_held[r])) {
+      ahead++; /* missing at this window's start: it makes no stop of this window */
+      continue;
+    }
     if (take_held(ctx, g, r, &got, &ahead)) {
       got_expected += got > before && !(was_missing && was_missing[r]);
       continue;

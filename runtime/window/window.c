@@ -65,6 +65,9 @@ static int32_t sync_point(struct wpr_session *s, int32_t window, int at_end) {
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
   note_settings(s, &res);
   wpr_clock_note_sync(s, &res.clock);
+  /* rank 0 closed this window before this rank came (or never opened it, or has ended its windows):
+   * it holds no stop gather of it that this rank could join */
+  s->closed_without_root = at_end && (res.late || res.root_done);
   return res.window;
 }
 
@@ -145,6 +148,7 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions) {
   if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) {
     int32_t window = s->open_window;
     window_close(s);
-    wpr_stop_tables(s, window); /* every rank, collecting or not: its gather is collective */
+    /* every rank, collecting or not, whose rank 0 closed the window with it: its gather is collective */
+    if (!s->closed_without_root) wpr_stop_tables(s, window);
   }
 }

@@ -144,10 +144,17 @@ def skip_window(victim):
     """One rank (rank 0 too) makes no window call in window 0 of 4 (3 steps each, a barrier after
     every step) at WPROF_SYNC_TIMEOUT_MS=500: the miss costs the others one deadline, once, so no rank
     spends more than 2.5 x the timeout in wprof calls (the window calls and finalize) over the run; every rank numbers its windows as
-    the job does (the victim has no window 0), and windows with the same number are the same interval."""
+    the job does (the victim has no window 0), and windows with the same number are the same interval.
+    WPROF_PRINT's gathers at every stop add no deadline of their own."""
     timeout_ms = 500
     rc, stdout, err, took = run_mpi(4, [APP, "--iters", "3", "--windows", "4", "--skip-window-rank", str(victim)],
-                                    env=dict(env, WPROF_SYNC_TIMEOUT_MS=str(timeout_ms)))
+                                    env=dict(env, WPROF_SYNC_TIMEOUT_MS=str(timeout_ms), WPROF_PRINT="top:2"))
+    # WPROF_PRINT gathers at every stop: the victim is missing from window 0's stop only
+    stops = re.findall(r"wprof: window (\d+) stop \(ranks (\d)/4(?:; missing: ([\d,]+))?", stdout)
+    want = [(str(w), "4", "") for w in range(1, 4)]
+    if victim != 0:
+        want = [("0", "3", str(victim))] + want
+    check(stops == want, f"rank 0 prints every stop it made, the victim missing from window 0's only (got {stops})")
     every_rank_finalized(stdout)
     spent = wprof_call_ms(stdout)
     check(sorted(spent) == [0, 1, 2, 3], f"every rank printed its time in wprof calls (got {spent})")
