@@ -295,7 +295,8 @@ int wprof_finalize(void) {
   apply_event(WPR_SM_SHUTDOWN);
   if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
     WPR_DEBUG("this session's rank 0 left it for another: no report from it");
-    session_release(s);
+    wpc_leave(&s->comm); /* not freed: its rank 0 never frees it either (freeing is collective) */
+    session_shed(s);
     return WPROF_OK;
   }
   int status = wpr_report_finalize(s);

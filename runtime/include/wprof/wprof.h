@@ -45,7 +45,7 @@ int wprof_start(void);     /* request a profiling window (collective when it ope
 int wprof_step(void);      /* one application iteration (collective when it opens or closes one) */
 int wprof_stop(void);      /* collective when it closes a window */
 int wprof_is_active(void);  /* 1 while a start is pending or running */
-int wprof_is_running(void); /* 1 while collectors run */
+int wprof_is_running(void); /* 1 while a window is open (its collectors run, unless they failed to start) */
 
 /* Lite scopes: register a name once (thread-safe), then begin/end on the hot path. Returns an id
  * >= 0 or a negative status. Scopes time the whole run, independent of windows. */
