@@ -171,10 +171,11 @@ int wpc_clock_by_node(struct wpc_ctx *ctx, int64_t domain);
 /* This rank's leader (itself for a leader, rank 0 included, and before wpc_clock_by_node). */
 int wpc_clock_leader(const struct wpc_ctx *ctx);
 /* A leader sends `mine` (len <= WPC_NODE_SHARE_MAX bytes) to the other ranks of its group; each of
- * them gets it in `out` (*got 1), waiting with the sync point's deadline. Every rank calls it the same
- * number of times. Returns WPC_OK, WPC_ETIMEOUT (a member that heard nothing), WPC_EMPI. */
+ * them gets it in `out` (*got 1), waiting with the sync point's deadline (2 x timeout_ms; with
+ * short_wait, as at finalize where the gather's waits follow, timeout_ms). Every rank calls it the
+ * same number of times. Returns WPC_OK, WPC_ETIMEOUT (a member that heard nothing), WPC_EMPI. */
 #define WPC_NODE_SHARE_MAX 128
-int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got);
+int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got, int short_wait);
 
 /* The clock the exchanges measure: ctx->clock_ns, or CLOCK_MONOTONIC. */
 int64_t wpc_clock_read(const struct wpc_ctx *ctx);

@@ -324,10 +324,12 @@ struct wpc_node_msg {
 };
 
 /* A member: its leader's message of share nseq, until the deadline (older ones dropped). */
-static int node_recv(struct wpc_ctx *ctx, int leader, uint32_t nseq, void *out, size_t len) {
+static int node_recv(struct wpc_ctx *ctx, int leader, uint32_t nseq, void *out, size_t len, int short_wait) {
   struct wpc_priv *p = ctx->priv;
   int64_t t0 = wpc_now_ns();
-  int64_t wait_ms = p->root_silent ? min_int(ctx->timeout_ms, WPC_GRACE_MS) : 2 * (int64_t)ctx->timeout_ms;
+  int64_t wait_ms = p->root_silent ? min_int(ctx->timeout_ms, WPC_GRACE_MS)
+                    : short_wait   ? (int64_t)ctx->timeout_ms
+                                   : 2 * (int64_t)ctx->timeout_ms;
   int64_t deadline = t0 + wpc_ms_ns(wait_ms);
   struct wpc_node_msg m;
   for (;;) {
@@ -348,7 +350,7 @@ static int node_recv(struct wpc_ctx *ctx, int leader, uint32_t nseq, void *out, 
   }
 }
 
-int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got) {
+int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got, int short_wait) {
   struct wpc_priv *p = ctx->priv;
   *got = 0;
   if (len > WPC_NODE_SHARE_MAX) return WPC_ENOMEM;
@@ -356,7 +358,7 @@ int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out,
   uint32_t nseq = ++p->nseq;
   int leader = p->leader_of[ctx->rank];
   if (leader != ctx->rank) {
-    int rc = node_recv(ctx, leader, nseq, out, len);
+    int rc = node_recv(ctx, leader, nseq, out, len, short_wait);
     *got = rc == WPC_OK;
     return rc;
   }

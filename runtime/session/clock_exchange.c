@@ -53,10 +53,10 @@ static void refit(struct wpr_session *s) {
 }
 
 /* A leader's fit to the other ranks of its node (after its exchange with rank 0); they adopt it. */
-static void share_with_node(struct wpr_session *s) {
+static void share_with_node(struct wpr_session *s, int at_finalize) {
   struct node_share mine = {s->clock, s->cfg.clock_test_offset_ns}, theirs;
   int got = 0;
-  wpc_node_share(&s->comm, &mine, sizeof(mine), &theirs, &got);
+  wpc_node_share(&s->comm, &mine, sizeof(mine), &theirs, &got, at_finalize);
   if (!got) return;
   adopted = theirs;
   have_adopted = 1;
@@ -90,7 +90,7 @@ void wpr_clock_session_begin(struct wpr_session *s) {
     WPR_DEBUG("ranks not grouped by node: each exchanges with rank 0 itself");
   exchange(s, "init", 0);
   refit(s);
-  share_with_node(s);
+  share_with_node(s, 0);
 }
 
 void wpr_clock_note_sync(struct wpr_session *s, const struct wpc_clock_sample *x) {
@@ -103,7 +103,7 @@ int wpr_clock_session_end(struct wpr_session *s) {
   struct wpr_clock_fit before = s->clock;
   exchange(s, "finalize", FINALIZE_READY_MS);
   refit(s);
-  share_with_node(s);
+  share_with_node(s, 1);
   return memcmp(&before, &s->clock, sizeof(before)) != 0;
 }
 

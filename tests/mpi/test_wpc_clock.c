@@ -165,7 +165,7 @@ static void mode_bynode(int timeout_ms) {
     }
     int64_t mine = 1000 + g_rank, theirs = -1;
     int got = 0;
-    rc = wpc_node_share(&c, &mine, sizeof(mine), &theirs, &got);
+    rc = wpc_node_share(&c, &mine, sizeof(mine), &theirs, &got, 0);
     EXPECT(rc == WPC_OK, "node share rc %d", rc);
     if (leader != g_rank) EXPECT(got && theirs == 1000 + leader, "got %d: %lld from the leader", got, (long long)theirs);
     else EXPECT(!got, "a leader gets nothing");
