@@ -1,6 +1,8 @@
-/* collectives: the settings check that rides on sync points. Values travel by name, so a rank with
+/* collectives: the job's settings, handed out by rank 0 at init, and the settings check that rides on
+ * sync points. Values travel by name, so a rank with
  * a different list of settings is reported too, and the note says which rank has what. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wpc_internal.h"
@@ -81,4 +83,75 @@ void wpc_agree_note(char *note, size_t cap, int rank, const struct wpc_agree_wir
   size_t room = cap - 4 - pos;
   memcpy(note + pos, seg, room);
   memcpy(note + pos + room, "...", 4);
+}
+
+/* ---- the job's settings, handed out at init ----------------------------------------------------- */
+
+struct wpc_settings_msg {
+  struct wpc_agree_wire agree;
+  char text[WPC_SETTINGS_TEXT];
+};
+
+static int settings_send(struct wpc_ctx *ctx, const struct wpc_agree_item *mine, int n, const char *my_text) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_settings_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_settings_msg *m = (struct wpc_settings_msg *)b->data;
+  memset(m, 0, sizeof(*m));
+  wpc_agree_pack(&m->agree, mine, n);
+  snprintf(m->text, sizeof(m->text), "%s", my_text ? my_text : "");
+  int rc = WPC_OK;
+  for (int r = 1; r < ctx->size && rc == WPC_OK; r++) {
+    MPI_Request req;
+    int mrc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, r, WPC_TAG_SETTINGS, ctx->comm, &req);
+    if (mrc != MPI_SUCCESS) rc = wpc_mpi_failed(ctx, "MPI_Isend", mrc);
+    else wpc_pending_add(ctx, req, b, 0);
+  }
+  wpc_blob_unref(b);
+  return rc;
+}
+
+static int settings_recv(struct wpc_ctx *ctx, struct wpc_settings_msg *m) {
+  struct wpc_priv *p = ctx->priv;
+  int64_t t0 = wpc_now_ns();
+  int64_t wait_ms = p->root_silent ? (ctx->timeout_ms < WPC_GRACE_MS ? ctx->timeout_ms : WPC_GRACE_MS)
+                                   : 2 * (int64_t)ctx->timeout_ms;
+  int64_t deadline = t0 + wpc_ms_ns(wait_ms);
+  for (;;) {
+    int flag = 0;
+    MPI_Message msg;
+    int rc = PMPI_Improbe(0, WPC_TAG_SETTINGS, ctx->comm, &flag, &msg, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Improbe", rc);
+    if (flag) {
+      rc = PMPI_Mrecv(m, (int)sizeof(*m), MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+      if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Mrecv", rc);
+      wpc_agree_sanitize(&m->agree);
+      m->text[sizeof(m->text) - 1] = '\0';
+      return WPC_OK;
+    }
+    if (wpc_now_ns() >= deadline) return WPC_ETIMEOUT;
+    wpc_pause(t0);
+  }
+}
+
+int wpc_settings_share(struct wpc_ctx *ctx, const struct wpc_agree_item *mine, int n, const char *my_text,
+                       int64_t *root_values, char *root_text, size_t text_cap) {
+  if (n > WPC_AGREE_MAX) n = WPC_AGREE_MAX;
+  for (int i = 0; i < n; i++) root_values[i] = mine[i].value;
+  if (text_cap) snprintf(root_text, text_cap, "%s", my_text ? my_text : "");
+  if (ctx->size <= 1) return WPC_OK;
+  if (!ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
+  wpc_pending_poll(ctx);
+  if (ctx->rank == 0) return settings_send(ctx, mine, n, my_text);
+  struct wpc_settings_msg *m = malloc(sizeof(*m));
+  if (!m) return WPC_ENOMEM;
+  int rc = settings_recv(ctx, m);
+  if (rc == WPC_OK) {
+    for (int i = 0; i < n; i++) {
+      int k = find(&m->agree, mine[i].name ? mine[i].name : "?");
+      if (k >= 0) root_values[i] = m->agree.value[k];
+    }
+    if (text_cap) snprintf(root_text, text_cap, "%s", m->text);
+  }
+  free(m);
+  return rc;
 }

@@ -39,7 +39,11 @@ static struct wpc_clock_msg clock_msg(uint32_t cseq, int kind, int round) {
 
 /* ---- rank 0 ---------------------------------------------------------------------------------- */
 
-enum { PEER_WAITING = 0, PEER_READY, PEER_GONE };
+enum { PEER_WAITING = 0, PEER_READY, PEER_GONE, PEER_MEMBER /* shares its node leader's clock */ };
+
+/* 1 when rank r exchanges with rank 0 itself: its own node's leader (every rank, until
+ * wpc_clock_by_node grouped them). */
+static int is_leader(const struct wpc_priv *p, int r) { return !p->leader_of || p->leader_of[r] == r; }
 
 struct root_clock {
   uint32_t cseq;
@@ -76,11 +80,17 @@ static int collect_ready(struct wpc_ctx *ctx, struct root_clock *g, int ready_wa
   int64_t full = t0 + wpc_ms_ns(wait_ms);
   int64_t grace = t0 + wpc_ms_ns(min_int(wait_ms, WPC_GRACE_MS));
   int rc = WPC_OK, answered = 0, expected = 0, expected_answered = 0;
+  int others = 0;
   for (int r = 1; r < g->n && rc == WPC_OK; r++) {
+    if (!is_leader(p, r)) {
+      g->state[r] = PEER_MEMBER;
+      continue;
+    }
+    others++;
     expected += !(p->was_missing && p->was_missing[r]);
     rc = post_up(ctx, g, r);
   }
-  while (rc == WPC_OK && answered < g->n - 1) {
+  while (rc == WPC_OK && answered < others) {
     int64_t t = wpc_now_ns();
     if (t >= full || (t >= grace && expected_answered == expected)) break;
     int done = 0;
@@ -184,7 +194,9 @@ static int root_clock(struct wpc_ctx *ctx, uint32_t cseq, int rounds, int ready_
   free(g.idx);
   free(g.state);
   if (rc != WPC_OK) return rc;
-  return served == g.n - 1 ? WPC_OK : WPC_ETIMEOUT;
+  int leaders = 0;
+  for (int r = 1; r < g.n; r++) leaders += is_leader(ctx->priv, r);
+  return served == leaders ? WPC_OK : WPC_ETIMEOUT;
 }
 
 /* ---- other ranks ----------------------------------------------------------------------------- */
@@ -237,7 +249,7 @@ static int leaf_clock(struct wpc_ctx *ctx, uint32_t cseq, int ready_wait_ms, str
       since = wpc_now_ns(); /* the next ping comes within microseconds: spin, do not nap */
       continue;
     }
-    if (wpc_now_ns() >= deadline) break;
+    if (wpc_now_ns() >= deadline || wpc_session_dropped(ctx)) break;
     wpc_pause(since);
   }
   if (!finished) {
@@ -265,6 +277,105 @@ int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struc
   if (rounds > MAX_ROUNDS) rounds = MAX_ROUNDS;
   wpc_pending_poll(ctx);
   struct wpc_priv *p = ctx->priv;
+  if (ctx->rank != 0 && !is_leader(p, ctx->rank)) return WPC_OK; /* its leader's fit is its own */
   uint32_t cseq = ++p->cseq; /* from 1: a zeroed message is never one of ours */
   return ctx->rank == 0 ? root_clock(ctx, cseq, rounds, ready_wait_ms) : leaf_clock(ctx, cseq, ready_wait_ms, out);
+}
+
+/* ---- ranks of one node share a clock ---------------------------------------------------------- */
+
+int wpc_clock_by_node(struct wpc_ctx *ctx, int64_t domain) {
+  struct wpc_priv *p = ctx->priv;
+  if (ctx->size <= 1 || !p || !wpc_live(ctx) || p->leader_of) return WPC_OK;
+  int *leader_of = malloc((size_t)ctx->size * sizeof(int));
+  if (!leader_of) return WPC_ENOMEM;
+  MPI_Comm node = MPI_COMM_NULL, same = MPI_COMM_NULL;
+  int color = (int)((uint64_t)domain % 1000003u), leader = ctx->rank, zero = 0;
+  MPI_Group g_same = MPI_GROUP_NULL, g_comm = MPI_GROUP_NULL;
+  int rc = PMPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node);
+  if (rc == MPI_SUCCESS) rc = PMPI_Comm_split(node, color, ctx->rank, &same);
+  if (rc == MPI_SUCCESS) rc = PMPI_Comm_group(same, &g_same);
+  if (rc == MPI_SUCCESS) rc = PMPI_Comm_group(ctx->comm, &g_comm);
+  if (rc == MPI_SUCCESS) rc = PMPI_Group_translate_ranks(g_same, 1, &zero, g_comm, &leader);
+  if (rc == MPI_SUCCESS) rc = PMPI_Allgather(&leader, 1, MPI_INT, leader_of, 1, MPI_INT, ctx->comm);
+  if (g_same != MPI_GROUP_NULL) PMPI_Group_free(&g_same);
+  if (g_comm != MPI_GROUP_NULL) PMPI_Group_free(&g_comm);
+  if (same != MPI_COMM_NULL) PMPI_Comm_free(&same);
+  if (node != MPI_COMM_NULL) PMPI_Comm_free(&node);
+  if (rc != MPI_SUCCESS) {
+    free(leader_of);
+    return wpc_mpi_failed(ctx, "grouping wprof's ranks by node", rc);
+  }
+  for (int r = 0; r < ctx->size; r++)
+    if (leader_of[r] < 0 || leader_of[r] >= ctx->size || leader_of[leader_of[r]] != leader_of[r]) leader_of[r] = r;
+  p->leader_of = leader_of;
+  return WPC_OK;
+}
+
+int wpc_clock_leader(const struct wpc_ctx *ctx) {
+  const struct wpc_priv *p = ctx->priv;
+  return p && p->leader_of ? p->leader_of[ctx->rank] : ctx->rank;
+}
+
+struct wpc_node_msg {
+  uint32_t nseq;
+  uint32_t len;
+  unsigned char bytes[WPC_NODE_SHARE_MAX];
+};
+
+/* A member: its leader's message of share nseq, until the deadline (older ones dropped). */
+static int node_recv(struct wpc_ctx *ctx, int leader, uint32_t nseq, void *out, size_t len, int short_wait) {
+  struct wpc_priv *p = ctx->priv;
+  int64_t t0 = wpc_now_ns();
+  int64_t wait_ms = p->root_silent ? min_int(ctx->timeout_ms, WPC_GRACE_MS)
+                    : short_wait   ? (int64_t)ctx->timeout_ms
+                                   : 2 * (int64_t)ctx->timeout_ms;
+  int64_t deadline = t0 + wpc_ms_ns(wait_ms);
+  struct wpc_node_msg m;
+  for (;;) {
+    int flag = 0;
+    MPI_Message msg;
+    int rc = PMPI_Improbe(leader, WPC_TAG_NODE, ctx->comm, &flag, &msg, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Improbe", rc);
+    if (flag) {
+      memset(&m, 0, sizeof(m));
+      rc = PMPI_Mrecv(&m, (int)sizeof(m), MPI_BYTE, &msg, MPI_STATUS_IGNORE);
+      if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Mrecv", rc);
+      if (m.nseq != nseq) continue; /* an earlier share this rank gave up on */
+      memcpy(out, m.bytes, len < m.len ? len : m.len);
+      return WPC_OK;
+    }
+    if (wpc_now_ns() >= deadline || wpc_session_dropped(ctx)) return WPC_ETIMEOUT;
+    wpc_pause(t0);
+  }
+}
+
+int wpc_node_share(struct wpc_ctx *ctx, const void *mine, size_t len, void *out, int *got, int short_wait) {
+  struct wpc_priv *p = ctx->priv;
+  *got = 0;
+  if (len > WPC_NODE_SHARE_MAX) return WPC_ENOMEM;
+  if (ctx->size <= 1 || !p || !p->leader_of || !wpc_live(ctx)) return WPC_OK;
+  uint32_t nseq = ++p->nseq;
+  int leader = p->leader_of[ctx->rank];
+  if (leader != ctx->rank) {
+    int rc = node_recv(ctx, leader, nseq, out, len, short_wait);
+    *got = rc == WPC_OK;
+    return rc;
+  }
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_node_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_node_msg *m = (struct wpc_node_msg *)b->data;
+  m->nseq = nseq;
+  m->len = (uint32_t)len;
+  memcpy(m->bytes, mine, len);
+  int rc = WPC_OK;
+  for (int r = 0; r < ctx->size && rc == WPC_OK; r++) {
+    if (r == ctx->rank || p->leader_of[r] != ctx->rank) continue;
+    MPI_Request req;
+    int mrc = PMPI_Isend(m, (int)sizeof(*m), MPI_BYTE, r, WPC_TAG_NODE, ctx->comm, &req);
+    if (mrc != MPI_SUCCESS) rc = wpc_mpi_failed(ctx, "MPI_Isend", mrc);
+    else wpc_pending_add(ctx, req, b, 0);
+  }
+  wpc_blob_unref(b);
+  return rc;
 }

@@ -77,8 +77,11 @@ int wpc_poll_ranks(struct wpc_ctx *ctx, int n, MPI_Request *req, int *ranks, int
   return WPC_OK;
 }
 
-int wpc_release_tag(uint32_t seq) { return WPC_TAG_REL_BASE + (int)(seq % WPC_TAG_REL_RANGE); }
-int wpc_data_tag(uint32_t gseq) { return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE); }
+int wpc_release_tag(uint32_t aseq) { return WPC_TAG_REL_BASE + (int)(aseq % WPC_TAG_REL_RANGE); }
+int wpc_data_tag(uint32_t gseq) {
+  if (gseq == WPC_GATHER_KEY_FINAL) return WPC_TAG_DATA_FINAL; /* else window 15 would share its tag */
+  return WPC_TAG_DATA_BASE + (int)(gseq % WPC_TAG_DATA_RANGE);
+}
 
 struct wpc_blob *wpc_blob_new(size_t len) {
   struct wpc_blob *b = malloc(sizeof(*b) + (len ? len : 1));
@@ -197,9 +200,14 @@ static int alloc_slots(struct wpc_ctx *ctx) {
   p->slot_req = malloc(n * sizeof(*p->slot_req));
   p->slot_msg = calloc(n, sizeof(*p->slot_msg));
   p->was_missing = calloc(n, 1);
+  p->absent = calloc(n, 1);
+  p->here = calloc(n, 1);
+  p->left = calloc(n, 1);
+  p->held_size = calloc(n, sizeof(*p->held_size));
+  p->size_held = calloc(n, 1);
   p->idx = malloc(n * sizeof(*p->idx));
   p->arrive_t2 = calloc(n, sizeof(*p->arrive_t2));
-  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->idx || !p->arrive_t2)
+  if (!p->slot_state || !p->slot_req || !p->slot_msg || !p->was_missing || !p->absent || !p->here || !p->left || !p->held_size || !p->size_held || !p->idx || !p->arrive_t2)
     return WPC_ENOMEM;
   for (size_t i = 0; i < n; i++) p->slot_req[i] = MPI_REQUEST_NULL;
   return WPC_OK;
@@ -212,6 +220,11 @@ static void free_slots(struct wpc_priv *p) {
   }
   free(p->slot_state);
   free(p->was_missing);
+  free(p->absent);
+  free(p->here);
+  free(p->left);
+  free(p->held_size);
+  free(p->size_held);
   free(p->idx);
   free(p->arrive_t2);
 }
@@ -221,6 +234,44 @@ static void to_world_of_one(struct wpc_ctx *ctx) {
   ctx->size = 1;
   ctx->have_mpi = 0;
   ctx->comm = MPI_COMM_NULL;
+}
+
+/* Duplicates made on a subset of a communicator's ranks never complete; their requests and handles
+ * stay here, untouched (an unfinished non-blocking collective may be neither freed nor cancelled). */
+#define WPC_ABANDONED_DUPS 8
+static MPI_Request abandoned_req[WPC_ABANDONED_DUPS];
+static MPI_Comm abandoned_comm[WPC_ABANDONED_DUPS];
+static int n_abandoned;
+
+/* MPI_Comm_idup, waited for until the deadline: a duplicate that some ranks of `parent` never join
+ * fails with WPC_ETIMEOUT instead of hanging this rank for ever. */
+static int dup_within(struct wpc_ctx *ctx, MPI_Comm parent, MPI_Comm *out) {
+  int slot = n_abandoned < WPC_ABANDONED_DUPS ? n_abandoned : -1;
+  static MPI_Comm spare_comm;
+  static MPI_Request spare_req;
+  MPI_Comm *comm = slot >= 0 ? &abandoned_comm[slot] : &spare_comm;
+  MPI_Request *req = slot >= 0 ? &abandoned_req[slot] : &spare_req;
+  if (slot < 0) { /* no room to keep another abandoned one: wait as MPI_Comm_dup would */
+    int rc = PMPI_Comm_dup(parent, out);
+    return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Comm_dup", rc);
+  }
+  int rc = PMPI_Comm_idup(parent, comm, req);
+  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Comm_idup", rc);
+  int64_t t0 = wpc_now_ns(), deadline = t0 + wpc_ms_ns(ctx->timeout_ms);
+  for (;;) {
+    int flag = 0;
+    rc = PMPI_Test(req, &flag, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", rc);
+    if (flag) {
+      *out = *comm;
+      return WPC_OK;
+    }
+    if (wpc_now_ns() >= deadline) break;
+    wpc_pause(t0);
+  }
+  n_abandoned++; /* kept for MPI: some rank of the communicator never came */
+  wpc_set_note(ctx, "duplicating the communicator: not every rank of it took part within %d ms", ctx->timeout_ms);
+  return WPC_ETIMEOUT;
 }
 
 int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms) {
@@ -236,10 +287,20 @@ int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms) {
   if (parent == MPI_COMM_NULL) parent = MPI_COMM_WORLD;
 
   MPI_Comm comm = MPI_COMM_NULL;
-  int rc = PMPI_Comm_dup(parent, &comm);
-  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Comm_dup", rc);
+  int rc = dup_within(ctx, parent, &comm);
+  if (rc != WPC_OK) return rc;
   ctx->comm = comm; /* from here on, wpc_finalize frees it */
   ctx->have_mpi = 1;
+  int cmp = MPI_UNEQUAL;
+  MPI_Group group = MPI_GROUP_NULL, world = MPI_GROUP_NULL;
+  int zero = 0;
+  ctx->leader_world_rank = 0;
+  if (PMPI_Comm_compare(parent, MPI_COMM_WORLD, &cmp) == MPI_SUCCESS)
+    ctx->world_like = cmp == MPI_IDENT || cmp == MPI_CONGRUENT;
+  if (PMPI_Comm_group(comm, &group) == MPI_SUCCESS && PMPI_Comm_group(MPI_COMM_WORLD, &world) == MPI_SUCCESS)
+    PMPI_Group_translate_ranks(group, 1, &zero, world, &ctx->leader_world_rank);
+  if (group != MPI_GROUP_NULL) PMPI_Group_free(&group);
+  if (world != MPI_GROUP_NULL) PMPI_Group_free(&world);
   if ((rc = PMPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN)) != MPI_SUCCESS ||
       (rc = PMPI_Comm_rank(comm, &ctx->rank)) != MPI_SUCCESS ||
       (rc = PMPI_Comm_size(comm, &ctx->size)) != MPI_SUCCESS) {
@@ -300,6 +361,12 @@ static void settle_pending(struct wpc_ctx *ctx, int64_t end) {
 
 void wpc_finalize(struct wpc_ctx *ctx) {
   struct wpc_priv *p = ctx->priv;
+  if (p && p->handover.active) { /* never finished: its receive goes the way of every pending one */
+    wpc_pending_add(ctx, p->handover.req, p->handover.go, 1);
+    wpc_blob_unref(p->handover.go);
+    wpc_blob_unref(p->handover.data);
+    memset(&p->handover, 0, sizeof(p->handover));
+  }
   int fin = 1;
   if (p && ctx->comm != MPI_COMM_NULL && PMPI_Finalized(&fin) == MPI_SUCCESS && !fin) {
     int64_t end = wpc_now_ns() + wpc_ms_ns(WPC_FINALIZE_MS);
@@ -317,10 +384,79 @@ void wpc_finalize(struct wpc_ctx *ctx) {
   }
   if (p) {
     free_slots(p);
+    free(p->leader_of);
     free(p->pend);
     free(p);
   }
   ctx->priv = NULL;
   ctx->comm = MPI_COMM_NULL;
   ctx->have_mpi = 0;
+}
+
+int wpc_thread_level_ok(const struct wpc_ctx *ctx, char *why, size_t len) {
+  if (len) why[0] = '\0';
+  if (!ctx->have_mpi) return 1;
+  int provided = MPI_THREAD_SINGLE, is_main = 1;
+  if (PMPI_Query_thread(&provided) != MPI_SUCCESS || PMPI_Is_thread_main(&is_main) != MPI_SUCCESS) return 1;
+  if (is_main || provided >= MPI_THREAD_SERIALIZED) return 1;
+  snprintf(why, len, "wprof is set up from a thread other than MPI's main thread, and MPI provides only "
+           "MPI_THREAD_%s: wprof's own messages from it are not allowed; initialise MPI with "
+           "MPI_THREAD_SERIALIZED or more", provided == MPI_THREAD_FUNNELED ? "FUNNELED" : "SINGLE");
+  return 0;
+}
+
+void wpc_leave(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  int fin = 1;
+  if (p && ctx->comm != MPI_COMM_NULL && ctx->size > 1 && PMPI_Finalized(&fin) == MPI_SUCCESS && !fin &&
+      ctx->have_mpi) {
+    /* rank 0: the session is dropped, nobody waits for its sync points or gather; another rank:
+     * rank 0 need not wait for this one */
+    struct wpc_blob *b = wpc_blob_new(sizeof(uint32_t));
+    for (int r = ctx->rank == 0 ? 1 : 0; b && r < (ctx->rank == 0 ? ctx->size : 1); r++) {
+      MPI_Request req;
+      if (PMPI_Isend(b->data, (int)sizeof(uint32_t), MPI_BYTE, r, WPC_TAG_LEAVE, ctx->comm, &req) == MPI_SUCCESS)
+        wpc_pending_add(ctx, req, b, 0);
+    }
+    wpc_blob_unref(b);
+    int64_t end = wpc_now_ns() + wpc_ms_ns(WPC_FINALIZE_MS);
+    cancel_slots(ctx, end);
+    settle_pending(ctx, end);
+    ctx->comm = MPI_COMM_NULL; /* freeing it is collective: left to MPI_Finalize */
+  }
+  wpc_finalize(ctx);
+}
+
+int wpc_session_dropped(struct wpc_ctx *ctx) {
+  if (ctx->rank == 0 || ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return 0;
+  int flag = 0;
+  return PMPI_Iprobe(0, WPC_TAG_LEAVE, ctx->comm, &flag, MPI_STATUS_IGNORE) == MPI_SUCCESS && flag;
+}
+
+void wpc_note_leavers(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  if (ctx->rank != 0 || !p || !p->left || !wpc_live(ctx)) return;
+  for (;;) {
+    int flag = 0;
+    MPI_Status st;
+    if (PMPI_Iprobe(MPI_ANY_SOURCE, WPC_TAG_LEAVE, ctx->comm, &flag, &st) != MPI_SUCCESS || !flag) return;
+    uint32_t word = 0;
+    if (PMPI_Recv(&word, (int)sizeof(word), MPI_BYTE, st.MPI_SOURCE, WPC_TAG_LEAVE, ctx->comm, MPI_STATUS_IGNORE) !=
+        MPI_SUCCESS)
+      return;
+    if (st.MPI_SOURCE > 0 && st.MPI_SOURCE < ctx->size) p->left[st.MPI_SOURCE] = 1;
+  }
+}
+
+int wpc_left_count(struct wpc_ctx *ctx) {
+  struct wpc_priv *p = ctx->priv;
+  wpc_note_leavers(ctx);
+  int n = 0;
+  for (int r = 1; p && p->left && r < ctx->size; r++) n += p->left[r];
+  return n;
+}
+
+int wpc_rank_left(const struct wpc_ctx *ctx, int rank) {
+  const struct wpc_priv *p = ctx->priv;
+  return p && p->left && rank > 0 && rank < ctx->size && p->left[rank];
 }

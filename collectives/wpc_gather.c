@@ -26,6 +26,7 @@ struct root_gather {
   MPI_Request *req;        /* n size receives, then the data receives */
   int *idx;
   int *owner;              /* data request -> rank */
+  int *want;               /* data request -> the bytes it must bring */
   int *have_size;
   int *failed;
   int nreq;                /* data requests posted */
@@ -49,25 +50,80 @@ static int count_expected(const struct wpc_ctx *ctx, int n) {
   return expected;
 }
 
-/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped. With
- * `grace`, ranks missing at the last sync point are waited for only WPC_GRACE_MS once all the others
- * told theirs (a stop's gather right after a sync point they did not reach: they are not coming). */
+/* Ranks that left this session for another: not waited for. */
+static int count_left(const struct wpc_ctx *ctx, const struct root_gather *g) {
+  const struct wpc_priv *p = ctx->priv;
+  int left = 0;
+  for (int r = 1; r < g->n; r++) left += p && p->left && p->left[r] && !g->have_size[r];
+  return left;
+}
+
+/* Gather keys in order: a stop's (its window number), then the counted ones, then the final gather. */
+static int key_later(uint32_t a, uint32_t b) { return a > b; }
+
+/* A size received for another gather: one of a later gather is held for it (its rank has skipped this
+ * one and is not waited for here), one of an earlier gather is dropped. 1: held. */
+static int hold_size(struct wpc_ctx *ctx, struct root_gather *g, int r) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p->size_held || !key_later(size_of(g, r)->gseq, g->gseq)) return 0;
+  p->held_size[r] = *size_of(g, r);
+  p->size_held[r] = 1;
+  return 1;
+}
+
+/* Before posting rank r's receive: a size held from an earlier call, if it is for this gather (used),
+ * or a later one (rank r skipped this gather). 1: r needs no receive. */
+static int take_held(struct wpc_ctx *ctx, struct root_gather *g, int r, int *got, int *ahead) {
+  struct wpc_priv *p = ctx->priv;
+  if (!p->size_held || !p->size_held[r]) return 0;
+  if (p->held_size[r].gseq == g->gseq) {
+    *size_of(g, r) = p->held_size[r];
+    p->size_held[r] = 0;
+    g->have_size[r] = 1;
+    (*got)++;
+    return 1;
+  }
+  if (key_later(p->held_size[r].gseq, g->gseq)) {
+    (*ahead)++;
+    return 1;
+  }
+  p->size_held[r] = 0; /* of an earlier gather */
+  return 0;
+}
+
+/* Sizes until every rank told its own, or the deadline. A size of an earlier gather is dropped, one of
+ * a later gather held for it. With `grace` (a stop's gather, right after the window's end sync point),
+ * ranks missing at the window's start are not waited for (they make no stop of it), and ranks missing
+ * at its end only WPC_GRACE_MS once all the others told theirs. On an MPI failure the receives still posted are settled all the same. */
 static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t deadline, int grace) {
-  int got = 0, got_expected = 0, rc = WPC_OK;
+  int got = 0, got_expected = 0, ahead = 0, rc = WPC_OK;
   int64_t t0 = wpc_now_ns();
   int expected = grace ? count_expected(ctx, g->n) : g->n - 1;
   const unsigned char *was_missing = grace ? ((struct wpc_priv *)ctx->priv)->was_missing : NULL;
   int64_t grace_end = t0 + wpc_ms_ns(WPC_GRACE_MS < ctx->timeout_ms ? WPC_GRACE_MS : ctx->timeout_ms);
-  for (int r = 1; r < g->n && rc == WPC_OK; r++) rc = post_size(ctx, g, r);
-  while (rc == WPC_OK && got < g->n - 1 && wpc_now_ns() < deadline) {
-    if (got_expected >= expected && wpc_now_ns() >= grace_end) break;
+  const unsigned char *absent = grace ? ((struct wpc_priv *)ctx->priv)->absent : NULL;
+  for (int r = 1; r < g->n && rc == WPC_OK; r++) {
+    int before = got;
+    if (absent && absent[r] && !(((struct wpc_priv *)ctx->priv)->size_held[r])) {
+      ahead++; /* missing at this window's start: it makes no stop of this window */
+      continue;
+    }
+    if (take_held(ctx, g, r, &got, &ahead)) {
+      got_expected += got > before && !(was_missing && was_missing[r]);
+      continue;
+    }
+    rc = post_size(ctx, g, r);
+  }
+  while (rc == WPC_OK && got + ahead + count_left(ctx, g) < g->n - 1 && wpc_now_ns() < deadline) {
+    if (got_expected + ahead >= expected && wpc_now_ns() >= grace_end) break;
+    wpc_note_leavers(ctx);
     int done = 0;
-    int mrc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
-    if (mrc != WPC_OK) return mrc;
+    rc = wpc_poll_ranks(ctx, g->n, g->req, g->idx, t0, &done);
     for (int i = 0; i < done && rc == WPC_OK; i++) {
       int r = g->idx[i];
       if (size_of(g, r)->gseq != g->gseq) {
-        rc = post_size(ctx, g, r);
+        if (hold_size(ctx, g, r)) ahead++;
+        else rc = post_size(ctx, g, r);
         continue;
       }
       g->have_size[r] = 1;
@@ -82,6 +138,8 @@ static int collect_sizes(struct wpc_ctx *ctx, struct root_gather *g, int64_t dea
       wpc_pending_add(ctx, g->req[r], g->sizes, 1);
     else if (!cancelled && size_of(g, r)->gseq == g->gseq)
       g->have_size[r] = 1; /* arrived while we gave up */
+    else if (!cancelled)
+      hold_size(ctx, g, r);
     g->req[r] = MPI_REQUEST_NULL;
   }
   return rc;
@@ -125,6 +183,7 @@ static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs,
       int rc = PMPI_Irecv(bufs[r] + c * WPC_CHUNK, chunk_len(len, c), MPI_BYTE, r, wpc_data_tag(g->gseq),
                           ctx->comm, &g->req[g->nreq]);
       if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Irecv", rc);
+      g->want[g->nreq] = chunk_len(len, c);
       g->owner[g->nreq++] = r;
     }
     int rc = send_go(ctx, g->gseq, r, 1);
@@ -150,8 +209,11 @@ static int wait_data(struct wpc_ctx *ctx, struct root_gather *g, int nreq, int64
       continue;
     }
     for (int i = 0; i < outc; i++) {
-      int r = g->owner[g->idx[i]];
+      int r = g->owner[g->idx[i]], count = -1;
       if (mrc == MPI_ERR_IN_STATUS && st[i].MPI_ERROR != MPI_SUCCESS) g->failed[r] = 1; /* e.g. truncated */
+      /* a shorter message is no error to MPI: the rank's data is incomplete all the same */
+      else if (PMPI_Get_count(&st[i], MPI_BYTE, &count) != MPI_SUCCESS || count != g->want[g->idx[i]])
+        g->failed[r] = 1;
     }
     left -= outc;
   }
@@ -197,6 +259,7 @@ static void root_gather_free(struct root_gather *g) {
   free(g->req);
   free(g->idx);
   free(g->owner);
+  free(g->want);
   free(g->have_size);
   free(g->failed);
 }
@@ -210,9 +273,10 @@ static int root_gather_alloc(struct root_gather *g, uint32_t gseq, int size, siz
   g->req = malloc(max_req * sizeof(*g->req));
   g->idx = malloc(max_req * sizeof(*g->idx));
   g->owner = calloc(max_req, sizeof(*g->owner));
+  g->want = calloc(max_req, sizeof(*g->want));
   g->have_size = calloc(n, sizeof(int));
   g->failed = calloc(n, sizeof(int));
-  if (!g->sizes || !g->req || !g->idx || !g->owner || !g->have_size || !g->failed) {
+  if (!g->sizes || !g->req || !g->idx || !g->owner || !g->want || !g->have_size || !g->failed) {
     root_gather_free(g);
     return WPC_ENOMEM;
   }
@@ -249,39 +313,52 @@ static int send_size(struct wpc_ctx *ctx, uint32_t gseq, size_t len) {
   return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Isend", rc);
 }
 
-/* Waits for rank 0's "go" for this gather until the deadline; an older gather's go is dropped. */
-static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
-  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
-  if (!b) return WPC_ENOMEM;
+/* Polls for rank 0's "go" for this gather until the deadline; an older gather's go is dropped, a "later"
+ * renews the deadline. WPC_OK: send; WPC_ETIMEOUT: rank 0 went on without this rank; WPC_PENDING:
+ * nothing yet (*req still posted). */
+int wpc_poll_go(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *b, MPI_Request *req, int64_t deadline) {
   struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
-  MPI_Request req = MPI_REQUEST_NULL;
-  int rc = WPC_ETIMEOUT;
   int64_t t0 = wpc_now_ns();
   for (;;) {
-    if (req == MPI_REQUEST_NULL) {
-      int mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_GO, ctx->comm, &req);
-      if (mrc != MPI_SUCCESS) {
-        rc = wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
-        break;
-      }
+    if (*req == MPI_REQUEST_NULL) {
+      int mrc = PMPI_Irecv(m, (int)sizeof(*m), MPI_BYTE, 0, WPC_TAG_GO, ctx->comm, req);
+      if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Irecv", mrc);
     }
     int flag = 0;
-    int mrc = PMPI_Test(&req, &flag, MPI_STATUS_IGNORE);
-    if (mrc != MPI_SUCCESS) {
-      rc = wpc_mpi_failed(ctx, "MPI_Test", mrc);
-      break;
-    }
+    int mrc = PMPI_Test(req, &flag, MPI_STATUS_IGNORE);
+    if (mrc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", mrc);
     if (flag && m->gseq == gseq && m->take == WPC_GO_LATER) { /* a batched gather: our turn comes later */
       deadline = wpc_now_ns() + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms);
       continue;
     }
-    if (flag && m->gseq == gseq) {
-      rc = m->take ? WPC_OK : WPC_ETIMEOUT;
-      break;
-    }
+    if (flag && m->gseq == gseq) return m->take ? WPC_OK : WPC_ETIMEOUT;
     if (flag) continue; /* stale: re-post */
-    if (wpc_now_ns() >= deadline) break;
+    if (wpc_session_dropped(ctx)) return WPC_EDROPPED;
+    if (wpc_now_ns() >= deadline) return WPC_PENDING;
     wpc_pause(t0);
+  }
+}
+
+/* Waits for rank 0's "go" for this gather until the deadline. With `hand_over` (the finalize gather),
+ * a rank 0 not there yet is not given up on: the receive and the data are kept for
+ * wpc_handover_finish, and WPC_PENDING returned. */
+static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline, struct wpc_blob *hand_over) {
+  struct wpc_blob *b = wpc_blob_new(sizeof(struct wpc_go_msg));
+  if (!b) return WPC_ENOMEM;
+  struct wpc_go_msg *m = (struct wpc_go_msg *)b->data;
+  MPI_Request req = MPI_REQUEST_NULL;
+  int rc = wpc_poll_go(ctx, gseq, b, &req, deadline);
+  if (rc == WPC_PENDING && hand_over) {
+    struct wpc_handover *h = &((struct wpc_priv *)ctx->priv)->handover;
+    *h = (struct wpc_handover){.active = 1, .gseq = gseq, .data = hand_over, .go = b, .req = req};
+    hand_over->refs++;
+    return WPC_PENDING;
+  }
+  if (rc == WPC_PENDING) rc = WPC_ETIMEOUT;
+  if (rc == WPC_EDROPPED) { /* nobody will answer: the receive goes at wpc_finalize */
+    wpc_pending_add(ctx, req, b, 1);
+    wpc_blob_unref(b);
+    return rc;
   }
   if (req != MPI_REQUEST_NULL) {
     int cancelled = 0;
@@ -300,7 +377,7 @@ static int wait_go(struct wpc_ctx *ctx, uint32_t gseq, int64_t deadline) {
 
 /* Sends the data in chunks and waits for them until the deadline. Sends still running then keep the
  * copy alive (leaked, with a note): MPI may still be reading it. */
-static int send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline) {
+int wpc_send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, int64_t deadline) {
   size_t nc = n_chunks(data->len);
   MPI_Request *req = malloc((nc ? nc : 1) * sizeof(*req));
   if (!req) return WPC_ENOMEM;
@@ -332,15 +409,15 @@ static int send_data(struct wpc_ctx *ctx, uint32_t gseq, struct wpc_blob *data, 
   return rc;
 }
 
-static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len) {
+static int leaf_gather(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t *mine, size_t len, int hand_over) {
   struct wpc_blob *data = wpc_blob_new(len); /* our copy: the caller may free theirs at once */
   if (!data) return WPC_ENOMEM;
   if (len) memcpy(data->data, mine, len);
   int64_t t0 = wpc_now_ns();
   int rc = send_size(ctx, gseq, len);
   /* Rank 0 waits timeout_ms for sizes from its own arrival; we may be early, hence twice that. */
-  if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms));
-  if (rc == WPC_OK) rc = send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
+  if (rc == WPC_OK) rc = wait_go(ctx, gseq, t0 + wpc_ms_ns(2 * (int64_t)ctx->timeout_ms), hand_over ? data : NULL);
+  if (rc == WPC_OK) rc = wpc_send_data(ctx, gseq, data, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms + WPC_GRACE_MS));
   wpc_blob_unref(data);
   return rc;
 }
@@ -359,7 +436,7 @@ int wpc_gather_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, siz
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, key, mine, len);
+    return leaf_gather(ctx, key, mine, len, 0);
   }
   size_t n = (size_t)(ctx->size > 0 ? ctx->size : 1);
   uint8_t **b = calloc(n, sizeof(*b));
@@ -443,7 +520,7 @@ static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t
     for (int r = 1; r < ctx->size; r++) deliver(arg, r, NULL, 0);
     return rc;
   }
-  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms), 0);
+  rc = collect_sizes(ctx, &g, wpc_now_ns() + wpc_ms_ns(ctx->timeout_ms), gseq < WPC_GATHER_KEY_COUNTED);
   deliver(arg, 0, mine, len); /* after the sizes: their deadline runs from rank 0's arrival, as in wpc_gather */
   for (int r = 1; r < g.n; r++) sizes[r] = g.have_size[r] ? size_of(&g, r)->len : 0;
   int missing = 0, lo = 1;
@@ -475,6 +552,11 @@ static int root_gather_batched(struct wpc_ctx *ctx, uint32_t gseq, const uint8_t
 
 int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uint64_t max_bytes,
                        wpc_deliver_fn deliver, void *arg, int *nbatches) {
+  return wpc_gather_batched_keyed(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
+}
+
+int wpc_gather_batched_keyed(struct wpc_ctx *ctx, uint32_t key, const uint8_t *mine, size_t len,
+                             uint64_t max_bytes, wpc_deliver_fn deliver, void *arg, int *nbatches) {
   int unused;
   if (!nbatches) nbatches = &unused;
   *nbatches = 0;
@@ -482,7 +564,7 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
   if (ctx->rank != 0) {
     if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) return WPC_EMPI;
     wpc_pending_poll(ctx);
-    return leaf_gather(ctx, WPC_GATHER_KEY_FINAL, mine, len);
+    return leaf_gather(ctx, key, mine, len, key == WPC_GATHER_KEY_FINAL);
   }
   if (ctx->size <= 1 || !ctx->priv || !wpc_live(ctx)) {
     deliver(arg, 0, mine, len);
@@ -490,5 +572,5 @@ int wpc_gather_batched(struct wpc_ctx *ctx, const uint8_t *mine, size_t len, uin
     return ctx->size <= 1 ? WPC_OK : WPC_EMPI;
   }
   wpc_pending_poll(ctx);
-  return root_gather_batched(ctx, WPC_GATHER_KEY_FINAL, mine, len, max_bytes, deliver, arg, nbatches);
+  return root_gather_batched(ctx, key, mine, len, max_bytes, deliver, arg, nbatches);
 }

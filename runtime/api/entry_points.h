@@ -18,4 +18,8 @@ int wpr_init_from_mpi(void);
 int wpr_init_provisional(void);
 int wpr_finalize_provisional(void);
 
+/* The MPI_Finalize wrapper's last word before PMPI_Finalize: a rank whose finalize data was still
+ * waiting for rank 0 hands it over now (bounded). */
+int wpr_finish_handover(void);
+
 #endif

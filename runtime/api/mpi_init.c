@@ -23,6 +23,7 @@ static int init_thread_c(int *argc, char ***argv, int required, int *provided) {
 static int finalize_c(void) {
   /* an application that called wprof_finalize itself has its report already */
   if (wpr_session.initialized) wprof_finalize();
+  wpr_finish_handover();
   return PMPI_Finalize();
 }
 

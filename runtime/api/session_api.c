@@ -2,12 +2,14 @@
  * Every entry point returns a status and never aborts; the idle wprof_step is one load and a branch. */
 #include <errno.h>
 #include <mpi.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "wprof/wprof.h"
 #include "wprof/wprof_mpi.h"
 #include "clock_exchange.h"
 #include "entry_points.h"
+#include "job_settings.h"
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
@@ -20,6 +22,7 @@
 #include "wprof_testing.h"
 
 struct wpr_session wpr_session;
+static pthread_t driver; /* the thread that set the session up: the only one that drives it */
 
 static int session_not_ready(const char *call) {
   static int warned;
@@ -35,6 +38,15 @@ static void warn_no_rank_selected(const struct wpr_session *s) {
   if (s->cfg.n_rank_spans > 0)
     wpr_warn_once(&warned, "WPROF_RANKS=\"%s\" names no rank of this %d-rank job: no rank collects",
                   s->cfg.ranks, s->comm.size);
+}
+
+/* wprof's own messages leave from the driving thread while the application's threads may make MPI calls
+ * of their own: that needs MPI_THREAD_SERIALIZED when the driving thread is not MPI's main thread. */
+static void warn_thread_level(const struct wpr_session *s) {
+  char why[256];
+  if (wpc_thread_level_ok(&s->comm, why, sizeof(why))) return;
+  static int warned;
+  wpr_warn_once(&warned, "%s", why);
 }
 
 static const struct wpr_backend *said_backend; /* the choice select_backend last reported */
@@ -78,10 +90,22 @@ int wprof_set_window_iters(long long delay_iters, long long max_iters) {
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
 static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
 
-/* Releases what a session holds once it is over (reported or discarded); a later wprof_init starts
- * a new one. */
-static void session_release(struct wpr_session *s) {
-  wpc_finalize(&s->comm);
+/* A session whose finalize data still waits for rank 0's "go" keeps its communicator here until the
+ * MPI_Finalize hook finishes the hand-over (MPI_Finalize waits for every rank anyway). */
+static struct wpc_ctx retired;
+#define HANDOVER_WAIT_MS 60000 /* bound on that wait: rank 0 that never comes would hang MPI_Finalize too */
+
+int wpr_finish_handover(void) {
+  if (!wpc_handover_pending(&retired)) return WPROF_OK;
+  int rc = wpc_handover_finish(&retired, HANDOVER_WAIT_MS);
+  if (rc != WPC_OK && rc != WPC_EDROPPED) WPR_WARN("rank 0 did not take this rank's data: %s", retired.note[0] ? retired.note : "no go");
+  wpc_finalize(&retired);
+  return rc == WPC_OK ? WPROF_OK : WPROF_ETIMEOUT;
+}
+
+/* What a session holds besides its communicator, released once it is over. */
+static void session_shed(struct wpr_session *s) {
+  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
   wpio_job_free(&s->local);
   wpr_ranges_set_window(-1);
   wpr_mpi_session_end();
@@ -90,31 +114,85 @@ static void session_release(struct wpr_session *s) {
   s->initialized = 0;
 }
 
-/* Drops a session without a report: it is replaced by one that knows more. */
-static void session_discard(struct wpr_session *s) {
-  if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
-  session_release(s);
+/* Releases what a session holds once it is over (reported or discarded); a later wprof_init starts
+ * a new one. */
+static void session_release(struct wpr_session *s) {
+  if (wpc_handover_pending(&s->comm)) {
+    wpr_finish_handover(); /* one retired session at a time */
+    retired = s->comm;
+    memset(&s->comm, 0, sizeof(s->comm));
+  }
+  wpc_finalize(&s->comm);
+  session_shed(s);
+}
+
+/* The communicator an explicit init names is the automatic session's own (the world). */
+static int same_communicator(const struct wpr_session *s, MPI_Comm comm) {
+  if (comm == MPI_COMM_NULL || comm == MPI_COMM_WORLD) return 1;
+  (void)s;
+  return 0;
 }
 
 /* An explicit init after the automatic one at MPI_Init, before any window was requested, sets the
- * session up again: the application's communicator and environment (set after MPI_Init) win. The
- * world-of-one session of a program started by `wprof run` gives way to the MPI one likewise. */
-static int replaces_auto_session(struct wpr_session *s) {
+ * session up again: the application's environment (set after MPI_Init) wins. Over the same
+ * communicator it keeps the one wprof has (no second duplicate, no second clock exchange); over
+ * another it sets that one up first, and only then leaves the automatic session (which then writes
+ * no report, and nobody waits for it). The world-of-one session of a program started by `wprof run`
+ * gives way to the MPI one likewise. Returns 0: nothing to do; 1: set up, with *kept the
+ * communicator to use (have_kept 1: ready, its clock samples kept; 2: new, clock exchange needed);
+ * < 0: a WPROF_E* status (the automatic session stays). */
+static int replace_auto_session(struct wpr_session *s, MPI_Comm comm, struct wpc_ctx *kept, int *have_kept) {
+  *have_kept = 0;
   if (session_provisional) {
-    session_discard(s);
+    session_release(s);
     wpr_log_set_level(WPR_LOG_ERROR); /* its settings were checked, and warned about, already */
     return 1;
   }
   if (!session_auto || s->sm.active || s->next_window > 0) return 0;
-  session_discard(s);
+  if (same_communicator(s, comm)) {
+    *kept = s->comm;
+    *have_kept = 1;
+    session_shed(s);
+  } else {
+    struct wpc_ctx fresh;
+    int rc = wpc_init(&fresh, comm, (int)s->cfg.sync_timeout_ms);
+    if (rc != WPC_OK) {
+      WPR_WARN("wprof_init_comm: %s; the session MPI_Init set up goes on",
+               fresh.note[0] ? fresh.note : "wprof's communicator could not be set up");
+      wpc_finalize(&fresh);
+      return rc == WPC_ETIMEOUT ? WPROF_ETIMEOUT : WPROF_EMPI;
+    }
+    if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
+    wpc_leave(&s->comm); /* no report; rank 0 tells the others, the others tell rank 0 */
+    session_shed(s);
+    *kept = fresh;
+    *have_kept = 2;
+  }
   wpr_log_set_level(WPR_LOG_ERROR); /* MPI_Init's session warned about the settings already */
   return 1;
 }
 
+/* `<stem>-<leader's world rank>.h5`: two sessions over different communicators never write one path. */
+static void output_for_communicator(struct wpr_session *s) {
+  if (!s->comm.have_mpi || s->comm.world_like) return;
+  char *out = s->cfg.output;
+  const char *slash = strrchr(out, '/');
+  const char *dot = strrchr(slash ? slash : out, '.');
+  size_t stem = dot && dot != out && dot != slash + 1 ? (size_t)(dot - out) : strlen(out);
+  char path[WPR_PATH_MAX];
+  int n = snprintf(path, sizeof(path), "%.*s-%d%s", (int)stem, out, s->comm.leader_world_rank, out + stem);
+  if (n > 0 && n < (int)sizeof(path)) memcpy(out, path, (size_t)n + 1);
+}
+
 int wprof_init_comm(MPI_Comm comm) {
   struct wpr_session *s = &wpr_session;
-  /* idempotent: an app may init explicitly and be preloaded */
-  if (s->initialized && !replaces_auto_session(s)) return WPROF_OK;
+  struct wpc_ctx kept;
+  int have_kept = 0;
+  int64_t kept_test_offset = s->cfg.clock_test_offset_ns;
+  if (s->initialized) { /* idempotent: an app may init explicitly and be preloaded */
+    int r = replace_auto_session(s, comm, &kept, &have_kept);
+    if (r <= 0) return r == 0 ? WPROF_OK : r;
+  }
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
@@ -124,7 +202,9 @@ int wprof_init_comm(MPI_Comm comm) {
   wpr_log_set_level(s->cfg.log_level);
   wpr_timer_set_test_offset(s->cfg.clock_test_offset_ns);
   int status = WPROF_OK;
-  int comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
+  int comm_rc = WPC_OK;
+  if (have_kept) s->comm = kept;
+  else comm_rc = wpc_init(&s->comm, comm, (int)s->cfg.sync_timeout_ms);
   if (comm_rc == WPC_EFINALIZED) {
     static int warned;
     wpr_warn_once(&warned, "wprof_init after MPI_Finalize: no session (every rank would write its own "
@@ -133,12 +213,17 @@ int wprof_init_comm(MPI_Comm comm) {
     return WPROF_ESTATE;
   }
   if (comm_rc != WPC_OK) {
-    WPR_WARN("could not set up wprof's communicator; profiling this rank alone");
-    status = WPROF_EMPI;
+    WPR_WARN("could not set up wprof's communicator (%s); profiling this rank alone",
+             s->comm.note[0] ? s->comm.note : "an MPI call failed");
+    status = comm_rc == WPC_ETIMEOUT ? WPROF_ETIMEOUT : WPROF_EMPI;
   }
+  output_for_communicator(s);
   /* a provisional session does not know its rank yet: every process would call itself rank 0 */
   wpr_log_set_rank(session_provisional ? -1 : s->comm.rank);
-  wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
+  /* the same communicator: its clock exchange is done (the test hook may have moved this clock since) */
+  if (have_kept == 1) wpr_clock_session_keep(s, s->cfg.clock_test_offset_ns - kept_test_offset);
+  else wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
+  wpr_job_settings_adopt(s);  /* collective: rank 0's settings that shape windows are the job's */
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
   if (s->comm.rank == 0 && !session_provisional) warn_no_rank_selected(s);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
@@ -149,6 +234,8 @@ int wprof_init_comm(MPI_Comm comm) {
   wpio_job_init(&s->local);
   s->open_window = -1;
   s->initialized = 1;
+  driver = pthread_self();
+  warn_thread_level(s);
   /* this thread drives the session: WPROF_STEP_MPI and WPROF_STEP_RANGE steps come from it only */
   wpr_step_hook_begin(wprof_step, s->cfg.step_range);
   wpr_mpi_session_begin(&s->cfg);
@@ -179,9 +266,17 @@ int wpr_finalize_provisional(void) {
   return session_provisional && wpr_session.initialized ? wprof_finalize() : WPROF_OK;
 }
 
+static int not_the_driver(const char *call) {
+  static int warned;
+  wpr_warn_once(&warned, "%s called from a thread other than the one that set wprof up; ignored (%s)", call,
+                wprof_strerror(WPROF_ETHREAD));
+  return WPROF_ETHREAD;
+}
+
 static int apply_event(enum wpr_sm_event ev) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready(wpr_sm_event_name(ev));
+  if (!pthread_equal(pthread_self(), driver)) return not_the_driver(wpr_sm_event_name(ev));
   if (ev == WPR_SM_STEP && s->sm.running) s->open_steps++;
   unsigned actions = wpr_sm_apply(&s->sm, s->cfg.delay_iters, s->cfg.max_iters, ev);
   if (actions != WPR_SM_NONE) wpr_window_perform(s, actions);
@@ -203,6 +298,12 @@ int wprof_is_running(void) { return wpr_session.initialized && wpr_session.sm.ru
 
 int wprof__shutdown(void) { return apply_event(WPR_SM_SHUTDOWN); }
 
+int wprof__fail_starts(int n) {
+  if (!wpr_session.initialized) return WPROF_ESTATE;
+  wpr_session.test_fail_starts = n;
+  return WPROF_OK;
+}
+
 int wprof__backend_counts(int *starts, int *stops) {
   if (starts) *starts = wpr_session.backend_starts;
   if (stops) *stops = wpr_session.backend_stops;
@@ -213,6 +314,12 @@ int wprof_finalize(void) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready("wprof_finalize");
   apply_event(WPR_SM_SHUTDOWN);
+  if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
+    WPR_DEBUG("this session's rank 0 left it for another: no report from it");
+    wpc_leave(&s->comm); /* not freed: its rank 0 never frees it either (freeing is collective) */
+    session_shed(s);
+    return WPROF_OK;
+  }
   int status = wpr_report_finalize(s);
   session_release(s);
   return status;
@@ -231,6 +338,7 @@ const char *wprof_strerror(int status) {
   case WPROF_EBACKEND: return "the profiling backend failed; host collectors used instead";
   case WPROF_ECORRUPT: return "packed profiling data failed validation";
   case WPROF_EDISABLED: return "this rank does not collect (WPROF_RANKS)";
+  case WPROF_ETHREAD: return "window calls come from the thread that set wprof up (wprof_init or MPI_Init) only";
   default: return "unknown wprof status";
   }
 }

@@ -7,4 +7,8 @@ int wprof__backend_counts(int *starts, int *stops);
 /* The state machine's shutdown event (the first step of wprof_finalize), on its own. */
 int wprof__shutdown(void);
 
+/* The next n starts of this rank's collectors fail, as if neither the backend nor the host
+ * collectors could start (the session must be initialised). */
+int wprof__fail_starts(int n);
+
 #endif

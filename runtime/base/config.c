@@ -121,8 +121,9 @@ static const struct option options[] = {
       "gathered at finalize); the rest are counted in /stragglers.dropped"},
      "an integer in 0..100000000", parse_int, format_int, FIELD(straggler_max_events), 0, 100000000, NULL, NULL},
     {{"WPROF_GATHER_MAX_MB", "gather_max_mb", "integer 1..1048576", "64",
-      "bound on what rank 0 holds at once at finalize: the ranks' packed data (above it ranks are "
-      "gathered in batches, each merged and freed before the next) and the merged rows (above it they "
+      "bound on what rank 0 holds at once at finalize and at each WPROF_PRINT stop: the ranks' packed "
+      "data (above it ranks are gathered in batches, each merged and freed before the next) and, at "
+      "finalize, the merged rows (above it they "
       "are streamed into the report's datasets part by part)"},
      "an integer in 1..1048576", parse_int, format_int, FIELD(gather_max_mb), 1, 1048576, NULL, NULL},
     {{"WPROF_MEMORY", "memory", "boolean", "0",

@@ -36,9 +36,10 @@ static void report_path(const char *output, char *path, size_t len) {
 
 /* *complete says whether every rank's data made it into the report: only then may the spills go,
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
-static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete) {
+static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete, int64_t wait_ms) {
   struct wpio_job *job = m->job;
   wpr_report_set_attrs(s, job);
+  wpio_job_set_attr_int(job, "finalize_wait_ms", wait_ms);
   *complete = 1;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
@@ -49,6 +50,8 @@ int wpr_report_finalize(struct wpr_session *s) {
   uint8_t *packed = NULL;
   size_t len = 0;
   uint64_t t0 = wpr_mono_ns();
+  /* a rank still on its way to a sync point need not wait for rank 0 there: it holds no more */
+  wpc_sync_final(&s->comm);
   /* collective: the finalize clock exchange, before anything is packed */
   int refit = wpr_clock_session_end(s);
   if (s->backend->finish) s->backend->finish(); /* GPU work still running reaches its window and ranges */
@@ -73,15 +76,27 @@ int wpr_report_finalize(struct wpr_session *s) {
   struct wpr_merger merger;
   wpr_merger_init(&merger, &job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
                   (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20);
+  merger.comm = &s->comm;
   int rc = wpr_report_gather(s, packed, len, &merger);
   free(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
-  if (s->comm.rank == 0) {
+  int left = s->comm.rank == 0 ? wpc_left_count(&s->comm) : 0;
+  if (left > 0 && s->backend_starts == 0) {
+    /* ranks left this session for sessions of their own before any window: it is one nobody used,
+     * the automatic one of MPI_Init, and its report would only list them as missing */
+    WPR_DEBUG("%d rank(s) left this session for another before any window: no report from it", left);
+  } else if (s->comm.rank == 0) {
     int complete = 0;
-    status = write_job(s, &merger, &complete); /* ranks the gather could not take are marked missing */
+    /* how long rank 0 waited for the other ranks at finalize (its clock exchange and the gather) */
+    int64_t wait_ms = (int64_t)((t_gathered - t0) / 1000000u);
+    status = write_job(s, &merger, &complete, wait_ms); /* ranks the gather could not take are marked missing */
     if (status == WPROF_OK && complete) wpr_spill_remove(s);
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
+  } else if (rc == WPC_EDROPPED) {
+    WPR_DEBUG("this session's rank 0 left it for another: nothing to hand over");
+  } else if (rc == WPC_PENDING) {
+    WPR_DEBUG("rank 0 has not asked for this rank's data yet: it goes when rank 0 does, by MPI_Finalize");
   } else if (rc != WPC_OK) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;

@@ -11,6 +11,7 @@
 #include "wprof/wprof.h"
 #include "log.h"
 #include "timer.h"
+#include "wpc.h"
 #include "wpio_h5write.h"
 #include "wpio_wire.h"
 
@@ -32,6 +33,23 @@ _Static_assert(offsetof(struct wpio_window_row, rank) == 0 && offsetof(struct wp
                    offsetof(struct wpio_launch_latency_row, rank) == 0 &&
                    offsetof(struct wpio_cupti_overhead_row, rank) == 0,
                "row structs start with their rank");
+
+/* A rank whose settings differed from rank 0's says so in its own settings_agreement (it used rank 0's):
+ * the report lists every such rank, in rank order, within the note's bound. */
+static void merge_agreement(struct wpio_job *job, const struct wpio_job *part) {
+  const struct wpio_attr *theirs = wpio_job_attr(part, "settings_agreement");
+  if (!theirs || !theirs->value || strcmp(theirs->value, "ok") == 0) return;
+  const struct wpio_attr *ours = wpio_job_attr(job, "settings_agreement");
+  if (!ours || !ours->value || strcmp(ours->value, "ok") == 0) {
+    wpio_job_set_attr(job, "settings_agreement", theirs->value);
+    return;
+  }
+  if (strstr(ours->value, theirs->value)) return;
+  char both[2048];
+  int n = snprintf(both, sizeof(both), "%s; %s", ours->value, theirs->value);
+  if (n >= (int)sizeof(both)) snprintf(both + sizeof(both) - 4, 4, "...");
+  wpio_job_set_attr(job, "settings_agreement", both);
+}
 
 static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
   return ROWS_OF_RANK(part->windows, rank) && ROWS_OF_RANK(part->kernels, rank) &&
@@ -69,6 +87,7 @@ static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, co
     if (theirs && theirs->value && strcmp(theirs->value, "ok") != 0 &&
         (!ours || !ours->value || strcmp(ours->value, "ok") == 0))
       wpio_job_set_attr(job, "sync", theirs->value);
+    merge_agreement(job, part);
   }
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
@@ -126,7 +145,10 @@ void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job, const char *pat
 }
 
 void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
-  merge_rank(m->job, &m->scratch, rank, buf, len);
+  if (!buf && m->comm && wpc_rank_left(m->comm, rank)) /* it profiles in a session of its own */
+    wpio_job_add_placeholder_rank(m->job, rank, WPIO_STATUS_MISSING);
+  else
+    merge_rank(m->job, &m->scratch, rank, buf, len);
   if (m->stream_failed) wpio_job_clear_rows(m->job); /* no report either way: hold nothing */
   else if (m->max_bytes && wpio_job_row_bytes(m->job) > m->max_bytes) stream_part(m);
 }

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "wpio_job.h"
 
+struct wpc_ctx;
+
 struct wpr_merger {
   struct wpio_job *job;
   struct wpio_job scratch;   /* each rank decoded here, its memory kept from rank to rank */
@@ -22,6 +24,7 @@ struct wpr_merger {
   int parts;                 /* parts streamed so far */
   int stream_failed;         /* writing the stream failed: no report (said once) */
   char err[512];
+  struct wpc_ctx *comm;      /* optional: a rank that left the session is missing without a warning */
 };
 
 /* path: the report (empty: merging only, never streamed); max_bytes 0: never streamed. */

@@ -108,7 +108,10 @@ void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
   const struct wpio_attr *sync = wpio_job_attr(job, "sync");
   if (s->sync_note[0]) wpio_job_set_attr(job, "sync", s->sync_note);
   else if (!sync || !sync->value) wpio_job_set_attr(job, "sync", "ok");
-  wpio_job_set_attr(job, "settings_agreement", s->settings_note[0] ? s->settings_note : "ok");
+  /* likewise: rank 0's note, else the notes of the ranks whose settings differed (merge_rank) */
+  const struct wpio_attr *agreement = wpio_job_attr(job, "settings_agreement");
+  if (s->settings_note[0]) wpio_job_set_attr(job, "settings_agreement", s->settings_note);
+  else if (!agreement || !agreement->value) wpio_job_set_attr(job, "settings_agreement", "ok");
   read_command_line(text, sizeof(text));
   wpio_job_set_attr(job, "command", text);
   wpr_meta_set(s, job); /* after "command", which it copies; hosts from the /ranks rows so far */

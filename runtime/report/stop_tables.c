@@ -110,63 +110,65 @@ static void append_rank(char *buf, size_t len, int rank) {
   snprintf(buf + used, len - used, "%s%d", used ? "," : "", rank);
 }
 
-/* Decodes every rank's bytes into `job`; ranks that sent nothing or bad data are listed. */
-static int assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world, char *missing,
-                    char *corrupt, size_t listlen) {
-  int present = 0;
-  for (int r = 0; r < world; r++) {
-    if (!bufs[r] || lens[r] == 0) { /* nothing arrived, or the rank could not pack (out of memory) */
-      append_rank(missing, listlen, r);
-      continue;
-    }
-    struct wpio_job part;
-    wpio_job_init(&part);
-    char err[256];
-    int bad = wpio_spill_decode(bufs[r], lens[r], r, &part, err, sizeof err) < 0;
-    for (size_t i = 0; !bad && i < part.mpi.n; i++) bad = part.mpi.v[i].rank != r; /* a rank speaks for itself */
-    if (bad || wpio_job_merge(job, &part) < 0)
-      append_rank(corrupt, listlen, r);
-    else
-      present++;
-    wpio_job_free(&part);
+/* Rank 0's assembly of one stop's tables, rank by rank as the gather hands them over (in batches under
+ * WPROF_GATHER_MAX_MB, so rank 0 never holds every rank's bytes at once). */
+struct stop_assembly {
+  struct wpio_job job;
+  int present;
+  char missing[256], corrupt[256];
+};
+
+/* Decodes one rank's bytes into the job; a rank that sent nothing or bad data is listed. */
+static void assemble_rank(void *arg, int r, const uint8_t *buf, size_t len) {
+  struct stop_assembly *a = arg;
+  if (!buf || len == 0) { /* nothing arrived, or the rank could not pack (out of memory) */
+    append_rank(a->missing, sizeof(a->missing), r);
+    return;
   }
-  return present;
+  struct wpio_job part;
+  wpio_job_init(&part);
+  char err[256];
+  int bad = wpio_spill_decode(buf, len, r, &part, err, sizeof err) < 0;
+  for (size_t i = 0; !bad && i < part.mpi.n; i++) bad = part.mpi.v[i].rank != r; /* a rank speaks for itself */
+  if (bad || wpio_job_merge(&a->job, &part) < 0)
+    append_rank(a->corrupt, sizeof(a->corrupt), r);
+  else
+    a->present++;
+  wpio_job_free(&part);
 }
 
 /* The whole printout in memory first, then one write: the lines stay together on stdout. */
-static int render_summary(struct wpr_session *s, uint8_t *const *bufs, const size_t *lens, int32_t window,
-                          char **text, size_t *len) {
-  struct wpio_job job;
-  wpio_job_init(&job);
-  char missing[256] = "", corrupt[256] = "", err[256] = "";
-  int present = assemble(&job, bufs, lens, s->comm.size, missing, corrupt, sizeof missing);
-  FILE *out = wpio_job_summarize(&job) == 0 ? open_memstream(text, len) : NULL;
-  if (!out) {
-    wpio_job_free(&job);
-    return -1;
-  }
-  fprintf(out, "wprof: window %d stop (ranks %d/%d", (int)window, present, s->comm.size);
-  if (missing[0]) fprintf(out, "; missing: %s", missing);
-  if (corrupt[0]) fprintf(out, "; corrupt: %s", corrupt);
+static int render_summary(struct wpr_session *s, struct stop_assembly *a, int32_t window, char **text, size_t *len) {
+  char err[256] = "";
+  FILE *out = wpio_job_summarize(&a->job) == 0 ? open_memstream(text, len) : NULL;
+  if (!out) return -1;
+  fprintf(out, "wprof: window %d stop (ranks %d/%d", (int)window, a->present, s->comm.size);
+  if (a->missing[0]) fprintf(out, "; missing: %s", a->missing);
+  if (a->corrupt[0]) fprintf(out, "; corrupt: %s", a->corrupt);
   fprintf(out, ")\nwprof: top %lld per table of window %d; lite scopes: the whole run so far\n\n",
           (long long)s->cfg.print_top, (int)window);
-  int rc = wpio_format_stop_tables(out, &job, -1, window, (size_t)s->cfg.print_top, 0, err, sizeof err);
+  int rc = wpio_format_stop_tables(out, &a->job, -1, window, (size_t)s->cfg.print_top, 0, err, sizeof err);
   if (fclose(out) != 0) rc = -1;
-  wpio_job_free(&job);
   return rc;
 }
 
 static void print_on_root(struct wpr_session *s, const struct wpio_job *mine, int32_t window) {
   static int warned;
-  uint8_t *packed = NULL, **bufs = NULL;
-  size_t len = 0, *lens = NULL;
+  uint8_t *packed = NULL;
+  size_t len = 0;
   if (mine && wpio_encode(mine, &packed, &len) != 0) {
     free(packed);
     packed = NULL; /* rank 0 shows this rank as missing */
     len = 0;
   }
+  static struct stop_assembly a; /* rank 0's; only the driving thread is here */
+  memset(&a, 0, sizeof(a));
+  wpio_job_init(&a.job);
   uint64_t t0 = wpr_mono_ns();
-  int rc = wpc_gather_keyed(&s->comm, (uint32_t)window, packed, len, &bufs, &lens);
+  uint64_t max_bytes = (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20;
+  int nbatches = 0;
+  int rc = wpc_gather_batched_keyed(&s->comm, (uint32_t)window, packed, len, max_bytes, assemble_rank, &a,
+                                    &nbatches);
   uint64_t t1 = wpr_mono_ns();
   free(packed);
   if (s->comm.rank != 0) {
@@ -176,17 +178,21 @@ static void print_on_root(struct wpr_session *s, const struct wpio_job *mine, in
   } else {
     char *text = NULL;
     size_t text_len = 0;
-    if (!bufs || render_summary(s, bufs, lens, window, &text, &text_len) != 0) {
+    if (render_summary(s, &a, window, &text, &text_len) != 0) {
       wpr_warn_once(&warned, "no tables printed at the stop of window %d (out of memory)", (int)window);
     } else {
       fwrite(text, 1, text_len, stdout);
       fflush(stdout);
     }
-    WPR_DEBUG("window %d: gather %.3f ms, assemble and print %.3f ms", (int)window, (double)(t1 - t0) / 1e6,
-              (double)(wpr_mono_ns() - t1) / 1e6);
+    static int said; /* once per process: the same bound applies at every stop */
+    if (nbatches > 1 && !said++)
+      WPR_INFO("gathered the ranks' tables of window %d in %d batches of at most %lld MB (WPROF_GATHER_MAX_MB)",
+               (int)window, nbatches, (long long)(max_bytes >> 20));
+    WPR_DEBUG("window %d: gather in %d batch(es) %.3f ms, assemble and print %.3f ms", (int)window, nbatches,
+              (double)(t1 - t0) / 1e6, (double)(wpr_mono_ns() - t1) / 1e6);
     free(text);
   }
-  wpc_gather_free(&s->comm, bufs, lens);
+  wpio_job_free(&a.job);
 }
 
 void wpr_stop_tables(struct wpr_session *s, int32_t window) {

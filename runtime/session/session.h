@@ -32,6 +32,10 @@ struct wpr_session {
   int collecting;                      /* this rank is in WPROF_RANKS */
   int32_t next_window;                 /* window numbers start at 0 */
   int32_t open_window;                 /* -1 while no window runs */
+  int open_recording;                  /* 0: the window is open but this rank's collectors failed */
+  int test_fail_starts;                /* wprof__fail_starts: collector starts still to fail */
+  int closed_without_root;             /* the last end sync point was answered late, or rank 0 had
+                                          ended its windows: no stop gather of that window */
   int64_t open_start_ns;
   int64_t open_steps;                  /* step() calls made while the window runs */
   int backend_starts, backend_stops;

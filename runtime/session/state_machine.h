@@ -33,9 +33,6 @@ unsigned wpr_sm_apply(struct wpr_sm *sm, int64_t delay, int64_t max, enum wpr_sm
  * that opened a delayed window. After a BACKEND_STOP action, sm->closed_steps holds the final count. */
 int64_t wpr_sm_window_steps(const struct wpr_sm *sm, int64_t delay);
 
-/* The backend (and the host fallback) failed to start: the window is not running. */
-static inline void wpr_sm_start_failed(struct wpr_sm *sm) { sm->running = 0; }
-
 const char *wpr_sm_event_name(enum wpr_sm_event ev);
 
 #endif

@@ -28,6 +28,11 @@ static void note_broken_sync(struct wpr_session *s, const struct wpc_sync_result
   char what[WPR_NOTE_LEN];
   if (res->n_missing > 0)
     snprintf(what, sizeof(what), "broken: missing rank(s) %s at %s", ranks, where);
+  else if (res->late)
+    snprintf(what, sizeof(what), "broken: rank %d came after rank 0 had gone on, at %s", s->comm.rank, where);
+  else if (res->root_done)
+    snprintf(what, sizeof(what), "broken: no release from rank 0 at %s: it has ended its windows (seen by rank %d)",
+             where, s->comm.rank);
   else
     snprintf(what, sizeof(what), "broken: no release from rank 0 at %s (seen by rank %d)", where, s->comm.rank);
   WPR_WARN("sync point %s; going on without waiting further", what + strlen("broken: "));
@@ -40,11 +45,9 @@ static void note_settings(struct wpr_session *s, const struct wpc_sync_result *r
   snprintf(s->settings_note, sizeof(s->settings_note), "%s", res->disagree_note);
 }
 
-/* The sync point before a real start or stop. Every rank takes part, collecting or not. */
-/* seq: 0 before the window's start, 1 before its end (the sync point's /stragglers instance). */
-static void sync_point(struct wpr_session *s, const char *what, int32_t window, int check_settings, uint32_t seq) {
-  char where[64];
-  snprintf(where, sizeof(where), "%s of window %d", what, (int)window);
+/* The sync point before a real start or stop. Every rank takes part, collecting or not. Returns the
+ * window every rank released with it adopts (this rank's own when it went on alone). */
+static int32_t sync_point(struct wpr_session *s, int32_t window, int at_end) {
   struct wpc_agree_item agree[] = {
       {.name = "delay_iters", .value = s->cfg.delay_iters},
       {.name = "max_iters", .value = s->cfg.max_iters},
@@ -53,16 +56,26 @@ static void sync_point(struct wpr_session *s, const char *what, int32_t window, 
   };
   struct wpc_sync_result res;
   memset(&res, 0, sizeof(res));
-  int n_agree = check_settings ? (int)(sizeof(agree) / sizeof(agree[0])) : 0;
+  int n_agree = at_end ? 0 : (int)(sizeof(agree) / sizeof(agree[0]));
   uint64_t t0 = wpr_ticks();
-  int rc = wpc_sync(&s->comm, agree, n_agree, &res);
-  wpr_strag_sync(window, seq, t0, wpr_ticks());
+  int rc = wpc_sync(&s->comm, window, at_end, agree, n_agree, &res);
+  wpr_strag_sync(res.window, at_end ? 1 : 0, t0, wpr_ticks());
+  char where[64];
+  snprintf(where, sizeof(where), "%s of window %d", at_end ? "end" : "start", (int)res.window);
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
   note_settings(s, &res);
   wpr_clock_note_sync(s, &res.clock);
+  /* rank 0 closed this window before this rank came (or never opened it, or has ended its windows):
+   * it holds no stop gather of it that this rank could join */
+  s->closed_without_root = at_end && (res.late || res.root_done);
+  return res.window;
 }
 
 static int start_collectors(struct wpr_session *s, int32_t window) {
+  if (s->test_fail_starts > 0) { /* wprof__fail_starts: as if no collector could start */
+    s->test_fail_starts--;
+    return WPROF_EBACKEND;
+  }
   if (s->backend->start(window) == WPROF_OK) return WPROF_OK;
   if (s->backend != &wpr_backend_host) {
     static int warned;
@@ -76,13 +89,17 @@ static int start_collectors(struct wpr_session *s, int32_t window) {
 }
 
 static void window_open(struct wpr_session *s) {
-  int32_t window = s->next_window++;
-  sync_point(s, "start", window, 1, 0);
+  /* the window number is the job's: a rank that skipped windows takes up the others' numbering */
+  int32_t window = sync_point(s, s->next_window, 0);
+  s->next_window = window + 1;
   if (start_collectors(s, window) != WPROF_OK) {
     WPR_WARN("no collector could start for window %d; this rank records nothing in it", (int)window);
-    wpr_sm_start_failed(&s->sm);
+    /* the window is the job's all the same: this rank still makes its end sync point and stop tables */
+    s->open_window = window;
+    s->open_recording = 0;
     return;
   }
+  s->open_recording = 1;
   s->backend_starts++;
   s->open_window = window;
   wpr_strag_window_open(window, s->cfg.straggler_max_events);
@@ -96,7 +113,12 @@ static void window_open(struct wpr_session *s) {
 
 static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
-  sync_point(s, "end", window, 0, 1);
+  int32_t adopted = sync_point(s, window, 1);
+  if (adopted >= s->next_window) s->next_window = adopted + 1;
+  if (!s->open_recording) { /* its collectors never started: nothing to stop or record */
+    s->open_window = -1;
+    return;
+  }
   wpr_timeline_window_close(window);
   wpr_ranges_set_window(-1);
   wpr_mpi_set_window(-1);
@@ -126,6 +148,7 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions) {
   if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) {
     int32_t window = s->open_window;
     window_close(s);
-    wpr_stop_tables(s, window); /* every rank, collecting or not: its gather is collective */
+    /* every rank, collecting or not, whose rank 0 closed the window with it: its gather is collective */
+    if (!s->closed_without_root) wpr_stop_tables(s, window);
   }
 }

@@ -1,7 +1,9 @@
 /* The public API used out of order, on every rank: calls before wprof_init are ignored with a status,
- * init and finalize twice, and init after MPI_Finalize refused (each rank alone would otherwise write
- * a world-of-one report over the job's). Exits 1 on the first unexpected status. */
+ * init and finalize twice, window calls from a thread other than the driving one refused with
+ * WPROF_ETHREAD, and init after MPI_Finalize refused (each rank alone would otherwise write a
+ * world-of-one report over the job's). Exits 1 on the first unexpected status. */
 #include <mpi.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,15 @@ static void expect(const char *what, int got, int want) {
   failures++;
 }
 
+/* Another thread: its window calls are refused and change nothing. */
+static void *other_thread(void *arg) {
+  int *got = arg;
+  got[0] = wprof_start();
+  got[1] = wprof_stop();
+  got[2] = wprof_is_active();
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   wprof_scope_begin(5); /* an id never registered: ignored */
   wprof_scope_end(5);
@@ -26,6 +37,15 @@ int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   expect("wprof_init", wprof_init(), WPROF_OK);
   expect("wprof_init again", wprof_init(), WPROF_OK);
+  int got[3] = {0, 0, -1};
+  pthread_t t;
+  if (pthread_create(&t, NULL, other_thread, got) == 0) {
+    pthread_join(t, NULL);
+    expect("wprof_start from another thread", got[0], WPROF_ETHREAD);
+    expect("wprof_stop from another thread", got[1], WPROF_ETHREAD);
+    expect("wprof_is_active after them", got[2], 0);
+    expect("WPROF_ETHREAD has its own text", strstr(wprof_strerror(WPROF_ETHREAD), "thread") != NULL, 1);
+  }
   expect("wprof_start", wprof_start(), WPROF_OK);
   expect("wprof_is_running", wprof_is_running(), 1);
   wprof_range_push("edge");

@@ -10,7 +10,7 @@ foreach(np 1 2 4)
   wprof_add_mpi_test(NAME mpi_wpc_clock_basic_np${np} NP ${np} COMMAND $<TARGET_FILE:test_wpc_clock> basic 2000)
 endforeach()
 foreach(np 2 4)
-  foreach(mode absent rootabsent)
+  foreach(mode absent rootabsent bynode)
     wprof_add_mpi_test(NAME mpi_wpc_clock_${mode}_np${np} NP ${np}
                        COMMAND $<TARGET_FILE:test_wpc_clock> ${mode} 500 TIMEOUT 60)
   endforeach()

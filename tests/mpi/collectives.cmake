@@ -20,11 +20,11 @@ foreach(np 1 2 4)
 endforeach()
 
 foreach(np 2 4)
-  foreach(mode late skip rootlate)
+  foreach(mode late skip rootlate resync rootresync)
     wprof_add_mpi_test(NAME mpi_wpc_sync_${mode}_np${np} NP ${np}
                        COMMAND $<TARGET_FILE:test_wpc_sync> ${mode} 500 TIMEOUT 60)
   endforeach()
-  foreach(mode absent late rootabsent)
+  foreach(mode absent late rootabsent skipkey tags)
     wprof_add_mpi_test(NAME mpi_wpc_gather_${mode}_np${np} NP ${np}
                        COMMAND $<TARGET_FILE:test_wpc_gather> ${mode} 1000 TIMEOUT 60)
   endforeach()

@@ -44,6 +44,8 @@ endforeach()
 
 # The API out of order on 2 ranks (before init, twice, after MPI_Finalize): statuses, never a crash.
 wprof_test_program(api_edges ${CMAKE_CURRENT_SOURCE_DIR}/api_edges.c)
+find_package(Threads REQUIRED)
+target_link_libraries(api_edges PRIVATE Threads::Threads)
 wprof_add_mpi_test(NAME api_out_of_order_np2 NP 2 COMMAND $<TARGET_FILE:api_edges>
                    ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/api-edges.h5)
 # A report that lacks a rank (late to finalize) keeps the spills, so that rank's windows can be recovered.
@@ -54,7 +56,7 @@ wprof_add_py_test(wprof_run_messages mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_run.py 
 set_tests_properties(wprof_run_messages PROPERTIES PROCESSORS 2)
 # Rank 0 itself misbehaving: it never starts (the others must not wait the full deadline at every later
 # sync point), or it stops late (the report's sync must not say ok when the others gave up on it).
-foreach(case root_never_start root_late_stop)
+foreach(case root_never_start root_late_stop root_late_finalize differing_max fail_start skip_window_r2 skip_window_r0)
   wprof_add_py_test(e2e_hang_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_hang.py ${case})
   set_tests_properties(e2e_hang_${case} PROPERTIES PROCESSORS 4)
 endforeach()
@@ -80,3 +82,10 @@ if(NOT WPROF_SANITIZE)
                        ENV WPROF_OUTPUT=${CMAKE_CURRENT_BINARY_DIR}/asan-app.h5 ASAN_OPTIONS=detect_leaks=0)
   endif()
 endif()
+# Sessions over sub-communicators (issue 16): two halves, a pair profiling alone (either pair), and
+# wprof_init calls on rank 0 alone.
+wprof_test_program(subcomm_app ${CMAKE_CURRENT_SOURCE_DIR}/subcomm_app.c)
+foreach(case halves pair01 pair23 root_only)
+  wprof_add_py_test(subcomm_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/subcomm.py ${case})
+  set_tests_properties(subcomm_${case} PROPERTIES PROCESSORS 4)
+endforeach()

@@ -13,13 +13,13 @@ base_env = {"WPROF_OUTPUT": out, "WPROF_SYNC_TIMEOUT_MS": "20000"}
 
 
 def disagree():
-    # rank 2 is told delay 2 while the others have delay 1: without barriers in the loop, the sync
-    # still pairs the windows up (rank 2 opens one step later), and rank 2 is named with its values.
+    # rank 2 is told delay 2 while the others have delay 1: rank 0's settings are the job's, so rank 2
+    # uses delay 1, and it is named with its own values (the warning names the variable).
     rc, _, err, _ = run_mpi(4, [APP, "--iters", "6", "--windows", "1", "--barrier", "0",
                                 "--rank-env", "2:WPROF_DELAY_ITERS=2"],
                             env=dict(base_env, WPROF_DELAY_ITERS="1", WPROF_MAX_ITERS="3"))
     check(rc == 0, "job exits 0")
-    check("rank 2 has delay_iters=2" in err, "the warning names rank 2 and its delay")
+    check("rank 2 has WPROF_DELAY_ITERS=2" in err, "the warning names rank 2 and its delay")
     check("rank 0: delay_iters=1" in err or "(rank 0:" in err, "the warning shows rank 0's values")
     with h5py.File(out, "r") as f:
         note = attr(f, "settings_agreement")

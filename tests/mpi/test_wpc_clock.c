@@ -54,7 +54,7 @@ static void mode_basic(struct wpc_ctx *ctx) {
   double t0 = wptest_now_ms();
   for (int i = 0; i < SYNCS; i++) {
     struct wpc_sync_result res;
-    int rc = wpc_sync(ctx, NULL, 0, &res);
+    int rc = wpc_sync(ctx, i / 2, i % 2, NULL, 0, &res);
     EXPECT(rc == WPC_OK && res.complete, "sync %d: rc %d", i, rc);
     if (g_rank != 0 && res.clock.valid) {
       check_sample(&res.clock, "sync", i);
@@ -140,6 +140,39 @@ static void mode_rootabsent(struct wpc_ctx *ctx, int timeout_ms) {
   if (g_rank != 0 && x.valid) check_sample(&x, "second", 0);
 }
 
+/* Grouped by node (all ranks of the test share one): with one domain, every rank's leader is rank 0,
+ * which makes no round trip, the others get no sample of their own, and each gets rank 0's share.
+ * With a domain per rank (as ranks whose test-hook offsets differ), every rank is its own leader and
+ * exchanges with rank 0 as before. */
+static void mode_bynode(int timeout_ms) {
+  for (int split = 0; split < 2; split++) {
+    struct wpc_ctx c;
+    EXPECT(wpc_init(&c, MPI_COMM_NULL, timeout_ms) == WPC_OK, "wpc_init");
+    c.clock_ns = skewed_clock;
+    EXPECT(wpc_clock_by_node(&c, split ? g_rank : 0) == WPC_OK, "wpc_clock_by_node");
+    int leader = wpc_clock_leader(&c);
+    EXPECT(leader == (split ? g_rank : 0), "split %d: rank %d's leader %d", split, g_rank, leader);
+    struct wpc_clock_sample x;
+    double t0 = wptest_now_ms();
+    int rc = wpc_clock_exchange(&c, 16, 0, &x);
+    double took = wptest_now_ms() - t0;
+    EXPECT(rc == WPC_OK, "split %d: exchange rc %d", split, rc);
+    if (g_rank != 0) {
+      if (split) check_sample(&x, "own leader", 0);
+      else EXPECT(!x.valid, "a node member gets no sample of its own");
+    } else if (!split) {
+      printf("bynode: rank 0's exchange with one node: %.3f ms\n", took);
+    }
+    int64_t mine = 1000 + g_rank, theirs = -1;
+    int got = 0;
+    rc = wpc_node_share(&c, &mine, sizeof(mine), &theirs, &got, 0);
+    EXPECT(rc == WPC_OK, "node share rc %d", rc);
+    if (leader != g_rank) EXPECT(got && theirs == 1000 + leader, "got %d: %lld from the leader", got, (long long)theirs);
+    else EXPECT(!got, "a leader gets nothing");
+    wpc_finalize(&c);
+  }
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -158,6 +191,7 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "basic")) mode_basic(&ctx);
   else if (!strcmp(mode, "absent")) mode_absent(&ctx, timeout_ms);
   else if (!strcmp(mode, "rootabsent")) mode_rootabsent(&ctx, timeout_ms);
+  else if (!strcmp(mode, "bynode")) mode_bynode(timeout_ms);
   else EXPECT(0, "unknown mode %s", mode);
   wpc_finalize(&ctx);
   int fails = wptest_failures(), all = 0;

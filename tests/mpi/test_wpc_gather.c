@@ -1,11 +1,13 @@
 /* MPI test of wprof's finalize gather (collectives/wpc_gather.c) through the wpc API: sizes (20 MB,
- * 0 bytes, small) with contents checked; a rank that never gathers, or too late; rank 0 that never does. */
+ * 0 bytes, small) with contents checked; a rank that never gathers, or too late; rank 0 that never does;
+ * a rank that skips a keyed gather; the data tags of stop gathers and the finalize gather. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wpc.h"
+#include "wpc_internal.h"
 #include "wptest_check.h"
 #include "wptest_clock.h"
 
@@ -137,6 +139,41 @@ static void mode_rootabsent(struct wpc_ctx *ctx) {
   EXPECT(g.ms < 2 * ctx->timeout_ms + 2000, "took %.1f ms", g.ms);
 }
 
+/* Keyed gathers 0 and 1 (two stops): the last rank skips gather 0, so its size for gather 1 reaches
+ * rank 0 during gather 0. Rank 0 holds it for gather 1 instead of dropping it: gather 0 goes on
+ * without that rank at once (it is ahead, not late), and gather 1 has every rank's data. */
+static void mode_skipkey(struct wpc_ctx *ctx) {
+  int n = ctx->size, skip = n - 1;
+  size_t len = len_of(ctx->rank, n);
+  uint8_t *mine = make(ctx->rank, len), **bufs = NULL;
+  size_t *lens = NULL;
+  if (ctx->rank != skip) {
+    if (ctx->rank == 0) wptest_sleep_ms(100); /* the skipping rank's size for gather 1 is there first */
+    double t0 = wptest_now_ms();
+    int rc = wpc_gather_keyed(ctx, 0, mine, len, &bufs, &lens);
+    double dt = wptest_now_ms() - t0;
+    if (ctx->rank == 0) {
+      printf("skipkey: gather 0 returned after %.1f ms (timeout %d), rc %d\n", dt, ctx->timeout_ms, rc);
+      EXPECT(rc == WPC_ETIMEOUT && bufs && bufs[skip] == NULL, "gather 0: rc %d", rc);
+      EXPECT(dt < ctx->timeout_ms * 0.5, "rank 0 waited %.1f ms for a rank that was ahead", dt);
+    }
+    wpc_gather_free(ctx, bufs, lens);
+  }
+  int rc = wpc_gather_keyed(ctx, 1, mine, len, &bufs, &lens);
+  EXPECT(rc == WPC_OK, "gather 1: rank %d rc %d", ctx->rank, rc);
+  for (int r = 0; ctx->rank == 0 && bufs && r < n; r++) check_rank_data(bufs, lens, r, n);
+  wpc_gather_free(ctx, bufs, lens);
+  free(mine);
+}
+
+/* Stop gathers are keyed by window number and their data tags wrap; the finalize gather's data must
+ * never share a tag with any of them (a late stop's data would be taken for the final data). */
+static void mode_tags(void) {
+  int final = wpc_data_tag(WPC_GATHER_KEY_FINAL);
+  for (uint32_t w = 0; w < 4096; w++)
+    EXPECT(wpc_data_tag(w) != final, "window %u's data tag %d is the finalize gather's", w, wpc_data_tag(w));
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "sizes";
   int timeout = wptest_arg_ms(argc > 2 ? argv[2] : NULL, 1000);
@@ -155,6 +192,10 @@ int main(int argc, char **argv) {
     mode_late(&ctx);
   } else if (strcmp(mode, "rootabsent") == 0) {
     mode_rootabsent(&ctx);
+  } else if (strcmp(mode, "skipkey") == 0) {
+    mode_skipkey(&ctx);
+  } else if (strcmp(mode, "tags") == 0) {
+    mode_tags();
   } else {
     EXPECT(0, "unknown mode %s", mode);
   }

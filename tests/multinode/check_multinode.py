@@ -2,7 +2,9 @@
     check_multinode.py report FILE NP NODE1 NODE2   one job, 2 ranks per node
     check_multinode.py sweep DIR NODE1 NODE2        a `wprof sweep --np 2,4 --hostfile` of the same app
 A complete report has every rank ok, the hostnames of the nodes its ranks ran on (ranks fill a node's
-2 slots before the next), and clock columns for every rank."""
+2 slots before the next), and clock columns for every rank. Clocks are aligned by node: the ranks of
+one node share one fit (their node leader's), rank 0's node has rank 0's (exactly zero), and every
+other node has a measured fit of its own (residual > 0)."""
 import json
 import os
 import sys
@@ -30,10 +32,15 @@ def check_report(path, np_, nodes):
         residuals = [r.get("clock_residual_ns", -1) for r in ranks]
         print(f"{path}: clock residuals (ns) {residuals}, offsets {[r.get('clock_offset_ns') for r in ranks]}")
         check(all(x >= 0 for x in residuals), f"{path}: clock_residual_ns >= 0 for every rank")
-        # Once the clock alignment runs (a reference time recorded), every non-root rank has a fit
-        # with a measured, hence non-zero, residual.
-        if any(r.get("clock_ref_ns", 0) != 0 for r in ranks[1:]):
-            check(all(x > 0 for x in residuals[1:]), f"{path}: clock aligned: residual > 0 on every non-root rank")
+        fit = [(r["clock_offset_ns"], r["clock_drift_ppm"], r["clock_residual_ns"], r["clock_ref_ns"]) for r in ranks]
+        for node in sorted(set(hosts)):
+            on = [k for k in range(np_) if hosts[k] == node]
+            check(len({fit[k] for k in on}) == 1, f"{path}: the ranks of {node} share one clock fit (got "
+                  f"{[fit[k] for k in on]})")
+            if 0 in on:
+                check(all(fit[k] == (0, 0, 0, 0) for k in on), f"{path}: rank 0's node has rank 0's fit, exactly zero")
+            else:
+                check(all(fit[k][2] > 0 for k in on), f"{path}: {node} has a measured fit of its own (residual > 0)")
         windows = rows(f, "windows")
         check(len(windows) > 0 and {w["rank"] for w in windows} == set(range(np_)), f"{path}: windows from every rank")
 

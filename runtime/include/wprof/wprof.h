@@ -1,6 +1,16 @@
 /* wprof: MPI-aware distributed profiling runtime for GPU programs. Public C API.
  * Every call returns a status (WPROF_OK or a negative WPROF_E* code) and never aborts the
- * application: a failure is warned about once and profiling degrades, the program goes on. */
+ * application: a failure is warned about once and profiling degrades, the program goes on.
+ *
+ * Collective calls: wprof_init, wprof_finalize, and every wprof_start, wprof_step and wprof_stop that
+ * opens or closes a window (a sync point) are made by all ranks of the session's communicator, or
+ * their deadline (WPROF_SYNC_TIMEOUT_MS) passes and the call returns without the ranks that did not
+ * come. Nothing waits forever.
+ *
+ * Threads: one thread drives the session, the one that set it up (wprof_init, or MPI_Init's
+ * automatic session). wprof_start, wprof_stop, and wprof_step while a window is requested, return
+ * WPROF_ETHREAD from any other thread and change nothing; wprof_step with no window requested does
+ * nothing, from any thread. Lite scopes and ranges may be used from every thread. */
 #ifndef WPROF_H
 #define WPROF_H
 
@@ -24,16 +34,19 @@ extern "C" {
 #define WPROF_EBACKEND (-8)    /* the backend failed; host collectors used instead */
 #define WPROF_ECORRUPT (-9)    /* packed data failed validation */
 #define WPROF_EDISABLED (-10)  /* this rank does not collect (WPROF_RANKS) or wprof is off */
+#define WPROF_ETHREAD (-11)    /* a window call from a thread other than the one driving the session */
 
-int wprof_init(void);      /* reads WPROF_* env; MPI_COMM_WORLD when MPI is up, else a world of 1 */
+/* Reads WPROF_* env; MPI_COMM_WORLD when MPI is up, else a world of 1. Collective over the world
+ * unless the automatic session that MPI_Init set up is already on it (then nothing is exchanged). */
+int wprof_init(void);
 int wprof_finalize(void);  /* collective: shutdown, gather, write the report (rank 0) */
 
-int wprof_start(void);     /* request a profiling window */
-int wprof_step(void);      /* one application iteration */
-int wprof_stop(void);
+int wprof_start(void);     /* request a profiling window (collective when it opens one) */
+int wprof_step(void);      /* one application iteration (collective when it opens or closes one) */
+int wprof_stop(void);      /* collective when it closes a window */
 int wprof_is_initialized(void); /* 1 between wprof_init (or the MPI_Init wrapper) and finalize */
 int wprof_is_active(void);  /* 1 while a start is pending or running */
-int wprof_is_running(void); /* 1 while collectors run */
+int wprof_is_running(void); /* 1 while a window is open (its collectors run, unless they failed to start) */
 
 /* The window's delay and length for this process, overriding WPROF_DELAY_ITERS / WPROF_MAX_ITERS
  * (the same meaning; a negative value means the environment's, and restores it in a live session
