@@ -1,9 +1,8 @@
 """A wprof sync point on one Python thread while another runs (2 ranks, rank 1 comes to it 1 s late).
 argv[1]:
 - "start": delay 0, so start() opens the window at once, after a sync point. Rank 0's start() waits
-  there on thread T; the main thread meanwhile counts loop turns (it runs only if T let go of the
-  GIL), then calls wprof.finalize() while T still waits: finalize must wait for T's start to end
-  rather than tear the session down beneath it.
+  there on the main thread (the one that set wprof up: window calls come from it only); thread T
+  meanwhile counts loop turns (it runs only if the waiting call let go of the GIL).
 - "step_range": WPROF_STEP_RANGE=py_iter and delay 1, so the end of the range py_iter is the step
   that opens the window, after a sync point; rank 0's main thread waits there while thread T counts.
 Prints `progress N waiting W` on rank 0: N loop turns in 0.3 s, W = 1 when the waiting thread was
@@ -34,12 +33,20 @@ if rank == 1:
     time.sleep(1.0)
 if mode == "start":
     if rank == 0:
-        t = threading.Thread(target=profiler.start)
+        result = {}
+        started = threading.Event()
+
+        def counter():
+            result["turns"] = count_turns()
+            result["waiting"] = not started.is_set()
+
+        t = threading.Thread(target=counter)
         t.start()
-        turns = count_turns()
-        print(f"progress {turns} waiting {int(t.is_alive())}", flush=True)
-        status = wprof.finalize()  # while T may still wait in its start
+        profiler.start()  # waits for rank 1, without the GIL
+        started.set()
         t.join()
+        print(f"progress {result['turns']} waiting {int(result['waiting'])}", flush=True)
+        status = wprof.finalize()
     else:
         profiler.start()
         status = wprof.finalize()
