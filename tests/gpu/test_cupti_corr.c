@@ -1,6 +1,6 @@
 /* cupti_corr_*: the correlation table on its own, with exact counts (one case per process: the table
  * is once per process).
- *   test_cupti_corr spread|full|graph|failed|threads */
+ *   test_cupti_corr spread|full|graph|failed|threads|graph_late|sessions */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +59,38 @@ static int graph(void) {
   return 0;
 }
 
+/* A graph launch's later node records come after more launches than the table has slots, each found
+ * by its record: the graph's entry is reused last, so its later nodes still find it. */
+static int graph_late(void) {
+  CHECK(wpr_cupti_corr_init(16 * 1024, 8) == 65536);
+  wpr_cupti_corr_put_at(5, ctx_of(5), 50, WPR_CORR_LAUNCH_MULTI);
+  CHECK(found(5) == 1); /* its first node */
+  for (uint32_t id = 6; id < 6 + 3 * 65536; id++) {
+    wpr_cupti_corr_put_at(id, ctx_of(id), (int64_t)id * 10, WPR_CORR_LAUNCH);
+    CHECK(found(id) == 1);
+  }
+  for (int node = 0; node < 4; node++) CHECK(found(5) == 1); /* its later nodes */
+  CHECK(wpr_cupti_corr_lost() == 0);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
+/* Launches that never get a record (made during stream capture) are waited for in their session
+ * only, and a later session replacing them loses nothing. */
+static int sessions(void) {
+  CHECK(wpr_cupti_corr_init(16 * 1024, 8) == 65536);
+  for (uint32_t id = 1; id <= 65536; id++) wpr_cupti_corr_put_at(id, ctx_of(id), (int64_t)id * 10, WPR_CORR_LAUNCH);
+  CHECK(wpr_cupti_corr_outstanding() == 65536);
+  wpr_cupti_corr_new_session();
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  for (uint32_t id = 65537; id <= 2 * 65536; id++) wpr_cupti_corr_put_at(id, ctx_of(id), (int64_t)id * 10, WPR_CORR_LAUNCH);
+  CHECK(wpr_cupti_corr_lost() == 0); /* every slot held a past session's entry */
+  CHECK(wpr_cupti_corr_outstanding() == 65536);
+  for (uint32_t id = 65537; id <= 2 * 65536; id++) CHECK(found(id) == 1);
+  CHECK(wpr_cupti_corr_outstanding() == 0);
+  return 0;
+}
+
 /* A failed launch gets no record: it is not waited for. */
 static int failed(void) {
   CHECK(wpr_cupti_corr_init(4096 * 1024, 8) > 0);
@@ -110,6 +142,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(which, "graph")) RUN(fails, graph);
   else if (!strcmp(which, "failed")) RUN(fails, failed);
   else if (!strcmp(which, "threads")) RUN(fails, threads);
+  else if (!strcmp(which, "graph_late")) RUN(fails, graph_late);
+  else if (!strcmp(which, "sessions")) RUN(fails, sessions);
   else return 2;
   return fails ? 1 : 0;
 }
