@@ -41,7 +41,7 @@ set_tests_properties(cupti_cbids_cover PROPERTIES LABELS unit TIMEOUT 60)
 wprof_test_program(cupti_fidelity_app ${CMAKE_CURRENT_LIST_DIR}/cupti_fidelity_app.c)
 target_link_libraries(cupti_fidelity_app PRIVATE ${CMAKE_DL_LIBS})
 add_dependencies(cupti_fidelity_app fakecupti)
-foreach(case paths running tail too_long many spread overflow graph graph_pairs clock preloaded cudart version12 version11 version14)
+foreach(case paths running tail too_long too_long_more invalid_kind captured uncorrelated graph_stop many spread overflow graph graph_pairs clock preloaded cudart version12 version11 version14)
   foreach(delivery sync async)
     wprof_add_py_test(cupti_${case}_${delivery} mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_fidelity_check.py ${case}
                       ${delivery} ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so)
