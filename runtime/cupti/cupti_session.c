@@ -171,7 +171,7 @@ static uint64_t CUPTIAPI timestamp_now(void) { return (uint64_t)wpr_time_ns(); }
 /* ---- the backend's entry points ---- */
 
 static int init_failed(const char *what, CUptiResult rc) {
-  WPR_WARN("cupti: %s failed (%s)", what, wpr_cupti_result_text(&cs.api, rc));
+  WPR_WARN("cupti: %s failed (%s); using the host collectors", what, wpr_cupti_result_text(&cs.api, rc));
   if (cs.subscriber) cs.api.unsubscribe(cs.subscriber);
   cs.subscriber = NULL;
   wpr_cupti_api_unload(&cs.api);
@@ -185,13 +185,13 @@ int wpr_cupti_init(const struct wpr_config *cfg) {
   snprintf(cs.failed_library, sizeof cs.failed_library, "%s", cfg->cupti_library);
   char err[512] = "";
   if (wpr_cupti_api_load(&cs.api, cfg->cupti_library, err, sizeof err) != WPROF_OK) {
-    WPR_WARN("cupti: %s", err);
+    WPR_WARN("cupti: %s; using the host collectors", err);
     return WPROF_EBACKEND;
   }
   CUptiResult rc = cs.api.subscribe(&cs.subscriber, on_api_call, NULL);
   if (rc == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) { /* nsys, ncu, ... attached first */
     WPR_WARN("CUPTI is already in use by another tool (another subscriber); GPU activity is not collected on "
-             "this rank");
+             "this rank (host collectors)");
     wpr_cupti_note_other_subscriber(); /* a /cupti_overhead row of this rank says so in the report */
     cs.subscriber = NULL;
     wpr_cupti_api_unload(&cs.api);
@@ -205,9 +205,10 @@ int wpr_cupti_init(const struct wpr_config *cfg) {
   if (rc != CUPTI_SUCCESS) return init_failed("cuptiActivityRegisterCallbacks", rc);
   if (wpr_cupti_pool_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS) != WPROF_OK ||
       !wpr_cupti_corr_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS)) {
-    WPR_WARN("cupti: no memory for %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
+    char what[96];
+    snprintf(what, sizeof what, "allocating %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
              (long long)cfg->cupti_buffer_kb);
-    return init_failed("buffer allocation", CUPTI_ERROR_OUT_OF_MEMORY);
+    return init_failed(what, CUPTI_ERROR_OUT_OF_MEMORY);
   }
   /* before any kind is enabled, as the header asks */
   cs.host_timebase = cs.api.activity_register_timestamp_callback &&
@@ -331,8 +332,9 @@ int wpr_cupti_start(int32_t window) {
 }
 
 /* A plain flush: the buffers whose records are all complete. Kernels still running keep their
- * buffer for a later flush (the worker's, the next stop's, the report's), and their records are
- * attributed then by their launch's window and range. A forced flush here would hand them over
+ * buffer for a later flush (the next stop's, a spill's collect, the report's: the worker only reads
+ * buffers CUPTI completes on its own, and never flushes), and their records are attributed then by
+ * their launch's window and range. A forced flush here would hand them over
  * without times, once and never again. */
 static void flush_and_drain(void) {
   cs.api.activity_flush_all(0);
@@ -346,7 +348,7 @@ int wpr_cupti_stop(int32_t window) {
   wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (cs.memory_enabled) wpr_cupti_memory_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (have_stop) span_close(window, &stop);
-  /* Records still in flight arrive later (worker); their launch ctx or timestamp places them here. */
+  /* Records still in flight arrive at a later flush; their launch ctx or timestamp places them here. */
   flush_and_drain();
   disable_kinds();
   return WPROF_OK;

@@ -283,6 +283,9 @@ def version(value, works):
             check(backend == "host", f"CUPTI API version {value}: falls back to host (got {backend})")
             lines = [l for l in stderr.splitlines() if "CUPTI API version" in l]
             check(len(lines) == 1, f"one clear warning naming the version (got {lines})")
+            warnings = [l for l in stderr.splitlines() if "warning:" in l]
+            check(len(warnings) == 1 and "host" in warnings[0],
+                  f"that one line is the only warning, and says host is used (got {warnings})")
 
 
 def preloaded():
