@@ -232,10 +232,18 @@ def overflow():
         # either counted or dropped (and counted as dropped)
         k = [r for r in rows(f, "kernels") if r["name"] == "k_overflow"]
         calls, dropped = sum(r["calls"] for r in k), sum(r["dropped_records"] for r in rows(f, "ranks"))
-        check(calls + dropped >= 70000, f"every launch counted or dropped ({calls} + {dropped})")
+        # 70000 kernel records and the sync's record, each counted or dropped, once
+        every = sum(r["calls"] for r in rows(f, "kernels"))
+        check(every + dropped == 70001, f"every record counted or dropped, once ({every} + {dropped})")
+        check(all(r["window"] == 0 for r in k), "every record in the window it ran in")
+        # a replaced entry's record finds nothing: it is uncorrelated (or was dropped); a kept one's is
+        # found, and gives the range its 1 us
+        uncorrelated = overhead(f).get("uncorrelated_records", 0)
+        check(uncorrelated <= want_lost <= uncorrelated + dropped,
+              f"the replaced launches' records are uncorrelated or dropped ({uncorrelated} + {dropped} >= {want_lost})")
         got = range_cuda(f, "overflow")
-        check(got is not None and got <= (70000 - want_lost) * US,
-              f"range overflow: at most the {70000 - want_lost} attributed launches' time (got {got})")
+        check(got == (calls - uncorrelated) * US,
+              f"range overflow: 1 us per correlated record, {calls - uncorrelated} (got {got})")
     check("lost their range" in stderr, "the loss is warned about")
     check("correlation" in doctor(out), "wprof doctor names the lost correlations")
     rc, text, _ = run([WPROF, "report", out])
