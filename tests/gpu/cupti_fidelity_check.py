@@ -187,6 +187,8 @@ def uncorrelated():
         check(got == 10 * US, f"range seen: only its correlated kernel's 10 us (got {got})")
     check("did not know" in stderr, "warned once")
     check("3 uncorrelated GPU records" in doctor(out), "wprof doctor names them")
+    rc, text, _ = run([WPROF, "report", out])
+    check("3 had an unknown correlation id" in text, "wprof report warns about them")
 
 
 def graph_stop():
