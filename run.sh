@@ -175,6 +175,17 @@ cmd_fuzz() {
   return $status
 }
 
+# The GPUs' architectures for CMake: "native" needs CMake 3.24; before it, the compute capabilities
+# nvidia-smi reports (8.6 -> 86); empty (CMake's default) when neither is known.
+cuda_architectures() {
+  local v
+  v=$(cmake --version | sed -n 's/^cmake version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p')
+  set -- $v
+  if [ "${1:-0}" -gt 3 ] || { [ "${1:-0}" -eq 3 ] && [ "${2:-0}" -ge 24 ]; }; then echo native; return; fi
+  nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | tr -d ' .' | grep -E '^[0-9]+$' |
+    sort -u | paste -sd ';' - || true
+}
+
 # The first command on a GPU machine: what the fake CUPTI cannot prove (tests/gpu/gpu_check.py).
 cmd_gpu_check() {
   if ! command -v nvidia-smi >/dev/null 2>&1 || ! nvidia-smi -L 2>/dev/null | grep -q '^GPU '; then
@@ -186,8 +197,10 @@ cmd_gpu_check() {
   [ -n "$nvcc" ] || die "gpu-check needs the CUDA toolkit (nvcc not found on PATH or in /usr/local/cuda/bin)"
   cmd_deps
   mkdir -p "$BUILD"
+  local archs
+  archs=$(cuda_architectures)
   configure_and_build "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CUDA_COMPILER="$nvcc" \
-    -DCMAKE_CUDA_ARCHITECTURES=native
+    ${archs:+-DCMAKE_CUDA_ARCHITECTURES="$archs"}
   say "the real-GPU tests (ctest -L gpu)"
   local status=0
   ctest --test-dir "$BUILD" --output-on-failure -L gpu || status=$?

@@ -144,7 +144,9 @@ static void print_cupti(FILE *out, const struct wpio_job *job, const struct wpio
     }
     if (csv) {
       fprintf(out, "cupti,rank %d,%s,%" PRIu64 ",%" PRIu64 "\n", (int)r->rank, kind, r->count, r->total_ns);
-    } else if (!strcmp(kind, WPIO_CUPTI_CORRELATION_LOST) || !strcmp(kind, WPIO_CUPTI_INCOMPLETE)) {
+    } else if (!strcmp(kind, WPIO_CUPTI_CORRELATION_LOST) || !strcmp(kind, WPIO_CUPTI_INCOMPLETE) ||
+               !strcmp(kind, WPIO_CUPTI_UNCORRELATED) || !strcmp(kind, WPIO_CUPTI_NO_RECORD) ||
+               !strcmp(kind, WPIO_CUPTI_TRUNCATED)) {
       fprintf(out, "CUPTI records without attribution, rank %d: %s %" PRIu64 "\n", (int)r->rank, kind, r->count);
     } else {
       char t[48];

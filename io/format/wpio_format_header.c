@@ -79,14 +79,19 @@ static char *dropped_warning(const struct wpio_job *job) {
 
 /* The cupti backend's own count of records it could not attribute (/cupti_overhead rows). */
 static char *attribution_warning(const struct wpio_job *job) {
-  uint64_t lost = 0, incomplete = 0;
+  uint64_t lost = 0, incomplete = 0, uncorrelated = 0;
   for (size_t i = 0; i < job->cupti_overhead.n; i++) {
     const struct wpio_cupti_overhead_row *r = &job->cupti_overhead.v[i];
     const char *kind = r->name_id < job->names.n ? job->names.s[r->name_id] : "";
     if (strcmp(kind, WPIO_CUPTI_CORRELATION_LOST) == 0) lost += r->count;
     if (strcmp(kind, WPIO_CUPTI_INCOMPLETE) == 0) incomplete += r->count;
+    if (strcmp(kind, WPIO_CUPTI_UNCORRELATED) == 0) uncorrelated += r->count;
   }
-  if (!lost && !incomplete) return NULL;
+  if (!lost && !incomplete && !uncorrelated) return NULL;
+  if (uncorrelated)
+    return line_printf("WARNING: %" PRIu64 " GPU launches lost their range, %" PRIu64 " CUPTI records came "
+                       "without times (not counted) and %" PRIu64 " had an unknown correlation id (no range): "
+                       "ranges' CUDA times are lower bounds (wprof doctor)", lost, incomplete, uncorrelated);
   return line_printf("WARNING: %" PRIu64 " GPU launches lost their range and %" PRIu64 " CUPTI records came "
                      "without times (not counted): ranges' CUDA times are lower bounds (wprof doctor)",
                      lost, incomplete);

@@ -202,10 +202,16 @@ struct wpio_launch_latency_row {
  * name_id in /names, column kind_id). The kind "another_subscriber" (count 1) marks a rank where
  * cuptiSubscribe failed because another tool holds CUPTI; "correlation_lost" counts launches whose
  * range and window were forgotten before their records were read (placed by timestamp, no range),
- * "incomplete_records" records CUPTI delivered without their times (rejected). */
+ * "incomplete_records" records CUPTI delivered without their times (rejected), "uncorrelated_records"
+ * records whose correlation id wprof did not know (placed by time, no range), "launches_without_records"
+ * launches no record came for by the report (stream capture, dropped records), "truncated_buffers"
+ * activity buffers whose reading stopped at an incomplete or invalid record. */
 #define WPIO_CUPTI_OTHER_SUBSCRIBER "another_subscriber"
 #define WPIO_CUPTI_CORRELATION_LOST "correlation_lost"
 #define WPIO_CUPTI_INCOMPLETE "incomplete_records"
+#define WPIO_CUPTI_UNCORRELATED "uncorrelated_records"
+#define WPIO_CUPTI_NO_RECORD "launches_without_records"
+#define WPIO_CUPTI_TRUNCATED "truncated_buffers"
 struct wpio_cupti_overhead_row {
   int32_t rank;
   uint32_t name_id;

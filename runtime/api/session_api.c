@@ -55,7 +55,7 @@ static int said_requested = -1;
 static void select_backend(struct wpr_session *s) {
   s->backend = wpr_backend_select(&s->cfg, &s->backend_fell_back);
   static int fallback_warned; /* once per process: an MPI_Init session may be set up again */
-  if (s->backend_fell_back)
+  if (s->backend_fell_back == 1) /* 2: the backend's own warning said why, and that host is used */
     wpr_warn_once(&fallback_warned, "backend %s is not available here; using %s",
                   wpr_backend_kind_name(s->cfg.backend), s->backend->name);
   else if (s->backend != said_backend || s->cfg.backend != said_requested) {

@@ -20,6 +20,7 @@ struct wpr_backend {
                                         (bounded) for work still running, then hand over
                                         everything; NULL: none */
   int (*collect)(struct wpio_job *job, int32_t rank); /* add its tables (e.g. /kernels) */
+  int explains_failure;              /* a failed init warned once itself why, naming the fallback */
 };
 
 extern const struct wpr_backend wpr_backend_host;
@@ -28,8 +29,8 @@ extern const struct wpr_backend wpr_backend_cuda_profiler;
 
 /* The backend for cfg->backend, initialised: `auto` resolves to the first available GPU backend that
  * initialises, else host; an explicitly requested backend skips the availability check (so a fake
- * libcupti works without a device) and resolves to host with *fell_back set when its init fails.
- * Never NULL. */
+ * libcupti works without a device) and resolves to host with *fell_back set when its init fails:
+ * 2 when the backend warned why itself (the caller adds no second line), else 1. Never NULL. */
 const struct wpr_backend *wpr_backend_select(const struct wpr_config *cfg, int *fell_back);
 
 #endif

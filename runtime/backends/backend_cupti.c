@@ -19,6 +19,7 @@ const struct wpr_backend wpr_backend_cupti = {
     .flush = wpr_cupti_flush,
     .finish = wpr_cupti_finish,
     .collect = wpr_cupti_collect,
+    .explains_failure = 1, /* every failed init warns once, with the reason (cupti_session.c) */
 };
 #else
 static int cupti_unavailable(void) { return 0; }

@@ -41,6 +41,6 @@ const struct wpr_backend *wpr_backend_select(const struct wpr_config *cfg, int *
   }
   const struct wpr_backend *b = backend_named(wpr_backend_kind_name(cfg->backend));
   if (b && backend_init(b, cfg)) return b;
-  *fell_back = 1;
+  *fell_back = b && b->init && b->explains_failure ? 2 : 1;
   return &wpr_backend_host;
 }

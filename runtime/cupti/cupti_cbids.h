@@ -16,6 +16,9 @@ int wpr_cupti_memory_callbacks_enable(const struct wpr_cupti_api *api, CUpti_Sub
 
 /* 1 when (domain, cbid) launches kernels (a kernel or a graph): where call stacks are captured. */
 int wpr_cupti_cbid_is_launch(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
+/* 1 when the records of one such call are several (graph launches, multi-device cooperative launches,
+ * batched copies): their correlation entry must outlive the first record. */
+int wpr_cupti_cbid_has_many_records(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);
 /* 1 when (domain, cbid) is one the backend listens to: a launch, copy or set (what the unit test
  * compares with the toolkit's headers). */
 int wpr_cupti_cbid_is_traced(CUpti_CallbackDomain domain, CUpti_CallbackId cbid);

@@ -2,12 +2,14 @@
  * their high half let a reader detect a slot torn by a concurrent writer of another id without a
  * lock. The launch time is stored between them (release) and read between them (acquire): a reader
  * that sees a newer writer's time also sees that writer's id_window, so the id check rejects it. The
- * fourth word, id << 32 | flags, says whether the entry was a launch and whether a record found it.
+ * fourth word, id << 32 | session << 8 | flags, says whether the entry was a launch (of one record or
+ * of several), whether a record found it, and in which session it was made.
  * An entry goes to the first of PROBES slots from its id's own that is empty, else that a record
- * found already: so what the table holds is the tagged calls whose records are still to come, however
- * many untagged calls (each takes an id) run between them. Only when all PROBES slots wait for
- * records is one replaced, and counted lost (never silently). Slots never become empty again, so a
- * reader stops at the first empty one. */
+ * found already (a launch of several records, e.g. a graph's, only after every other choice: its
+ * later records still need it), so what the table holds is the tagged calls whose records are still
+ * to come, however many untagged calls (each takes an id) run between them. Only when all PROBES
+ * slots wait for records is one replaced, and counted lost when it was this session's (never
+ * silently). Slots never become empty again, so a reader stops at the first empty one. */
 #ifdef WPROF_HAVE_CUPTI
 #include "cupti_corr.h"
 
@@ -18,6 +20,9 @@
 #define FLAG_LAUNCH 1u
 #define FLAG_FOUND 2u
 #define FLAG_LIVE 4u /* written by put: an empty slot holds 0 */
+#define FLAG_MULTI 8u /* a launch of several records (graph, multi-device): kept after the first */
+#define FLAG_BITS 8
+#define SESSION_MASK 0xffffffu /* the session lives in bits 8..31 of id_flags */
 #define PROBES 16
 
 struct corr_slot {
@@ -30,6 +35,18 @@ struct corr_slot {
 static struct corr_slot *slots;
 static size_t mask;
 static _Atomic uint64_t lost, outstanding;
+static _Atomic uint32_t session = 1;
+
+static uint32_t session_of(uint64_t word) { return (uint32_t)(word >> FLAG_BITS) & SESSION_MASK; }
+static int this_session(uint64_t word) {
+  return session_of(word) == atomic_load_explicit(&session, memory_order_relaxed);
+}
+
+void wpr_cupti_corr_new_session(void) {
+  uint32_t next = (atomic_load(&session) + 1) & SESSION_MASK;
+  atomic_store(&session, next ? next : 1);
+  atomic_store(&outstanding, 0); /* a past session's launches without records are not waited for */
+}
 
 size_t wpr_cupti_corr_init(size_t buffer_bytes, int buffers) {
   if (slots) return mask + 1; /* once per process: callbacks of a past session may still write */
@@ -44,14 +61,22 @@ size_t wpr_cupti_corr_init(size_t buffer_bytes, int buffers) {
 
 static struct corr_slot *slot_at(uint32_t id, int probe) { return &slots[(id + (uint32_t)probe) & mask]; }
 
-/* Claims a slot for `id`: an empty one first, else one whose entry a record found; NULL when all
- * PROBES slots hold entries still waiting for their records. */
+/* Whether pass `pass` of claim may take a slot holding `old`: 0 an empty one, 1 one whose entry a
+ * record found (not a launch of several records), 2 a found launch of several records. */
+static int reusable(uint64_t old, uint32_t id, int pass) {
+  if (pass == 0) return old == 0;
+  if ((old >> 32) == id) return 1;
+  if (!(old & FLAG_FOUND)) return 0;
+  return pass == 2 || !(old & FLAG_MULTI);
+}
+
+/* Claims a slot for `id`; NULL when all PROBES slots hold entries still waiting for their records. */
 static struct corr_slot *claim(uint32_t id, uint64_t word) {
-  for (int pass = 0; pass < 2; pass++)
+  for (int pass = 0; pass < 3; pass++)
     for (int p = 0; p < PROBES; p++) {
       struct corr_slot *s = slot_at(id, p);
       uint64_t old = atomic_load_explicit(&s->id_flags, memory_order_acquire);
-      int free_now = pass == 0 ? old == 0 : (old & FLAG_FOUND) || (old >> 32) == id;
+      int free_now = reusable(old, id, pass);
       if (free_now && atomic_compare_exchange_strong_explicit(&s->id_flags, &old, word, memory_order_acq_rel,
                                                               memory_order_acquire))
         return s;
@@ -62,17 +87,19 @@ static struct corr_slot *claim(uint32_t id, uint64_t word) {
 void wpr_cupti_corr_put_at(uint32_t id, struct wpr_launch_ctx ctx, int64_t launch_ns, int is_launch) {
   if (!slots || id == 0) return;
   uint64_t tag = (uint64_t)id << 32;
-  uint64_t word = tag | FLAG_LIVE | (is_launch ? FLAG_LAUNCH : 0);
+  uint64_t word = tag | (uint64_t)atomic_load_explicit(&session, memory_order_relaxed) << FLAG_BITS | FLAG_LIVE |
+                  (is_launch == WPR_CORR_LAUNCH || is_launch == WPR_CORR_LAUNCH_MULTI ? FLAG_LAUNCH : 0) |
+                  (is_launch == WPR_CORR_LAUNCH_MULTI || is_launch == WPR_CORR_CALL_MULTI ? FLAG_MULTI : 0);
   struct corr_slot *s = claim(id, word);
   if (!s) { /* the table is full of entries waiting for records: the oldest-placed one here goes */
     s = slot_at(id, 0);
     uint64_t old = atomic_exchange_explicit(&s->id_flags, word, memory_order_acq_rel);
-    if ((old >> 32) != id && !(old & FLAG_FOUND)) {
+    if ((old >> 32) != id && !(old & FLAG_FOUND) && this_session(old)) { /* a past session's is no loss */
       atomic_fetch_add_explicit(&lost, 1, memory_order_relaxed);
       if (old & FLAG_LAUNCH) atomic_fetch_sub_explicit(&outstanding, 1, memory_order_relaxed);
     }
   }
-  if (is_launch) atomic_fetch_add_explicit(&outstanding, 1, memory_order_relaxed);
+  if (word & FLAG_LAUNCH) atomic_fetch_add_explicit(&outstanding, 1, memory_order_relaxed);
   atomic_store_explicit(&s->id_window, tag | (uint32_t)ctx.window, memory_order_relaxed);
   atomic_store_explicit(&s->launch_ns, launch_ns, memory_order_release);
   atomic_store_explicit(&s->id_node, tag | ctx.node, memory_order_release);
@@ -86,7 +113,7 @@ static void mark_found(struct corr_slot *s, uint32_t id) {
   while ((cur >> 32) == id && !(cur & FLAG_FOUND)) {
     if (atomic_compare_exchange_weak_explicit(&s->id_flags, &cur, cur | FLAG_FOUND, memory_order_acq_rel,
                                               memory_order_acquire)) {
-      if (cur & FLAG_LAUNCH) atomic_fetch_sub_explicit(&outstanding, 1, memory_order_relaxed);
+      if ((cur & FLAG_LAUNCH) && this_session(cur)) atomic_fetch_sub_explicit(&outstanding, 1, memory_order_relaxed);
       return;
     }
   }

@@ -9,13 +9,19 @@
 #include "ranges_gpu.h"
 
 /* An open-addressing table (a power of two of slots) sized from what the activity buffers can hold
- * unread: twice as many slots as kernel records fit in all of them, at least MIN, at most MAX. It holds
- * the tagged calls whose records are still to come (a slot a record found is reused), so the untagged
- * calls between launches, which take ids too, do not use it up. Only when the slots near an id all
- * wait for records is an entry replaced: counted (wpr_cupti_corr_lost), and its records are placed by
- * their timestamp instead. */
+ * unread: twice as many slots as kernel records (the largest kind) fit in all of them, at least MIN,
+ * at most MAX. It holds the tagged calls whose records are still to come (a slot a record found is
+ * reused; one of a launch of several records last), so the untagged calls between launches, which
+ * take ids too, do not use it up. Only when the slots near an id all wait for records is an entry
+ * replaced: counted (wpr_cupti_corr_lost), and its records are placed by their timestamp instead
+ * (and counted as uncorrelated, cupti_records.h). */
 #define WPR_CUPTI_CORR_MIN_SLOTS (1u << 16)
 #define WPR_CUPTI_CORR_MAX_SLOTS (1u << 22)
+
+/* is_launch of wpr_cupti_corr_put_at: a call with no kernel (a copy, a set), a launch of one kernel
+ * record, or of several (a graph's nodes, a multi-device cooperative launch), or a call of several
+ * copy records (a batch); an entry of several records outlives its first record. */
+enum { WPR_CORR_CALL = 0, WPR_CORR_LAUNCH = 1, WPR_CORR_LAUNCH_MULTI = 2, WPR_CORR_CALL_MULTI = 3 };
 
 /* Allocates the table once per process; returns its slots (0: no memory, nothing is correlated). */
 size_t wpr_cupti_corr_init(size_t buffer_bytes, int buffers);
@@ -32,9 +38,14 @@ int wpr_cupti_corr_get_at(uint32_t correlation_id, struct wpr_launch_ctx *ctx, i
 /* The call failed: no record will come for it. */
 void wpr_cupti_corr_failed(uint32_t correlation_id);
 
-/* Entries replaced before any record found them (attribution lost), since the process started. */
+/* A new session (a report's worth of windows): its launches are the ones wpr_cupti_corr_outstanding
+ * counts, and entries of past sessions replaced later are no loss of this one. */
+void wpr_cupti_corr_new_session(void);
+/* This session's entries replaced before any record found them (attribution lost), since the process
+ * started. */
 uint64_t wpr_cupti_corr_lost(void);
-/* Launches no record has found yet: kernels still in flight (or whose records were lost). */
+/* This session's launches no record has found yet: kernels still in flight, or launches that will
+ * never have a record (made during stream capture, records dropped, graphs without kernels). */
 uint64_t wpr_cupti_corr_outstanding(void);
 
 #endif

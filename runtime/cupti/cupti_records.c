@@ -253,11 +253,13 @@ static int decode(const CUpti_Activity *rec, struct gpu_op *op) {
   }
 }
 
-/* The launch of `op`: by correlation id, else (launch outside a window, or forgotten) by when it ran. */
+/* The launch of `op`: by correlation id, else (launch outside a window, or forgotten) by when it ran,
+ * counted as uncorrelated. */
 static struct wpr_launch_ctx launch_of(struct gpu_op *op, const struct wpr_gpu_span *spans, int n_spans) {
   struct wpr_launch_ctx ctx = {.window = -1, .node = 0};
-  if (!wpr_cupti_corr_get_at(op->correlation, &ctx, &op->launch_ns) && op->alt_correlation)
-    wpr_cupti_corr_get_at(op->alt_correlation, &ctx, &op->launch_ns);
+  int known = wpr_cupti_corr_get_at(op->correlation, &ctx, &op->launch_ns);
+  if (!known && op->alt_correlation) known = wpr_cupti_corr_get_at(op->alt_correlation, &ctx, &op->launch_ns);
+  if (!known && op->correlation) agg.counts.uncorrelated++;
   if (ctx.window < 0) {
     ctx.window = wpr_gpu_spans_window(spans, n_spans, op->start);
     ctx.node = 0;
@@ -346,7 +348,8 @@ void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_
   agg.generation++;
   wpr_breakdown_lock();
   CUpti_Activity *rec = NULL;
-  while (api->activity_get_next_record(buf, valid, &rec) == CUPTI_SUCCESS) {
+  CUptiResult rc;
+  while ((rc = api->activity_get_next_record(buf, valid, &rec)) == CUPTI_SUCCESS) {
     struct gpu_op op;
     if (decode(rec, &op)) {
       aggregate(&op, spans, n_spans);
@@ -359,12 +362,21 @@ void wpr_cupti_records_read(const struct wpr_cupti_api *api, uint8_t *buf, size_
       agg.counts.unknown_kind++;
     }
   }
+  /* The end of the buffer is CUPTI_ERROR_MAX_LIMIT_REACHED; CUPTI_ERROR_INVALID_KIND is a record "either
+   * incomplete or invalid" (cupti_activity.h), after which the buffer cannot be walked: the record is
+   * counted as incomplete and what follows it as unread. */
+  if (rc != CUPTI_ERROR_MAX_LIMIT_REACHED) {
+    size_t at = rec ? (size_t)((uint8_t *)rec - buf) : 0; /* the last record read, or none */
+    agg.counts.truncated++;
+    agg.counts.incomplete++;
+    agg.counts.unread_bytes += valid > at ? valid - at : 0;
+  }
   wpr_breakdown_unlock();
 }
 
 static const char *kernel_name_of(uint32_t index) { return index < agg.names.n ? agg.names.s[index] : NULL; }
 
-int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
+int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank, int final) {
   for (size_t i = 0; i < agg.n_slots; i++) {
     const struct kernel_row *r = &agg.rows[i];
     if (!r->used) continue;
@@ -381,7 +393,7 @@ int wpr_cupti_records_collect(struct wpio_job *job, int32_t rank) {
                                     .registers_per_thread = k->registers, .static_shared_bytes = k->static_shared,
                                     .dynamic_shared_bytes = k->dynamic_shared, .graph_id = k->graph_id};
   }
-  if (wpr_launch_latency_collect(job, rank, kernel_name_of) != 0 || wpr_cupti_overhead_collect(job, rank) != 0)
+  if (wpr_launch_latency_collect(job, rank, kernel_name_of, final) != 0 || wpr_cupti_overhead_collect(job, rank) != 0)
     return -1;
   return wpr_stacks_collect(job, rank, kernel_name_of);
 }

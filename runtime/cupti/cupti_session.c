@@ -30,8 +30,12 @@
 /* How long the worker sleeps between looks when no buffer completes: bounds its idle cost. */
 #define WORKER_WAIT_MS 200
 /* How long the report waits for kernels still running at the end before the forced flush, which
- * hands over their records without times (rejected and counted). */
+ * hands over their records without times (rejected and counted); it stops sooner once plain flushes
+ * have brought no launch's record for FINISH_IDLE_MS: what is still missing then is mostly launches
+ * that will never have a record (made during stream capture, dropped), and a kernel running longer
+ * than that past the last record is counted incomplete. */
 #define FINISH_WAIT_MS 3000
+#define FINISH_IDLE_MS 300
 
 static const CUpti_ActivityKind required_kinds[] = {
     CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL, CUPTI_ACTIVITY_KIND_MEMCPY, CUPTI_ACTIVITY_KIND_MEMSET};
@@ -46,6 +50,9 @@ static struct {
   int p2p_enabled;                /* MEMCPY2 (peer copies) is optional too */
   int host_timebase;              /* CUPTI's timestamps are wpr_time_ns (its timestamp callback) */
   int finished;                   /* the report's forced flush was done */
+  int in_session;                 /* a window started since the last report */
+  uint64_t dropped_before;        /* cs.dropped when this session's first window started */
+  uint64_t no_record;             /* this session's launches no record came for by the report */
   int memory;                     /* WPROF_MEMORY: MEMORY2 records and the allocation callbacks */
   int memory_enabled;             /* MEMORY2 was accepted for the running window */
   _Atomic int stacks;             /* WPROF_STACKS: a call stack at each launch */
@@ -149,8 +156,10 @@ static void CUPTIAPI on_api_call(void *userdata, CUpti_CallbackDomain domain, CU
   if (cb->callbackSite != CUPTI_API_ENTER) return;
   if (runtime) in_runtime_call.depth++;
   int launch = wpr_cupti_cbid_is_launch(domain, cbid);
+  int many = wpr_cupti_cbid_has_many_records(domain, cbid);
+  int kind = launch ? (many ? WPR_CORR_LAUNCH_MULTI : WPR_CORR_LAUNCH) : (many ? WPR_CORR_CALL_MULTI : WPR_CORR_CALL);
   /* the launch's host time, on the clock the kernel's start is mapped to: its latency (launch_latency.h) */
-  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns(), launch);
+  wpr_cupti_corr_put_at(cb->correlationId, wpr_ranges_launch_ctx(), wpr_time_ns(), kind);
   if (atomic_load_explicit(&cs.stacks, memory_order_relaxed) && (launch || wpr_cupti_cbid_is_alloc(domain, cbid)))
     wpr_stacks_capture(cb->correlationId); /* allocation callbacks run only with WPROF_MEMORY */
 }
@@ -162,7 +171,7 @@ static uint64_t CUPTIAPI timestamp_now(void) { return (uint64_t)wpr_time_ns(); }
 /* ---- the backend's entry points ---- */
 
 static int init_failed(const char *what, CUptiResult rc) {
-  WPR_WARN("cupti: %s failed (%s)", what, wpr_cupti_result_text(&cs.api, rc));
+  WPR_WARN("cupti: %s failed (%s); using the host collectors", what, wpr_cupti_result_text(&cs.api, rc));
   if (cs.subscriber) cs.api.unsubscribe(cs.subscriber);
   cs.subscriber = NULL;
   wpr_cupti_api_unload(&cs.api);
@@ -176,13 +185,13 @@ int wpr_cupti_init(const struct wpr_config *cfg) {
   snprintf(cs.failed_library, sizeof cs.failed_library, "%s", cfg->cupti_library);
   char err[512] = "";
   if (wpr_cupti_api_load(&cs.api, cfg->cupti_library, err, sizeof err) != WPROF_OK) {
-    WPR_WARN("cupti: %s", err);
+    WPR_WARN("cupti: %s; using the host collectors", err);
     return WPROF_EBACKEND;
   }
   CUptiResult rc = cs.api.subscribe(&cs.subscriber, on_api_call, NULL);
   if (rc == CUPTI_ERROR_MULTIPLE_SUBSCRIBERS_NOT_SUPPORTED) { /* nsys, ncu, ... attached first */
     WPR_WARN("CUPTI is already in use by another tool (another subscriber); GPU activity is not collected on "
-             "this rank");
+             "this rank (host collectors)");
     wpr_cupti_note_other_subscriber(); /* a /cupti_overhead row of this rank says so in the report */
     cs.subscriber = NULL;
     wpr_cupti_api_unload(&cs.api);
@@ -196,9 +205,10 @@ int wpr_cupti_init(const struct wpr_config *cfg) {
   if (rc != CUPTI_SUCCESS) return init_failed("cuptiActivityRegisterCallbacks", rc);
   if (wpr_cupti_pool_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS) != WPROF_OK ||
       !wpr_cupti_corr_init((size_t)cfg->cupti_buffer_kb * 1024, WPR_CUPTI_POOL_BUFFERS)) {
-    WPR_WARN("cupti: no memory for %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
+    char what[96];
+    snprintf(what, sizeof what, "allocating %d activity buffers of %lld KiB", WPR_CUPTI_POOL_BUFFERS,
              (long long)cfg->cupti_buffer_kb);
-    return init_failed("buffer allocation", CUPTI_ERROR_OUT_OF_MEMORY);
+    return init_failed(what, CUPTI_ERROR_OUT_OF_MEMORY);
   }
   /* before any kind is enabled, as the header asks */
   cs.host_timebase = cs.api.activity_register_timestamp_callback &&
@@ -301,6 +311,14 @@ static int enable_kinds(void) {
 int wpr_cupti_start(int32_t window) {
   if (!cs.ready) return WPROF_EBACKEND;
   cs.finished = 0; /* this window's kernels are for the next report's wait */
+  if (!cs.in_session) { /* the first window since the last report: the waits count from here */
+    wpr_cupti_corr_new_session();
+    pthread_mutex_lock(&cs.lock);
+    cs.dropped_before = cs.dropped;
+    pthread_mutex_unlock(&cs.lock);
+    cs.no_record = 0;
+    cs.in_session = 1;
+  }
   atomic_fetch_add_explicit(&callbacks_epoch, 1, memory_order_relaxed);
   int rc = span_open(window);
   if (rc != WPROF_OK) return rc;
@@ -314,8 +332,9 @@ int wpr_cupti_start(int32_t window) {
 }
 
 /* A plain flush: the buffers whose records are all complete. Kernels still running keep their
- * buffer for a later flush (the worker's, the next stop's, the report's), and their records are
- * attributed then by their launch's window and range. A forced flush here would hand them over
+ * buffer for a later flush (the next stop's, a spill's collect, the report's: the worker only reads
+ * buffers CUPTI completes on its own, and never flushes), and their records are attributed then by
+ * their launch's window and range. A forced flush here would hand them over
  * without times, once and never again. */
 static void flush_and_drain(void) {
   cs.api.activity_flush_all(0);
@@ -329,7 +348,7 @@ int wpr_cupti_stop(int32_t window) {
   wpr_cupti_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (cs.memory_enabled) wpr_cupti_memory_callbacks_enable(&cs.api, cs.subscriber, 0);
   if (have_stop) span_close(window, &stop);
-  /* Records still in flight arrive later (worker); their launch ctx or timestamp places them here. */
+  /* Records still in flight arrive at a later flush; their launch ctx or timestamp places them here. */
   flush_and_drain();
   disable_kinds();
   return WPROF_OK;
@@ -347,28 +366,41 @@ static int64_t monotonic_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static uint64_t dropped_in_session(void) {
+  pthread_mutex_lock(&cs.lock);
+  uint64_t n = cs.dropped - cs.dropped_before;
+  pthread_mutex_unlock(&cs.lock);
+  return n;
+}
+
 int wpr_cupti_finish(void) {
   if (!cs.ready || cs.finished) return cs.ready ? WPROF_OK : WPROF_EBACKEND;
   cs.finished = 1;
-  int64_t until = monotonic_ms() + FINISH_WAIT_MS;
+  int64_t begin = monotonic_ms(), until = begin + FINISH_WAIT_MS, progress_at = begin;
+  uint64_t waiting = wpr_cupti_corr_outstanding();
   for (;;) { /* kernels in flight complete their records: plain flushes hand them over */
     flush_and_drain();
-    if (wpr_cupti_corr_outstanding() == 0 || monotonic_ms() >= until) break;
+    uint64_t now_waiting = wpr_cupti_corr_outstanding();
+    int64_t now = monotonic_ms();
+    if (now_waiting != waiting) waiting = now_waiting, progress_at = now;
+    /* a dropped record's launch is never found: each drop may be one of the launches waited for */
+    if (waiting <= dropped_in_session() || now >= until || now - progress_at >= FINISH_IDLE_MS) break;
     struct timespec nap = {0, 1000000};
     nanosleep(&nap, NULL);
   }
-  if (wpr_cupti_corr_outstanding())
-    WPR_DEBUG("cupti: %llu launches without records after %d ms", (unsigned long long)wpr_cupti_corr_outstanding(),
-              FINISH_WAIT_MS);
   cs.api.activity_flush_all(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED); /* the rest, complete or not */
   wpr_cupti_drain();
+  cs.no_record = wpr_cupti_corr_outstanding(); /* not even an incomplete record came for these */
+  cs.in_session = 0;
+  WPR_DEBUG("cupti: the report waited %lld ms for records; %llu launches without any",
+            (long long)(monotonic_ms() - begin), (unsigned long long)cs.no_record);
   return WPROF_OK;
 }
 
 /* Each loss with what would have avoided it: a drop with refused buffer requests means every buffer
  * was waiting to be read (larger buffers hold more); without refusals CUPTI itself ran short. */
 static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
-  static int warned_drop, warned_lost, warned_corr, warned_incomplete;
+  static int warned_drop, warned_lost, warned_corr, warned_incomplete, warned_uncorrelated, warned_truncated;
   uint64_t refused = wpr_cupti_pool_refusals();
   if (dropped && refused)
     wpr_warn_once(&warned_drop, "cupti: %llu activity records dropped: %llu buffer requests found all %d "
@@ -385,8 +417,16 @@ static void warn_losses(uint64_t dropped, struct wpr_cupti_counts counts) {
                   WPR_CUPTI_CORR_MIN_SLOTS, WPR_CUPTI_CORR_MAX_SLOTS);
   if (counts.incomplete)
     wpr_warn_once(&warned_incomplete, "cupti: %llu records arrived without their times (kernels still running "
-                  "%d ms after the last window, or a forced flush); they are not counted",
-                  (unsigned long long)counts.incomplete, FINISH_WAIT_MS);
+                  "when the report was written: %d ms after the last record, or %d ms in all); they are not counted",
+                  (unsigned long long)counts.incomplete, FINISH_IDLE_MS, FINISH_WAIT_MS);
+  if (counts.uncorrelated)
+    wpr_warn_once(&warned_uncorrelated, "cupti: %llu records had a correlation id wprof did not know (forgotten, "
+                  "or launched outside every window); they were placed by time, without range",
+                  (unsigned long long)counts.uncorrelated);
+  if (counts.truncated)
+    wpr_warn_once(&warned_truncated, "cupti: %llu activity buffers could not be read to their end (an incomplete "
+                  "or invalid record); up to %llu bytes of records after it were not read",
+                  (unsigned long long)counts.truncated, (unsigned long long)counts.unread_bytes);
   uint64_t lost = counts.oom + wpr_memory_lost();
   if (lost)
     wpr_warn_once(&warned_lost, "cupti: %llu records lost to out of memory", (unsigned long long)lost);
@@ -407,11 +447,14 @@ int wpr_cupti_collect(struct wpio_job *job, int32_t rank) {
   drain_locked();
   for (int i = 0; i < cs.n_spans; i++) /* the breakdown clips each window's GPU intervals to its span */
     if (cs.spans[i].closed) wpr_breakdown_bounds(cs.spans[i].window, cs.spans[i].start.gpu_ns, cs.spans[i].stop.gpu_ns);
-  int rc = wpr_cupti_records_collect(job, rank);
+  int rc = wpr_cupti_records_collect(job, rank, cs.finished);
   if (rc == 0) rc = wpr_memory_collect(job, rank, cs.spans, cs.n_spans);
   uint64_t dropped = cs.dropped;
   struct wpr_cupti_counts counts = wpr_cupti_records_counts();
-  if (rc == 0) rc = wpr_cupti_losses_collect(job, rank, wpr_cupti_corr_lost(), counts.incomplete);
+  struct wpr_cupti_losses losses = {.correlation_lost = wpr_cupti_corr_lost(), .incomplete = counts.incomplete,
+                                    .uncorrelated = counts.uncorrelated, .no_record = cs.finished ? cs.no_record : 0,
+                                    .truncated = counts.truncated};
+  if (rc == 0) rc = wpr_cupti_losses_collect(job, rank, &losses);
   pthread_mutex_unlock(&cs.lock);
   set_dropped(job, rank, dropped);
   warn_losses(dropped, counts);

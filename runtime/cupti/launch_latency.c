@@ -143,8 +143,8 @@ void wpr_launch_latency_graph_node(int32_t window, uint32_t correlation, uint32_
   graphs.v[graphs.n++] = (struct graph_launch){window, correlation, name, latency_ns};
 }
 
-int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t)) {
-  graphs_settle(graphs.n);
+int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t), int final) {
+  if (final) graphs_settle(graphs.n);
   for (size_t i = 0; i < lat.n_slots; i++) {
     const struct lat_row *r = &lat.rows[i];
     const char *name = r->used ? name_of(r->name) : NULL;
@@ -190,9 +190,13 @@ void wpr_cupti_note_other_subscriber(void) { atomic_store(&ovh.other_subscriber,
 
 static int push_overhead(struct wpio_job *job, int32_t rank, const char *kind, uint64_t count, uint64_t ns);
 
-int wpr_cupti_losses_collect(struct wpio_job *job, int32_t rank, uint64_t correlation_lost, uint64_t incomplete) {
-  if (correlation_lost && push_overhead(job, rank, WPIO_CUPTI_CORRELATION_LOST, correlation_lost, 0) != 0) return -1;
-  if (incomplete && push_overhead(job, rank, WPIO_CUPTI_INCOMPLETE, incomplete, 0) != 0) return -1;
+int wpr_cupti_losses_collect(struct wpio_job *job, int32_t rank, const struct wpr_cupti_losses *l) {
+  const struct { const char *kind; uint64_t count; } rows[] = {
+      {WPIO_CUPTI_CORRELATION_LOST, l->correlation_lost}, {WPIO_CUPTI_INCOMPLETE, l->incomplete},
+      {WPIO_CUPTI_UNCORRELATED, l->uncorrelated}, {WPIO_CUPTI_NO_RECORD, l->no_record},
+      {WPIO_CUPTI_TRUNCATED, l->truncated}};
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+    if (rows[i].count && push_overhead(job, rank, rows[i].kind, rows[i].count, 0) != 0) return -1;
   return 0;
 }
 

@@ -17,13 +17,20 @@ void wpr_launch_latency_add(int32_t window, uint32_t name, uint64_t latency_ns);
 /* One kernel of a graph launched by the call `correlation` whose start came latency_ns after that
  * call: the launch's latency is its earliest node's (a node's own includes the nodes before it). */
 void wpr_launch_latency_graph_node(int32_t window, uint32_t correlation, uint32_t name, int64_t latency_ns);
-/* Rows for `rank` into job->launch_latency (graph launches seen so far settled first), names resolved by name_of and interned in job->names. */
-int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t));
+/* Rows for `rank` into job->launch_latency, names resolved by name_of and interned in job->names. A
+ * graph launch waiting for more nodes is settled (counted) only at the final collect, or when more
+ * than 4096 wait: a node that arrives after a spill's collect cannot count its launch twice. */
+int wpr_launch_latency_collect(struct wpio_job *job, int32_t rank, const char *(*name_of)(uint32_t), int final);
 
 /* One OVERHEAD record of kind `kind_name` (a static string) lasting `ns`. */
 void wpr_cupti_overhead_add(const char *kind_name, uint64_t ns);
-/* Rows WPIO_CUPTI_CORRELATION_LOST and WPIO_CUPTI_INCOMPLETE (count only) when nonzero. 0 or -1. */
-int wpr_cupti_losses_collect(struct wpio_job *job, int32_t rank, uint64_t correlation_lost, uint64_t incomplete);
+/* What the cupti backend knows it lost or could not attribute. */
+struct wpr_cupti_losses {
+  uint64_t correlation_lost, incomplete, uncorrelated, no_record, truncated;
+};
+/* Rows WPIO_CUPTI_CORRELATION_LOST, _INCOMPLETE, _UNCORRELATED, _NO_RECORD and _TRUNCATED (count
+ * only) when nonzero. 0 or -1. */
+int wpr_cupti_losses_collect(struct wpio_job *job, int32_t rank, const struct wpr_cupti_losses *losses);
 /* cuptiSubscribe found another subscriber: one row WPIO_CUPTI_OTHER_SUBSCRIBER on this rank. */
 void wpr_cupti_note_other_subscriber(void);
 /* This rank's /cupti_overhead rows of OVERHEAD records, under the record reader's lock (the worker

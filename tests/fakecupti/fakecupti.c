@@ -8,7 +8,9 @@
  *  - FAKECUPTI_ASYNC=1: buffers are completed on the fake's own thread, as CUPTI's worker does
  *    (a flush still returns once its buffers were handed over).
  * The fake GPU's side is fakecupti_work.c. Other switches of the environment (the fake's own, not
- * wprof's): FAKECUPTI_OTHER_SUBSCRIBER=1, FAKECUPTI_API_VERSION=<n>, FAKECUPTI_NO_TIMESTAMP_CALLBACK=1. */
+ * wprof's): FAKECUPTI_OTHER_SUBSCRIBER=1, FAKECUPTI_API_VERSION=<n>, FAKECUPTI_NO_TIMESTAMP_CALLBACK=1,
+ * FAKECUPTI_INCOMPLETE=invalid_kind (cuptiActivityGetNextRecord answers CUPTI_ERROR_INVALID_KIND at an
+ * incomplete record, as cupti_activity.h allows, instead of handing it over with start = end = 0). */
 #include "fakecupti.h"
 #include "fakecupti_core.h"
 
@@ -361,6 +363,17 @@ FK_EXPORT CUptiResult cuptiActivityFlushAll(uint32_t flag) {
   return CUPTI_SUCCESS;
 }
 
+static int times_stripped(const CUpti_Activity *a) {
+  const union fk_record *r = (const union fk_record *)a;
+  switch (a->kind) {
+  case CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL: return r->kernel.start == 0 && r->kernel.end == 0;
+  case CUPTI_ACTIVITY_KIND_MEMCPY: return r->memcpy.start == 0 && r->memcpy.end == 0;
+  case CUPTI_ACTIVITY_KIND_MEMCPY2: return r->peer.start == 0 && r->peer.end == 0;
+  case CUPTI_ACTIVITY_KIND_MEMSET: return r->memset.start == 0 && r->memset.end == 0;
+  default: return 0;
+  }
+}
+
 /* Records sit back to back, each padded to 8 bytes; the kind says how long one is. */
 FK_EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, CUpti_Activity **record) {
   if (!buffer || !record) return CUPTI_ERROR_INVALID_PARAMETER;
@@ -370,6 +383,8 @@ FK_EXPORT CUptiResult cuptiActivityGetNextRecord(uint8_t *buffer, size_t valid, 
   CUpti_Activity *next = (CUpti_Activity *)(buffer + at);
   size_t n = record_size(next->kind);
   if (!n || at + n > valid) return CUPTI_ERROR_INVALID_KIND;
+  const char *mode = getenv("FAKECUPTI_INCOMPLETE");
+  if (mode && strcmp(mode, "invalid_kind") == 0 && times_stripped(next)) return CUPTI_ERROR_INVALID_KIND;
   *record = next;
   return CUPTI_SUCCESS;
 }

@@ -2,7 +2,9 @@
  * wprof loaded (WPROF_CUPTI_LIBRARY) and resolves these to "run" GPU work. All return 0 or -1.
  * The fake's own environment switches: FAKECUPTI_ASYNC=1 (buffers completed on the fake's thread),
  * FAKECUPTI_API_VERSION=<n> (cuptiGetVersion's answer), FAKECUPTI_NO_TIMESTAMP_CALLBACK=1 (as a
- * CUPTI without cuptiActivityRegisterTimestampCallback), FAKECUPTI_OTHER_SUBSCRIBER=1 (below). */
+ * CUPTI without cuptiActivityRegisterTimestampCallback), FAKECUPTI_OTHER_SUBSCRIBER=1 (below),
+ * FAKECUPTI_INCOMPLETE=invalid_kind (cuptiActivityGetNextRecord refuses an incomplete record with
+ * CUPTI_ERROR_INVALID_KIND, which ends the walk of its buffer). */
 #ifndef FAKECUPTI_H
 #define FAKECUPTI_H
 
@@ -23,6 +25,17 @@ int fakecupti_launch_api(const char *api, const char *kernel, uint64_t duration_
  * incomplete until its end has passed in real time: a plain flush leaves it (and the records after
  * it) for later, a forced flush before then hands it over with start = end = 0, once. */
 int fakecupti_launch_running(const char *kernel, uint64_t duration_ns);
+/* A cudaLaunchKernel made while its stream is being captured into a graph: enter and exit callbacks
+ * with a correlation id, as CUPTI gives them, and no record ever (the kernel does not run). */
+int fakecupti_launch_captured(const char *kernel);
+/* A kernel launched through a call the subscriber has no callback for: a record whose correlation id
+ * wprof never saw. */
+int fakecupti_launch_unseen(const char *kernel, uint64_t duration_ns);
+/* A cudaGraphLaunch of nkernels nodes: the first run duration_ns each, the last nrunning run
+ * running_ns each and stay incomplete until their end has passed in real time (as
+ * fakecupti_launch_running), so the graph's records arrive in two deliveries. */
+int fakecupti_graph_launch_split(const char *kernel, uint64_t duration_ns, unsigned nkernels, unsigned nrunning,
+                                 uint64_t running_ns);
 /* A cudaLaunchKernel that fails (its exit callback returns an error): no record comes. */
 int fakecupti_launch_failed(const char *kernel);
 /* n runtime-API calls without GPU work (cudaGetLastError): each takes a correlation id, as in CUPTI. */

@@ -196,6 +196,22 @@ FK_EXPORT int fakecupti_launch_running(const char *kernel, uint64_t duration_ns)
   return api_call(&runtime_launch, kernel, fill_kernel, &w);
 }
 
+/* During stream capture the launch is recorded into a graph, not run: callbacks, no record. */
+FK_EXPORT int fakecupti_launch_captured(const char *kernel) {
+  if (!kernel) return -1;
+  struct work w = {.name = kernel};
+  return api_call_n(&runtime_launch, kernel, fill_kernel, &w, 0, 0);
+}
+
+/* A launch through a call the subscriber has no callback for (callback id 0 is never enabled): its
+ * record carries a correlation id wprof never saw. */
+FK_EXPORT int fakecupti_launch_unseen(const char *kernel, uint64_t duration_ns) {
+  static const struct api unseen = {"cudaUnlistedLaunch", CUPTI_CB_DOMAIN_RUNTIME_API, 0, 0, 0};
+  if (!kernel) return -1;
+  struct work w = {.name = kernel, .duration_ns = duration_ns};
+  return api_call(&unseen, kernel, fill_kernel, &w);
+}
+
 FK_EXPORT int fakecupti_launch_failed(const char *kernel) {
   if (!kernel) return -1;
   struct work w = {.name = kernel};
@@ -278,6 +294,23 @@ FK_EXPORT int fakecupti_graph_launch(const char *kernel, uint64_t duration_ns, u
   if (!kernel) return -1;
   struct work w = {.name = kernel, .duration_ns = duration_ns};
   return api_call_n(api_named("cudaGraphLaunch"), NULL, fill_kernel, &w, nkernels, 0);
+}
+
+/* A graph whose last `nrunning` nodes (of running_ns each) are still running when the call returns:
+ * its first nodes' records can be delivered by a plain flush, the rest only once they have run. */
+struct split_work { struct work quick, running; unsigned node, first_running; };
+
+static void fill_split_node(union fk_record *r, uint32_t correlation, const void *arg, uint64_t *ready) {
+  struct split_work *g = (struct split_work *)arg; /* the node counter moves on */
+  fill_kernel(r, correlation, g->node++ < g->first_running ? &g->quick : &g->running, ready);
+}
+
+FK_EXPORT int fakecupti_graph_launch_split(const char *kernel, uint64_t duration_ns, unsigned nkernels,
+                                           unsigned nrunning, uint64_t running_ns) {
+  if (!kernel || nrunning > nkernels) return -1;
+  struct split_work g = {{.name = kernel, .duration_ns = duration_ns},
+                         {.name = kernel, .duration_ns = running_ns, .running = 1}, 0, nkernels - nrunning};
+  return api_call_n(api_named("cudaGraphLaunch"), NULL, fill_split_node, &g, nkernels, 0);
 }
 
 struct mem_op { uint64_t bytes, address; int alloc; };

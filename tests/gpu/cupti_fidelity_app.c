@@ -25,6 +25,9 @@ static struct {
   int (*memset_driver)(uint64_t, uint64_t);
   int (*sync)(void);
   int (*hold)(int);
+  int (*launch_captured)(const char *);
+  int (*launch_unseen)(const char *, uint64_t);
+  int (*graph_split)(const char *, uint64_t, unsigned, unsigned, uint64_t);
 } gpu;
 
 #define LOAD(field, name) (*(void **)&gpu.field = dlsym(h, name)) != NULL
@@ -41,7 +44,8 @@ static int load_fake(const char *path) {
            LOAD(api_calls, "fakecupti_api_calls") && LOAD(clock_step, "fakecupti_clock_step") &&
            LOAD(memcpy_peer, "fakecupti_memcpy_peer") && LOAD(memcpy_driver, "fakecupti_memcpy_driver") &&
            LOAD(memset_driver, "fakecupti_memset_driver") && LOAD(sync, "fakecupti_sync") &&
-           LOAD(hold, "fakecupti_hold");
+           LOAD(hold, "fakecupti_hold") && LOAD(launch_captured, "fakecupti_launch_captured") &&
+           LOAD(launch_unseen, "fakecupti_launch_unseen") && LOAD(graph_split, "fakecupti_graph_launch_split");
   return ok ? 0 : -1;
 }
 
@@ -101,6 +105,58 @@ static int scenario_tail(uint64_t ms) {
   wprof_range_push("tail");
   gpu.launch_running("k_tail", ms * MS);
   wprof_range_pop();
+  wprof_stop();
+  return 0;
+}
+
+/* A kernel still running at finalize, and a kernel queued behind it: both records incomplete then. */
+static int scenario_too_long_more(void) {
+  wprof_start();
+  wprof_range_push("tail");
+  gpu.launch_running("k_tail", 20000ull * MS);
+  gpu.launch("k_after", 1 * US);
+  wprof_range_pop();
+  wprof_stop();
+  return 0;
+}
+
+/* Five launches made during stream capture (callbacks, never a record) beside one that runs. */
+static int scenario_captured(void) {
+  wprof_start();
+  wprof_range_push("capture");
+  gpu.launch("k_run", 10 * US);
+  for (int i = 0; i < 5; i++) gpu.launch_captured("k_captured");
+  wprof_range_pop();
+  gpu.sync();
+  wprof_stop();
+  return 0;
+}
+
+/* One launch wprof sees and three through a call it has no callback for. */
+static int scenario_uncorrelated(void) {
+  wprof_start();
+  wprof_range_push("seen");
+  gpu.launch("k_seen", 10 * US);
+  for (int i = 0; i < 3; i++) gpu.launch_unseen("k_unseen", 20 * US);
+  wprof_range_pop();
+  gpu.sync();
+  wprof_stop();
+  return 0;
+}
+
+/* A graph of 100 nodes (window 1) whose last 10 (30 ms each) still run at its stop: with 16 KiB
+ * buffers its first nodes' records come at that stop (and its spill's collect), the rest at window
+ * 2's. Window 0 makes the fake learn the buffer size. */
+static int scenario_graph_stop(void) {
+  wprof_start();
+  gpu.launch("k_first", 1 * US);
+  gpu.sync();
+  wprof_stop();
+  wprof_start();
+  gpu.graph_split("g_split", 1 * US, 100, 10, 30 * MS);
+  wprof_stop();
+  wprof_start();
+  gpu.sync();
   wprof_stop();
   return 0;
 }
@@ -208,6 +264,10 @@ int main(int argc, char **argv) {
   else if (!strcmp(scenario, "tail")) rc = scenario_tail(200);
   else if (!strcmp(scenario, "too_long")) rc = scenario_tail(20000);
   else if (!strcmp(scenario, "many")) rc = scenario_many();
+  else if (!strcmp(scenario, "too_long_more")) rc = scenario_too_long_more();
+  else if (!strcmp(scenario, "captured")) rc = scenario_captured();
+  else if (!strcmp(scenario, "uncorrelated")) rc = scenario_uncorrelated();
+  else if (!strcmp(scenario, "graph_stop")) rc = scenario_graph_stop();
   else if (!strcmp(scenario, "spread")) rc = scenario_spread();
   else if (!strcmp(scenario, "overflow")) rc = scenario_overflow();
   else if (!strcmp(scenario, "graph")) rc = scenario_graph();

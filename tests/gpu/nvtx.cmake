@@ -23,6 +23,8 @@ if(CMAKE_CUDA_COMPILER)
   add_executable(gpu_check_app ${CMAKE_CURRENT_LIST_DIR}/gpu_check_app.cu)
   target_include_directories(gpu_check_app PRIVATE ${CUDAToolkit_INCLUDE_DIRS})
   target_link_libraries(gpu_check_app PRIVATE wprof ${CMAKE_DL_LIBS})
+  # its verdict's exit status where no device is usable: 77 without a GPU, a failure with one
+  wprof_add_py_test(gpu_check_verdict gpu ${CMAKE_CURRENT_LIST_DIR}/gpu_check_verdict.py)
 else()
   message(STATUS "wprof: no CUDA compiler: the device test (label gpu) is not built")
 endif()

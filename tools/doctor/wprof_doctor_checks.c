@@ -281,7 +281,13 @@ static void check_gpu_losses(struct doctor *d, const struct doc_input *in, int32
       {WPIO_CUPTI_CORRELATION_LOST, "GPU launches lost their range (more launches waited for their records at "
                                     "once than the correlation table holds): ranges' CUDA times are lower bounds"},
       {WPIO_CUPTI_INCOMPLETE, "CUPTI records were incomplete (kernels still running when the report was "
-                              "written) and were not counted"}};
+                              "written) and were not counted"},
+      {WPIO_CUPTI_UNCORRELATED, "uncorrelated GPU records: their correlation id was unknown (forgotten, or "
+                                "launched outside every window), placed by time without range"},
+      {WPIO_CUPTI_NO_RECORD, "GPU launches never had a record (made during stream capture, or their records "
+                             "were dropped or lost)"},
+      {WPIO_CUPTI_TRUNCATED, "CUPTI activity buffers were truncated: reading stopped at an incomplete or "
+                             "invalid record, and the records after it were not counted"}};
   for (size_t l = 0; l < sizeof losses / sizeof losses[0]; l++) {
     uint64_t total = 0;
     size_t n = 0;
