@@ -58,6 +58,26 @@ int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job 
  * rows of every whole frame, the rest from the last. 0, or -1 with one line in err (no whole frame). */
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
 
+/* Whether a stop's spill may be an appended frame (wpio_spill_frames.c). Appending is right only when
+ * the frames so far still hold the truth about their windows: the rows of those windows have not
+ * changed since (GPU records of a window can arrive after its stop and update its rows at the next
+ * collect) and positions were converted to rank 0's clock with the same fit. Anything else rewrites
+ * the spill whole. The state is one spill's (a session's), zeroed to start. */
+struct wpio_spill_state {
+  int valid;                  /* the last spill was written, whole or appended */
+  int32_t last_window;        /* the highest window it holds */
+  uint64_t rows_hash;         /* of the rows of windows 0..last_window then */
+  int64_t fit[3];             /* the caller's clock fit then (compared bytewise) */
+  int32_t next_last;          /* the same for the spill being written */
+  uint64_t next_hash;
+  int64_t next_fit[3];
+};
+/* For `job`, this stop's collected tables: 1 when it may be appended (the rows of the windows already
+ * spilled are then dropped from job), 0 when it must be written whole. Then call wpio_spill_planned
+ * with whether the write succeeded. */
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]);
+void wpio_spill_planned(struct wpio_spill_state *st, int written);
+
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);
 /* The same for dir/rank-N.wpb, `rank`'s spill in a spill directory. */

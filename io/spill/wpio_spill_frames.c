@@ -78,3 +78,76 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
   if (rc != 0) snprintf(err, errlen, "%s", why[0] ? why : "out of memory combining its frames");
   return rc;
 }
+
+/* ---- which stops may append (the writer's side) ---- */
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  return h;
+}
+
+/* A name id as its string, so the hash does not depend on the order names were interned in. */
+static uint32_t name_key(const struct wpio_job *j, uint32_t id) {
+  const char *s = id < j->names.n && j->names.s[id] ? j->names.s[id] : "";
+  return (uint32_t)fnv1a(0xcbf29ce484222325ull, s, strlen(s) + 1);
+}
+
+/* The sum of the hashes of every row of window 0..last of the per-window tables: a sum, so the
+ * collectors' row order does not matter. Rows are hashed as bytes (the vectors zero a row before it
+ * is filled, so padding is zero) with their name ids replaced by their strings' hashes. */
+static uint64_t rows_hash(const struct wpio_job *j, int32_t last) {
+  uint64_t sum = 0;
+#define HASH_ROWS(tag, vec, NAMES) \
+  for (size_t i_ = 0; i_ < j->vec.n; i_++) { \
+    __typeof__(j->vec.v[0]) r_; \
+    memcpy(&r_, &j->vec.v[i_], sizeof r_); \
+    if (r_.window < 0 || r_.window > last) continue; \
+    NAMES; \
+    sum += fnv1a(0xcbf29ce484222325ull ^ (tag), &r_, sizeof r_); \
+  }
+  HASH_ROWS(1, windows, (void)0);
+  HASH_ROWS(2, kernels, r_.name_id = name_key(j, r_.name_id));
+  HASH_ROWS(3, ranges, r_.name_id = name_key(j, r_.name_id));
+  HASH_ROWS(4, mpi, r_.name_id = name_key(j, r_.name_id));
+  HASH_ROWS(5, memory, r_.name_id = name_key(j, r_.name_id));
+  HASH_ROWS(6, stacks, (r_.name_id = name_key(j, r_.name_id), r_.stack_id = name_key(j, r_.stack_id)));
+  HASH_ROWS(7, breakdown, (void)0);
+  HASH_ROWS(8, launch_latency, r_.name_id = name_key(j, r_.name_id));
+#undef HASH_ROWS
+  return sum;
+}
+
+/* Drops the rows of windows 0..last from the per-window tables: the frames so far hold them. */
+static void drop_windows_upto(struct wpio_job *j, int32_t last) {
+#define DROP(vec) \
+  do { \
+    size_t k_ = 0; \
+    for (size_t i_ = 0; i_ < j->vec.n; i_++) \
+      if (j->vec.v[i_].window < 0 || j->vec.v[i_].window > last) j->vec.v[k_++] = j->vec.v[i_]; \
+    j->vec.n = k_; \
+  } while (0)
+  DROP(windows); DROP(kernels); DROP(ranges); DROP(mpi); DROP(memory); DROP(stacks); DROP(breakdown);
+  DROP(launch_latency);
+#undef DROP
+}
+
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]) {
+  int32_t last = -1;
+  for (size_t i = 0; i < job->windows.n; i++)
+    if (job->windows.v[i].window > last) last = job->windows.v[i].window;
+  int append = st->valid && st->last_window >= 0 && last > st->last_window &&
+               memcmp(st->fit, fit, sizeof st->fit) == 0 && rows_hash(job, st->last_window) == st->rows_hash;
+  st->next_last = last;
+  st->next_hash = rows_hash(job, last);
+  memcpy(st->next_fit, fit, sizeof st->next_fit);
+  if (append) drop_windows_upto(job, st->last_window);
+  return append;
+}
+
+void wpio_spill_planned(struct wpio_spill_state *st, int written) {
+  st->valid = written;
+  st->last_window = st->next_last;
+  st->rows_hash = st->next_hash;
+  memcpy(st->fit, st->next_fit, sizeof st->fit);
+}
