@@ -90,41 +90,60 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
 
 /* ---- which stops may append (the writer's side) ---- */
 
+/* A fast hash of n bytes (8 at a time; change detection, not security). */
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
   const unsigned char *b = p;
-  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ull;
+  for (; n >= 8; b += 8, n -= 8) {
+    uint64_t w;
+    memcpy(&w, b, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+  }
+  for (; n > 0; b++, n--) h = (h ^ *b) * 0x100000001b3ull;
   return h;
 }
 
-/* A name id as its string, so the hash does not depend on the order names were interned in. */
-static uint32_t name_key(const struct wpio_job *j, uint32_t id) {
-  const char *s = id < j->names.n && j->names.s[id] ? j->names.s[id] : "";
-  return (uint32_t)fnv1a(0xcbf29ce484222325ull, s, strlen(s) + 1);
+/* Each name's hash, so a row's hash can use its name's string instead of its id (ids depend on the
+ * order names were interned in). NULL when out of memory. */
+static uint32_t *name_keys(const struct wpio_job *j) {
+  uint32_t *k = malloc((j->names.n ? j->names.n : 1) * sizeof *k);
+  for (size_t i = 0; k && i < j->names.n; i++) {
+    const char *s = j->names.s[i] ? j->names.s[i] : "";
+    k[i] = (uint32_t)fnv1a(0xcbf29ce484222325ull, s, strlen(s) + 1);
+  }
+  return k;
 }
 
-/* The sum of the hashes of every row of window 0..last of the per-window tables: a sum, so the
- * collectors' row order does not matter. Rows are hashed as bytes (the vectors zero a row before it
- * is filled, so padding is zero) with their name ids replaced by their strings' hashes. */
-static uint64_t rows_hash(const struct wpio_job *j, int32_t last) {
-  uint64_t sum = 0;
+static uint32_t name_key(const struct wpio_job *j, const uint32_t *keys, uint32_t id) {
+  return id < j->names.n ? keys[id] : 0;
+}
+
+/* The sums of the hashes of the rows of windows 0..spilled (*old) and spilled+1..last (*new) of the
+ * per-window tables: sums, so the collectors' row order does not matter, and one pass gives the
+ * check of what was spilled and the state for the next stop. Rows are hashed as bytes (the vectors
+ * zero a row before it is filled, so padding is zero) with their name ids replaced by their strings'
+ * hashes. */
+static void rows_hash(const struct wpio_job *j, const uint32_t *keys, int32_t spilled, int32_t last, uint64_t *old,
+                      uint64_t *new) {
+  *old = *new = 0;
 #define HASH_ROWS(tag, vec, NAMES) \
   for (size_t i_ = 0; i_ < j->vec.n; i_++) { \
     __typeof__(j->vec.v[0]) r_; \
     memcpy(&r_, &j->vec.v[i_], sizeof r_); \
     if (r_.window < 0 || r_.window > last) continue; \
     NAMES; \
-    sum += fnv1a(0xcbf29ce484222325ull ^ (tag), &r_, sizeof r_); \
+    *(r_.window <= spilled ? old : new) += fnv1a(0xcbf29ce484222325ull ^ (tag), &r_, sizeof r_); \
   }
   HASH_ROWS(1, windows, (void)0);
-  HASH_ROWS(2, kernels, r_.name_id = name_key(j, r_.name_id));
-  HASH_ROWS(3, ranges, r_.name_id = name_key(j, r_.name_id));
-  HASH_ROWS(4, mpi, r_.name_id = name_key(j, r_.name_id));
-  HASH_ROWS(5, memory, r_.name_id = name_key(j, r_.name_id));
-  HASH_ROWS(6, stacks, (r_.name_id = name_key(j, r_.name_id), r_.stack_id = name_key(j, r_.stack_id)));
+  HASH_ROWS(2, kernels, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(3, ranges, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(4, mpi, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(5, memory, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(6, stacks,
+            (r_.name_id = name_key(j, keys, r_.name_id), r_.stack_id = name_key(j, keys, r_.stack_id)));
   HASH_ROWS(7, breakdown, (void)0);
-  HASH_ROWS(8, launch_latency, r_.name_id = name_key(j, r_.name_id));
+  HASH_ROWS(8, launch_latency, r_.name_id = name_key(j, keys, r_.name_id));
 #undef HASH_ROWS
-  return sum;
 }
 
 /* Drops the rows of windows 0..last from the per-window tables: the frames so far hold them. */
@@ -141,20 +160,21 @@ static void drop_windows_upto(struct wpio_job *j, int32_t last) {
 #undef DROP
 }
 
-/* A hash of the first n timeline events and of the first n straggler arrivals, in order. */
-static uint64_t events_hash(const struct wpio_job *j, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (size_t i = 0; i < n && i < j->timeline.n; i++) {
-    struct wpio_timeline_row r = j->timeline.v[i];
-    r.name_id = name_key(j, r.name_id);
+/* The hash h of timeline events [0, from) carried on over [from, to), in order. */
+static uint64_t events_hash(const struct wpio_job *j, const uint32_t *keys, size_t from, size_t to, uint64_t h) {
+  for (size_t i = from; i < to && i < j->timeline.n; i++) {
+    struct wpio_timeline_row r;
+    memcpy(&r, &j->timeline.v[i], sizeof r);
+    r.name_id = name_key(j, keys, r.name_id);
     h = fnv1a(h, &r, sizeof r);
   }
   return h;
 }
 
-static uint64_t arrivals_hash(const struct wpio_job *j, size_t n) {
-  return fnv1a(0xcbf29ce484222325ull, j->strag_events.v, (n < j->strag_events.n ? n : j->strag_events.n) *
-                                                             sizeof *j->strag_events.v);
+/* The same for straggler arrivals (no names in them). */
+static uint64_t arrivals_hash(const struct wpio_job *j, size_t from, size_t to, uint64_t h) {
+  if (to > j->strag_events.n) to = j->strag_events.n;
+  return from < to ? fnv1a(h, j->strag_events.v + from, (to - from) * sizeof *j->strag_events.v) : h;
 }
 
 /* Drops the first n elements of a vector. */
@@ -169,22 +189,34 @@ int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int
   int32_t last = -1;
   for (size_t i = 0; i < job->windows.n; i++)
     if (job->windows.v[i].window > last) last = job->windows.v[i].window;
+  int32_t spilled = st->valid ? st->last_window : -1;
+  uint32_t *keys = name_keys(job);
+  if (!keys) { /* no memory to check: write whole, and the next stop too */
+    st->next_last = -1;
+    return 0;
+  }
+  uint64_t old_rows, new_rows;
+  rows_hash(job, keys, spilled, last, &old_rows, &new_rows);
   /* the events and arrivals spilled so far must still be the first ones, unchanged: a frame then
    * carries only those after them */
-  int append = st->valid && st->last_window >= 0 && last > st->last_window &&
-               memcmp(st->fit, fit, sizeof st->fit) == 0 && job->timeline.n >= st->events &&
-               job->strag_events.n >= st->arrivals && events_hash(job, st->events) == st->events_hash &&
-               arrivals_hash(job, st->arrivals) == st->arrivals_hash &&
-               rows_hash(job, st->last_window) == st->rows_hash;
+  const uint64_t seed = 0xcbf29ce484222325ull;
+  size_t ev = st->valid ? st->events : 0, ar = st->valid ? st->arrivals : 0;
+  uint64_t ev_old = events_hash(job, keys, 0, ev, seed), ar_old = arrivals_hash(job, 0, ar, seed);
+  int append = st->valid && spilled >= 0 && last > spilled && memcmp(st->fit, fit, sizeof st->fit) == 0 &&
+               old_rows == st->rows_hash && job->timeline.n >= ev && job->strag_events.n >= ar &&
+               ev_old == st->events_hash && ar_old == st->arrivals_hash;
   st->next_last = last;
-  st->next_hash = rows_hash(job, last);
+  st->next_hash = old_rows + new_rows;
   memcpy(st->next_fit, fit, sizeof st->next_fit);
-  st->next_events = job->timeline.n, st->next_events_hash = events_hash(job, job->timeline.n);
-  st->next_arrivals = job->strag_events.n, st->next_arrivals_hash = arrivals_hash(job, job->strag_events.n);
+  st->next_events = job->timeline.n;
+  st->next_events_hash = events_hash(job, keys, ev, job->timeline.n, ev_old);
+  free(keys);
+  st->next_arrivals = job->strag_events.n;
+  st->next_arrivals_hash = arrivals_hash(job, ar, job->strag_events.n, ar_old);
   if (append) {
-    drop_windows_upto(job, st->last_window);
-    DROP_FIRST(job->timeline, st->events);
-    DROP_FIRST(job->strag_events, st->arrivals);
+    drop_windows_upto(job, spilled);
+    DROP_FIRST(job->timeline, ev);
+    DROP_FIRST(job->strag_events, ar);
   }
   return append;
 }
