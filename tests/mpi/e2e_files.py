@@ -82,6 +82,13 @@ with h5py.File(out, "w", libver="latest") as f:
 check(profile()[0] == 0 and is_report(out), "a report with dense root attributes is replaced")
 with h5py.File(out, "r") as f:
     check("data" not in f and "extra00" not in f.attrs, "... by the new report")
+# fewer dense attributes: the fractal heap's root block is a direct block (above, an indirect one)
+os.remove(out)
+with h5py.File(out, "w", libver="latest") as f:
+    for i in range(9):
+        f.attrs[f"extra{i:02d}"] = i
+    f.attrs["schema_version"] = attrs["schema_version"]
+check(profile()[0] == 0 and is_report(out), "a report with a few dense root attributes is replaced")
 
 # a report damaged by one byte: the root object header's flags (0x33) say times, phase-change
 # values and an 8-byte size of chunk 0 are stored, a 34-byte prefix the check must read in bounds
