@@ -55,7 +55,8 @@ struct probe {
   int fd;
   uint64_t size, base;
   const char *name;
-  int found, dense;
+  int found;
+  uint64_t heap; /* the dense attributes' fractal heap, or H5F_UNDEF */
   uint64_t cont[MAX_BLOCKS][2]; /* continuation blocks still to read */
   int ncont;
 };
@@ -65,7 +66,7 @@ static void probe_msg(struct probe *p, unsigned type, const unsigned char *m, si
   if (type == ATTR_MSG && attr_named(m, n, p->name)) p->found = 1;
   if (type == ATTR_INFO_MSG && n >= 10) {
     size_t at = 2 + ((m[1] & 1) ? 2 : 0);
-    if (at + 8 <= n && get_le(m + at, 8) != H5F_UNDEF) p->dense = 1;
+    if (at + 8 <= n) p->heap = get_le(m + at, 8);
   }
   if (type == CONT_MSG && n >= 16 && p->ncont < MAX_BLOCKS) {
     p->cont[p->ncont][0] = p->base + get_le(m, 8);
@@ -97,7 +98,9 @@ static unsigned char *read_block(struct probe *p, uint64_t at, size_t n) {
 }
 
 static void probe_header(struct probe *p, uint64_t at) {
-  unsigned char h[32];
+  /* the longest v2 prefix: signature, version, flags, times (16), phase-change values (4), an
+   * 8-byte size of chunk 0 */
+  unsigned char h[40];
   if (read_at(p->fd, at, h, 16, p->size) < 0) return;
   int v2 = memcmp(h, "OHDR", 4) == 0, corder = 0;
   uint64_t start, len;
@@ -105,6 +108,7 @@ static void probe_header(struct probe *p, uint64_t at) {
     unsigned flags = h[5];
     size_t pre = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
     int width = 1 << (flags & 3);
+    if (pre + (size_t)width > sizeof h) return;
     if (read_at(p->fd, at, h, pre + (size_t)width, p->size) < 0) return;
     len = get_le(h + pre, width);
     start = at + pre + (uint64_t)width;
@@ -126,16 +130,63 @@ static void probe_header(struct probe *p, uint64_t at) {
   }
 }
 
-/* The name's bytes anywhere in the first 64 MiB (attributes in a fractal heap). */
-static int scan_for(int fd, uint64_t size, const char *name) {
-  size_t len = strlen(name) + 1, piece = (size_t)1 << 20;
-  unsigned char *b = malloc(piece + len);
+/* ---- dense attributes: the root's fractal heap (format spec III.G) ---- */
+
+struct heap {
+  uint64_t addr, start, max_direct;
+  unsigned width, offset_bytes;
+};
+
+/* An attribute message (versions 1-3) named `name` starts somewhere in the block. */
+static int block_has_attr(const unsigned char *b, size_t n, const char *name) {
+  for (size_t j = 0; j + 8 <= n; j++)
+    if (b[j] >= 1 && b[j] <= 3 && attr_named(b + j, n - j, name)) return 1;
+  return 0;
+}
+
+/* The direct block at `at` of `size` bytes belongs to the heap and holds the attribute. */
+static int direct_has_attr(struct probe *p, const struct heap *h, uint64_t at, uint64_t size) {
+  unsigned char *b = size >= 13 + h->offset_bytes ? read_block(p, at, (size_t)size) : NULL;
+  int found = b && memcmp(b, "FHDB", 4) == 0 && b[4] == 0 && p->base + get_le(b + 5, 8) == h->addr &&
+              block_has_attr(b + 13 + h->offset_bytes, (size_t)size - 13 - h->offset_bytes, p->name);
+  free(b);
+  return found;
+}
+
+static unsigned log2_of(uint64_t v) {
+  unsigned k = 0;
+  while (v > 1) v >>= 1, k++;
+  return k;
+}
+
+/* Whether the root's dense attributes (the fractal heap at `addr`) include p->name: the root block,
+ * direct or indirect, and the direct blocks an indirect root points to. Deeper indirect blocks (a
+ * heap of more than about half a MiB of attributes) and filtered heaps are not read. */
+static int heap_has_attr(struct probe *p, uint64_t addr) {
+  unsigned char f[144];
+  if (read_at(p->fd, addr, f, sizeof f, p->size) < 0 || memcmp(f, "FRHP", 4) != 0 || f[4] != 0 ||
+      get_le(f + 7, 2) != 0) /* I/O filters: not a layout wprof or default libhdf5 writes */
+    return 0;
+  struct heap h = {.addr = addr, .width = (unsigned)get_le(f + 110, 2), .start = get_le(f + 112, 8),
+                   .max_direct = get_le(f + 120, 8), .offset_bytes = ((unsigned)get_le(f + 128, 2) + 7) / 8};
+  uint64_t root = get_le(f + 132, 8);
+  unsigned rows = (unsigned)get_le(f + 140, 2);
+  if (h.width == 0 || h.width > 1024 || h.start == 0 || h.max_direct < h.start || h.max_direct > MAX_BLOCK ||
+      root == H5F_UNDEF)
+    return 0;
+  root += p->base;
+  if (rows == 0) return direct_has_attr(p, &h, root, h.start);
+  unsigned direct_rows = log2_of(h.max_direct) - log2_of(h.start) + 2;
+  if (rows < direct_rows) direct_rows = rows;
+  size_t n = 13 + h.offset_bytes + (size_t)direct_rows * h.width * 8;
+  unsigned char *b = read_block(p, root, n);
   int found = 0;
-  for (uint64_t at = 0; b && !found && at < size && at < ((uint64_t)64 << 20); at += piece) {
-    size_t n = size - at < piece + len ? (size_t)(size - at) : piece + len;
-    if (read_at(fd, at, b, n, size) < 0) break;
-    for (size_t i = 0; i + len <= n && !found; i++) found = b[i] == (unsigned char)name[0] && memcmp(b + i, name, len) == 0;
-  }
+  if (b && memcmp(b, "FHIB", 4) == 0 && b[4] == 0 && p->base + get_le(b + 5, 8) == addr)
+    for (unsigned r = 0; r < direct_rows && !found; r++)
+      for (unsigned c = 0; c < h.width && !found; c++) {
+        uint64_t child = get_le(b + 13 + h.offset_bytes + ((size_t)r * h.width + c) * 8, 8);
+        if (child != H5F_UNDEF) found = direct_has_attr(p, &h, p->base + child, r < 2 ? h.start : h.start << (r - 1));
+      }
   free(b);
   return found;
 }
@@ -148,10 +199,10 @@ int h5w_root_has_attr(int fd, uint64_t size, const char *name) {
   size_t root_at = version >= 2 ? 36 : version == 1 ? 68 : 64, base_at = version >= 2 ? 12 : version == 1 ? 28 : 24;
   if (version > 3 || read_at(fd, (uint64_t)sb, s, root_at + 8, size) < 0) return 0;
   if ((version >= 2 ? s[9] : s[13]) != 8 || (version >= 2 ? s[10] : s[14]) != 8) return 0; /* 8-byte addresses */
-  struct probe p = {.fd = fd, .size = size, .name = name};
+  struct probe p = {.fd = fd, .size = size, .name = name, .heap = H5F_UNDEF};
   p.base = get_le(s + base_at, 8);
   probe_header(&p, p.base + get_le(s + root_at, 8));
-  return p.found || (p.dense && scan_for(fd, size, name));
+  return p.found || (p.heap != H5F_UNDEF && heap_has_attr(&p, p.base + p.heap));
 }
 
 /* Whether the regular file at `path` is a wprof report (HDF5 with our schema_version attribute).

@@ -23,9 +23,8 @@ int h5w_file_close(struct h5w_file *f, const char *path, uint64_t root, int rc, 
 
 /* 1 when the file open at fd (size bytes) is an HDF5 file whose root group has the attribute
  * `name`, read from the file's own structures (no libhdf5): the superblock (versions 0-3), the root
- * object header (versions 1 and 2, with continuations) and its attribute messages. A root whose
- * attributes are in dense storage (a fractal heap) is taken as having it when the name's bytes
- * appear in the file's first 64 MiB. */
+ * object header (versions 1 and 2, with continuations) and its attribute messages, or, for a root
+ * whose attributes are in dense storage, the attribute messages in its fractal heap's blocks. */
 int h5w_root_has_attr(int fd, uint64_t size, const char *name);
 
 #endif

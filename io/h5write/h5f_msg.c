@@ -154,8 +154,9 @@ void h5f_oh_link(struct h5f_oh *h, const char *name, uint64_t addr) {
   int utf8 = 0;
   for (const unsigned char *p = (const unsigned char *)name; *p; p++) utf8 |= *p >= 0x80;
   h5f_put_u8(&b, 1); /* version */
-  /* bits 0-1: size of the length field (1 or 2 bytes); bit 3: character set present; hard link */
-  h5f_put_u8(&b, (len > 0xff ? 1u : 0u) | (utf8 ? 0x08u : 0u));
+  /* bits 0-1: size of the length field (1 or 2 bytes); bit 4: character set present (bit 3 would
+   * say a link type follows); no type: a hard link */
+  h5f_put_u8(&b, (len > 0xff ? 1u : 0u) | (utf8 ? 0x10u : 0u));
   if (utf8) h5f_put_u8(&b, 1);
   if (len > 0xff) h5f_put_u16(&b, (unsigned)len);
   else h5f_put_u8(&b, (unsigned)len);

@@ -130,7 +130,8 @@ static int pwrite_all(int fd, const unsigned char *p, size_t n, uint64_t at) {
   while (n > 0) {
     ssize_t w = pwrite(fd, p, n, (off_t)at);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return -1;
+    if (w < 0) return -1;
+    if (w == 0) return errno = ENOSPC, -1; /* no progress and no errno of its own: say why */
     p += w, n -= (size_t)w, at += (uint64_t)w;
   }
   return 0;

@@ -116,14 +116,14 @@ static int create_temp(int dfd, int rank, char *tmp, size_t len) {
 }
 
 /* A frame's header: the magic, then the packed bytes' length (8 bytes, little-endian). */
-static void frame_header(uint8_t *h, size_t len) {
-  memcpy(h, WPIO_SPILL_FRAME_MAGIC, 8);
+static void frame_header(uint8_t *h, size_t len, const char *magic) {
+  memcpy(h, magic, 8);
   for (int i = 0; i < 8; i++) h[8 + i] = (uint8_t)((uint64_t)len >> (8 * i));
 }
 
-static int write_frame(int fd, const uint8_t *buf, size_t len) {
+static int write_frame(int fd, const uint8_t *buf, size_t len, const char *magic) {
   uint8_t h[WPIO_SPILL_FRAME_HEADER];
-  frame_header(h, len);
+  frame_header(h, len, magic);
   return write_all(fd, h, sizeof h) == 0 && write_all(fd, buf, len) == 0 ? 0 : -1;
 }
 
@@ -134,7 +134,7 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
   int fd = create_temp(dfd, rank, tmp, sizeof tmp);
   if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
   int rc = 0;
-  if (write_frame(fd, buf, len) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
+  if (write_frame(fd, buf, len, WPIO_SPILL_FRAME_MAGIC) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
   if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, tmp, strerror(errno));
   if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
     rc = fail(err, errlen, "cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
@@ -165,7 +165,7 @@ int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len,
   else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) rc = fail(err, errlen, "%s/%s is not a regular file", dir, name);
   else if ((uint64_t)st.st_size + len + WPIO_SPILL_FRAME_HEADER > WPIO_SPILL_MAX_BYTES)
     rc = fail(err, errlen, "%s/%s would outgrow %zu bytes", dir, name, WPIO_SPILL_MAX_BYTES);
-  else if (write_frame(fd, buf, len) < 0) rc = fail(err, errlen, "cannot append to %s/%s: %s", dir, name, strerror(errno));
+  else if (write_frame(fd, buf, len, WPIO_SPILL_DELTA_MAGIC) < 0) rc = fail(err, errlen, "cannot append to %s/%s: %s", dir, name, strerror(errno));
   if (fd >= 0 && close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, name, strerror(errno));
   close(dfd);
   return rc;

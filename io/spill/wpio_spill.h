@@ -2,9 +2,10 @@
  * real stop so a job that dies keeps what it measured; `wprof recover` reads them back. No MPI here.
  * A spill is a sequence of frames (WPIO_SPILL_FRAME_MAGIC, the length, a wire pack): the first of a
  * session written whole and atomically, each later stop's appended, holding the rows of the windows
- * closed since (rows of window >= 0) and the latest state of everything else (the tables that are not
- * per window, rows of window -1, the rank row, the attributes). Reading takes the windowed rows of
- * every frame and the rest from the last whole frame; a torn last frame (a crash while appending) is
+ * closed since (rows of window >= 0), the timeline events and straggler arrivals recorded since, and
+ * the latest state of everything else (the tables that are not per window, rows of window -1, the
+ * rank row, the attributes). Reading takes the windowed rows, events and arrivals of every frame and
+ * the rest from the last whole frame; a torn last frame (a crash while appending) is
  * left out. A spill of an earlier wprof (one unframed pack) reads as before. */
 #ifndef WPIO_SPILL_H
 #define WPIO_SPILL_H
@@ -19,6 +20,9 @@ extern "C" {
 
 #define WPIO_SPILL_DIR_SUFFIX ".d"
 #define WPIO_SPILL_FRAME_MAGIC "WPSPILL\001"
+/* An appended frame whose timeline events and straggler arrivals are only those since the frame
+ * before (a WPIO_SPILL_FRAME_MAGIC frame after the first carries all so far: an earlier writer's). */
+#define WPIO_SPILL_DELTA_MAGIC "WPSPILL\002"
 #define WPIO_SPILL_FRAME_HEADER 16
 /* A spill bigger than this is refused as corrupt rather than read into memory. */
 #define WPIO_SPILL_MAX_BYTES ((size_t)1 << 30)
@@ -57,6 +61,33 @@ int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job 
 /* The frames of a framed spill's bytes put together into `job` (wpio_spill_frames.c): the windowed
  * rows of every whole frame, the rest from the last. 0, or -1 with one line in err (no whole frame). */
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
+
+/* Whether a stop's spill may be an appended frame (wpio_spill_frames.c). Appending is right only when
+ * the frames so far still hold the truth about their windows: the rows of those windows have not
+ * changed since (GPU records of a window can arrive after its stop and update its rows at the next
+ * collect), positions were converted to rank 0's clock with the same fit, and the timeline events
+ * and straggler arrivals spilled are still the first ones of the tables, unchanged (a frame then
+ * carries only those after them). Anything else rewrites the spill whole. The state is one spill's
+ * (a session's), zeroed to start. */
+struct wpio_spill_state {
+  int valid;                  /* the last spill was written, whole or appended */
+  int32_t last_window;        /* the highest window it holds */
+  uint64_t rows_hash;         /* of the rows of windows 0..last_window then */
+  int64_t fit[3];             /* the caller's clock fit then (compared bytewise) */
+  size_t events, arrivals;    /* timeline events and straggler arrivals it holds */
+  uint64_t events_hash, arrivals_hash;
+  /* the same for the spill being written */
+  int32_t next_last;
+  uint64_t next_hash;
+  int64_t next_fit[3];
+  size_t next_events, next_arrivals;
+  uint64_t next_events_hash, next_arrivals_hash;
+};
+/* For `job`, this stop's collected tables: 1 when it may be appended (the rows of the windows, the
+ * events and the arrivals already spilled are then dropped from job), 0 when it must be written
+ * whole. Then call wpio_spill_planned with whether the write succeeded. */
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]);
+void wpio_spill_planned(struct wpio_spill_state *st, int written);
 
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);

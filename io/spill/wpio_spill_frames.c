@@ -1,5 +1,6 @@
 /* A spill's frames put back together (wpio_spill.h): each frame after the first holds the rows of the
- * windows closed since the frame before and the latest state of the rest, so the rows of window >= 0
+ * windows closed since the frame before, the timeline events and straggler arrivals since (a delta
+ * frame), and the latest state of the rest, so the rows of window >= 0, the events and the arrivals
  * come from every frame, in order, and everything else from the last frame that is whole. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +9,9 @@
 #include "wpio_spill.h"
 #include "wpio_wire.h"
 
-/* Keeps only the rows of closed windows (window >= 0) of the per-window tables; drops the rest. */
-static void keep_window_rows(struct wpio_job *j) {
+/* Keeps only the rows of closed windows (window >= 0) of the per-window tables, and the timeline
+ * events and straggler arrivals when `events`; drops the rest. */
+static void keep_window_rows(struct wpio_job *j, int events) {
 #define KEEP(vec) \
   do { \
     size_t k_ = 0; \
@@ -23,14 +25,18 @@ static void keep_window_rows(struct wpio_job *j) {
   for (size_t i = 0; i < j->attrs.n; i++) free(j->attrs.v[i].key), free(j->attrs.v[i].value);
   for (size_t i = 0; i < j->ranks.n; i++) free(j->ranks.v[i].hostname), free(j->ranks.v[i].status);
   j->attrs.n = j->ranks.n = 0;
-  j->lite.n = j->lite_hist.n = j->timeline.n = j->cupti_overhead.n = j->strag_events.n = 0;
+  j->lite.n = j->lite_hist.n = j->cupti_overhead.n = 0;
+  if (!events) j->timeline.n = j->strag_events.n = 0;
   j->sum_kernels.n = j->sum_ranges.n = j->sum_lite.n = j->sum_mpi.n = j->sum_memory.n = j->stragglers.n = 0;
 }
 
-/* Frame k's packed bytes: *at and *n, from offset *pos on; 1, 0 at the end, -1 when torn. */
-static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, size_t *n) {
+/* Frame k's packed bytes: *at and *n, from offset *pos on, and whether it is a delta frame
+ * (WPIO_SPILL_DELTA_MAGIC); 1, 0 at the end, -1 when torn. */
+static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, size_t *n, int *delta) {
   if (*pos == len) return 0;
-  if (len - *pos < WPIO_SPILL_FRAME_HEADER || memcmp(buf + *pos, WPIO_SPILL_FRAME_MAGIC, 8) != 0) return -1;
+  if (len - *pos < WPIO_SPILL_FRAME_HEADER) return -1;
+  *delta = memcmp(buf + *pos, WPIO_SPILL_DELTA_MAGIC, 8) == 0;
+  if (!*delta && memcmp(buf + *pos, WPIO_SPILL_FRAME_MAGIC, 8) != 0) return -1;
   uint64_t size = 0;
   for (int i = 7; i >= 0; i--) size = size << 8 | buf[*pos + 8 + i];
   if (size > len - *pos - WPIO_SPILL_FRAME_HEADER) return -1;
@@ -39,18 +45,28 @@ static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, s
   return 1;
 }
 
+/* Appends src's straggler arrivals to dst's (wpio_job_append leaves them). 0, or -1 (OOM). */
+static int append_arrivals(struct wpio_job *dst, const struct wpio_job *src) {
+  if (WPIO_VEC_RESERVE(dst->strag_events, dst->strag_events.n + src->strag_events.n) != 0) return -1;
+  for (size_t i = 0; i < src->strag_events.n; i++) dst->strag_events.v[dst->strag_events.n++] = src->strag_events.v[i];
+  return 0;
+}
+
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen) {
-  /* the whole frames first: a torn or undecodable tail is where a crash stopped an append */
-  size_t pos = 0, at, n, nframes = 0, last_at = 0, last_n = 0;
-  int r;
+  /* the whole frames first: a torn or undecodable tail is where a crash stopped an append. The
+   * events and arrivals come from the last frame that holds all so far (the first, or an earlier
+   * writer's appended frame) and every delta frame after it. */
+  size_t pos = 0, at, n, nframes = 0, last_at = 0, events_from = 0;
+  int r, delta = 0;
   char why[256] = "";
-  while ((r = next_frame(buf, len, &pos, &at, &n)) == 1) {
+  while ((r = next_frame(buf, len, &pos, &at, &n, &delta)) == 1) {
     struct wpio_job probe;
     wpio_job_init(&probe);
     int ok = wpio_decode(buf + at, n, &probe, why, sizeof why) == 0;
     wpio_job_free(&probe);
     if (!ok) break;
-    nframes++, last_at = at, last_n = n;
+    if (!delta) events_from = nframes;
+    nframes++, last_at = at;
   }
   if (nframes == 0) {
     snprintf(err, errlen, "its first frame is damaged (%s)", why[0] ? why : "torn");
@@ -59,22 +75,157 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
   pos = 0;
   int rc = 0;
   for (size_t k = 0; k < nframes && rc == 0; k++) {
-    next_frame(buf, len, &pos, &at, &n);
+    next_frame(buf, len, &pos, &at, &n, &delta);
     struct wpio_job part;
     wpio_job_init(&part);
     rc = wpio_decode(buf + at, n, &part, why, sizeof why);
-    if (rc == 0 && at != last_at) keep_window_rows(&part);
-    if (rc == 0 && wpio_job_append(job, &part) != 0) rc = -1;
-    if (rc == 0 && at == last_at) { /* the raw straggler arrivals: wpio_job_append leaves them */
-      struct wpio_strag_event *v = job->strag_events.v;
-      size_t vn = job->strag_events.n, vcap = job->strag_events.cap;
-      job->strag_events.v = part.strag_events.v, job->strag_events.n = part.strag_events.n;
-      job->strag_events.cap = part.strag_events.cap;
-      part.strag_events.v = v, part.strag_events.n = vn, part.strag_events.cap = vcap;
-    }
+    if (rc == 0 && at != last_at) keep_window_rows(&part, k >= events_from);
+    if (rc == 0 && k < events_from) part.timeline.n = part.strag_events.n = 0;
+    if (rc == 0 && (wpio_job_append(job, &part) != 0 || append_arrivals(job, &part) != 0)) rc = -1;
     wpio_job_free(&part);
   }
-  (void)last_n;
   if (rc != 0) snprintf(err, errlen, "%s", why[0] ? why : "out of memory combining its frames");
   return rc;
+}
+
+/* ---- which stops may append (the writer's side) ---- */
+
+/* A fast hash of n bytes (8 at a time; change detection, not security). */
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n) {
+  const unsigned char *b = p;
+  for (; n >= 8; b += 8, n -= 8) {
+    uint64_t w;
+    memcpy(&w, b, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+  }
+  for (; n > 0; b++, n--) h = (h ^ *b) * 0x100000001b3ull;
+  return h;
+}
+
+/* Each name's hash, so a row's hash can use its name's string instead of its id (ids depend on the
+ * order names were interned in). NULL when out of memory. */
+static uint32_t *name_keys(const struct wpio_job *j) {
+  uint32_t *k = malloc((j->names.n ? j->names.n : 1) * sizeof *k);
+  for (size_t i = 0; k && i < j->names.n; i++) {
+    const char *s = j->names.s[i] ? j->names.s[i] : "";
+    k[i] = (uint32_t)fnv1a(0xcbf29ce484222325ull, s, strlen(s) + 1);
+  }
+  return k;
+}
+
+static uint32_t name_key(const struct wpio_job *j, const uint32_t *keys, uint32_t id) {
+  return id < j->names.n ? keys[id] : 0;
+}
+
+/* The sums of the hashes of the rows of windows 0..spilled (*old) and spilled+1..last (*new) of the
+ * per-window tables: sums, so the collectors' row order does not matter, and one pass gives the
+ * check of what was spilled and the state for the next stop. Rows are hashed as bytes (the vectors
+ * zero a row before it is filled, so padding is zero) with their name ids replaced by their strings'
+ * hashes. */
+static void rows_hash(const struct wpio_job *j, const uint32_t *keys, int32_t spilled, int32_t last, uint64_t *old,
+                      uint64_t *new) {
+  *old = *new = 0;
+#define HASH_ROWS(tag, vec, NAMES) \
+  for (size_t i_ = 0; i_ < j->vec.n; i_++) { \
+    __typeof__(j->vec.v[0]) r_; \
+    memcpy(&r_, &j->vec.v[i_], sizeof r_); \
+    if (r_.window < 0 || r_.window > last) continue; \
+    NAMES; \
+    *(r_.window <= spilled ? old : new) += fnv1a(0xcbf29ce484222325ull ^ (tag), &r_, sizeof r_); \
+  }
+  HASH_ROWS(1, windows, (void)0);
+  HASH_ROWS(2, kernels, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(3, ranges, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(4, mpi, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(5, memory, r_.name_id = name_key(j, keys, r_.name_id));
+  HASH_ROWS(6, stacks,
+            (r_.name_id = name_key(j, keys, r_.name_id), r_.stack_id = name_key(j, keys, r_.stack_id)));
+  HASH_ROWS(7, breakdown, (void)0);
+  HASH_ROWS(8, launch_latency, r_.name_id = name_key(j, keys, r_.name_id));
+#undef HASH_ROWS
+}
+
+/* Drops the rows of windows 0..last from the per-window tables: the frames so far hold them. */
+static void drop_windows_upto(struct wpio_job *j, int32_t last) {
+#define DROP(vec) \
+  do { \
+    size_t k_ = 0; \
+    for (size_t i_ = 0; i_ < j->vec.n; i_++) \
+      if (j->vec.v[i_].window < 0 || j->vec.v[i_].window > last) j->vec.v[k_++] = j->vec.v[i_]; \
+    j->vec.n = k_; \
+  } while (0)
+  DROP(windows); DROP(kernels); DROP(ranges); DROP(mpi); DROP(memory); DROP(stacks); DROP(breakdown);
+  DROP(launch_latency);
+#undef DROP
+}
+
+/* The hash h of timeline events [0, from) carried on over [from, to), in order. */
+static uint64_t events_hash(const struct wpio_job *j, const uint32_t *keys, size_t from, size_t to, uint64_t h) {
+  for (size_t i = from; i < to && i < j->timeline.n; i++) {
+    struct wpio_timeline_row r;
+    memcpy(&r, &j->timeline.v[i], sizeof r);
+    r.name_id = name_key(j, keys, r.name_id);
+    h = fnv1a(h, &r, sizeof r);
+  }
+  return h;
+}
+
+/* The same for straggler arrivals (no names in them). */
+static uint64_t arrivals_hash(const struct wpio_job *j, size_t from, size_t to, uint64_t h) {
+  if (to > j->strag_events.n) to = j->strag_events.n;
+  return from < to ? fnv1a(h, j->strag_events.v + from, (to - from) * sizeof *j->strag_events.v) : h;
+}
+
+/* Drops the first n elements of a vector. */
+#define DROP_FIRST(vec, count) \
+  do { \
+    size_t d_ = (count) < (vec).n ? (count) : (vec).n; \
+    memmove((vec).v, (vec).v + d_, ((vec).n - d_) * sizeof *(vec).v); \
+    (vec).n -= d_; \
+  } while (0)
+
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]) {
+  int32_t last = -1;
+  for (size_t i = 0; i < job->windows.n; i++)
+    if (job->windows.v[i].window > last) last = job->windows.v[i].window;
+  int32_t spilled = st->valid ? st->last_window : -1;
+  uint32_t *keys = name_keys(job);
+  if (!keys) { /* no memory to check: write whole, and the next stop too */
+    st->next_last = -1;
+    return 0;
+  }
+  uint64_t old_rows, new_rows;
+  rows_hash(job, keys, spilled, last, &old_rows, &new_rows);
+  /* the events and arrivals spilled so far must still be the first ones, unchanged: a frame then
+   * carries only those after them */
+  const uint64_t seed = 0xcbf29ce484222325ull;
+  size_t ev = st->valid ? st->events : 0, ar = st->valid ? st->arrivals : 0;
+  uint64_t ev_old = events_hash(job, keys, 0, ev, seed), ar_old = arrivals_hash(job, 0, ar, seed);
+  int append = st->valid && spilled >= 0 && last > spilled && memcmp(st->fit, fit, sizeof st->fit) == 0 &&
+               old_rows == st->rows_hash && job->timeline.n >= ev && job->strag_events.n >= ar &&
+               ev_old == st->events_hash && ar_old == st->arrivals_hash;
+  st->next_last = last;
+  st->next_hash = old_rows + new_rows;
+  memcpy(st->next_fit, fit, sizeof st->next_fit);
+  st->next_events = job->timeline.n;
+  st->next_events_hash = events_hash(job, keys, ev, job->timeline.n, ev_old);
+  free(keys);
+  st->next_arrivals = job->strag_events.n;
+  st->next_arrivals_hash = arrivals_hash(job, ar, job->strag_events.n, ar_old);
+  if (append) {
+    drop_windows_upto(job, spilled);
+    DROP_FIRST(job->timeline, ev);
+    DROP_FIRST(job->strag_events, ar);
+  }
+  return append;
+}
+
+void wpio_spill_planned(struct wpio_spill_state *st, int written) {
+  st->valid = written;
+  st->last_window = st->next_last;
+  st->rows_hash = st->next_hash;
+  memcpy(st->fit, st->next_fit, sizeof st->fit);
+  st->events = st->next_events, st->events_hash = st->next_events_hash;
+  st->arrivals = st->next_arrivals, st->arrivals_hash = st->next_arrivals_hash;
 }

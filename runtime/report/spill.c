@@ -2,11 +2,13 @@
  * that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes the
  * spills after a good report. The first stop of a session writes the file whole; each later stop
  * appends a frame with the windows closed since and the latest state of the tables that are not per
- * window (io/spill), so a stop's spill costs what changed, not every window so far. A file system
- * that says no costs one warning, never the run. */
+ * window (io/spill) when the earlier windows' rows and the clock fit are unchanged since the last
+ * spill, else writes the file whole again. A file system that says no costs one warning, never the
+ * run. */
 #include "spill.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -18,13 +20,16 @@
 
 static int warned_write;
 
-/* The spill the next stop may append to: this session's, written at its stop number `stops` (a stop
- * whose spill failed, or a new session, writes the file whole again). */
+/* The session whose spill the next stop may append to, and what that spill's frames hold (a new
+ * session, or a stop whose spill failed, writes the file whole again). */
 static const struct wpr_session *spilled_session;
 static int spilled_stops;
+static struct wpio_spill_state spilled;
 
-/* 0 when written (appended, or whole); -1 warned. */
-/* t0: when the stop's spill began (its collect and pack count too). */
+/* 0 when written (appended, or whole); -1 warned, or for an append not (the caller then writes the
+ * spill whole, which warns if it fails too: an append refused because the file would outgrow
+ * WPIO_SPILL_MAX_BYTES must not use up the one warning a rank gives about spills).
+ * t0: when the stop's spill began (its collect and pack count too). */
 static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, int append, uint64_t t0) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
@@ -32,6 +37,10 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
   } else if (append ? wpio_spill_append(dir, s->comm.rank, buf, len, err, sizeof err) < 0
                     : wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
                           wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
+    if (append) {
+      WPR_DEBUG("spill not appended (%s); writing it whole", err);
+      return -1;
+    }
     /* later stops try again: a full disk may have room by then */
     wpr_warn_once(&warned_write, "no crash spill written (%s); profiling goes on, but a crash would lose "
                   "this rank's data", err);
@@ -43,38 +52,37 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
   return -1;
 }
 
-/* Drops the rows of windows before `first` from the per-window tables: they are in the spill already. */
-static void drop_spilled_windows(struct wpio_job *j, int32_t first) {
-#define DROP(vec) \
-  do { \
-    size_t k_ = 0; \
-    for (size_t i_ = 0; i_ < j->vec.n; i_++) \
-      if (j->vec.v[i_].window < 0 || j->vec.v[i_].window >= first) j->vec.v[k_++] = j->vec.v[i_]; \
-    j->vec.n = k_; \
-  } while (0)
-  DROP(windows); DROP(kernels); DROP(ranges); DROP(mpi); DROP(memory); DROP(stacks); DROP(breakdown);
-  DROP(launch_latency);
-#undef DROP
-}
-
-void wpr_spill_write(struct wpr_session *s) {
-  /* append when the previous stop of this same session spilled: its frames hold every window before
-   * the one just closed (the last row of the session's windows) */
-  uint64_t t0 = wpr_mono_ns();
-  int append = spilled_session == s && spilled_stops + 1 == s->backend_stops && s->local.windows.n > 0;
+/* One try: collect, plan (append or whole, wpio_spill_plan), pack and write. 0 written; 1 an append
+ * that failed (the caller tries whole); -1 warned. */
+static int spill_once(struct wpr_session *s, uint64_t t0) {
   struct wpio_job job;
   wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
-  int rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
-  if (rc == 0 && append) drop_spilled_windows(&job, s->local.windows.v[s->local.windows.n - 1].window);
-  if (rc == 0) rc = wpio_encode(&job, &buf, &len);
+  int append = 0, rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
+  if (rc == 0) {
+    int64_t fit[3] = {s->clock.offset_ns, 0, s->clock.ref_ns};
+    memcpy(&fit[1], &s->clock.drift_ppm, sizeof(double));
+    append = wpio_spill_plan(&spilled, &job, fit);
+    rc = wpio_encode(&job, &buf, &len);
+  }
   wpio_job_free(&job);
   if (rc != 0)
     wpr_warn_once(&warned_write, "no crash spill written: out of memory packing this rank's tables");
   else
     rc = write_packed(s, buf, len, append, t0);
   free(buf);
+  wpio_spill_planned(&spilled, rc == 0);
+  return rc < 0 && append ? 1 : rc;
+}
+
+void wpr_spill_write(struct wpr_session *s) {
+  /* append when the previous stop of this same session spilled, nothing in the windows it holds
+   * changed since (late GPU records) and the clock fit is the same (wpio_spill_plan) */
+  uint64_t t0 = wpr_mono_ns();
+  if (spilled_session != s || spilled_stops + 1 != s->backend_stops) spilled = (struct wpio_spill_state){0};
+  int rc = spill_once(s, t0);
+  if (rc == 1) rc = spill_once(s, t0); /* the state is reset: whole */
   spilled_session = rc == 0 ? s : NULL;
   spilled_stops = s->backend_stops;
 }

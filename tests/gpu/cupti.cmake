@@ -16,13 +16,13 @@ if(NOT _real)
   set(_real "")
 endif()
 
-foreach(case table nested drop late ranks real_auto real_cupti)
+foreach(case table nested drop late late_crash ranks real_auto real_cupti)
   wprof_add_py_test(cupti_${case} mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_check.py ${case}
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
   set_tests_properties(cupti_${case} PROPERTIES PROCESSORS 2)
 endforeach()
 # the same scenarios with buffers completed on the fake's own thread, as CUPTI's worker does
-foreach(case table nested drop late ranks)
+foreach(case table nested drop late late_crash ranks)
   wprof_add_py_test(cupti_${case}_async mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_check.py ${case}
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
   set_tests_properties(cupti_${case}_async PROPERTIES PROCESSORS 2 ENVIRONMENT FAKECUPTI_ASYNC=1)

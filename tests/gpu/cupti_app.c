@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 #include <mpi.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -100,6 +101,14 @@ static void scenario_late(int rank) {
   wprof_stop();
 }
 
+/* scenario_late, then a crash before finalize: the spill written at window 1's stop must carry the
+ * window 0 records that arrived after window 0's stop (wprof recover reads them back). */
+static void scenario_late_crash(int rank) {
+  scenario_late(rank);
+  fflush(stdout);
+  raise(SIGKILL);
+}
+
 /* Rank r: k_common (r+1)*100 us twice, k_rank<r> once, a copy of (r+1) KiB. */
 static void scenario_ranks(int rank) {
   char own[32];
@@ -137,6 +146,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(scenario, "nested")) scenario_nested(rank);
   else if (!strcmp(scenario, "drop")) scenario_drop(rank);
   else if (!strcmp(scenario, "late")) scenario_late(rank);
+  else if (!strcmp(scenario, "late_crash")) scenario_late_crash(rank);
   else if (!strcmp(scenario, "ranks")) scenario_ranks(rank);
   else scenario_plain(rank);
   int status = wprof_finalize();

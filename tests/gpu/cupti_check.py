@@ -97,6 +97,25 @@ def late():
         check((1, "k_late", KIND["kernel"]) not in k, "late records are not given to the next window")
 
 
+def late_crash():
+    """The late records of window 0 reach the crash spill written at window 1's stop (that stop
+    rewrites the spill whole, as window 0's rows changed after they were spilled): the report
+    recovered after the process is killed has them."""
+    tmp = scratch_dir()
+    out = os.path.join(tmp, "report.h5")
+    env = {"WPROF_OUTPUT": out, "WPROF_BACKEND": "cupti", "WPROF_LOG": "warn", "WPROF_CUPTI_LIBRARY": FAKE}
+    rc, _, _, _ = run_mpi(1, [APP, "late_crash", FAKE], env=env, timeout=90)
+    check(rc != 0 and not os.path.exists(out), f"the process was killed before a report (rc {rc})")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, text, err = run([WPROF, "recover", out + ".d", "-o", rep])
+    check(rc == 0, f"wprof recover exits 0 ({text}{err})")
+    with h5py.File(rep, "r") as f:
+        k = kernel_rows(f)
+        expect_row(k, (0, "k_late", KIND["kernel"]), 3, 300 * US, 100 * US, 100 * US)
+        expect_row(k, (0, "k_tail", KIND["kernel"]), 1, 20000 * US, 20000 * US, 20000 * US)
+        expect_row(k, (1, "k_next", KIND["kernel"]), 1, 1 * US, 1 * US, 1 * US)
+
+
 def ranks():
     out, _, _ = profile("ranks", np_=2)
     with h5py.File(out, "r") as f:
@@ -150,7 +169,7 @@ def real(backend):
         check(not warnings, "auto falls back to host quietly")
 
 
-CASES = {"table": table, "nested": nested, "drop": drop, "late": late, "ranks": ranks,
+CASES = {"table": table, "nested": nested, "drop": drop, "late": late, "late_crash": late_crash, "ranks": ranks,
          "real_auto": lambda: real("auto"), "real_cupti": lambda: real("cupti")}
 CASES[SCENARIO]()
 finish()

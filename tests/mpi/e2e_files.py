@@ -56,6 +56,54 @@ with h5py.File(out, "r") as f:
 check(profile({"WPROF_OVERWRITE": "1"})[0] == 0 and is_report(out), "WPROF_OVERWRITE=1 replaces it")
 os.remove(out)
 
+# another program's HDF5 file whose root attributes are in dense storage (a fractal heap) and whose
+# raw data holds the bytes of wprof's attribute name: not taken for a report
+with h5py.File(out, "w", libver="latest") as f:
+    for i in range(40):
+        f.attrs[f"attr{i:02d}"] = i
+    f["data"] = np.frombuffer(b"\x03\x00\x0f\x00\x08\x00\x08\x00\x00schema_version\x00" * 64, np.uint8)
+refused("an HDF5 file with dense root attributes and the name in its data", "without wprof's schema_version")
+with h5py.File(out, "r") as f:
+    check("data" in f and "windows" not in f, "the dense-attribute HDF5 file is unchanged")
+os.remove(out)
+
+# an old-style report written by libhdf5 with dense root attributes (its root attributes copied,
+# 40 more added) is still recognised and replaced
+check(profile()[0] == 0, "a report to copy")
+with h5py.File(out, "r") as f:
+    attrs = dict(f.attrs)
+os.remove(out)
+with h5py.File(out, "w", libver="latest") as f:
+    for i in range(40):
+        f.attrs[f"extra{i:02d}"] = i
+    for k, v in attrs.items():
+        f.attrs[k] = v
+    f["data"] = np.arange(3)
+check(profile()[0] == 0 and is_report(out), "a report with dense root attributes is replaced")
+with h5py.File(out, "r") as f:
+    check("data" not in f and "extra00" not in f.attrs, "... by the new report")
+# fewer dense attributes: the fractal heap's root block is a direct block (above, an indirect one)
+os.remove(out)
+with h5py.File(out, "w", libver="latest") as f:
+    for i in range(9):
+        f.attrs[f"extra{i:02d}"] = i
+    f.attrs["schema_version"] = attrs["schema_version"]
+check(profile()[0] == 0 and is_report(out), "a report with a few dense root attributes is replaced")
+
+# a report damaged by one byte: the root object header's flags (0x33) say times, phase-change
+# values and an 8-byte size of chunk 0 are stored, a 34-byte prefix the check must read in bounds
+with open(out, "rb") as f:
+    data = bytearray(f.read())
+root = int.from_bytes(data[36:44], "little")
+check(data[root:root + 4] == b"OHDR", "the root object header where the superblock says")
+data[root + 5] = 0x33
+with open(out, "wb") as f:
+    f.write(data)
+refused("a report with a damaged root header", "without wprof's schema_version attribute")
+with open(out, "rb") as f:
+    check(f.read() == bytes(data), "the damaged file is unchanged")
+os.remove(out)
+
 # symlinks at the report path are never written through
 target = os.path.join(tmp, "target.txt")
 open(target, "w").write("keep me")

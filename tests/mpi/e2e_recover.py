@@ -1,8 +1,9 @@
 """Crash spills and `wprof recover`, on 4 ranks.
   crash:  rank 2 is killed with SIGKILL after its first window (mpirun then tears the job down);
           `wprof recover` rebuilds a report holding every rank's spilled window.
-  keep:   a good run with WPROF_KEEP_SPILLS=1: the spills stay, and the report recovered from them
-          has the same windows, ranges and lite rows as the real one (nothing spilled is lost);
+  keep:   a good run with WPROF_KEEP_SPILLS=1 and the timeline: the spills stay (rank 0's with
+          appended frames), and the report recovered from them has the same windows, ranges, lite,
+          timeline, MPI and straggler rows as the real one (nothing spilled is lost);
           without it the spills are removed after the report.
   damage: a spill missing, one truncated, one of another rank, --world-size, an empty directory.
   symlink: a symlinked <output>.d is refused with one warning; the job and its report go on.
@@ -36,6 +37,11 @@ def by_name(f, table, key_cols):
         key = tuple(r[c] for c in key_cols) + (r.get("name"),)
         out_rows[key] = {k: v for k, v in r.items() if k != "name_id"}
     return out_rows
+
+
+def multiset(f, table):
+    """A table's rows without name ids, sorted, to compare reports whose name ids differ."""
+    return sorted(tuple(sorted((k, v) for k, v in r.items() if k != "name_id")) for r in rows(f, table))
 
 
 def check_spilled_window(f, rank):
@@ -81,9 +87,13 @@ def keep():
     rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "2"], env=env)
     check(rc == 0, "job exits 0")
     check(os.path.exists(out) and not os.path.exists(spills), "spills removed after a good report")
-    rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "2"], env=dict(env, WPROF_KEEP_SPILLS="1"))
+    rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "5"],
+                            env=dict(env, WPROF_KEEP_SPILLS="1", WPROF_TIMELINE="1"))
     check(rc == 0, "job exits 0 with WPROF_KEEP_SPILLS=1")
     check(sorted(os.listdir(spills)) == [f"rank-{r}.wpb" for r in range(4)], "spills kept")
+    # rank 0 (whose clock fit never changes) appended frames carrying only the events since
+    frames = open(os.path.join(spills, "rank-0.wpb"), "rb").read().count(b"WPSPILL\x02")
+    check(frames >= 1, f"rank 0's spill has appended frames ({frames})")
     rep = os.path.join(tmp, "recovered.h5")
     rc, _, _ = recover(spills, rep)
     check(rc == 0, "wprof recover exits 0")
@@ -92,6 +102,10 @@ def keep():
                             ("lite", ["rank"]), ("lite_hist", ["rank", "bucket"]), ("kernels", ["rank", "window"])):
             a, b = by_name(real, table, keys), by_name(rec, table, keys)
             check(len(a) > 0 or table == "kernels", f"/{table} has rows")
+            check(a == b, f"/{table}: the recovered rows equal the report's ({len(a)} vs {len(b)} rows)")
+        for table in ("timeline", "mpi", "stragglers"):
+            a, b = multiset(real, table), multiset(rec, table)
+            check(len(a) > 0, f"/{table} has rows")
             check(a == b, f"/{table}: the recovered rows equal the report's ({len(a)} vs {len(b)} rows)")
         for key in ("world_size", "backend", "delay_iters", "max_iters", "sync", "command"):
             check(attr(real, key) == attr(rec, key), f"attribute {key} recovered")

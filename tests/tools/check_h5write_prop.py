@@ -1,9 +1,11 @@
 """Property test of io's own HDF5 writer, the readers' side: h5write_prop writes random reports (whole
-and streamed, small and large tables, more than 65535 names, non-ASCII and long strings), checks each
-against libhdf5 through io's reader, and leaves the expected content as JSON. Here every report is
+and streamed, small and large tables, more than 65535 names whole and streamed, non-ASCII, long and
+empty strings), checks each against libhdf5 through io's reader, and leaves the expected content as
+JSON; and one 1.2 M-row table streamed (a chunk index two B-tree levels deep), checked the same way. Here every report is
 also read by h5dump, rewritten by h5repack and compared by h5diff, read by this interpreter's h5py (Debian's, HDF5 1.10) and by PyPI's current h5py
 wheel (HDF5 2.x) in a venv under the build tree: every dataset, its compound members in order, enum
-mappings, every value and every attribute must read as written.
+mappings, every value, every root and /meta attribute and every table's rank_spans must read as
+written.
     check_h5write_prop.py OUTDIR            (the whole test)
     check_h5write_prop.py --compare OUTDIR  (the h5py comparison alone, in whatever interpreter)"""
 import json
@@ -63,9 +65,46 @@ def compare_file(h5py, path, expected):
                     errors.append("%s.%s row %d: %r != %r" % (tpath, col, bad, got[bad], exp[bad]))
             if t["rows"] and expected["streamed"] and d.maxshape != (None,) and tpath in STREAMED:
                 errors.append("%s: streamed but not extendible (%s)" % (tpath, d.maxshape))
+            if tpath in SPANS:
+                want = expected_spans(t)
+                got = d.attrs.get("rank_spans")
+                got = None if got is None else [int(x) for x in got]
+                if got != want:
+                    errors.append("%s: rank_spans %s, expected %s" % (tpath, str(got)[:80], str(want)[:80]))
     return errors
 
 
+def expected_spans(t):
+    """The rank_spans attribute a table should carry: the runs of consecutive ranks with rows, as
+    first, last pairs; None without rows or with more than 4096 runs (readers then count rows)."""
+    col = t["columns"].index("rank")
+    spans = []
+    for r in sorted({row[col] for row in t["rows"] if row[col] >= 0}):
+        if spans and spans[-1][1] == r - 1:
+            spans[-1][1] = r
+        else:
+            spans.append([r, r])
+    if not spans or len(spans) > 4096:
+        return None
+    return [x for span in spans for x in span]
+
+
+def compare_big(h5py, path):
+    """The streamed 1.2 M-row /windows (several B-tree levels): every value as h5write_prop made it."""
+    import numpy as np
+    with h5py.File(path, "r") as f:
+        d = f["windows"][()]
+        spans = [int(x) for x in f["windows"].attrs["rank_spans"]]
+    i = np.arange(BIG_ROWS, dtype=np.int64)
+    ok = (len(d) == BIG_ROWS and (d["rank"] == i % 8).all() and (d["window"] == i // 8).all() and
+          (d["start_ns"] == i * 1000).all() and (d["end_ns"] == i * 1000 + 999).all() and
+          (d["steps"] == i % 97).all() and spans == [0, 7])
+    print("%s: %d rows read by h5py %s: %s" % (os.path.basename(path), len(d), h5py.__version__, "equal" if ok else "DIFFERENT"))
+    return ok
+
+
+SPANS = {"/windows", "/kernels", "/ranges", "/lite", "/mpi", "/timeline", "/memory", "/stacks"}
+BIG_ROWS = 1200000
 STREAMED = {"/windows", "/kernels", "/ranges", "/lite", "/lite_hist", "/mpi", "/timeline", "/memory",
             "/stacks", "/breakdown", "/launch_latency", "/cupti_overhead"}
 
@@ -84,7 +123,8 @@ def compare_all(outdir):
         failures += bool(errors)
     print("h5py %s (HDF5 %s): %d reports, %d differ" % (h5py.__version__, h5py.version.hdf5_version,
                                                         len(files), failures))
-    return failures == 0 and len(files) == NFILES
+    big_ok = compare_big(h5py, os.path.join(outdir, "big-stream.h5"))
+    return failures == 0 and len(files) == NFILES and big_ok
 
 
 def venv_python(venv):
@@ -106,9 +146,11 @@ def main():
         return 0 if compare_all(sys.argv[2]) else 1
     outdir = sys.argv[1]
     os.makedirs(outdir, exist_ok=True)
-    for old in glob.glob(os.path.join(outdir, "prop-*")):
+    for old in glob.glob(os.path.join(outdir, "prop-*")) + glob.glob(os.path.join(outdir, "big-stream.h5")):
         os.remove(old)
     subprocess.run([os.environ["WPROF_H5WRITE_PROP"], outdir, str(NFILES)], check=True)
+    subprocess.run([os.environ["WPROF_H5WRITE_PROP"], "--big-stream", os.path.join(outdir, "big-stream.h5"),
+                    str(BIG_ROWS)], check=True)
     ok = True
     h5dump = os.environ.get("WPROF_H5DUMP")
     for path in sorted(glob.glob(os.path.join(outdir, "prop-*.h5"))):

@@ -3,8 +3,10 @@
  * whole or streamed part by part into extendible tables) are written with wpio_h5_write_report or
  * the stream, read back with libhdf5 (io's reader) and compared value by value, column by column.
  * Each report's expected content is also written as JSON beside it, for check_h5write_prop.py to
- * compare with what h5py (HDF5 1.10 and 2.x) and h5dump read.
- *   h5write_prop OUTDIR NFILES [SEED] */
+ * compare with what h5py (HDF5 1.10 and 2.x) and h5dump read. --big-stream: one table of ROWS rows
+ * streamed (a chunk index of several B-tree levels), read back by libhdf5 and compared.
+ *   h5write_prop OUTDIR NFILES [SEED]
+ *   h5write_prop --big-stream FILE ROWS */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@ static uint64_t rnd(void) { /* splitmix64 */
   return z ^ (z >> 31);
 }
 static size_t below(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
+static int empty_strings; /* this report's string cells and string attributes are all "" */
 
 /* Random UTF-8 text of about len bytes: ASCII, accented Latin, CJK, emoji, quotes and controls. */
 static char *rand_text(size_t len, size_t idx, int unique) {
@@ -106,7 +109,7 @@ static void fill_row(const struct h5s_table *t, unsigned char *row, size_t nname
     case H5S_EVKIND: i32 = (int32_t)below(WPIO_EV_KIND_COUNT); memcpy(at, &i32, 4); break;
     case H5S_MEMKIND: i32 = (int32_t)below(WPIO_MEM_KIND_COUNT); memcpy(at, &i32, 4); break;
     case H5S_STR: {
-      char *s = rand_text(below(3) == 0 ? below(300) : below(12), 0, 0);
+      char *s = rand_text(empty_strings ? 0 : below(3) == 0 ? below(300) : below(12), 0, 0);
       memcpy(at, &s, sizeof s);
       break;
     }
@@ -150,7 +153,7 @@ static int build(struct wpio_job *j, int big, int many_names) {
   for (size_t i = 0; i < nattrs; i++) {
     char key[64];
     snprintf(key, sizeof key, "%sattr_%zu", below(3) == 0 ? WPIO_META_PREFIX : "", i);
-    char *v = rand_text(below(4) == 0 ? below(5000) : below(20), 0, 0);
+    char *v = rand_text(empty_strings ? 0 : below(4) == 0 ? below(5000) : below(20), 0, 0);
     int rc = below(2) ? wpio_job_set_attr_int(j, key, (int64_t)rnd()) : wpio_job_set_attr(j, key, v);
     free(v);
     if (rc != 0) return -1;
@@ -296,16 +299,76 @@ static int write_streamed(const struct wpio_job *j, const char *path, char *err,
 
 int h5write_prop_json(const struct wpio_job *j, const char *path, int streamed);
 
+/* The deepest level of the raw-data chunk B-tree nodes ("TREE", node type 1) in the file, and how
+ * many nodes it has: compressed chunks are not scanned as nodes because a node's entry count must
+ * fit (at most 2K = 64 children). -1 when there is none. */
+static int btree_depth(const char *path, size_t *nodes) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  fseek(f, 0, SEEK_END);
+  long size = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  unsigned char *b = malloc((size_t)size);
+  int depth = -1;
+  *nodes = 0;
+  if (b && fread(b, 1, (size_t)size, f) == (size_t)size)
+    for (long i = 0; i + 8 <= size; i++)
+      if (memcmp(b + i, "TREE", 4) == 0 && b[i + 4] == 1 && b[i + 5] < 8 && (b[i + 6] | b[i + 7] << 8) <= 64) {
+        (*nodes)++;
+        if (b[i + 5] > depth) depth = b[i + 5];
+      }
+  free(b);
+  fclose(f);
+  return depth;
+}
+
+/* A /windows of `rows` rows (16384 per chunk, 64 chunks per B-tree node: more than 64 chunks need
+ * a second level) streamed in uneven parts, read back by libhdf5 and compared, and its chunk index
+ * at least two levels deep. */
+static int big_stream(const char *path, size_t rows) {
+  struct wpio_job job, got;
+  wpio_job_init(&job);
+  wpio_job_init(&got);
+  job.windows.v = calloc(rows, sizeof *job.windows.v);
+  if (!job.windows.v) return 1;
+  for (size_t i = 0; i < rows; i++)
+    job.windows.v[i] = (struct wpio_window_row){(int32_t)(i % 8), (int32_t)(i / 8), (int64_t)i * 1000,
+                                                (int64_t)i * 1000 + 999, (int64_t)(i % 97)};
+  job.windows.n = job.windows.cap = rows;
+  char err[512] = "";
+  if (write_streamed(&job, path, err, sizeof err) != 0 || wpio_h5_read_report(path, &got, err, sizeof err) != 0) {
+    fprintf(stderr, "h5write_prop: %s: %s\n", path, err);
+    return 1;
+  }
+  compare(&job, &got);
+  size_t nodes = 0;
+  int depth = btree_depth(path, &nodes);
+  size_t chunks = (rows + 16383) / 16384;
+  printf("%s: %zu rows streamed, %zu chunks, B-tree %d levels deep, %zu nodes: read back %s\n", path, rows, chunks,
+         depth + 1, nodes, failures ? "DIFFERENT" : "equal");
+  if (depth < 1 || nodes < 1 + (chunks + 63) / 64) {
+    fprintf(stderr, "h5write_prop: expected a B-tree of at least 2 levels and %zu nodes\n", 1 + (chunks + 63) / 64);
+    failures++;
+  }
+  wpio_job_free(&job);
+  wpio_job_free(&got);
+  return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 4 && strcmp(argv[1], "--big-stream") == 0) return big_stream(argv[2], strtoull(argv[3], NULL, 10));
   if (argc < 3) {
-    fprintf(stderr, "usage: h5write_prop OUTDIR NFILES [SEED]\n");
+    fprintf(stderr, "usage: h5write_prop OUTDIR NFILES [SEED] | h5write_prop --big-stream FILE ROWS\n");
     return 2;
   }
   int nfiles = atoi(argv[2]);
   uint64_t seed0 = argc > 3 ? strtoull(argv[3], NULL, 10) : 20261206;
   for (int k = 0; k < nfiles; k++) {
     rng_state = seed0 * 1000003u + (uint64_t)k;
-    int streamed = k % 2 == 1, big = k % 3 == 2, many_names = k == 4;
+    /* > 65535 names (a full global heap collection, then another) whole and streamed; every string
+     * empty in a report of up to 2 x 81923 /ranks strings */
+    int streamed = k % 2 == 1, big = k % 3 == 2, many_names = k == 4 || k == 7;
+    empty_strings = k == 8;
     struct wpio_job job, got;
     wpio_job_init(&job);
     wpio_job_init(&got);

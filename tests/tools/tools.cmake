@@ -45,3 +45,10 @@ add_test(NAME tools_h5write_prop
                  WPROF_VENV_DIR=${PROJECT_BINARY_DIR}/h5py-venv PYTHONDONTWRITEBYTECODE=1
                  ${WPROF_H5PY_PYTHON} ${CMAKE_CURRENT_SOURCE_DIR}/check_h5write_prop.py ${CMAKE_CURRENT_BINARY_DIR}/h5write-prop)
 set_tests_properties(tools_h5write_prop PROPERTIES LABELS tools TIMEOUT 900 SKIP_RETURN_CODE 77)
+
+# The writer's link messages (ASCII, UTF-8 and long names) read back by libhdf5.
+add_executable(h5write_link ${CMAKE_CURRENT_SOURCE_DIR}/h5write_link.c)
+target_include_directories(h5write_link PRIVATE ${WPROF_IO_INCLUDE_DIRS} ${PROJECT_SOURCE_DIR}/tests/common)
+target_link_libraries(h5write_link PRIVATE wprof_h5read)
+add_test(NAME tools_h5write_link COMMAND h5write_link ${CMAKE_CURRENT_BINARY_DIR}/h5write-link.h5)
+set_tests_properties(tools_h5write_link PROPERTIES LABELS tools TIMEOUT 60)

@@ -1,7 +1,9 @@
 /* Framed spills (io/spill): a session's first spill written whole, later stops' windows appended as
  * frames. Read back: every frame's windows, the rest (lite, rows of window -1, attributes, the rank
  * row) from the last whole frame only; a torn last frame (a crash mid-append) left out; an unframed
- * spill of an earlier wprof still read; a spill whose first frame is torn refused. */
+ * spill of an earlier wprof still read; a spill whose first frame is torn refused. Which stops may
+ * append (wpio_spill_plan): not after a late record changed an earlier window or a clock refit, or
+ * an event sorted before those spilled; appended frames carry only the events and arrivals since. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +74,91 @@ static void check_read(const char *dir, int last) {
   wpio_job_free(&j);
 }
 
+/* ---- which stops append (wpio_spill_plan) ---- */
+
+static int early_event;
+
+/* Rank 3's collected tables at a stop that closed window `last`: windows 0..last, a kernel row each
+ * with calls[w] calls, names interned in the given order, rows in reverse order when `reverse`. */
+static void collected(struct wpio_job *j, int last, const uint64_t *calls, int names_reversed, int reverse) {
+  wpio_job_init(j);
+  struct wpio_rank_row *r = WPIO_VEC_PUSH(j->ranks);
+  *r = (struct wpio_rank_row){.rank = 3, .hostname = strdup("h"), .status = strdup(WPIO_STATUS_OK), .device = -1};
+  if (names_reversed) wpio_strtab_intern(&j->names, "other", 5);
+  uint32_t kern = wpio_strtab_intern(&j->names, "kern", 4);
+  if (!names_reversed) wpio_strtab_intern(&j->names, "other", 5);
+  for (int k = 0; k <= last; k++) {
+    int w = reverse ? last - k : k;
+    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w};
+    struct wpio_kernel_row *kr = WPIO_VEC_PUSH(j->kernels);
+    kr->rank = 3, kr->window = w, kr->name_id = kern, kr->calls = calls[w], kr->graph_id = -1;
+  }
+  *WPIO_VEC_PUSH(j->lite) = (struct wpio_lite_row){.rank = 3, .name_id = kern, .calls = (uint64_t)last + 1};
+  /* the timeline and the straggler arrivals: all so far, in time order; `early_event` is a late GPU
+   * record whose event sorts first */
+  if (early_event) *WPIO_VEC_PUSH(j->timeline) = (struct wpio_timeline_row){3, 0, kern, 1, -50, -40};
+  for (int w = 0; w <= last; w++) {
+    *WPIO_VEC_PUSH(j->timeline) = (struct wpio_timeline_row){3, 0, kern, 1, 100 * w, 100 * w + 10};
+    *WPIO_VEC_PUSH(j->strag_events) = (struct wpio_strag_event){3, w, 0, 0, 100 * w, 100 * w + 5};
+  }
+}
+
+/* Plans, writes (appended or whole) and reads back a stop's spill; returns whether it appended, and
+ * checks the spill then holds windows 0..last with calls[w] kernel calls each. */
+static int spill_stop(const char *dir, struct wpio_spill_state *st, int last, const uint64_t *calls, const int64_t *fit,
+                      int names_reversed, int reverse) {
+  struct wpio_job j;
+  collected(&j, last, calls, names_reversed, reverse);
+  int append = wpio_spill_plan(st, &j, fit);
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  int rc = append ? wpio_spill_append(dir, 3, buf, len, err, sizeof err) : wpio_spill_write(dir, 3, buf, len, err, sizeof err);
+  EXPECT(rc == 0, "%s", err);
+  wpio_spill_planned(st, rc == 0);
+  free(buf);
+  wpio_job_free(&j);
+  wpio_job_init(&j);
+  EXPECT(wpio_spill_read_in(dir, 3, &j, err, sizeof err) == 0, "%s", err);
+  EXPECT(j.windows.n == (size_t)last + 1 && j.kernels.n == (size_t)last + 1, "stop %d: %zu windows, %zu kernel rows",
+         last, j.windows.n, j.kernels.n);
+  size_t events = (size_t)last + 1 + (early_event ? 1 : 0);
+  EXPECT(j.timeline.n == events && j.strag_events.n == (size_t)last + 1, "stop %d: %zu events, %zu arrivals", last,
+         j.timeline.n, j.strag_events.n);
+  for (size_t i = 0; i < j.timeline.n && i < events; i++)
+    OK(j.timeline.v[i].start_ns == (early_event ? (i == 0 ? -50 : 100 * ((int64_t)i - 1)) : 100 * (int64_t)i));
+  for (size_t i = 0; i < j.strag_events.n; i++) OK(j.strag_events.v[i].window == (int32_t)i);
+  for (size_t i = 0; i < j.kernels.n; i++) {
+    int w = j.kernels.v[i].window;
+    EXPECT(w >= 0 && w <= last && j.kernels.v[i].calls == calls[w], "stop %d: window %d has %llu calls", last, w,
+           (unsigned long long)j.kernels.v[i].calls);
+  }
+  wpio_job_free(&j);
+  return append;
+}
+
+/* A GPU record of window 0 that arrives after window 0's stop updates its row at the next collect:
+ * that stop rewrites the spill whole, so the spill read back has the late record. A refit clock
+ * (every position converted differently) also rewrites whole. Name order and row order alone do not. */
+static void check_plan(const char *dir) {
+  struct wpio_spill_state st = {0};
+  uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
+  const int64_t fit[3] = {100, 0, 1000}, refit[3] = {101, 0, 2000};
+  OK(!spill_stop(dir, &st, 0, calls, fit, 0, 0));     /* the first: whole */
+  OK(spill_stop(dir, &st, 1, calls, fit, 0, 0));      /* nothing earlier changed: appended */
+  calls[0] = 6;                                        /* window 0's late record */
+  OK(!spill_stop(dir, &st, 2, calls, fit, 0, 0));     /* whole, and it has the late record */
+  OK(spill_stop(dir, &st, 3, calls, fit, 1, 1));      /* names and rows in another order: appended */
+  OK(!spill_stop(dir, &st, 4, calls, refit, 0, 0));   /* a new clock fit: whole */
+  OK(spill_stop(dir, &st, 5, calls, refit, 0, 0));
+  early_event = 1;                                     /* an event before those spilled: whole */
+  OK(!spill_stop(dir, &st, 6, calls, refit, 0, 0));
+  OK(spill_stop(dir, &st, 7, calls, refit, 0, 0));    /* then appended again, events as deltas */
+  st.valid = 0;                                        /* a failed write: the next one whole */
+  OK(!spill_stop(dir, &st, 7, calls, refit, 0, 0));
+}
+
 int main(void) {
   char dir[] = "/tmp/wprof-spill-frames-XXXXXX";
   OK(mkdtemp(dir) != NULL);
@@ -116,6 +203,8 @@ int main(void) {
   wpio_job_init(&j);
   OK(wpio_spill_read_in(dir, 3, &j, err, sizeof err) < 0);
   wpio_job_free(&j);
+
+  check_plan(dir);
 
   OK(wpio_spill_remove_all(dir, err, sizeof err) == 0);
   rmdir(dir);
