@@ -223,7 +223,9 @@ int wprof_init_comm(MPI_Comm comm) {
   /* the same communicator: its clock exchange is done (the test hook may have moved this clock since) */
   if (have_kept == 1) wpr_clock_session_keep(s, s->cfg.clock_test_offset_ns - kept_test_offset);
   else wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
-  wpr_job_settings_adopt(s);  /* collective: rank 0's settings that shape windows are the job's */
+  /* collective: rank 0's settings that shape windows are the job's, and so are the environment's
+   * delay and max that wprof_set_window_iters(-1, -1) restores */
+  wpr_job_settings_adopt(s, window_iters_env);
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
   if (s->comm.rank == 0 && !session_provisional) warn_no_rank_selected(s);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);

@@ -49,8 +49,8 @@ int wprof_is_active(void);  /* 1 while a start is pending or running */
 int wprof_is_running(void); /* 1 while a window is open (its collectors run, unless they failed to start) */
 
 /* The window's delay and length for this process, overriding WPROF_DELAY_ITERS / WPROF_MAX_ITERS
- * (the same meaning; a negative value means the environment's, and restores it in a live session
- * after an earlier override). Each call sets both values. Callable before wprof_init (the
+ * (the same meaning; a negative value means the environment's, rank 0's in a session of several
+ * ranks, and restores it in a live session after an earlier override). Each call sets both values. Callable before wprof_init (the
  * session set up later uses them) and while no window is requested (WPROF_ESTATE otherwise). Every
  * rank should pass the same values: the settings check at a window's start names a rank that differs.
  * The report's delay_iters and max_iters attributes show the values used. */
