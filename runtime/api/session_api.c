@@ -315,6 +315,9 @@ int wprof__backend_counts(int *starts, int *stops) {
 int wprof_finalize(void) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready("wprof_finalize");
+  /* finalize takes the session over from whichever thread makes it (MPI_Finalize's is MPI's main
+   * thread, not necessarily the one that set wprof up): its open window still closes and is kept */
+  driver = pthread_self();
   apply_event(WPR_SM_SHUTDOWN);
   if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
     WPR_DEBUG("this session's rank 0 left it for another: no report from it");

@@ -10,7 +10,9 @@
  * Threads: one thread drives the session, the one that set it up (wprof_init, or MPI_Init's
  * automatic session). wprof_start, wprof_stop, and wprof_step while a window is requested, return
  * WPROF_ETHREAD from any other thread and change nothing; wprof_step with no window requested does
- * nothing, from any thread. Lite scopes and ranges may be used from every thread. */
+ * nothing, from any thread. wprof_finalize may come from any thread (MPI_Finalize's is MPI's main
+ * thread): it takes the session over and closes its open window. Lite scopes and ranges may be used
+ * from every thread. */
 #ifndef WPROF_H
 #define WPROF_H
 
