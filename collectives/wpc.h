@@ -161,9 +161,11 @@ int wpc_settings_share(struct wpc_ctx *ctx, const struct wpc_agree_item *mine, i
  * Returns WPC_OK, WPC_ETIMEOUT when some rank (or, off rank 0, this rank) got no sample, WPC_EMPI. */
 int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struct wpc_clock_sample *out);
 
-/* Collective, once per context: groups the ranks whose clocks are one, those of one node
- * (MPI_Comm_split_type shared) with the same `domain` (the runtime's test-hook clock offset: ranks
- * whose positions are shifted differently do not share a clock). From then on only each group's
+/* Collective, once per context, with a deadline (a non-blocking allgather; WPC_ETIMEOUT after
+ * timeout_ms when some rank never comes, and every rank is then its own leader): groups the ranks
+ * whose clocks are one, those of one node (one host name and one kernel boot) with the same `domain`
+ * (the runtime's test-hook clock offset: ranks whose positions are shifted differently do not share
+ * a clock). From then on only each group's
  * leader (its lowest rank) exchanges with rank 0, so rank 0 makes O(nodes) round trips; the others'
  * wpc_clock_exchange returns at once without a sample and they take their leader's fit through
  * wpc_node_share. */

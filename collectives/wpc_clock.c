@@ -2,6 +2,7 @@
  * said "ready", one rank at a time, `rounds` times, NTP style, and keeps the round with the smallest
  * round trip; the rank learns it in a "done". Every wait has a deadline: a rank that never says ready
  * is skipped (and finds a "skip" waiting if it comes late), a rank that gives up says "bye". */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -284,30 +285,90 @@ int wpc_clock_exchange(struct wpc_ctx *ctx, int rounds, int ready_wait_ms, struc
 
 /* ---- ranks of one node share a clock ---------------------------------------------------------- */
 
+/* What makes two ranks share CLOCK_MONOTONIC: one kernel (its boot id) on one host (its name; a
+ * container or network namespace with a name of its own counts as a node of its own, as it does in
+ * the report's hostnames). A hash: the key of each rank travels in one fixed-size slot. */
+static uint64_t fnv1a(uint64_t h, const char *s, size_t n) {
+  for (size_t i = 0; i < n && s[i]; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+  return h;
+}
+
+static uint64_t node_key(void) {
+  char name[MPI_MAX_PROCESSOR_NAME + 1] = "";
+  int len = 0;
+  if (PMPI_Get_processor_name(name, &len) != MPI_SUCCESS) name[0] = '\0';
+  uint64_t h = fnv1a(14695981039346656037ull, name, sizeof(name));
+  char boot[64] = "";
+  FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+  if (f) {
+    if (!fgets(boot, sizeof(boot), f)) boot[0] = '\0';
+    fclose(f);
+  }
+  return fnv1a(h ^ 0x9e3779b97f4a7c15ull, boot, sizeof(boot));
+}
+
+/* Grouping runs on a non-blocking allgather with the sync point's deadline: a blocking collective here
+ * (MPI_Comm_split_type, MPI_Allgather) would hang the ranks that came for ever if one never does (its
+ * duplicate timed out a moment before it completed elsewhere). An allgather that does not complete in
+ * time stays posted, with its buffer, for MPI; every rank is then its own leader. */
+struct grouping {
+  struct grouping *next;
+  MPI_Request req;
+  int64_t keys[]; /* (node key, domain) of every rank */
+};
+static struct grouping *abandoned_groupings; /* still reachable, so leak checkers see them as kept */
+
 int wpc_clock_by_node(struct wpc_ctx *ctx, int64_t domain) {
   struct wpc_priv *p = ctx->priv;
   if (ctx->size <= 1 || !p || !wpc_live(ctx) || p->leader_of) return WPC_OK;
-  int *leader_of = malloc((size_t)ctx->size * sizeof(int));
-  if (!leader_of) return WPC_ENOMEM;
-  MPI_Comm node = MPI_COMM_NULL, same = MPI_COMM_NULL;
-  int color = (int)((uint64_t)domain % 1000003u), leader = ctx->rank, zero = 0;
-  MPI_Group g_same = MPI_GROUP_NULL, g_comm = MPI_GROUP_NULL;
-  int rc = PMPI_Comm_split_type(ctx->comm, MPI_COMM_TYPE_SHARED, ctx->rank, MPI_INFO_NULL, &node);
-  if (rc == MPI_SUCCESS) rc = PMPI_Comm_split(node, color, ctx->rank, &same);
-  if (rc == MPI_SUCCESS) rc = PMPI_Comm_group(same, &g_same);
-  if (rc == MPI_SUCCESS) rc = PMPI_Comm_group(ctx->comm, &g_comm);
-  if (rc == MPI_SUCCESS) rc = PMPI_Group_translate_ranks(g_same, 1, &zero, g_comm, &leader);
-  if (rc == MPI_SUCCESS) rc = PMPI_Allgather(&leader, 1, MPI_INT, leader_of, 1, MPI_INT, ctx->comm);
-  if (g_same != MPI_GROUP_NULL) PMPI_Group_free(&g_same);
-  if (g_comm != MPI_GROUP_NULL) PMPI_Group_free(&g_comm);
-  if (same != MPI_COMM_NULL) PMPI_Comm_free(&same);
-  if (node != MPI_COMM_NULL) PMPI_Comm_free(&node);
-  if (rc != MPI_SUCCESS) {
+  size_t n = (size_t)ctx->size;
+  struct grouping *g = malloc(sizeof(*g) + 2 * n * sizeof(int64_t));
+  int *leader_of = malloc(n * sizeof(int));
+  if (!g || !leader_of) {
+    free(g);
     free(leader_of);
-    return wpc_mpi_failed(ctx, "grouping wprof's ranks by node", rc);
+    return WPC_ENOMEM;
   }
-  for (int r = 0; r < ctx->size; r++)
-    if (leader_of[r] < 0 || leader_of[r] >= ctx->size || leader_of[leader_of[r]] != leader_of[r]) leader_of[r] = r;
+  int64_t *mine = g->keys + 2 * (size_t)ctx->rank; /* MPI_IN_PLACE: the send buffer is this rank's slot */
+  mine[0] = (int64_t)node_key();
+  mine[1] = domain;
+  int rc = PMPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g->keys, 2, MPI_INT64_T, ctx->comm, &g->req);
+  if (rc != MPI_SUCCESS) {
+    free(g);
+    free(leader_of);
+    return wpc_mpi_failed(ctx, "MPI_Iallgather", rc);
+  }
+  int64_t t0 = wpc_now_ns(), deadline = t0 + wpc_ms_ns(ctx->timeout_ms);
+  int flag = 0;
+  for (;;) {
+    rc = PMPI_Test(&g->req, &flag, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS || flag || wpc_now_ns() >= deadline) break;
+    wpc_pause(t0);
+  }
+  if (!flag) { /* g stays MPI's: a collective's request may be neither freed nor cancelled */
+    free(leader_of);
+    g->next = abandoned_groupings;
+    abandoned_groupings = g;
+    if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", rc);
+    wpc_set_note(ctx, "grouping ranks by node: not every rank took part within %d ms", ctx->timeout_ms);
+    return WPC_ETIMEOUT;
+  }
+  const int64_t *k = g->keys;
+  int *leaders = malloc(n * sizeof(int)), n_leaders = 0; /* those found so far */
+  if (!leaders) {
+    free(g);
+    free(leader_of);
+    return WPC_ENOMEM;
+  }
+  for (int r = 0; r < ctx->size; r++) { /* the lowest rank with the same key and domain leads */
+    int64_t key = k[2 * r], dom = k[2 * r + 1];
+    leader_of[r] = r;
+    for (int i = 0; i < n_leaders; i++)
+      if (k[2 * leaders[i]] == key && k[2 * leaders[i] + 1] == dom) leader_of[r] = leaders[i];
+    if (leader_of[r] == r) leaders[n_leaders++] = r;
+  }
+  free(leaders);
+  free(g);
   p->leader_of = leader_of;
   return WPC_OK;
 }

@@ -236,42 +236,43 @@ static void to_world_of_one(struct wpc_ctx *ctx) {
   ctx->comm = MPI_COMM_NULL;
 }
 
-/* Duplicates made on a subset of a communicator's ranks never complete; their requests and handles
- * stay here, untouched (an unfinished non-blocking collective may be neither freed nor cancelled). */
-#define WPC_ABANDONED_DUPS 8
-static MPI_Request abandoned_req[WPC_ABANDONED_DUPS];
-static MPI_Comm abandoned_comm[WPC_ABANDONED_DUPS];
-static int n_abandoned;
-
 /* MPI_Comm_idup, waited for until the deadline: a duplicate that some ranks of `parent` never join
- * fails with WPC_ETIMEOUT instead of hanging this rank for ever. */
+ * fails with WPC_ETIMEOUT instead of hanging this rank for ever. MPI writes the new handle when the
+ * duplicate completes, so the handle and request live in a cell of their own, left to MPI (never
+ * freed: an unfinished non-blocking collective may be neither freed nor cancelled) when it times out. */
+struct dup_cell {
+  MPI_Comm comm;
+  MPI_Request req;
+  struct dup_cell *next;
+};
+static struct dup_cell *abandoned_dups; /* still reachable, so leak checkers see them as kept */
+
 static int dup_within(struct wpc_ctx *ctx, MPI_Comm parent, MPI_Comm *out) {
-  int slot = n_abandoned < WPC_ABANDONED_DUPS ? n_abandoned : -1;
-  static MPI_Comm spare_comm;
-  static MPI_Request spare_req;
-  MPI_Comm *comm = slot >= 0 ? &abandoned_comm[slot] : &spare_comm;
-  MPI_Request *req = slot >= 0 ? &abandoned_req[slot] : &spare_req;
-  if (slot < 0) { /* no room to keep another abandoned one: wait as MPI_Comm_dup would */
-    int rc = PMPI_Comm_dup(parent, out);
-    return rc == MPI_SUCCESS ? WPC_OK : wpc_mpi_failed(ctx, "MPI_Comm_dup", rc);
+  struct dup_cell *cell = malloc(sizeof(*cell));
+  if (!cell) return WPC_ENOMEM;
+  int rc = PMPI_Comm_idup(parent, &cell->comm, &cell->req);
+  if (rc != MPI_SUCCESS) {
+    free(cell);
+    return wpc_mpi_failed(ctx, "MPI_Comm_idup", rc);
   }
-  int rc = PMPI_Comm_idup(parent, comm, req);
-  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Comm_idup", rc);
   int64_t t0 = wpc_now_ns(), deadline = t0 + wpc_ms_ns(ctx->timeout_ms);
   for (;;) {
     int flag = 0;
-    rc = PMPI_Test(req, &flag, MPI_STATUS_IGNORE);
-    if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", rc);
+    rc = PMPI_Test(&cell->req, &flag, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS) break; /* cell: MPI may still write it */
     if (flag) {
-      *out = *comm;
+      *out = cell->comm;
+      free(cell);
       return WPC_OK;
     }
     if (wpc_now_ns() >= deadline) break;
     wpc_pause(t0);
   }
-  n_abandoned++; /* kept for MPI: some rank of the communicator never came */
+  cell->next = abandoned_dups;
+  abandoned_dups = cell;
+  if (rc != MPI_SUCCESS) return wpc_mpi_failed(ctx, "MPI_Test", rc);
   wpc_set_note(ctx, "duplicating the communicator: not every rank of it took part within %d ms", ctx->timeout_ms);
-  return WPC_ETIMEOUT;
+  return WPC_ETIMEOUT; /* cell kept for MPI: some rank of the communicator never came */
 }
 
 int wpc_init(struct wpc_ctx *ctx, MPI_Comm parent, int timeout_ms) {

@@ -167,6 +167,10 @@ static int post_data(struct wpc_ctx *ctx, struct root_gather *g, uint8_t **bufs,
       if (rc != WPC_OK) return rc;
       continue;
     }
+    /* data from r on this tag now is stale (an earlier gather 16 keys back that rank 0 gave up on):
+     * this gather's leaves r only after the "go" below, and must not meet that one's receive */
+    while (wpc_drain_one(ctx, r, wpc_data_tag(g->gseq), wpc_now_ns() + wpc_ms_ns(WPC_CANCEL_MS)) == 1) {
+    }
     uint64_t len = size_of(g, r)->len;
     size_t nc = n_chunks((size_t)len);
     bufs[r] = malloc(len ? (size_t)len : 1);

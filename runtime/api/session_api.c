@@ -223,7 +223,9 @@ int wprof_init_comm(MPI_Comm comm) {
   /* the same communicator: its clock exchange is done (the test hook may have moved this clock since) */
   if (have_kept == 1) wpr_clock_session_keep(s, s->cfg.clock_test_offset_ns - kept_test_offset);
   else wpr_clock_session_begin(s); /* collective: the init clock exchange with rank 0 */
-  wpr_job_settings_adopt(s);  /* collective: rank 0's settings that shape windows are the job's */
+  /* collective: rank 0's settings that shape windows are the job's, and so are the environment's
+   * delay and max that wprof_set_window_iters(-1, -1) restores */
+  wpr_job_settings_adopt(s, window_iters_env);
   s->collecting = wpr_config_rank_selected(&s->cfg, s->comm.rank);
   if (s->comm.rank == 0 && !session_provisional) warn_no_rank_selected(s);
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
@@ -313,6 +315,9 @@ int wprof__backend_counts(int *starts, int *stops) {
 int wprof_finalize(void) {
   struct wpr_session *s = &wpr_session;
   if (!s->initialized) return session_not_ready("wprof_finalize");
+  /* finalize takes the session over from whichever thread makes it (MPI_Finalize's is MPI's main
+   * thread, not necessarily the one that set wprof up): its open window still closes and is kept */
+  driver = pthread_self();
   apply_event(WPR_SM_SHUTDOWN);
   if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
     WPR_DEBUG("this session's rank 0 left it for another: no report from it");

@@ -86,8 +86,11 @@ void wpr_clock_session_begin(struct wpr_session *s) {
   have_adopted = 0;
   s->comm.clock_ns = position_clock;
   /* collective: one leader per node (and test-hook offset) exchanges with rank 0 */
-  if (wpc_clock_by_node(&s->comm, s->cfg.clock_test_offset_ns) != WPC_OK)
-    WPR_DEBUG("ranks not grouped by node: each exchanges with rank 0 itself");
+  if (wpc_clock_by_node(&s->comm, s->cfg.clock_test_offset_ns) != WPC_OK) {
+    WPR_DEBUG("ranks not grouped by node (%s): each exchanges with rank 0 itself",
+              s->comm.note[0] ? s->comm.note : "no note");
+    s->comm.note[0] = '\0'; /* said here: not the reason for a later failure */
+  }
   exchange(s, "init", 0);
   refit(s);
   share_with_node(s, 0);

@@ -41,22 +41,28 @@ static void append(char *buf, size_t cap, size_t *used, const char *fmt, const c
   if (n > 0) *used += (size_t)n;
 }
 
-void wpr_job_settings_adopt(struct wpr_session *s) {
+void wpr_job_settings_adopt(struct wpr_session *s, int64_t env_iters[2]) {
   if (s->comm.size <= 1) return;
   struct wpr_config *c = &s->cfg;
-  struct wpc_agree_item items[N_SHAPING] = {
+  /* the first N_SHAPING are compared and warned about; the environment's delay and max only travel,
+   * so that wprof_set_window_iters(-1, ...) later restores the same values on every rank */
+  struct wpc_agree_item items[N_SHAPING + 2] = {
       {.name = "delay_iters", .value = c->delay_iters},
       {.name = "max_iters", .value = c->max_iters},
       {.name = "print_top", .value = c->print_top},
       {.name = "backend", .value = c->backend},
+      {.name = "env_delay_iters", .value = env_iters[0]},
+      {.name = "env_max_iters", .value = env_iters[1]},
   };
-  int64_t root[N_SHAPING];
+  int64_t root[N_SHAPING + 2];
   static char root_ranks[WPC_SETTINGS_TEXT];
-  int rc = wpc_settings_share(&s->comm, items, N_SHAPING, c->ranks, root, root_ranks, sizeof(root_ranks));
+  int rc = wpc_settings_share(&s->comm, items, N_SHAPING + 2, c->ranks, root, root_ranks, sizeof(root_ranks));
   if (rc != WPC_OK || s->comm.rank == 0) {
     if (rc != WPC_OK) WPR_DEBUG("no settings from rank 0 (status %d): this rank keeps its own", rc);
     return;
   }
+  env_iters[0] = root[N_SHAPING];
+  env_iters[1] = root[N_SHAPING + 1];
   char warn[WPR_NOTE_LEN] = "", mine_list[WPR_NOTE_LEN] = "", root_list[WPR_NOTE_LEN] = "";
   size_t wu = 0, mu = 0, ru = 0;
   for (int i = 0; i < N_SHAPING; i++) {

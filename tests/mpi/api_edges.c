@@ -1,7 +1,8 @@
 /* The public API used out of order, on every rank: calls before wprof_init are ignored with a status,
  * init and finalize twice, window calls from a thread other than the driving one refused with
- * WPROF_ETHREAD, and init after MPI_Finalize refused (each rank alone would otherwise write a
- * world-of-one report over the job's). Exits 1 on the first unexpected status. */
+ * WPROF_ETHREAD, a session set up and driven from a worker thread finalized from the main thread
+ * (its open window closed and kept), and init after MPI_Finalize refused (each rank alone would
+ * otherwise write a world-of-one report over the job's). Exits 1 on the first unexpected status. */
 #include <mpi.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +28,17 @@ static void *other_thread(void *arg) {
   return NULL;
 }
 
+int wprof__backend_counts(int *starts, int *stops); /* libwprof's test hook */
+
+/* A worker thread sets a session up and opens a window in it; the main thread finalizes it. */
+static void *worker_session(void *arg) {
+  int *got = arg;
+  got[0] = wprof_init();
+  got[1] = wprof_start();
+  got[2] = wprof_step();
+  return NULL;
+}
+
 int main(int argc, char **argv) {
   wprof_scope_begin(5); /* an id never registered: ignored */
   wprof_scope_end(5);
@@ -34,7 +46,8 @@ int main(int argc, char **argv) {
   expect("wprof_step before init", wprof_step(), WPROF_OK); /* idle: nothing to count */
   expect("wprof_start before init", wprof_start(), WPROF_ESTATE);
   expect("wprof_finalize before init", wprof_finalize(), WPROF_ESTATE);
-  MPI_Init(&argc, &argv);
+  int provided = 0; /* wprof's messages leave from a worker thread below */
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   expect("wprof_init", wprof_init(), WPROF_OK);
   expect("wprof_init again", wprof_init(), WPROF_OK);
   int got[3] = {0, 0, -1};
@@ -67,6 +80,23 @@ int main(int argc, char **argv) {
     expect("the first session's report is still there", access(first, R_OK), 0);
     expect("the second session's report is beside it", access(second, R_OK), 0);
     unlink(second);
+  }
+  int from_worker[3] = {-1, -1, -1};
+  if (pthread_create(&t, NULL, worker_session, from_worker) == 0) {
+    pthread_join(t, NULL);
+    expect("wprof_init from a worker thread", from_worker[0], WPROF_OK);
+    expect("wprof_start from it", from_worker[1], WPROF_OK);
+    expect("wprof_step from it", from_worker[2], WPROF_OK);
+    expect("wprof_finalize of its session from the main thread", wprof_finalize(), WPROF_OK);
+    int starts = -1, stops = -1;
+    wprof__backend_counts(&starts, &stops);
+    expect("the worker's window started", starts, 1);
+    expect("finalize closed it", stops, 1);
+    if (rank == 0 && first && strlen(first) > 3) {
+      char third[4096];
+      snprintf(third, sizeof third, "%.*s.3.h5", (int)(strlen(first) - 3), first);
+      unlink(third);
+    }
   }
   MPI_Finalize();
   expect("wprof_init after MPI_Finalize", wprof_init(), WPROF_ESTATE);

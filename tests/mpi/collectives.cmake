@@ -24,7 +24,7 @@ foreach(np 2 4)
     wprof_add_mpi_test(NAME mpi_wpc_sync_${mode}_np${np} NP ${np}
                        COMMAND $<TARGET_FILE:test_wpc_sync> ${mode} 500 TIMEOUT 60)
   endforeach()
-  foreach(mode absent late rootabsent skipkey tags)
+  foreach(mode absent late rootabsent skipkey tags staledata)
     wprof_add_mpi_test(NAME mpi_wpc_gather_${mode}_np${np} NP ${np}
                        COMMAND $<TARGET_FILE:test_wpc_gather> ${mode} 1000 TIMEOUT 60)
   endforeach()

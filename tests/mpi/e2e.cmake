@@ -56,7 +56,8 @@ wprof_add_py_test(wprof_run_messages mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_run.py 
 set_tests_properties(wprof_run_messages PROPERTIES PROCESSORS 2)
 # Rank 0 itself misbehaving: it never starts (the others must not wait the full deadline at every later
 # sync point), or it stops late (the report's sync must not say ok when the others gave up on it).
-foreach(case root_never_start root_late_stop root_late_finalize differing_max fail_start skip_window_r2 skip_window_r0)
+foreach(case root_never_start root_late_stop root_late_finalize differing_max differing_max_reset fail_start
+             skip_window_r2 skip_window_r0)
   wprof_add_py_test(e2e_hang_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_hang.py ${case})
   set_tests_properties(e2e_hang_${case} PROPERTIES PROCESSORS 4)
 endforeach()

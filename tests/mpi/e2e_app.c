@@ -3,13 +3,14 @@
  * late to stop or to finalize, a rank killed after its first window).
  *   e2e_app [--iters N] [--windows W] [--skip-start-rank R] [--rank-env R:NAME=VALUE]...
  *           [--work-us U] [--barrier 0|1] [--late-rank R --late-ms M --late-at stop|finalize]
- *           [--kill-rank R] [--skip-window-rank R] [--fail-start-rank R]
+ *           [--kill-rank R] [--skip-window-rank R] [--fail-start-rank R] [--reset-iters 0|1]
  * Per iteration: range "step" { range "inner" { scope "work" } }, then MPI_Barrier (unless
  * --barrier 0, which lets ranks drift apart: rank r works (r+1) times longer), then wprof_step.
  * --late-rank sleeps M ms before its stop of every window (or before wprof_finalize); --kill-rank
  * raises SIGKILL right after its first wprof_stop, as a crash would; --skip-window-rank makes no window
  * call in window 0 (it still steps and joins the barriers); --fail-start-rank makes that rank's
- * collectors fail to start in window 0 (a test hook). Each rank prints the time it spent in
+ * collectors fail to start in window 0 (a test hook); --reset-iters 1 calls wprof_set_window_iters(-1, -1)
+ * after wprof_init on every rank (back to the environment's delay and max). Each rank prints the time it spent in
  * wprof_start/step/stop ("window calls") and in wprof_finalize. */
 #include <mpi.h>
 #include <signal.h>
@@ -25,7 +26,7 @@ int wprof__fail_starts(int n); /* a test hook of libwprof (runtime/api/wprof_tes
 struct options {
   long iters, windows, work_us;
   int skip_start_rank, barrier;
-  int late_rank, late_at_finalize, kill_rank, skip_window_rank, fail_start_rank;
+  int late_rank, late_at_finalize, kill_rank, skip_window_rank, fail_start_rank, reset_iters;
   long late_ms;
 };
 
@@ -77,6 +78,7 @@ static void parse(int argc, char **argv, int rank, struct options *o) {
   o->late_rank = -1; o->late_ms = 0; o->late_at_finalize = 0; o->kill_rank = -1;
   o->skip_window_rank = -1;
   o->fail_start_rank = -1;
+  o->reset_iters = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--iters")) o->iters = strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--windows")) o->windows = strtol(argv[i + 1], NULL, 10);
@@ -90,6 +92,7 @@ static void parse(int argc, char **argv, int rank, struct options *o) {
     else if (!strcmp(argv[i], "--kill-rank")) o->kill_rank = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--skip-window-rank")) o->skip_window_rank = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--fail-start-rank")) o->fail_start_rank = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--reset-iters")) o->reset_iters = (int)strtol(argv[i + 1], NULL, 10);
     else fprintf(stderr, "e2e_app: unknown option %s\n", argv[i]);
   }
 }
@@ -103,6 +106,9 @@ int main(int argc, char **argv) {
 
   if (wprof_init() != WPROF_OK) fprintf(stderr, "e2e_app: wprof_init failed\n");
   if (rank == o.fail_start_rank) wprof__fail_starts(1);
+  /* "the environment's delay and max", as a library layer might say on every rank after init */
+  if (o.reset_iters && wprof_set_window_iters(-1, -1) != WPROF_OK)
+    fprintf(stderr, "e2e_app: wprof_set_window_iters failed\n");
   int work = wprof_scope_id("work");
   for (long w = 0; w < o.windows; w++) {
     int starts = rank != o.skip_start_rank && !(w == 0 && rank == o.skip_window_rank);

@@ -3,7 +3,7 @@ late, one that never starts, and settings that disagree. Each job ends within WP
 (plus the app's own delay) plus a few seconds, every rank gets through wprof_finalize, and the
 report names the rank.
 usage: e2e_hang.py late_stop|late_finalize|never_start|disagree|late_finalize_spill|
-       root_never_start|root_late_stop|root_late_finalize|differing_max|fail_start|skip_window_r2|skip_window_r0"""
+       root_never_start|root_late_stop|root_late_finalize|differing_max|differing_max_reset|fail_start|skip_window_r2|skip_window_r0"""
 import os
 import re
 import sys
@@ -215,6 +215,24 @@ def fail_start():
         check(wins == want, f"rank 1 has no row for window 0 only (got {wins})")
 
 
+def differing_max_reset():
+    """As differing_max, and every rank then calls wprof_set_window_iters(-1, -1) ("the environment's
+    delay and max"): the environment's values every rank goes back to are rank 0's too, so rank 1 does
+    not take up its own max of 2 again and no wprof call waits for a deadline."""
+    rc, stdout, err, took = run_mpi(4, [APP, "--iters", "6", "--windows", "2", "--rank-env", "1:WPROF_MAX_ITERS=2",
+                                        "--reset-iters", "1"],
+                                    env=dict(env, WPROF_MAX_ITERS="4", WPROF_SYNC_TIMEOUT_MS="500"))
+    every_rank_finalized(stdout)
+    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
+    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
+    for r, ms in sorted(longest.items()):
+        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    with h5py.File(out, "r") as f:
+        check(attr(f, "sync") == "ok", f"every sync point complete (got {attr(f, 'sync')!r})")
+        steps = {(w["rank"], w["window"]): w["steps"] for w in rows(f, "windows")}
+        check(len(steps) == 8 and len(set(steps.values())) == 1, f"every rank's windows alike (got {steps})")
+
+
 def differing_max():
     """WPROF_MAX_ITERS=2 on rank 1, 4 elsewhere, a barrier after every step: rank 0's settings are the
     job's, so rank 1's windows close with the others' and no wprof call waits for a deadline (none
@@ -241,5 +259,5 @@ def differing_max():
 {"late_stop": late_stop, "late_finalize": late_finalize, "never_start": never_start, "disagree": disagree,
  "late_finalize_spill": late_finalize_spill, "root_never_start": root_never_start,
  "root_late_stop": root_late_stop,
- "differing_max": differing_max, "fail_start": fail_start, "root_late_finalize": root_late_finalize, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
+ "differing_max": differing_max, "differing_max_reset": differing_max_reset, "fail_start": fail_start, "root_late_finalize": root_late_finalize, "skip_window_r2": lambda: skip_window(2), "skip_window_r0": lambda: skip_window(0)}[case]()
 finish()

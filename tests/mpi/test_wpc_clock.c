@@ -173,6 +173,30 @@ static void mode_bynode(int timeout_ms) {
   }
 }
 
+/* The grouping is collective, but never blocking: when the last rank never groups (its own
+ * duplicate timed out a moment before the others' completed), the others return within their
+ * deadline, each its own leader, and their exchanges with rank 0 go on as before. */
+static void mode_bynodeabsent(int timeout_ms) {
+  struct wpc_ctx c;
+  EXPECT(wpc_init(&c, MPI_COMM_NULL, timeout_ms) == WPC_OK, "wpc_init");
+  c.clock_ns = skewed_clock;
+  int absent = c.size - 1;
+  if (g_rank != absent) {
+    double t0 = wptest_now_ms();
+    int rc = wpc_clock_by_node(&c, 0);
+    double took = wptest_now_ms() - t0;
+    EXPECT(rc == WPC_ETIMEOUT, "grouping without rank %d: rc %d", absent, rc);
+    EXPECT(took < timeout_ms + 1500.0, "grouping gave up within its timeout (took %.0f ms)", took);
+    EXPECT(wpc_clock_leader(&c) == g_rank, "ungrouped: rank %d leads itself", g_rank);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  struct wpc_clock_sample x;
+  int rc = wpc_clock_exchange(&c, 16, 0, &x);
+  EXPECT(rc == WPC_OK, "exchange after a failed grouping: rc %d", rc);
+  if (g_rank != 0) check_sample(&x, "ungrouped", 0);
+  wpc_finalize(&c);
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
@@ -192,6 +216,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(mode, "absent")) mode_absent(&ctx, timeout_ms);
   else if (!strcmp(mode, "rootabsent")) mode_rootabsent(&ctx, timeout_ms);
   else if (!strcmp(mode, "bynode")) mode_bynode(timeout_ms);
+  else if (!strcmp(mode, "bynodeabsent")) mode_bynodeabsent(timeout_ms);
   else EXPECT(0, "unknown mode %s", mode);
   wpc_finalize(&ctx);
   int fails = wptest_failures(), all = 0;

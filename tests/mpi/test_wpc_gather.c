@@ -1,6 +1,7 @@
 /* MPI test of wprof's finalize gather (collectives/wpc_gather.c) through the wpc API: sizes (20 MB,
  * 0 bytes, small) with contents checked; a rank that never gathers, or too late; rank 0 that never does;
- * a rank that skips a keyed gather; the data tags of stop gathers and the finalize gather. */
+ * a rank that skips a keyed gather; the data tags of stop gathers and the finalize gather; stale data
+ * of a gather rank 0 gave up on, on the tag a later gather shares. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,6 +175,32 @@ static void mode_tags(void) {
     EXPECT(wpc_data_tag(w) != final, "window %u's data tag %d is the finalize gather's", w, wpc_data_tag(w));
 }
 
+/* Data of a stop's gather that rank 0 gave up on arrives after its deadline (as from a slow rank)
+ * and waits at rank 0 on its tag, which the gather 16 windows later shares. That gather must take
+ * each rank's own data, never the stale bytes of the same length. */
+static void mode_staledata(struct wpc_ctx *ctx) {
+  enum { KEY = 20, STALE_KEY = KEY - WPC_TAG_DATA_RANGE };
+  size_t len = 1000;
+  EXPECT(wpc_data_tag(KEY) == wpc_data_tag(STALE_KEY), "keys %d and %d share a data tag", KEY, STALE_KEY);
+  if (ctx->rank != 0) {
+    uint8_t *stale = make(ctx->rank + 100, len); /* same length, other bytes */
+    MPI_Send(stale, (int)len, MPI_BYTE, 0, wpc_data_tag(STALE_KEY), ctx->comm);
+    free(stale);
+  } else {
+    for (int r = 1; r < ctx->size; r++) MPI_Probe(r, wpc_data_tag(STALE_KEY), ctx->comm, MPI_STATUS_IGNORE);
+  }
+  uint8_t *mine = make(ctx->rank, len), **bufs = NULL;
+  size_t *lens = NULL;
+  int rc = wpc_gather_keyed(ctx, KEY, mine, len, &bufs, &lens);
+  EXPECT(rc == WPC_OK, "gather %d after stale data: rc %d", KEY, rc);
+  for (int r = 1; ctx->rank == 0 && bufs && r < ctx->size; r++) {
+    EXPECT(bufs[r] && lens[r] == len, "rank %d's data: %zu bytes", r, bufs[r] ? lens[r] : 0);
+    EXPECT(!bufs[r] || lens[r] != len || verify(r, bufs[r], len), "rank %d: the stale bytes were taken", r);
+  }
+  wpc_gather_free(ctx, bufs, lens);
+  free(mine);
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "sizes";
   int timeout = wptest_arg_ms(argc > 2 ? argv[2] : NULL, 1000);
@@ -196,6 +223,8 @@ int main(int argc, char **argv) {
     mode_skipkey(&ctx);
   } else if (strcmp(mode, "tags") == 0) {
     mode_tags();
+  } else if (strcmp(mode, "staledata") == 0) {
+    mode_staledata(&ctx);
   } else {
     EXPECT(0, "unknown mode %s", mode);
   }

@@ -10,7 +10,9 @@
  * Threads: one thread drives the session, the one that set it up (wprof_init, or MPI_Init's
  * automatic session). wprof_start, wprof_stop, and wprof_step while a window is requested, return
  * WPROF_ETHREAD from any other thread and change nothing; wprof_step with no window requested does
- * nothing, from any thread. Lite scopes and ranges may be used from every thread. */
+ * nothing, from any thread. wprof_finalize may come from any thread (MPI_Finalize's is MPI's main
+ * thread): it takes the session over and closes its open window. Lite scopes and ranges may be used
+ * from every thread. */
 #ifndef WPROF_H
 #define WPROF_H
 
@@ -49,8 +51,8 @@ int wprof_is_active(void);  /* 1 while a start is pending or running */
 int wprof_is_running(void); /* 1 while a window is open (its collectors run, unless they failed to start) */
 
 /* The window's delay and length for this process, overriding WPROF_DELAY_ITERS / WPROF_MAX_ITERS
- * (the same meaning; a negative value means the environment's, and restores it in a live session
- * after an earlier override). Each call sets both values. Callable before wprof_init (the
+ * (the same meaning; a negative value means the environment's, rank 0's in a session of several
+ * ranks, and restores it in a live session after an earlier override). Each call sets both values. Callable before wprof_init (the
  * session set up later uses them) and while no window is requested (WPROF_ESTATE otherwise). Every
  * rank should pass the same values: the settings check at a window's start names a rank that differs.
  * The report's delay_iters and max_iters attributes show the values used. */
