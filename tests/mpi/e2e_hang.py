@@ -196,17 +196,22 @@ def root_late_finalize():
         check(0 <= waited < 2000, f"rank 0, late itself, waited little for the others (finalize_wait_ms {waited})")
 
 
+def every_call_under_100ms(stdout):
+    """Every rank of 4 finalized and printed its longest wprof call, none over 100 ms."""
+    every_rank_finalized(stdout)
+    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
+    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
+    for r, ms in sorted(longest.items()):
+        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+
+
 def fail_start():
     """Rank 1's collectors fail to start in window 0 (a test hook): it records nothing there but still
     makes the window's end sync point, so nobody waits for it (no wprof call over 100 ms at
     WPROF_SYNC_TIMEOUT_MS=500) and the sync stays ok; rank 1 has no row for window 0 only."""
     rc, stdout, err, took = run_mpi(4, [APP, "--iters", "3", "--windows", "2", "--fail-start-rank", "1"],
                                     env=dict(env, WPROF_SYNC_TIMEOUT_MS="500"))
-    every_rank_finalized(stdout)
-    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
-    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
-    for r, ms in sorted(longest.items()):
-        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    every_call_under_100ms(stdout)
     check("no collector could start for window 0" in err, "rank 1 says it records nothing in window 0")
     with h5py.File(out, "r") as f:
         check(attr(f, "sync") == "ok", f"every sync point complete (got {attr(f, 'sync')!r})")
@@ -222,11 +227,7 @@ def differing_max_reset():
     rc, stdout, err, took = run_mpi(4, [APP, "--iters", "6", "--windows", "2", "--rank-env", "1:WPROF_MAX_ITERS=2",
                                         "--reset-iters", "1"],
                                     env=dict(env, WPROF_MAX_ITERS="4", WPROF_SYNC_TIMEOUT_MS="500"))
-    every_rank_finalized(stdout)
-    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
-    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
-    for r, ms in sorted(longest.items()):
-        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    every_call_under_100ms(stdout)
     with h5py.File(out, "r") as f:
         check(attr(f, "sync") == "ok", f"every sync point complete (got {attr(f, 'sync')!r})")
         steps = {(w["rank"], w["window"]): w["steps"] for w in rows(f, "windows")}
@@ -240,11 +241,7 @@ def differing_max():
     variable and itself, and the report's settings_agreement names it."""
     rc, stdout, err, took = run_mpi(4, [APP, "--iters", "6", "--windows", "2", "--rank-env", "1:WPROF_MAX_ITERS=2"],
                                     env=dict(env, WPROF_MAX_ITERS="4", WPROF_SYNC_TIMEOUT_MS="500"))
-    every_rank_finalized(stdout)
-    longest = {int(r): float(ms) for r, ms in re.findall(r"e2e_app rank (\d+): .*longest call ([0-9.]+) ms", stdout)}
-    check(sorted(longest) == [0, 1, 2, 3], f"every rank printed its longest wprof call (got {longest})")
-    for r, ms in sorted(longest.items()):
-        check(ms <= 100, f"rank {r}'s longest wprof call took {ms:.1f} ms (at most 100)")
+    every_call_under_100ms(stdout)
     lines = [l for l in err.splitlines() if "WPROF_MAX_ITERS" in l]
     check(len(lines) == 1 and "rank 1" in lines[0] and "WPROF_MAX_ITERS=2" in lines[0],
           f"one warning line names the variable and rank 1 (got {lines})")
