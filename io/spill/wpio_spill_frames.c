@@ -181,7 +181,7 @@ static uint64_t arrivals_hash(const struct wpio_job *j, size_t from, size_t to, 
 #define DROP_FIRST(vec, count) \
   do { \
     size_t d_ = (count) < (vec).n ? (count) : (vec).n; \
-    memmove((vec).v, (vec).v + d_, ((vec).n - d_) * sizeof *(vec).v); \
+    if (d_ > 0) memmove((vec).v, (vec).v + d_, ((vec).n - d_) * sizeof *(vec).v); /* v is NULL when empty */ \
     (vec).n -= d_; \
   } while (0)
 
