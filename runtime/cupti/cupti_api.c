@@ -81,9 +81,11 @@ int wpr_cupti_library_choose(const char *path, char *out, size_t outlen) {
   char cudart[WPR_CUPTI_PATH_MAX];
   if (loaded_path("libcudart.so.", cudart, sizeof cudart)) {
     const char *base = strrchr(cudart, '/');
-    int major = atoi(strstr(base ? base : cudart, "libcudart.so.") + strlen("libcudart.so."));
-    if (major > 0) {
-      snprintf(out, outlen, "libcupti.so.%d", major);
+    const char *digits = strstr(base ? base : cudart, "libcudart.so.") + strlen("libcudart.so.");
+    char *end = NULL;
+    long major = strtol(digits, &end, 10); /* "12" of libcudart.so.12[.8.90]; no digits: no major */
+    if (end != digits && major > 0 && major < 1000) {
+      snprintf(out, outlen, "libcupti.so.%ld", major);
       return WPR_CUPTI_LIB_CUDART;
     }
   }
