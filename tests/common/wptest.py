@@ -95,3 +95,14 @@ def rows(f, path):
             d["name"] = dictionary[d["name_id"]]
         out.append(d)
     return out
+
+
+def expect_kernel_row(table, key, calls, total, lo, hi, nbytes=0):
+    """One /kernels row, looked up by key in `table` (key -> row), has exactly these calls, total,
+    min, max and bytes."""
+    r = table.get(key)
+    if not check(r is not None, f"a /kernels row for {key} (rows: {sorted(table)[:30]})"):
+        return
+    got = (r["calls"], r["total_ns"], r["min_ns"], r["max_ns"], r["bytes"])
+    want = (calls, total, lo, hi, nbytes)
+    check(got == want, f"{key}: calls/total/min/max/bytes {want} (got {got})")

@@ -6,7 +6,7 @@ import sys
 
 import h5py
 
-from wptest import attr, check, finish, rows, run, run_mpi, scratch_dir, BIN, WPROF
+from wptest import attr, check, expect_kernel_row as expect_row, finish, rows, run, run_mpi, scratch_dir, BIN, WPROF
 
 SCENARIO, FAKE = sys.argv[1], sys.argv[2]
 REAL = sys.argv[3] if len(sys.argv) > 3 else ""
@@ -29,15 +29,6 @@ def profile(scenario, np_=1, env=None, lib=FAKE, backend="cupti"):
 
 def kernel_rows(f, rank=0):
     return {(r["window"], r["name"], r["kind"]): r for r in rows(f, "kernels") if r["rank"] == rank}
-
-
-def expect_row(table, key, calls, total, lo, hi, nbytes=0):
-    r = table.get(key)
-    if not check(r is not None, f"a /kernels row for {key} (rows: {sorted(table)})"):
-        return
-    got = (r["calls"], r["total_ns"], r["min_ns"], r["max_ns"], r["bytes"])
-    want = (calls, total, lo, hi, nbytes)
-    check(got == want, f"{key}: calls/total/min/max/bytes {want} (got {got})")
 
 
 def backend_is_cupti(f):

@@ -9,7 +9,7 @@ import sys
 
 import h5py
 
-from wptest import attr, check, finish, names, rows, run, run_mpi, scratch_dir, BIN, WPROF
+from wptest import attr, check, expect_kernel_row as expect_row, finish, names, rows, run, run_mpi, scratch_dir, BIN, WPROF
 
 SCENARIO, DELIVERY, FAKE = sys.argv[1], sys.argv[2], sys.argv[3]
 APP = os.path.join(BIN, "cupti_fidelity_app")
@@ -36,15 +36,6 @@ def profile(scenario=SCENARIO, env=None, lib=FAKE, with_library=True, extra=()):
 
 def kernels(f):
     return {(r["window"], r["name"], r["kind"]): r for r in rows(f, "kernels")}
-
-
-def expect_row(table, key, calls, total, lo, hi, nbytes=0):
-    r = table.get(key)
-    if not check(r is not None, f"a /kernels row for {key} (rows: {sorted(table)[:30]})"):
-        return
-    got = (r["calls"], r["total_ns"], r["min_ns"], r["max_ns"], r["bytes"])
-    want = (calls, total, lo, hi, nbytes)
-    check(got == want, f"{key}: calls/total/min/max/bytes {want} (got {got})")
 
 
 def range_cuda(f, name, window=0):
