@@ -88,7 +88,7 @@ static void add_windows(struct wpio_job *job, int r) {
   for (int w = 0; w < NWINDOWS; w++) {
     struct wpio_window_row *row = WPIO_VEC_PUSH(job->windows);
     *row = (struct wpio_window_row){ r, w, 1000000000LL * (w + 1) + r * 1000,
-                                     1000000000LL * (w + 1) + 500000000LL + r * 1000, 3 };
+                                     1000000000LL * (w + 1) + 500000000LL + r * 1000, 3, 0 };
   }
 }
 

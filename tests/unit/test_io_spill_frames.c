@@ -26,7 +26,7 @@ static void stop_state(struct wpio_job *j, int k, int whole) {
   uint32_t kern = wpio_strtab_intern(&j->names, "kern", 4), mpi = wpio_strtab_intern(&j->names, "MPI_Send", 8);
   uint32_t scope = wpio_strtab_intern(&j->names, "scope", 5);
   for (int w = whole ? 0 : k; w <= k; w++) {
-    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w};
+    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w, 0};
     *WPIO_VEC_PUSH(j->kernels) = (struct wpio_kernel_row){.rank = 3, .window = w, .name_id = kern, .calls = 5u + w,
                                                            .graph_id = -1};
     *WPIO_VEC_PUSH(j->mpi) = (struct wpio_mpi_row){.rank = 3, .window = w, .name_id = mpi, .calls = 7u + w};
@@ -89,7 +89,7 @@ static void collected(struct wpio_job *j, int last, const uint64_t *calls, int n
   if (!names_reversed) wpio_strtab_intern(&j->names, "other", 5);
   for (int k = 0; k <= last; k++) {
     int w = reverse ? last - k : k;
-    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w};
+    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w, 0};
     struct wpio_kernel_row *kr = WPIO_VEC_PUSH(j->kernels);
     kr->rank = 3, kr->window = w, kr->name_id = kern, kr->calls = calls[w], kr->graph_id = -1;
   }
