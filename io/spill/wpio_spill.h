@@ -6,7 +6,8 @@
  * the latest state of everything else (the tables that are not per window, rows of window -1, the
  * rank row, the attributes). Reading takes the windowed rows, events and arrivals of every frame and
  * the rest from the last whole frame; a torn last frame (a crash while appending) is
- * left out. A spill of an earlier wprof (one unframed pack) reads as before. */
+ * left out. A provisional frame (WPIO_SPILL_PROVISIONAL_MAGIC: the open window so far) is read only
+ * as the last whole frame. A spill of an earlier wprof (one unframed pack) reads as before. */
 #ifndef WPIO_SPILL_H
 #define WPIO_SPILL_H
 

@@ -1,5 +1,6 @@
 /* Crash spills (spill.c): at every real stop each rank writes its packed tables to
- * <output>.d/rank-N.wpb (temp + rename), so a crash loses at most the window that was open; removed
+ * <output>.d/rank-N.wpb (temp + rename), and while a window is open every WPROF_SPILL_INTERVAL_MS a
+ * provisional frame of it, so a crash loses at most that interval of the open window; removed
  * after a good report unless WPROF_KEEP_SPILLS. Each warns once and carries on when the file system
  * says no. */
 #ifndef WPR_SPILL_H
