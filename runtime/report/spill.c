@@ -5,8 +5,8 @@
  * window (io/spill) when the earlier windows' rows and the clock fit are unchanged since the last
  * spill, else writes the file whole again. While a window is open, wprof_step calls for a provisional
  * frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the open window so far, cut short; it
- * never counts as spilled, and every frame first cuts the file back to the last committed one. A file system that says no costs one warning, never the
- * run. */
+ * never counts as spilled, and every frame first cuts the file back to the last committed one. A file
+ * system that says no costs one warning, never the run. */
 #include "spill.h"
 
 #include <stdlib.h>

@@ -202,7 +202,8 @@ static void commit_stop(const char *dir, struct wpio_spill_state *st, int last, 
 
 /* A provisional frame of the open window after the committed frames (ending at `end`); returns
  * whether it was appended (else written whole as a provisional-only file). The state is unchanged. */
-static int write_provisional(const char *dir, const struct wpio_spill_state *st, int last, int64_t steps, uint64_t end) {
+static int write_provisional(const char *dir, const struct wpio_spill_state *st, int last, int64_t steps,
+                             uint64_t end) {
   struct wpio_job j;
   open_state(&j, last, steps);
   struct wpio_spill_state before = *st;
@@ -234,8 +235,8 @@ static void check_open_read(const char *dir, int last, int64_t open_steps) {
   for (size_t i = 0; i < j.windows.n; i++) {
     const struct wpio_window_row *w = &j.windows.v[i];
     int open = w->window == last + 1;
-    EXPECT(w->cut_short == open && w->steps == (open ? open_steps : 10 + w->window), "window %d: cut_short %d, steps %lld",
-           (int)w->window, (int)w->cut_short, (long long)w->steps);
+    EXPECT(w->cut_short == open && w->steps == (open ? open_steps : 10 + w->window),
+           "window %d: cut_short %d, steps %lld", (int)w->window, (int)w->cut_short, (long long)w->steps);
   }
   OK(j.lite.n == 1 && j.lite.v[0].calls == (open_steps >= 0 ? 1000u + (uint64_t)open_steps : (uint64_t)last + 1));
   wpio_job_free(&j);
