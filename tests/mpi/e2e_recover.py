@@ -13,6 +13,7 @@
           doctor and recover say so.
   open_off: the same with WPROF_SPILL_INTERVAL_MS=0: no open-window spill, the open window is lost.
 usage: e2e_recover.py crash|keep|damage|symlink|open|open_off"""
+import json
 import os
 import shutil
 import sys
@@ -222,6 +223,10 @@ def open_window():
     check("ranks counted different steps" not in doc + doc_err, "the doctor does not take it for a step mismatch")
     rc, rep_text, _ = run([WPROF, "report", rep])
     check(rc == 0 and "cut short" in rep_text, "wprof report mentions the window cut short")
+    rc, js, _ = run([WPROF, "report", rep, "--format", "json"])
+    cut = [w for w in json.loads(js)["windows"] if w["cut_short"]] if rc == 0 else None
+    check(cut is not None and {(w["rank"], w["window"]) for w in cut} >= {(2, 1)} and
+          all(w["window"] == 1 for w in cut), f"wprof report --format json marks the windows cut short ({cut})")
 
 
 def open_window_off():
