@@ -74,7 +74,10 @@ static uint32_t name_id_of(struct wpio_job *job, struct merge_index *mi, const c
 }
 
 static size_t merge_slot(const struct wpio_job *job, const struct merge_index *mi, int32_t window, uint32_t name_id) {
-  size_t i = ((uint32_t)window * 2654435761u ^ name_id * 40503u) & mi->mask;
+  /* the middle bits of a multiplicative hash of (window, name): a xor of the two products put the
+   * rows of many windows into long runs of the linear probe */
+  uint64_t h = ((uint64_t)(uint32_t)window << 32 | name_id) * 0x9E3779B97F4A7C15ull;
+  size_t i = (size_t)(h >> 29) & mi->mask;
   for (; mi->idx[i]; i = (i + 1) & mi->mask) {
     const struct wpio_range_row *r = &job->ranges.v[mi->first + mi->idx[i] - 1];
     if (r->window == window && r->name_id == name_id) break;
@@ -149,6 +152,7 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
 
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank) {
   struct merge_index mi = {.first = job->ranges.n};
+  (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + last_collect_rows); /* a hint: pushing grows it too */
   int rc = WPROF_OK;
   for (struct range_thread *t = range_threads_lock(); t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE));
