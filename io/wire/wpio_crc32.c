@@ -148,13 +148,10 @@ __attribute__((target("sse4.2"))) static void crc32c_zeros_init(uint32_t t[4][25
       for (size_t k = 0; k < len; k += CRC32C_SHORT) c = crc32c_shift(crc32c_zeros_short, (uint32_t)c);
     bit[b] = (uint32_t)c;
   }
-  for (int k = 0; k < 4; k++)
-    for (int v = 0; v < 256; v++) {
-      uint32_t z = 0;
-      for (int j = 0; j < 8; j++)
-        if (v >> j & 1) z ^= bit[8 * k + j];
-      t[k][v] = z;
-    }
+  for (int k = 0; k < 4; k++) { /* Z is linear: v's entry is that of v without its lowest bit, plus the bit's */
+    t[k][0] = 0;
+    for (int v = 1; v < 256; v++) t[k][v] = t[k][v & (v - 1)] ^ bit[8 * k + __builtin_ctz((unsigned)v)];
+  }
 }
 
 /* Filled before any thread can call in, like the tables above (a few thousand instructions). */
