@@ -244,6 +244,11 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
   if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
   struct h5w_report w;
   if (h5w_report_open(&w, path, flags, &c) < 0) return -1;
+  /* the whole file is held until the close: one allocation of about its size, not a dozen doublings
+   * each copying what came before (a row's packed bytes are at most its struct's) */
+  size_t sums = job->sum_kernels.n + job->sum_ranges.n + job->sum_lite.n + job->sum_mpi.n;
+  h5f_out_expect(&w.f.out, wpio_job_row_bytes(job) + sums * sizeof(struct wpio_summary_row) +
+                               job->names.n * 64 + ((size_t)64 << 10));
   struct h5w_sink sink = {&w, put_whole, NULL};
   int rc = h5w_rest_tables(&w, job) < 0 || h5w_row_tables(&sink, job) < 0 ? -1 : 0;
   return h5w_report_close(&w, path, rc);

@@ -139,6 +139,10 @@ int h5f_dset_contiguous(struct h5f_out *o, struct h5f_dset *d, const void *rows,
   d->nrows = n;
   if (n == 0) return 0;
   if (n > SIZE_MAX / d->fsize) return -1;
+  if (d->t && !string_columns(d->t)) { /* packed straight into the file's bytes: pack writes nothing else */
+    unsigned char *room = h5f_append_room(o, n * d->fsize, &d->addr);
+    return room && pack(o, d, rows, n, room) == 0 ? h5f_appended(o) : -1;
+  }
   unsigned char *out = malloc(n * d->fsize);
   int rc = out ? pack(o, d, rows, n, out) : -1;
   if (rc == 0) {

@@ -166,4 +166,27 @@ uint64_t h5f_append(struct h5f_out *o, const void *p, size_t n) {
   return h5f_write(o, at, p, n) == 0 ? at : H5F_UNDEF;
 }
 
+unsigned char *h5f_append_room(struct h5f_out *o, size_t n, uint64_t *addr) {
+  *addr = H5F_UNDEF;
+  uint64_t at = h5f_alloc(o, n);
+  if (o->failed || at < o->base) return o->failed = 1, NULL; /* fresh space is never below base */
+  uint64_t end = at + n - o->base;
+  if (end > o->buf.n && !h5f_put(&o->buf, (size_t)(end - o->buf.n))) return o->failed = 1, NULL;
+  *addr = at;
+  return o->buf.p + (at - o->base);
+}
+
+int h5f_appended(struct h5f_out *o) {
+  if (o->failed) return -1;
+  return o->buf.n >= H5F_OUT_FLUSH ? h5f_flush(o) : 0;
+}
+
+void h5f_out_expect(struct h5f_out *o, size_t bytes) {
+  struct h5f_buf *b = &o->buf;
+  if (bytes > H5F_OUT_FLUSH) bytes = H5F_OUT_FLUSH; /* never held beyond a flush anyway */
+  if (b->failed || bytes <= b->cap - b->n) return;
+  unsigned char *p = realloc(b->p, b->n + bytes);
+  if (p) b->p = p, b->cap = b->n + bytes; /* out of memory: the puts grow it, or fail, as before */
+}
+
 void h5f_out_free(struct h5f_out *o) { h5f_buf_free(&o->buf); }

@@ -50,6 +50,13 @@ uint64_t h5f_alloc(struct h5f_out *o, uint64_t size);
 int h5f_write(struct h5f_out *o, uint64_t addr, const void *p, size_t n);
 /* Allocates n bytes and writes p there; the address, or H5F_UNDEF on failure. */
 uint64_t h5f_append(struct h5f_out *o, const void *p, size_t n);
+/* Allocates n bytes and returns where in memory they go (zeroed), for the caller to fill before its
+ * next call on o, then h5f_appended; NULL on failure (*addr = H5F_UNDEF). Spares a copy. */
+unsigned char *h5f_append_room(struct h5f_out *o, size_t n, uint64_t *addr);
+/* After filling the room: writes the held bytes once they reach the flush size. 0, or -1. */
+int h5f_appended(struct h5f_out *o);
+/* Room for about `bytes` more held bytes at once (a hint: growing goes on as needed). */
+void h5f_out_expect(struct h5f_out *o, size_t bytes);
 /* Everything held in memory to the file. 0, or -1. */
 int h5f_flush(struct h5f_out *o);
 void h5f_out_free(struct h5f_out *o);

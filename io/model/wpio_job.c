@@ -195,6 +195,12 @@ static int merge_names(struct wpio_job *dst, const struct wpio_job *src, uint32_
   if (!map) return -1;
   for (size_t i = 0; i < src->names.n; i++) {
     const char *s = src->names.s[i];
+    /* ranks intern their names in the same order, so a name is mostly at its own id in dst: equal
+     * there, it is that id (names in a table are unique), without hashing it */
+    if (i < dst->names.n && strcmp(dst->names.s[i], s) == 0) {
+      map[i] = (uint32_t)i;
+      continue;
+    }
     map[i] = wpio_strtab_intern(&dst->names, s, strlen(s));
     if (map[i] == UINT32_MAX) {
       free(map);

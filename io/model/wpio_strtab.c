@@ -17,17 +17,54 @@ static uint64_t fnv1a(const char *s, size_t len) {
   return h;
 }
 
+/* Strings are copied into blocks, not one allocation each: a rank's collect interns thousands of
+ * names at every stop, and their mallocs and frees were a visible part of it. */
+struct wpio_strtab_block {
+  struct wpio_strtab_block *next;
+  size_t size;
+  char data[];
+};
+#define STRTAB_BLOCK_MIN 4096u
+#define STRTAB_BLOCK_MAX ((size_t)1 << 20)
+
+static void blocks_free(struct wpio_strtab *t) {
+  for (struct wpio_strtab_block *b = t->blocks, *next; b; b = next) {
+    next = b->next;
+    free(b);
+  }
+  t->blocks = NULL;
+  t->block_left = 0;
+}
+
+/* Room for len + 1 bytes: a new block, each twice the last (up to 1 MiB), or bigger for a long name. */
+static char *strtab_store(struct wpio_strtab *t, size_t len) {
+  if (len + 1 > t->block_left) {
+    size_t size = t->blocks ? 2 * t->blocks->size : STRTAB_BLOCK_MIN;
+    if (size > STRTAB_BLOCK_MAX) size = STRTAB_BLOCK_MAX;
+    if (size < len + 1) size = len + 1;
+    struct wpio_strtab_block *b = malloc(sizeof *b + size);
+    if (!b) return NULL;
+    b->next = t->blocks;
+    b->size = size;
+    t->blocks = b;
+    t->block_left = size;
+  }
+  char *at = t->blocks->data + (t->blocks->size - t->block_left);
+  t->block_left -= len + 1;
+  return at;
+}
+
 void wpio_strtab_init(struct wpio_strtab *t) { memset(t, 0, sizeof *t); }
 
 void wpio_strtab_free(struct wpio_strtab *t) {
-  for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+  blocks_free(t);
   free(t->s);
   free(t->slots);
   memset(t, 0, sizeof *t);
 }
 
 void wpio_strtab_clear(struct wpio_strtab *t) {
-  for (size_t i = 0; i < t->n; i++) free(t->s[i]);
+  blocks_free(t);
   t->n = 0;
   if (t->slots) memset(t->slots, 0, t->nslots * 2 * sizeof *t->slots);
 }
@@ -114,7 +151,7 @@ uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len) 
   uint64_t h = fnv1a(str, len);
   size_t i = strtab_probe(t, str, len, h);
   if (SLOT_ID(t, i)) return SLOT_ID(t, i) - 1;
-  char *copy = malloc(len + 1);
+  char *copy = strtab_store(t, len);
   if (!copy) return STRTAB_NONE;
   memcpy(copy, str, len);
   copy[len] = '\0';

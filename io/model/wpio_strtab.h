@@ -12,10 +12,12 @@ extern "C" {
 
 /* String dictionary: names[i] is name_id i. Lookup by hash, so merging stays linear. */
 struct wpio_strtab {
-  char **s;
+  char **s;        /* s[i] points into `blocks`: the table owns the strings, never free one alone */
   size_t n, cap;
   uint32_t *slots; /* open addressing, nslots pairs: (index+1, 0 = empty; low 32 bits of the hash) */
   size_t nslots;
+  struct wpio_strtab_block *blocks; /* the strings' storage, newest block first */
+  size_t block_left;                /* free bytes at the end of blocks */
 };
 void wpio_strtab_init(struct wpio_strtab *t);
 void wpio_strtab_free(struct wpio_strtab *t);

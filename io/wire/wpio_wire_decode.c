@@ -39,7 +39,13 @@ static int fail(struct dec *d, const char *fmt, ...) {
 
 static size_t rd_left(const struct rd *r) { return r->n - r->off; }
 
-static uint64_t le_load(const uint8_t *p, unsigned bytes) {
+/* On a little-endian host one load of the field's width, as in the encoder. */
+static inline uint64_t le_load(const uint8_t *p, unsigned bytes) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  if (bytes == 8) { uint64_t w; memcpy(&w, p, 8); return w; }
+  if (bytes == 4) { uint32_t w; memcpy(&w, p, 4); return w; }
+  if (bytes == 2) { uint16_t w; memcpy(&w, p, 2); return w; }
+#endif
   uint64_t v = 0;
   for (unsigned i = 0; i < bytes; i++) v |= (uint64_t)p[i] << (8 * i);
   return v;

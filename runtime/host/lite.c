@@ -24,6 +24,7 @@ struct lite_slot {
   uint32_t depth;      /* recursion depth: only the outermost begin/end is timed */
   uint64_t start;      /* ticks at the outermost begin */
   uint64_t calls, total_ns, min_ns, max_ns;
+  uint64_t group_mask; /* bit g set (release) once groups[g] exists: collect reads only those */
   uint64_t *groups[WPIO_HIST_GROUPS]; /* WPIO_HIST_SUB counters per power of two, made on demand */
   uint32_t tl_generation, tl_calls;   /* owner-only: calls in the timeline's current window */
 };
@@ -159,6 +160,7 @@ static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s,
     return NULL;
   }
   __atomic_store_n(&s->groups[g], counters, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->group_mask, s->group_mask | 1ull << g, __ATOMIC_RELEASE); /* single writer */
   return counters;
 }
 
@@ -210,11 +212,18 @@ int wpr_lite_record_ns(int id, uint64_t ns) {
 /* ---- collect: merge every thread's slot of a scope into one row ---- */
 
 struct lite_merged { uint64_t calls, total_ns, min_ns, max_ns; };
-_Static_assert(WPIO_HIST_GROUPS <= 64, "a uint64_t has a bit for each histogram group");
+_Static_assert(WPIO_HIST_GROUPS <= 64 && WPIO_HIST_SUB == 64, "a uint64_t has a bit for each group and bucket");
 
-/* *touched: bit g set when group g of hist got counts (59 groups of 64 buckets: a scope touches a
- * few, and scanning or clearing all 3776 buckets of 1000 scopes was most of a rank's pack). */
-static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, uint64_t *hist, uint64_t *touched) {
+/* One scope's histogram merged over threads: touched has bit g set when group g got counts, nz[g]
+ * bit i when bucket g * SUB + i is not zero (59 groups of 64 buckets: a scope touches a few, and
+ * scanning, testing or clearing all 3776 buckets of 1000 scopes was most of a rank's pack). */
+struct lite_hist_acc {
+  uint64_t touched;
+  uint64_t nz[WPIO_HIST_GROUPS];
+  uint64_t hist[WPIO_HIST_BUCKETS];
+};
+
+static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, struct lite_hist_acc *acc) {
   uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
   if (!calls) return;
   m->calls += calls;
@@ -223,53 +232,69 @@ static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, ui
   uint64_t mx = __atomic_load_n(&s->max_ns, __ATOMIC_RELAXED);
   if (mn < m->min_ns) m->min_ns = mn;
   if (mx > m->max_ns) m->max_ns = mx;
-  for (unsigned g = 0; g < WPIO_HIST_GROUPS; g++) {
-    const uint64_t *c = __atomic_load_n(&s->groups[g], __ATOMIC_ACQUIRE);
-    if (!c) continue;
-    *touched |= 1ull << g;
-    for (unsigned i = 0; i < WPIO_HIST_SUB; i++)
-      hist[g * WPIO_HIST_SUB + i] += __atomic_load_n(&c[i], __ATOMIC_RELAXED);
+  /* the mask, not the 59 pointers: reading every pointer of 1000 scopes' slots was most of a
+   * collect's cache misses */
+  for (uint64_t mask = __atomic_load_n(&s->group_mask, __ATOMIC_ACQUIRE); mask; mask &= mask - 1) {
+    unsigned g = (unsigned)__builtin_ctzll(mask);
+    const uint64_t *c = __atomic_load_n(&s->groups[g], __ATOMIC_RELAXED);
+    uint64_t *h = acc->hist + g * WPIO_HIST_SUB, nz = 0;
+    for (unsigned i = 0; i < WPIO_HIST_SUB; i++) {
+      uint64_t v = __atomic_load_n(&c[i], __ATOMIC_RELAXED);
+      h[i] += v;
+      nz |= (uint64_t)(v != 0) << i;
+    }
+    acc->nz[g] |= nz;
+    acc->touched |= 1ull << g;
   }
 }
 
+/* The scope's row and its non-zero buckets in ascending order; the accumulator back to all zero. */
 static int lite_emit(struct wpio_job *job, int32_t rank, const char *name, const struct lite_merged *m,
-                     const uint64_t *hist, uint64_t touched) {
+                     struct lite_hist_acc *acc) {
   uint32_t name_id = wpio_strtab_intern(&job->names, name, strlen(name));
   struct wpio_lite_row *row = name_id == UINT32_MAX ? NULL : WPIO_VEC_PUSH(job->lite);
   if (!row) return WPROF_ENOMEM;
   *row = (struct wpio_lite_row){.rank = rank, .name_id = name_id, .calls = m->calls,
                                 .total_ns = m->total_ns, .min_ns = m->min_ns, .max_ns = m->max_ns};
-  for (uint32_t b = 0; b < WPIO_HIST_BUCKETS; b++) {
-    if (!(touched >> (b / WPIO_HIST_SUB) & 1u)) {
-      b += WPIO_HIST_SUB - 1; /* an untouched group: all zero */
-      continue;
+  for (uint64_t touched = acc->touched; touched; touched &= touched - 1) {
+    unsigned g = (unsigned)__builtin_ctzll(touched);
+    for (uint64_t nz = acc->nz[g]; nz; nz &= nz - 1) {
+      uint32_t b = g * WPIO_HIST_SUB + (uint32_t)__builtin_ctzll(nz);
+      struct wpio_hist_row *h = WPIO_VEC_PUSH(job->lite_hist);
+      if (!h) return WPROF_ENOMEM;
+      *h = (struct wpio_hist_row){.rank = rank, .name_id = name_id, .bucket = b, .count = acc->hist[b]};
     }
-    if (!hist[b]) continue;
-    struct wpio_hist_row *h = WPIO_VEC_PUSH(job->lite_hist);
-    if (!h) return WPROF_ENOMEM;
-    *h = (struct wpio_hist_row){.rank = rank, .name_id = name_id, .bucket = b, .count = hist[b]};
   }
   return WPROF_OK;
 }
 
+static void lite_acc_reset(struct lite_hist_acc *acc) {
+  for (; acc->touched; acc->touched &= acc->touched - 1) {
+    unsigned g = (unsigned)__builtin_ctzll(acc->touched);
+    for (uint64_t nz = acc->nz[g]; nz; nz &= nz - 1) acc->hist[g * WPIO_HIST_SUB + __builtin_ctzll(nz)] = 0;
+    acc->nz[g] = 0;
+  }
+}
+
 int wpr_lite_collect(struct wpio_job *job, int32_t rank) {
-  uint64_t *hist = calloc(WPIO_HIST_BUCKETS, sizeof *hist);
-  if (!hist) return WPROF_ENOMEM;
-  int rc = WPROF_OK;
+  struct lite_hist_acc *acc = calloc(1, sizeof *acc);
+  if (!acc) return WPROF_ENOMEM;
   unsigned n = __atomic_load_n(&scope_count, __ATOMIC_ACQUIRE);
+  /* room for a row and a name per scope at once (a failure here only means growing as before) */
+  (void)WPIO_VEC_RESERVE(job->lite, job->lite.n + n);
+  (void)wpio_strtab_reserve(&job->names, job->names.n + n);
+  int rc = WPROF_OK;
   pthread_mutex_lock(&threads_lock);
   for (unsigned id = 0; id < n && rc == WPROF_OK; id++) {
     struct lite_merged m = {0, 0, UINT64_MAX, 0};
-    uint64_t touched = 0;
     for (struct lite_thread *t = threads_head; t; t = t->next) {
       const struct lite_slot *c = __atomic_load_n(&t->chunks[id / LITE_CHUNK], __ATOMIC_ACQUIRE);
-      if (c) lite_merge_slot(&c[id % LITE_CHUNK], &m, hist, &touched);
+      if (c) lite_merge_slot(&c[id % LITE_CHUNK], &m, acc);
     }
-    if (m.calls) rc = lite_emit(job, rank, scope_names[id], &m, hist, touched); /* never-entered: no row */
-    for (unsigned g = 0; g < WPIO_HIST_GROUPS; g++) /* back to zero for the next scope */
-      if (touched >> g & 1u) memset(hist + g * WPIO_HIST_SUB, 0, WPIO_HIST_SUB * sizeof *hist);
+    if (m.calls) rc = lite_emit(job, rank, scope_names[id], &m, acc); /* never-entered: no row */
+    lite_acc_reset(acc);
   }
   pthread_mutex_unlock(&threads_lock);
-  free(hist);
+  free(acc);
   return rc;
 }

@@ -9,11 +9,75 @@
 #include "ranges_threads.h"
 #include "wprof/wprof.h"
 
-/* Collect's index of the rows it added to job->ranges (from `first` on), by (window, name). */
-struct merge_index { size_t *idx; size_t mask; size_t first; };
+/* Collect's index of the rows it added to job->ranges (from `first` on), by (window, name), and the
+ * job's name id of each name pointer met so far: a thread interns a name once, so its rows of every
+ * window share the pointer, and a pointer lookup spares hashing and comparing the string per row. */
+struct merge_index {
+  size_t *idx;
+  size_t mask;
+  size_t first;
+  const char **name_ptr; /* open addressing by pointer, NULL: empty */
+  uint32_t *name_id;
+  size_t name_mask, names;
+};
+
+/* Rows the last collect made: the next one sizes its index for them at once (a stop's collect
+ * takes every window so far, so the count only grows within a session). */
+static size_t last_collect_rows;
+
+static size_t ptr_slot(const struct merge_index *mi, const char *p) {
+  size_t i = (size_t)(((uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull >> 20) & mi->name_mask;
+  while (mi->name_ptr[i] && mi->name_ptr[i] != p) i = (i + 1) & mi->name_mask;
+  return i;
+}
+
+/* Keeps the pointer cache at most half full. */
+static int name_cache_reserve(struct merge_index *mi) {
+  if (mi->name_ptr && 2 * (mi->names + 1) <= mi->name_mask + 1) return 0;
+  size_t n = mi->name_ptr ? 2 * (mi->name_mask + 1) : 64;
+  while (n < 2 * (mi->names + 1)) n *= 2;
+  const char **ptr = calloc(n, sizeof *ptr);
+  uint32_t *id = malloc(n * sizeof *id);
+  if (!ptr || !id) {
+    free(ptr);
+    free(id);
+    return -1;
+  }
+  const char **old_ptr = mi->name_ptr;
+  uint32_t *old_id = mi->name_id;
+  size_t old_n = old_ptr ? mi->name_mask + 1 : 0;
+  mi->name_ptr = ptr;
+  mi->name_id = id;
+  mi->name_mask = n - 1;
+  for (size_t k = 0; k < old_n; k++) {
+    if (!old_ptr[k]) continue;
+    size_t i = ptr_slot(mi, old_ptr[k]);
+    mi->name_ptr[i] = old_ptr[k];
+    mi->name_id[i] = old_id[k];
+  }
+  free(old_ptr);
+  free(old_id);
+  return 0;
+}
+
+/* The job's id of a name (UINT32_MAX when out of memory). */
+static uint32_t name_id_of(struct wpio_job *job, struct merge_index *mi, const char *name) {
+  if (name_cache_reserve(mi)) return UINT32_MAX;
+  size_t i = ptr_slot(mi, name);
+  if (mi->name_ptr[i]) return mi->name_id[i];
+  uint32_t id = wpio_strtab_intern(&job->names, name, strlen(name));
+  if (id == UINT32_MAX) return id;
+  mi->name_ptr[i] = name;
+  mi->name_id[i] = id;
+  mi->names++;
+  return id;
+}
 
 static size_t merge_slot(const struct wpio_job *job, const struct merge_index *mi, int32_t window, uint32_t name_id) {
-  size_t i = ((uint32_t)window * 2654435761u ^ name_id * 40503u) & mi->mask;
+  /* the middle bits of a multiplicative hash of (window, name): a xor of the two products put the
+   * rows of many windows into long runs of the linear probe */
+  uint64_t h = ((uint64_t)(uint32_t)window << 32 | name_id) * 0x9E3779B97F4A7C15ull;
+  size_t i = (size_t)(h >> 29) & mi->mask;
   for (; mi->idx[i]; i = (i + 1) & mi->mask) {
     const struct wpio_range_row *r = &job->ranges.v[mi->first + mi->idx[i] - 1];
     if (r->window == window && r->name_id == name_id) break;
@@ -26,7 +90,8 @@ static int merge_index_reserve(const struct wpio_job *job, struct merge_index *m
   size_t used = job->ranges.n - mi->first;
   if (mi->idx && 2 * (used + 1) <= mi->mask + 1) return 0;
   size_t n = mi->idx ? 2 * (mi->mask + 1) : 64;
-  while (n < 2 * (used + 1)) n *= 2;
+  size_t want = mi->idx ? used + 1 : (used > last_collect_rows ? used : last_collect_rows) + 1;
+  while (n < 2 * want) n *= 2;
   size_t *idx = calloc(n, sizeof *idx);
   if (!idx) return -1;
   free(mi->idx);
@@ -41,7 +106,7 @@ static int merge_index_reserve(const struct wpio_job *job, struct merge_index *m
 
 static struct wpio_range_row *merge_row(struct wpio_job *job, struct merge_index *mi, int32_t rank, int32_t window,
                                         const char *name) {
-  uint32_t name_id = wpio_strtab_intern(&job->names, name, strlen(name));
+  uint32_t name_id = name_id_of(job, mi, name);
   if (name_id == UINT32_MAX || merge_index_reserve(job, mi)) return NULL;
   size_t i = merge_slot(job, mi, window, name_id);
   if (mi->idx[i]) return &job->ranges.v[mi->first + mi->idx[i] - 1];
@@ -86,13 +151,17 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
 }
 
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank) {
-  struct merge_index mi = {NULL, 0, job->ranges.n};
+  struct merge_index mi = {.first = job->ranges.n};
+  (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + last_collect_rows); /* a hint: pushing grows it too */
   int rc = WPROF_OK;
   for (struct range_thread *t = range_threads_lock(); t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE));
     if (rc == WPROF_OK) rc = merge_thread_gpu(job, &mi, rank, t);
   }
+  last_collect_rows = job->ranges.n - mi.first;
   range_threads_unlock();
   free(mi.idx);
+  free(mi.name_ptr);
+  free(mi.name_id);
   return rc;
 }

@@ -193,10 +193,19 @@ static void find_git_commit(char *out, size_t out_len) {
 /* The WPROF_* options that differ from their defaults, "WPROF_X=v;WPROF_Y=w" (all of them, default or
  * not, are the report's root attributes too). */
 static void set_settings(const struct wpr_session *s, struct wpio_job *job) {
+  /* formatted once per configuration (plain data, compared whole): every spill sets it */
+  static struct wpr_config cached_cfg;
+  static char text[META_TEXT_MAX];
+  static int cached;
+  if (cached && memcmp(&cached_cfg, &s->cfg, sizeof cached_cfg) == 0) {
+    set_meta(job, "wprof_settings", text);
+    return;
+  }
   struct wpr_config def;
   wpr_config_defaults(&def);
-  char text[META_TEXT_MAX] = "", value[2048], dvalue[2048];
+  char value[2048], dvalue[2048];
   size_t used = 0;
+  text[0] = '\0';
   for (int i = 0; i < wpr_option_count(); i++) {
     int is_int = 0;
     int64_t ival = 0;
@@ -207,6 +216,8 @@ static void set_settings(const struct wpr_session *s, struct wpio_job *job) {
     if (used + strlen(env) + strlen(value) + 3 >= sizeof text) break;
     used += (size_t)snprintf(text + used, sizeof text - used, "%s%s=%s", used ? ";" : "", env, value);
   }
+  memcpy(&cached_cfg, &s->cfg, sizeof cached_cfg);
+  cached = 1;
   set_meta(job, "wprof_settings", text);
 }
 

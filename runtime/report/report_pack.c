@@ -20,7 +20,14 @@
 #include "timeline.h"
 #include "wpio_wire.h"
 
+/* The command line, read once: a process's /proc/self/cmdline does not change. */
 static void read_command_line(char *buf, size_t len) {
+  static char cached[4096];
+  static int read_once;
+  if (read_once) {
+    snprintf(buf, len, "%s", cached);
+    return;
+  }
   buf[0] = '\0';
   FILE *f = fopen("/proc/self/cmdline", "rb");
   if (!f) return;
@@ -29,6 +36,40 @@ static void read_command_line(char *buf, size_t len) {
   buf[n] = '\0';
   for (size_t i = 0; n > 0 && i < n - 1; i++)
     if (buf[i] == '\0') buf[i] = ' ';
+  snprintf(cached, sizeof cached, "%s", buf);
+  read_once = 1;
+}
+
+/* Every option's attribute value, formatted once per configuration: every spill and the finalize
+ * pack set them all, and formatting each option at each stop showed in a rank's collect. Keyed by
+ * the whole configuration (plain data), which wprof_set_window_iters may change between windows. */
+struct option_value {
+  char *text;
+  int is_int;
+  int64_t ival;
+};
+static struct wpr_config options_cfg;
+static struct option_value *options_cached;
+
+static const struct option_value *option_values(const struct wpr_config *cfg) {
+  int n = wpr_option_count();
+  if (options_cached && memcmp(&options_cfg, cfg, sizeof *cfg) == 0) return options_cached;
+  struct option_value *v = calloc((size_t)n, sizeof *v);
+  char text[4096];
+  for (int i = 0; v && i < n; i++) {
+    wpr_config_value(cfg, i, text, sizeof(text), &v[i].is_int, &v[i].ival);
+    if (!(v[i].text = strdup(text))) {
+      for (int k = 0; k < i; k++) free(v[k].text);
+      free(v);
+      v = NULL;
+    }
+  }
+  if (!v) return NULL; /* out of memory: the caller formats them itself */
+  for (int i = 0; options_cached && i < n; i++) free(options_cached[i].text);
+  free(options_cached);
+  options_cached = v;
+  memcpy(&options_cfg, cfg, sizeof *cfg);
+  return v;
 }
 
 static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
@@ -87,12 +128,14 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job) {
 
 void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
   char text[4096];
+  const struct option_value *v = option_values(&s->cfg);
   for (int i = 0; i < wpr_option_count(); i++) {
     int is_int = 0;
     int64_t ival = 0;
-    wpr_config_value(&s->cfg, i, text, sizeof(text), &is_int, &ival);
+    if (v) is_int = v[i].is_int, ival = v[i].ival;
+    else wpr_config_value(&s->cfg, i, text, sizeof(text), &is_int, &ival);
     if (is_int) wpio_job_set_attr_int(job, wpr_option_at(i)->attr, ival);
-    else wpio_job_set_attr(job, wpr_option_at(i)->attr, text);
+    else wpio_job_set_attr(job, wpr_option_at(i)->attr, v ? v[i].text : text);
   }
   time_t now = time(NULL);
   struct tm tm;

@@ -60,6 +60,14 @@ static int test_crc_known_value(void) {
   for (size_t off = 0; off < 8; off++)
     for (size_t n = 0; off + n <= sizeof bytes; n++)
       CHECK(wpio_crc32c(bytes + off, n) == wpio_crc32c_portable(bytes + off, n));
+  /* lengths around the three-block paths (3 x 256 and 3 x 8192 bytes) and well past them */
+  static uint8_t big[3 * 8192 * 2 + 777];
+  for (size_t i = 0; i < sizeof big; i++) big[i] = (uint8_t)(i * 2654435761u >> 13);
+  static const size_t lens[] = {767, 768, 769, 775, 776, 1536, 2000, 24575, 24576, 24577, 24584, 25344,
+                                49152, 49929, sizeof big};
+  for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
+    for (size_t off = 0; off < 3 && off + lens[k] <= sizeof big; off++)
+      CHECK(wpio_crc32c(big + off, lens[k]) == wpio_crc32c_portable(big + off, lens[k]));
   CHECK(wpio_wire_checksum(4, (const uint8_t *)"123456789", 9) == 0xCBF43926u);
   CHECK(wpio_wire_checksum(5, (const uint8_t *)"123456789", 9) == 0xE3069283u);
   return 0;
