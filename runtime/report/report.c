@@ -9,6 +9,7 @@
 #include "wprof/wprof.h"
 #include "clock_exchange.h"
 #include "log.h"
+#include "phase_time.h"
 #include "report_batched.h"
 #include "report_merge.h"
 #include "report_pack.h"
@@ -51,11 +52,18 @@ int wpr_report_finalize(struct wpr_session *s) {
   size_t len = 0;
   uint64_t t0 = wpr_mono_ns();
   /* a rank still on its way to a sync point need not wait for rank 0 there: it holds no more */
+  struct wpr_phase_mark mark = wpr_phase_begin();
   wpc_sync_final(&s->comm);
+  wpr_phase_end(WPR_PH_SYNC_FINAL, mark);
   /* collective: the finalize clock exchange, before anything is packed */
+  mark = wpr_phase_begin();
   int refit = wpr_clock_session_end(s);
+  wpr_phase_end(WPR_PH_CLOCK_FINAL, mark);
+  mark = wpr_phase_begin();
   if (s->backend->finish) s->backend->finish(); /* GPU work still running reaches its window and ranges */
-  if (wpr_report_pack_local(s, &packed, &len) != 0) {
+  int packed_rc = wpr_report_pack_local(s, &packed, &len);
+  wpr_phase_end(WPR_PH_PACK, mark);
+  if (packed_rc != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);
     packed = NULL;
@@ -64,7 +72,11 @@ int wpr_report_finalize(struct wpr_session *s) {
   /* The spill of the last stop was packed with the fit of then; a spill kept beside the report (or
    * recovered for a rank the report lacks) must carry the same aligned times as the report: it is
    * rewritten from this pack, before the gather (rank 0 removes the spills after it). */
-  if (refit && s->backend_stops > 0) wpr_spill_write_packed(s, packed, len);
+  if (refit && s->backend_stops > 0) {
+    mark = wpr_phase_begin();
+    wpr_spill_write_packed(s, packed, len);
+    wpr_phase_end(WPR_PH_RESPILL, mark);
+  }
   uint64_t t_packed = wpr_mono_ns();
 
   /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB, and streams
@@ -77,7 +89,9 @@ int wpr_report_finalize(struct wpr_session *s) {
   wpr_merger_init(&merger, &job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
                   (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20);
   merger.comm = &s->comm;
+  mark = wpr_phase_begin();
   int rc = wpr_report_gather(s, packed, len, &merger);
+  wpr_phase_end(WPR_PH_GATHER, mark);
   free(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
@@ -91,7 +105,11 @@ int wpr_report_finalize(struct wpr_session *s) {
     /* how long rank 0 waited for the other ranks at finalize (its clock exchange and the gather) */
     int64_t wait_ms = (int64_t)((t_gathered - t0) / 1000000u);
     status = write_job(s, &merger, &complete, wait_ms); /* ranks the gather could not take are marked missing */
-    if (status == WPROF_OK && complete) wpr_spill_remove(s);
+    if (status == WPROF_OK && complete) {
+      mark = wpr_phase_begin();
+      wpr_spill_remove(s);
+      wpr_phase_end(WPR_PH_SPILL_REMOVE, mark);
+    }
     else if (status == WPROF_OK) wpr_spill_keep_note(s);
   } else if (rc == WPC_EDROPPED) {
     WPR_DEBUG("this session's rank 0 left it for another: nothing to hand over");
