@@ -341,9 +341,24 @@ int wprof_finalize(void) {
   struct wpr_phase_mark mark = wpr_phase_begin();
   session_release(s);
   wpr_phase_end(WPR_PH_TEARDOWN, mark);
-  /* a rank whose data still waits for rank 0's "go" says its phases once the hand-over is done */
-  if (!wpc_handover_pending(&retired)) wpr_phase_say();
+  /* a rank whose data still waits for rank 0's "go" says its phases once the hand-over is done, rank 0
+   * whose report is written beside PMPI_Finalize once that is */
+  if (!wpc_handover_pending(&retired) && !wpr_report_deferred()) wpr_phase_say();
   return status;
+}
+
+void wpr_finalize_from_mpi(void) {
+  /* an application that called wprof_finalize itself has its report already */
+  if (wpr_session.initialized) {
+    wpr_report_defer_next(1);
+    wprof_finalize();
+    wpr_report_defer_next(0);
+  }
+  wpr_finish_handover();
+}
+
+void wpr_after_mpi_finalize(void) {
+  if (wpr_report_join()) wpr_phase_say();
 }
 
 const char *wprof_strerror(int status) {
