@@ -16,6 +16,7 @@ static const char *const names[WPR_PH_COUNT] = {
     [WPR_PH_GATHER] = "gather",       [WPR_PH_MERGE] = "merge",
     [WPR_PH_SUMMARIES] = "summaries", [WPR_PH_WRITE] = "write",
     [WPR_PH_SPILL_REMOVE] = "spill_remove", [WPR_PH_TEARDOWN] = "teardown",
+    [WPR_PH_WRITE_JOIN] = "write_join",
 };
 
 static _Atomic uint64_t count[WPR_PH_COUNT], wall[WPR_PH_COUNT], cpu[WPR_PH_COUNT];

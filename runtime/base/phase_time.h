@@ -23,6 +23,8 @@ enum wpr_phase {
   WPR_PH_WRITE,       /* finalize, rank 0: the HDF5 report written */
   WPR_PH_SPILL_REMOVE,/* finalize, rank 0: the crash spills removed after a complete report */
   WPR_PH_TEARDOWN,    /* finalize: wprof's communicator freed, the hand-over to rank 0 finished */
+  WPR_PH_WRITE_JOIN,  /* rank 0 under MPI_Finalize: the wait, after PMPI_Finalize, for the report's
+                         summaries, write and spill removal, which then ran beside it on a thread */
   WPR_PH_COUNT
 };
 

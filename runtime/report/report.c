@@ -108,7 +108,9 @@ void wpr_report_defer_next(int on) { defer_next = on; }
 
 int wpr_report_join(void) {
   if (!writing) return 0;
+  struct wpr_phase_mark mark = wpr_phase_begin();
   pthread_join(writer, NULL);
+  wpr_phase_end(WPR_PH_WRITE_JOIN, mark);
   free(writing);
   writing = NULL;
   return 1;
