@@ -55,6 +55,11 @@ static int defer_next;              /* wpr_report_defer_next: the next report's 
 #define DEFER_MAX_BYTES (4u << 20)
 static pthread_t writer;
 static struct report_task *writing; /* the deferred write `writer` runs; joined by wpr_report_join */
+static struct report_task spare;    /* when no task can be allocated: the gather must still take place */
+
+static void release_task(struct report_task *t) {
+  if (t != &spare) free(t);
+}
 
 /* Summaries, the write, and the spills: removed only when every rank's data made it into the report,
  * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
@@ -100,7 +105,7 @@ static int write_job(struct wpr_session *s, struct report_task *t, int64_t wait_
   }
   finish_report(t);
   int status = t->status;
-  free(t);
+  release_task(t);
   return status;
 }
 
@@ -111,7 +116,7 @@ int wpr_report_join(void) {
   struct wpr_phase_mark mark = wpr_phase_begin();
   pthread_join(writer, NULL);
   wpr_phase_end(WPR_PH_WRITE_JOIN, mark);
-  free(writing);
+  release_task(writing);
   writing = NULL;
   return 1;
 }
@@ -154,10 +159,9 @@ int wpr_report_finalize(struct wpr_session *s) {
   /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB, and streams
    * the merged rows to the report when they would outgrow that bound too */
   struct report_task *t = calloc(1, sizeof *t);
-  if (!t) {
-    WPR_WARN("out of memory at finalize; no report from this session");
-    free(packed);
-    return WPROF_ENOMEM;
+  if (!t) { /* no deferred write is running (joined above): the spare is free */
+    memset(&spare, 0, sizeof spare);
+    t = &spare;
   }
   wpio_job_init(&t->job);
   char path[WPR_PATH_MAX + 16] = "";
@@ -192,7 +196,7 @@ int wpr_report_finalize(struct wpr_session *s) {
   if (t) {
     wpr_merger_free(&t->merger);
     wpio_job_free(&t->job);
-    free(t);
+    release_task(t);
   }
   uint64_t t_end = wpr_mono_ns();
   WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms%s", (double)(t_packed - t0) / 1e6,
