@@ -126,7 +126,7 @@ static const char *attr_text(const struct wpio_job *job, const char *key, char *
   return a->value ? a->value : "?";
 }
 
-/* Windows of one rank as "2 windows (steps 3, 4)". */
+/* Windows of one rank as "2 windows (steps 3, 4)"; a recovered window the rank was killed in: "4 cut short". */
 static void rank_windows(const struct wpio_job *job, int32_t rank, char *buf, size_t len) {
   size_t n = 0, o = 0;
   for (size_t i = 0; i < job->windows.n; i++)
@@ -134,9 +134,10 @@ static void rank_windows(const struct wpio_job *job, int32_t rank, char *buf, si
   int k = snprintf(buf, len, "%zu window%s", n, n == 1 ? "" : "s");
   if (k < 0 || (size_t)k >= len) return;
   o = (size_t)k;
-  for (size_t i = 0, j = 0; i < job->windows.n && o + 16 < len; i++) {
+  for (size_t i = 0, j = 0; i < job->windows.n && o + 28 < len; i++) {
     if (job->windows.v[i].rank != rank) continue;
-    k = snprintf(buf + o, len - o, "%s%" PRId64, j++ ? ", " : " (steps ", job->windows.v[i].steps);
+    k = snprintf(buf + o, len - o, "%s%" PRId64 "%s", j++ ? ", " : " (steps ", job->windows.v[i].steps,
+                 job->windows.v[i].cut_short ? " cut short" : "");
     if (k > 0) o += (size_t)k;
   }
   if (n && o + 2 < len) strcpy(buf + o, ")");

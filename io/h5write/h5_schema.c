@@ -32,6 +32,7 @@ static const struct h5s_column windows_cols[] = {
   COL(struct wpio_window_row, start_ns, H5S_I64),
   COL(struct wpio_window_row, end_ns, H5S_I64),
   COL(struct wpio_window_row, steps, H5S_I64),
+  COL(struct wpio_window_row, cut_short, H5S_I32), /* the last: reports before it read without it */
 };
 
 static const struct h5s_column kernels_cols[] = {

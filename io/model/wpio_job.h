@@ -56,7 +56,9 @@ struct wpio_rank_row {
   uint64_t timeline_dropped; /* /timeline events not kept (WPROF_TIMELINE_MAX_EVENTS) */
 };
 
-struct wpio_window_row { int32_t rank, window; int64_t start_ns, end_ns; int64_t steps; };
+/* cut_short: 1 for a window a rank was killed in, as recovered from its last open-window spill (its
+ * steps are those made up to that spill, end_ns that spill's time); 0 in every other report. */
+struct wpio_window_row { int32_t rank, window; int64_t start_ns, end_ns; int64_t steps; int32_t cut_short; };
 
 /* One row per (window, name, kind, launch configuration, graph): a kernel launched with two grid or
  * block shapes is two rows (readers fold by name). Copies and sets have a zero configuration. */

@@ -127,14 +127,14 @@ static int write_frame(int fd, const uint8_t *buf, size_t len, const char *magic
   return write_all(fd, h, sizeof h) == 0 && write_all(fd, buf, len) == 0 ? 0 : -1;
 }
 
-static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, size_t len,
+static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, size_t len, const char *magic,
                         char *err, size_t errlen) {
   char tmp[96], name[64];
   if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
   int fd = create_temp(dfd, rank, tmp, sizeof tmp);
   if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
   int rc = 0;
-  if (write_frame(fd, buf, len, WPIO_SPILL_FRAME_MAGIC) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
+  if (write_frame(fd, buf, len, magic) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
   if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, tmp, strerror(errno));
   if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
     rc = fail(err, errlen, "cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
@@ -142,33 +142,64 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
   return rc;
 }
 
-int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+static int write_whole(const char *dir, int rank, const uint8_t *buf, size_t len, const char *magic, char *err,
+                       size_t errlen) {
   if (!dir || !buf) return fail(err, errlen, "no spill directory or no data");
   int dfd = open_dir(dir, err, errlen);
   if (dfd < 0) return -1;
-  int rc = write_in_dir(dfd, dir, rank, buf, len, err, errlen);
+  int rc = write_in_dir(dfd, dir, rank, buf, len, magic, err, errlen);
   close(dfd);
   return rc;
 }
 
-int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  return write_whole(dir, rank, buf, len, WPIO_SPILL_FRAME_MAGIC, err, errlen);
+}
+
+int wpio_spill_write_provisional(const char *dir, int rank, const uint8_t *buf, size_t len, char *err,
+                                 size_t errlen) {
+  return write_whole(dir, rank, buf, len, WPIO_SPILL_PROVISIONAL_MAGIC, err, errlen);
+}
+
+/* Writes a frame at `keep` after cutting the file there (a provisional frame after the last
+ * committed one goes); keep == UINT64_MAX: at the end as it is. */
+static int append_at(const char *dir, int rank, const uint8_t *buf, size_t len, const char *magic, uint64_t keep,
+                     uint64_t *end, char *err, size_t errlen) {
   char name[64];
   if (!dir || !buf) return fail(err, errlen, "no spill directory or no data");
   if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
   int dfd = open_dir(dir, err, errlen);
   if (dfd < 0) return -1;
   /* never through a symlink, never creating: the first spill of a session made the file */
-  int fd = openat(dfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  int fd = openat(dfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
   int rc = 0;
   if (fd < 0) rc = fail(err, errlen, "cannot open %s/%s: %s", dir, name, strerror(errno));
   else if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) rc = fail(err, errlen, "%s/%s is not a regular file", dir, name);
-  else if ((uint64_t)st.st_size + len + WPIO_SPILL_FRAME_HEADER > WPIO_SPILL_MAX_BYTES)
+  else if (keep == UINT64_MAX) keep = (uint64_t)st.st_size;
+  if (rc == 0 && keep > (uint64_t)st.st_size)
+    rc = fail(err, errlen, "%s/%s is shorter (%lld bytes) than its frames (%llu)", dir, name, (long long)st.st_size,
+              (unsigned long long)keep);
+  else if (rc == 0 && keep + len + WPIO_SPILL_FRAME_HEADER > WPIO_SPILL_MAX_BYTES)
     rc = fail(err, errlen, "%s/%s would outgrow %zu bytes", dir, name, WPIO_SPILL_MAX_BYTES);
-  else if (write_frame(fd, buf, len, WPIO_SPILL_DELTA_MAGIC) < 0) rc = fail(err, errlen, "cannot append to %s/%s: %s", dir, name, strerror(errno));
+  else if (rc == 0 && keep < (uint64_t)st.st_size && ftruncate(fd, (off_t)keep) < 0)
+    rc = fail(err, errlen, "cannot cut %s/%s back to its last frame: %s", dir, name, strerror(errno));
+  else if (rc == 0 && (lseek(fd, (off_t)keep, SEEK_SET) < 0 || write_frame(fd, buf, len, magic) < 0))
+    rc = fail(err, errlen, "cannot append to %s/%s: %s", dir, name, strerror(errno));
   if (fd >= 0 && close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, name, strerror(errno));
   close(dfd);
+  if (rc == 0 && end) *end = keep + WPIO_SPILL_FRAME_HEADER + len;
   return rc;
+}
+
+int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  return append_at(dir, rank, buf, len, WPIO_SPILL_DELTA_MAGIC, UINT64_MAX, NULL, err, errlen);
+}
+
+int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len, int provisional,
+                            uint64_t keep, uint64_t *end, char *err, size_t errlen) {
+  return append_at(dir, rank, buf, len, provisional ? WPIO_SPILL_PROVISIONAL_MAGIC : WPIO_SPILL_DELTA_MAGIC, keep,
+                   end, err, errlen);
 }
 
 static int read_exact(int fd, uint8_t *p, size_t n) {
@@ -228,7 +259,8 @@ static int check_one_rank(const struct wpio_job *job, int rank, char *err, size_
 int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job *job, char *err,
                       size_t errlen) {
   char why[256] = "";
-  int framed = len >= WPIO_SPILL_FRAME_HEADER && memcmp(buf, WPIO_SPILL_FRAME_MAGIC, 8) == 0;
+  int framed = len >= WPIO_SPILL_FRAME_HEADER && (memcmp(buf, WPIO_SPILL_FRAME_MAGIC, 8) == 0 ||
+                                                   memcmp(buf, WPIO_SPILL_PROVISIONAL_MAGIC, 8) == 0);
   if (framed ? wpio_spill_combine(buf, len, job, why, sizeof why) < 0 : wpio_decode(buf, len, job, why, sizeof why) < 0)
     return fail(err, errlen, "%s", why);
   return check_one_rank(job, rank, err, errlen);

@@ -6,7 +6,8 @@
  * the latest state of everything else (the tables that are not per window, rows of window -1, the
  * rank row, the attributes). Reading takes the windowed rows, events and arrivals of every frame and
  * the rest from the last whole frame; a torn last frame (a crash while appending) is
- * left out. A spill of an earlier wprof (one unframed pack) reads as before. */
+ * left out. A provisional frame (WPIO_SPILL_PROVISIONAL_MAGIC: the open window so far) is read only
+ * as the last whole frame. A spill of an earlier wprof (one unframed pack) reads as before. */
 #ifndef WPIO_SPILL_H
 #define WPIO_SPILL_H
 
@@ -23,6 +24,13 @@ extern "C" {
 /* An appended frame whose timeline events and straggler arrivals are only those since the frame
  * before (a WPIO_SPILL_FRAME_MAGIC frame after the first carries all so far: an earlier writer's). */
 #define WPIO_SPILL_DELTA_MAGIC "WPSPILL\002"
+/* A provisional frame: the open window's rows so far, a /windows row for it marked cut short (steps
+ * made so far, end = when written), the latest state of the tables that are not per window, and the
+ * events and arrivals since the last committed frame; written every WPROF_SPILL_INTERVAL_MS while a
+ * window is open. Readers use it only as the file's last whole frame; as the first frame (a
+ * provisional-only file, written whole before the session's first stop) it carries everything. A
+ * file holds at most one: every frame written cuts the file back to the last committed frame first. */
+#define WPIO_SPILL_PROVISIONAL_MAGIC "WPSPILL\003"
 #define WPIO_SPILL_FRAME_HEADER 16
 /* A spill bigger than this is refused as corrupt rather than read into memory. */
 #define WPIO_SPILL_MAX_BYTES ((size_t)1 << 30)
@@ -48,6 +56,18 @@ int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, 
  * wpio_spill_write, made it): O_APPEND, never through a symlink. A crash mid-append leaves a torn last
  * frame that readers leave out. 0, or -1 with one line in err. */
 int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
+
+/* wpio_spill_write for a provisional-only file (one WPIO_SPILL_PROVISIONAL_MAGIC frame), atomic too. */
+int wpio_spill_write_provisional(const char *dir, int rank, const uint8_t *buf, size_t len, char *err,
+                                 size_t errlen);
+
+/* Writes buf as a frame (provisional: WPIO_SPILL_PROVISIONAL_MAGIC, else WPIO_SPILL_DELTA_MAGIC) at
+ * byte `keep` of dir/rank-N.wpb, the end of its last committed frame, after cutting the file back
+ * there (ftruncate: drops a provisional frame, O(1)). *end (may be NULL): the file's new end. Fails
+ * when the file is shorter than keep (someone else rewrote it: the caller writes whole). 0, or -1
+ * with one line in err. */
+int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len, int provisional,
+                            uint64_t keep, uint64_t *end, char *err, size_t errlen);
 
 /* Reads a whole spill file (never through a symbolic link, at most WPIO_SPILL_MAX_BYTES) into a
  * malloc'ed buffer. 0, or -1 with one line in err. */
@@ -88,6 +108,12 @@ struct wpio_spill_state {
  * whole. Then call wpio_spill_planned with whether the write succeeded. */
 int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]);
 void wpio_spill_planned(struct wpio_spill_state *st, int written);
+/* The same for a provisional frame (the open window so far): 1 when it may be appended after the
+ * committed frames (what they hold is then dropped from job), 0 when it must be written whole (a
+ * provisional-only file). The state is left alone. The clock fit is not compared: a provisional
+ * frame is read only for a rank that died, whose closed windows keep the fit they were spilled with
+ * (sync points refine it by the sample noise). */
+int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job);
 
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);

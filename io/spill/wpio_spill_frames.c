@@ -1,7 +1,9 @@
 /* A spill's frames put back together (wpio_spill.h): each frame after the first holds the rows of the
  * windows closed since the frame before, the timeline events and straggler arrivals since (a delta
  * frame), and the latest state of the rest, so the rows of window >= 0, the events and the arrivals
- * come from every frame, in order, and everything else from the last frame that is whole. */
+ * come from every frame, in order, and everything else from the last frame that is whole. A
+ * provisional frame (the open window so far, written every WPROF_SPILL_INTERVAL_MS) is used only as
+ * the last whole frame. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +32,16 @@ static void keep_window_rows(struct wpio_job *j, int events) {
   j->sum_kernels.n = j->sum_ranges.n = j->sum_lite.n = j->sum_mpi.n = j->sum_memory.n = j->stragglers.n = 0;
 }
 
-/* Frame k's packed bytes: *at and *n, from offset *pos on, and whether it is a delta frame
- * (WPIO_SPILL_DELTA_MAGIC); 1, 0 at the end, -1 when torn. */
-static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, size_t *n, int *delta) {
+/* Frame k's packed bytes: *at and *n, from offset *pos on, and its kind; 1, 0 at the end, -1 when
+ * torn. */
+enum frame_kind { FRAME_WHOLE, FRAME_DELTA, FRAME_PROVISIONAL };
+static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, size_t *n, enum frame_kind *kind) {
   if (*pos == len) return 0;
   if (len - *pos < WPIO_SPILL_FRAME_HEADER) return -1;
-  *delta = memcmp(buf + *pos, WPIO_SPILL_DELTA_MAGIC, 8) == 0;
-  if (!*delta && memcmp(buf + *pos, WPIO_SPILL_FRAME_MAGIC, 8) != 0) return -1;
+  if (memcmp(buf + *pos, WPIO_SPILL_FRAME_MAGIC, 8) == 0) *kind = FRAME_WHOLE;
+  else if (memcmp(buf + *pos, WPIO_SPILL_DELTA_MAGIC, 8) == 0) *kind = FRAME_DELTA;
+  else if (memcmp(buf + *pos, WPIO_SPILL_PROVISIONAL_MAGIC, 8) == 0) *kind = FRAME_PROVISIONAL;
+  else return -1;
   uint64_t size = 0;
   for (int i = 7; i >= 0; i--) size = size << 8 | buf[*pos + 8 + i];
   if (size > len - *pos - WPIO_SPILL_FRAME_HEADER) return -1;
@@ -52,38 +57,60 @@ static int append_arrivals(struct wpio_job *dst, const struct wpio_job *src) {
   return 0;
 }
 
+struct frame_at { size_t at, n; int delta; };
+
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen) {
-  /* the whole frames first: a torn or undecodable tail is where a crash stopped an append. The
-   * events and arrivals come from the last frame that holds all so far (the first, or an earlier
-   * writer's appended frame) and every delta frame after it. */
-  size_t pos = 0, at, n, nframes = 0, last_at = 0, events_from = 0;
-  int r, delta = 0;
+  /* the whole frames first: a torn or undecodable tail is where a crash stopped an append. A
+   * provisional frame (the open window so far) counts only as the last whole frame: one followed
+   * by a committed frame is stale (writers cut it off first, so this is a reader's caution). It
+   * carries all events so far when it is the file's first frame, else those since the frame before.
+   * The events and arrivals come from the last frame that holds all so far (the first, or an
+   * earlier writer's appended frame) and every delta frame after it. */
+  size_t pos = 0, at, n, nframes = 0, cap = 0, events_from = 0;
+  struct frame_at *use = NULL;
+  int r, provisional_last = 0;
+  enum frame_kind kind;
   char why[256] = "";
-  while ((r = next_frame(buf, len, &pos, &at, &n, &delta)) == 1) {
+  while ((r = next_frame(buf, len, &pos, &at, &n, &kind)) == 1) {
     struct wpio_job probe;
     wpio_job_init(&probe);
     int ok = wpio_decode(buf + at, n, &probe, why, sizeof why) == 0;
     wpio_job_free(&probe);
     if (!ok) break;
-    if (!delta) events_from = nframes;
-    nframes++, last_at = at;
+    if (provisional_last) nframes--; /* a provisional frame followed by another: left out */
+    if (nframes == cap) {
+      cap = cap ? 2 * cap : 16;
+      struct frame_at *grown = realloc(use, cap * sizeof *use);
+      if (!grown) {
+        free(use);
+        snprintf(err, errlen, "out of memory combining its frames");
+        return -1;
+      }
+      use = grown;
+    }
+    int whole = kind == FRAME_WHOLE || (kind == FRAME_PROVISIONAL && at == WPIO_SPILL_FRAME_HEADER);
+    use[nframes] = (struct frame_at){at, n, !whole};
+    provisional_last = kind == FRAME_PROVISIONAL;
+    nframes++;
   }
   if (nframes == 0) {
+    free(use);
     snprintf(err, errlen, "its first frame is damaged (%s)", why[0] ? why : "torn");
     return -1;
   }
-  pos = 0;
+  for (size_t k = 0; k < nframes; k++)
+    if (!use[k].delta) events_from = k;
   int rc = 0;
   for (size_t k = 0; k < nframes && rc == 0; k++) {
-    next_frame(buf, len, &pos, &at, &n, &delta);
     struct wpio_job part;
     wpio_job_init(&part);
-    rc = wpio_decode(buf + at, n, &part, why, sizeof why);
-    if (rc == 0 && at != last_at) keep_window_rows(&part, k >= events_from);
+    rc = wpio_decode(buf + use[k].at, use[k].n, &part, why, sizeof why);
+    if (rc == 0 && k + 1 != nframes) keep_window_rows(&part, k >= events_from);
     if (rc == 0 && k < events_from) part.timeline.n = part.strag_events.n = 0;
     if (rc == 0 && (wpio_job_append(job, &part) != 0 || append_arrivals(job, &part) != 0)) rc = -1;
     wpio_job_free(&part);
   }
+  free(use);
   if (rc != 0) snprintf(err, errlen, "%s", why[0] ? why : "out of memory combining its frames");
   return rc;
 }
@@ -185,14 +212,17 @@ static uint64_t arrivals_hash(const struct wpio_job *j, size_t from, size_t to, 
     (vec).n -= d_; \
   } while (0)
 
-int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]) {
+/* The plan of a committed frame (provisional 0: checks the fit, sets the next state) or of a
+ * provisional one (leaves the state alone: the next committed frame is planned as if it had not been
+ * written; the fit is not compared, see wpio_spill_plan_provisional). */
+static int plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3], int provisional) {
   int32_t last = -1;
   for (size_t i = 0; i < job->windows.n; i++)
     if (job->windows.v[i].window > last) last = job->windows.v[i].window;
   int32_t spilled = st->valid ? st->last_window : -1;
   uint32_t *keys = name_keys(job);
   if (!keys) { /* no memory to check: write whole, and the next stop too */
-    st->next_last = -1;
+    if (!provisional) st->next_last = -1;
     return 0;
   }
   uint64_t old_rows, new_rows;
@@ -202,23 +232,35 @@ int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int
   const uint64_t seed = 0xcbf29ce484222325ull;
   size_t ev = st->valid ? st->events : 0, ar = st->valid ? st->arrivals : 0;
   uint64_t ev_old = events_hash(job, keys, 0, ev, seed), ar_old = arrivals_hash(job, 0, ar, seed);
-  int append = st->valid && spilled >= 0 && last > spilled && memcmp(st->fit, fit, sizeof st->fit) == 0 &&
-               old_rows == st->rows_hash && job->timeline.n >= ev && job->strag_events.n >= ar &&
-               ev_old == st->events_hash && ar_old == st->arrivals_hash;
-  st->next_last = last;
-  st->next_hash = old_rows + new_rows;
-  memcpy(st->next_fit, fit, sizeof st->next_fit);
-  st->next_events = job->timeline.n;
-  st->next_events_hash = events_hash(job, keys, ev, job->timeline.n, ev_old);
+  int append = st->valid && spilled >= 0 && last > spilled &&
+               (provisional || memcmp(st->fit, fit, sizeof st->fit) == 0) && old_rows == st->rows_hash &&
+               job->timeline.n >= ev && job->strag_events.n >= ar && ev_old == st->events_hash &&
+               ar_old == st->arrivals_hash;
+  if (!provisional) {
+    st->next_last = last;
+    st->next_hash = old_rows + new_rows;
+    memcpy(st->next_fit, fit, sizeof st->next_fit);
+    st->next_events = job->timeline.n;
+    st->next_events_hash = events_hash(job, keys, ev, job->timeline.n, ev_old);
+    st->next_arrivals = job->strag_events.n;
+    st->next_arrivals_hash = arrivals_hash(job, ar, job->strag_events.n, ar_old);
+  }
   free(keys);
-  st->next_arrivals = job->strag_events.n;
-  st->next_arrivals_hash = arrivals_hash(job, ar, job->strag_events.n, ar_old);
   if (append) {
     drop_windows_upto(job, spilled);
     DROP_FIRST(job->timeline, ev);
     DROP_FIRST(job->strag_events, ar);
   }
   return append;
+}
+
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]) {
+  return plan(st, job, fit, 0);
+}
+
+int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job) {
+  struct wpio_spill_state copy = *st; /* plan reads it only, when provisional */
+  return plan(&copy, job, st->fit, 1);
 }
 
 void wpio_spill_planned(struct wpio_spill_state *st, int written) {

@@ -136,6 +136,7 @@ static void enc_windows(struct wbuf *b, const struct wpio_job *job) {
     put_i64(b, r->start_ns);
     put_i64(b, r->end_ns);
     put_i64(b, r->steps);
+    put_i32(b, r->cut_short);
   }
   section_end(b, s);
 }

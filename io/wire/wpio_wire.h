@@ -16,7 +16,9 @@ extern "C" {
 /* 2: /ranks rows gained clock_ref_ns and timeline_dropped, and the timeline section came in */
 /* 3: /kernels rows gained the launch configuration and graph_id; memory and stacks sections */
 /* 4: /stacks rows gained bytes (allocation stacks) */
-#define WPIO_WIRE_VERSION 5
+/* 5: the payload checksum is CRC-32C */
+/* 6: /windows rows gained cut_short (a window recovered from an open-window spill) */
+#define WPIO_WIRE_VERSION 6
 #define WPIO_WIRE_MAX_STRING (1u << 20) /* 1 MiB: longer names are refused as corrupt */
 
 /* Packs every table of `job` (summaries are not packed: they are recomputed after merging).

@@ -186,7 +186,7 @@ static int dec_ranks(struct dec *d, struct rd *r, uint32_t count) {
 
 DEC_FIXED(dec_windows, windows, struct wpio_window_row,
           get_i32(r, &x.rank) || get_i32(r, &x.window) || get_i64(r, &x.start_ns) ||
-              get_i64(r, &x.end_ns) || get_i64(r, &x.steps))
+              get_i64(r, &x.end_ns) || get_i64(r, &x.steps) || (d->version >= 6 && get_i32(r, &x.cut_short)))
 /* Version 3 added the launch configuration and graph_id; older rows are not from a graph. */
 static int get_kernel_config(const struct dec *d, struct rd *r, struct wpio_kernel_row *x) {
   x->graph_id = -1;
@@ -273,8 +273,10 @@ static const struct section_kind sections[WIRE_TAG_MAX + 1] = {
     [WIRE_STRAG_EVENTS] = {"strag_events", WIRE_ROW_STRAG_EVENT, WIRE_ROW_STRAG_EVENT, dec_strag_events},
 };
 
-/* A fixed row size as written by `version` (kernel rows grew in version 3, stack rows in 4). */
+/* A fixed row size as written by `version` (kernel rows grew in version 3, stack rows in 4, window
+ * rows in 6). */
 static size_t row_size_of(const struct section_kind *k, unsigned version) {
+  if (k->decode == dec_windows && version < 6) return WIRE_ROW_WINDOW_V5;
   if (k->decode == dec_kernels && version < 3) return WIRE_ROW_KERNEL_V2;
   if (k->decode == dec_stacks && version < 4) return WIRE_ROW_STACK_V3;
   return k->row_size;

@@ -21,7 +21,9 @@ enum wire_tag {
 
 /* Fixed row sizes, and the smallest possible row of the variable-width sections (all strings
  * empty): the decoder bounds a row count by them before allocating anything. */
-#define WIRE_ROW_WINDOW (4 + 4 + 8 + 8 + 8)
+/* version 6 window rows add cut_short */
+#define WIRE_ROW_WINDOW_V5 (4 + 4 + 8 + 8 + 8)
+#define WIRE_ROW_WINDOW (WIRE_ROW_WINDOW_V5 + 4)
 /* version 3 kernel rows add the launch configuration (9 x u32) and graph_id */
 #define WIRE_ROW_KERNEL_V2 (4 + 4 + 4 + 4 + 5 * 8)
 #define WIRE_ROW_KERNEL (WIRE_ROW_KERNEL_V2 + 9 * 4 + 8)

@@ -293,6 +293,9 @@ static int apply_event(enum wpr_sm_event ev) {
   if (ev == WPR_SM_STEP && s->sm.running) s->open_steps++;
   unsigned actions = wpr_sm_apply(&s->sm, s->cfg.delay_iters, s->cfg.max_iters, ev);
   if (actions != WPR_SM_NONE) wpr_window_perform(s, actions);
+  /* one compare while nothing is due (WPROF_SPILL_INTERVAL_MS): the open window's crash spill, after
+   * the actions, so a step that closes the window does not spill it first (a close zeroes spill_due) */
+  if (s->spill_due && ev == WPR_SM_STEP && wpr_ticks() >= s->spill_due) wpr_window_spill_open(s);
   return WPROF_OK;
 }
 

@@ -31,6 +31,7 @@ struct wpr_config {
   char cupti_library[WPR_PATH_MAX]; /* WPROF_CUPTI_LIBRARY */
   int64_t cupti_buffer_kb;    /* WPROF_CUPTI_BUFFER_KB */
   int keep_spills;            /* WPROF_KEEP_SPILLS */
+  int64_t spill_interval_ms;  /* WPROF_SPILL_INTERVAL_MS (0 = no open-window spills) */
   int overwrite;              /* WPROF_OVERWRITE */
   int start;                  /* WPROF_START: enum wpr_start_mode */
   char step_range[256];       /* WPROF_STEP_RANGE ("" = off) */

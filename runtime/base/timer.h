@@ -47,6 +47,12 @@ static inline uint64_t wpr_ticks_to_ns(uint64_t dticks) {
   return (uint64_t)(((unsigned __int128)dticks * wpr_timer_state.mult) >> 32);
 }
 
+/* Nanoseconds as a tick difference (for deadlines compared with wpr_ticks()). */
+static inline uint64_t wpr_ns_to_ticks(uint64_t ns) {
+  if (!wpr_timer_state.use_tsc || !wpr_timer_state.mult) return ns;
+  return (uint64_t)(((unsigned __int128)ns << 32) / wpr_timer_state.mult);
+}
+
 /* A tick reading as a position on the node's CLOCK_MONOTONIC timebase (plus the test offset). */
 static inline int64_t wpr_ticks_to_time_ns(uint64_t ticks) {
   if (!wpr_timer_state.use_tsc) return (int64_t)ticks + wpr_clock_test_offset_ns;

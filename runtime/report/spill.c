@@ -3,8 +3,10 @@
  * spills after a good report. The first stop of a session writes the file whole; each later stop
  * appends a frame with the windows closed since and the latest state of the tables that are not per
  * window (io/spill) when the earlier windows' rows and the clock fit are unchanged since the last
- * spill, else writes the file whole again. A file system that says no costs one warning, never the
- * run. */
+ * spill, else writes the file whole again. While a window is open, wprof_step calls for a provisional
+ * frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the open window so far, cut short; it
+ * never counts as spilled, and every frame first cuts the file back to the last committed one. A file
+ * system that says no costs one warning, never the run. */
 #include "spill.h"
 
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include "wprof/wprof.h"
 #include "wpio_wire.h"
 #include "timer.h"
+#include "clock_align.h"
 #include "wpio_spill.h"
 
 static int warned_write;
@@ -25,6 +28,9 @@ static int warned_write;
 static const struct wpr_session *spilled_session;
 static int spilled_stops;
 static struct wpio_spill_state spilled;
+/* The byte where the last committed frame ends: a provisional frame after it is cut off before the
+ * next frame is written. */
+static uint64_t committed_end;
 
 /* 0 when written (appended, or whole); -1 warned, or for an append not (the caller then writes the
  * spill whole, which warns if it fails too: an append refused because the file would outgrow
@@ -32,9 +38,10 @@ static struct wpio_spill_state spilled;
  * t0: when the stop's spill began (its collect and pack count too). */
 static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, int append, uint64_t t0) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
+  uint64_t end = committed_end;
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
     wpr_warn_once(&warned_write, "no crash spills: the path %s.d is too long", s->cfg.output);
-  } else if (append ? wpio_spill_append(dir, s->comm.rank, buf, len, err, sizeof err) < 0
+  } else if (append ? wpio_spill_append_frame(dir, s->comm.rank, buf, len, 0, committed_end, &end, err, sizeof err) < 0
                     : wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
                           wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
     if (append) {
@@ -47,6 +54,7 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
   } else {
     WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s)", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
               append ? "appended" : "whole");
+    committed_end = append ? end : WPIO_SPILL_FRAME_HEADER + (uint64_t)len;
     return 0;
   }
   return -1;
@@ -85,6 +93,50 @@ void wpr_spill_write(struct wpr_session *s) {
   if (rc == 1) rc = spill_once(s, t0); /* the state is reset: whole */
   spilled_session = rc == 0 ? s : NULL;
   spilled_stops = s->backend_stops;
+}
+
+void wpr_spill_write_open(struct wpr_session *s) {
+  uint64_t t0 = wpr_mono_ns();
+  char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
+  if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) return; /* the stops' spills warn */
+  /* appended after the committed frames only when they are this session's, up to the last stop */
+  int ours = spilled_session == s && spilled_stops == s->backend_stops && spilled.valid;
+  struct wpio_job job;
+  wpio_job_init(&job);
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  int append = 0, rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
+  struct wpio_window_row *row = rc == 0 ? WPIO_VEC_PUSH(job.windows) : NULL;
+  if (row) { /* the open window so far, on rank 0's clock like every position packed */
+    *row = (struct wpio_window_row){.rank = s->comm.rank, .window = s->open_window,
+                                    .start_ns = wpr_clock_to_root(&s->clock, s->open_start_ns),
+                                    .end_ns = wpr_clock_to_root(&s->clock, wpr_time_ns()),
+                                    .steps = s->open_steps, .cut_short = 1};
+    append = ours && wpio_spill_plan_provisional(&spilled, &job);
+    rc = wpio_encode(&job, &buf, &len);
+  } else {
+    rc = -1;
+  }
+  wpio_job_free(&job);
+  if (rc == 0 && append &&
+      wpio_spill_append_frame(dir, s->comm.rank, buf, len, 1, committed_end, NULL, err, sizeof err) < 0) {
+    /* the file is not what this rank last wrote: the next interval and stop write it whole */
+    WPR_DEBUG("open-window spill not appended (%s)", err);
+    spilled_session = NULL;
+    rc = 1;
+  } else if (rc == 0 && !append) {
+    /* a provisional-only file: it replaces the committed frames, so the next stop writes whole */
+    rc = wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ? -1
+         : wpio_spill_write_provisional(dir, s->comm.rank, buf, len, err, sizeof err);
+    spilled_session = NULL;
+  }
+  free(buf);
+  if (rc == 0)
+    WPR_DEBUG("spilled open window %d (%lld steps so far), %zu bytes, in %.3f ms (%s)", (int)s->open_window,
+              (long long)s->open_steps, len, (double)(wpr_mono_ns() - t0) / 1e6, append ? "appended" : "whole");
+  else if (rc < 0)
+    wpr_warn_once(&warned_write, "no crash spill of the open window written (%s); profiling goes on",
+                  err[0] ? err : "out of memory packing this rank's tables");
 }
 
 void wpr_spill_write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {

@@ -38,6 +38,9 @@ struct wpr_session {
                                           ended its windows: no stop gather of that window */
   int64_t open_start_ns;
   int64_t open_steps;                  /* step() calls made while the window runs */
+  uint64_t spill_due;                  /* wpr_ticks() after which wprof_step spills the open window;
+                                          0: no open-window spill (none open, not collecting, or
+                                          WPROF_SPILL_INTERVAL_MS=0) */
   int backend_starts, backend_stops;
   struct wpio_job local;               /* this rank's /windows rows until finalize collects the rest */
   char sync_note[WPR_NOTE_LEN];        /* "" while every sync point completed */

@@ -91,6 +91,21 @@ static int start_collectors(struct wpr_session *s, int32_t window) {
   return WPROF_EBACKEND;
 }
 
+/* The next open-window spill: WPROF_SPILL_INTERVAL_MS from now, in ticks (never 0: 0 means none). */
+static void spill_schedule(struct wpr_session *s) {
+  uint64_t due = wpr_ticks() + wpr_ns_to_ticks((uint64_t)s->cfg.spill_interval_ms * 1000000u);
+  s->spill_due = due ? due : 1;
+}
+
+void wpr_window_spill_open(struct wpr_session *s) {
+  if (s->open_window < 0 || !s->open_recording || !s->collecting) {
+    s->spill_due = 0;
+    return;
+  }
+  wpr_spill_write_open(s);
+  spill_schedule(s); /* from the spill's end: a slow file system does not make every step spill */
+}
+
 static void window_open(struct wpr_session *s) {
   /* the window number is the job's: a rank that skipped windows takes up the others' numbering */
   int32_t window = sync_point(s, s->next_window, 0);
@@ -111,6 +126,8 @@ static void window_open(struct wpr_session *s) {
   s->open_start_ns = wpr_time_ns();
   wpr_timeline_window_open(window, s->cfg.timeline && s->collecting, s->cfg.timeline_max_events);
   if (s->collecting) wpr_ranges_set_window(window);
+  s->spill_due = 0;
+  if (s->collecting && s->cfg.spill_interval_ms > 0) spill_schedule(s);
   WPR_DEBUG("window %d open", (int)window);
 }
 
@@ -118,6 +135,7 @@ static void window_close(struct wpr_session *s) {
   int32_t window = s->open_window;
   int32_t adopted = sync_point(s, window, 1);
   if (adopted >= s->next_window) s->next_window = adopted + 1;
+  s->spill_due = 0;
   if (!s->open_recording) { /* its collectors never started: nothing to stop or record */
     s->open_window = -1;
     return;

@@ -64,7 +64,7 @@ static int make_rank(int rank, int world, struct wpio_job *j) {
   if (wpio_job_set_attr_int(j, "world_size", world) || wpio_job_set_attr(j, "sync", "ok")) return -1;
   struct wpio_window_row *w = WPIO_VEC_PUSH(j->windows);
   if (!w) return -1;
-  *w = (struct wpio_window_row){rank, 0, 1000, 1000 + (int64_t)val(rank, 0, 9, 1000000, 1000), 10};
+  *w = (struct wpio_window_row){rank, 0, 1000, 1000 + (int64_t)val(rank, 0, 9, 1000000, 1000), 10, 0};
   if (WPIO_VEC_RESERVE(j->kernels, KERNELS) || WPIO_VEC_RESERVE(j->ranges, RANGES) ||
       WPIO_VEC_RESERVE(j->lite, LITES) || WPIO_VEC_RESERVE(j->lite_hist, LITES * HIST_PER_LITE))
     return -1;

@@ -40,7 +40,8 @@ static inline int build_job(struct wpio_job *job) {
     for (int w = 0; w < 2; w++) {
       struct wpio_window_row *wr = WPIO_VEC_PUSH(job->windows);
       CHECK(wr);
-      *wr = (struct wpio_window_row){r, w, 1000000000000ll * w + r, 1000000000000ll * w + 5000 + r, 3 + w};
+      *wr = (struct wpio_window_row){r, w, 1000000000000ll * w + r, 1000000000000ll * w + 5000 + r, 3 + w,
+                                     w == 1 && r == 2}; /* one window cut short */
       for (uint32_t n = 0; n < 5; n++) {
         struct wpio_kernel_row *k = WPIO_VEC_PUSH(job->kernels);
         struct wpio_range_row *g = WPIO_VEC_PUSH(job->ranges);

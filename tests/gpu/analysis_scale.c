@@ -36,7 +36,7 @@ static int add_window(struct wpio_job *j, int rank, int w) {
   struct wpio_window_row *win = WPIO_VEC_PUSH(j->windows);
   struct wpio_breakdown_row *b = WPIO_VEC_PUSH(j->breakdown);
   if (!win || !b) return -1;
-  *win = (struct wpio_window_row){rank, w, (int64_t)w * 20000000, (int64_t)w * 20000000 + len, 1};
+  *win = (struct wpio_window_row){rank, w, (int64_t)w * 20000000, (int64_t)w * 20000000 + len, 1, 0};
   int64_t compute = len / 2, comm = len / 5, memory = len / 20, overlap = comm / 3 + rank % 7 * 1000;
   int64_t busy = compute + comm + memory - overlap, mpi = len / 10 + rank % 13 * 1000;
   *b = (struct wpio_breakdown_row){rank, w, len, busy, compute, memory, comm, len - busy, overlap,

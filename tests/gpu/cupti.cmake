@@ -16,7 +16,7 @@ if(NOT _real)
   set(_real "")
 endif()
 
-foreach(case table nested drop late late_crash ranks real_auto real_cupti)
+foreach(case table nested drop late late_crash ranks open_crash real_auto real_cupti)
   wprof_add_py_test(cupti_${case} mpi ${CMAKE_CURRENT_LIST_DIR}/cupti_check.py ${case}
                     ${PROJECT_BINARY_DIR}/tests/fakecupti/libfakecupti.so ${_real})
   set_tests_properties(cupti_${case} PROPERTIES PROCESSORS 2)

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <wprof/wprof.h>
 
@@ -109,6 +110,23 @@ static void scenario_late_crash(int rank) {
   raise(SIGKILL);
 }
 
+/* A crash in an open window (WPROF_SPILL_INTERVAL_MS set by the test): window 0 closes; window 1's
+ * kernels run, then a step after more than the interval spills the open window, then SIGKILL. */
+static void scenario_open_crash(int rank) {
+  wprof_start();
+  gpu.launch("k_done", 10 * US);
+  gpu.sync();
+  wprof_stop();
+  wprof_start();
+  for (int i = 0; i < 3; i++) gpu.launch("k_open", 100 * US);
+  gpu.sync();
+  struct timespec t = {0, 50 * 1000 * 1000};
+  while (nanosleep(&t, &t) != 0) {}
+  wprof_step();
+  fflush(stdout);
+  raise(SIGKILL);
+}
+
 /* Rank r: k_common (r+1)*100 us twice, k_rank<r> once, a copy of (r+1) KiB. */
 static void scenario_ranks(int rank) {
   char own[32];
@@ -148,6 +166,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(scenario, "late")) scenario_late(rank);
   else if (!strcmp(scenario, "late_crash")) scenario_late_crash(rank);
   else if (!strcmp(scenario, "ranks")) scenario_ranks(rank);
+  else if (!strcmp(scenario, "open_crash")) scenario_open_crash(rank);
   else scenario_plain(rank);
   int status = wprof_finalize();
   printf("cupti_app rank %d: wprof_finalize: %s\n", rank, wprof_strerror(status));

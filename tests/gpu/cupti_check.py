@@ -107,6 +107,27 @@ def late_crash():
         expect_row(k, (1, "k_next", KIND["kernel"]), 1, 1 * US, 1 * US, 1 * US)
 
 
+def open_crash():
+    """A crash in an open window with WPROF_SPILL_INTERVAL_MS=20: the open window's spill holds the
+    kernels CUPTI delivered by then (the collect drains completed buffers while the window is open),
+    and the recovered report has that window cut short after its one step."""
+    tmp = scratch_dir()
+    out = os.path.join(tmp, "report.h5")
+    env = {"WPROF_OUTPUT": out, "WPROF_BACKEND": "cupti", "WPROF_LOG": "warn", "WPROF_CUPTI_LIBRARY": FAKE,
+           "WPROF_SPILL_INTERVAL_MS": "20"}
+    rc, _, _, _ = run_mpi(1, [APP, "open_crash", FAKE], env=env, timeout=90)
+    check(rc != 0 and not os.path.exists(out), f"the process was killed before a report (rc {rc})")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, text, err = run([WPROF, "recover", out + ".d", "-o", rep])
+    check(rc == 0, f"wprof recover exits 0 ({text}{err})")
+    with h5py.File(rep, "r") as f:
+        wins = sorted((w["window"], w["steps"], w["cut_short"]) for w in rows(f, "windows"))
+        check(wins == [(0, 0, 0), (1, 1, 1)], f"window 0 whole, window 1 cut short after 1 step ({wins})")
+        k = kernel_rows(f)
+        expect_row(k, (0, "k_done", KIND["kernel"]), 1, 10 * US, 10 * US, 10 * US)
+        expect_row(k, (1, "k_open", KIND["kernel"]), 3, 300 * US, 100 * US, 100 * US)
+
+
 def ranks():
     out, _, _ = profile("ranks", np_=2)
     with h5py.File(out, "r") as f:
@@ -161,6 +182,7 @@ def real(backend):
 
 
 CASES = {"table": table, "nested": nested, "drop": drop, "late": late, "late_crash": late_crash, "ranks": ranks,
+         "open_crash": open_crash,
          "real_auto": lambda: real("auto"), "real_cupti": lambda: real("cupti")}
 CASES[SCENARIO]()
 finish()

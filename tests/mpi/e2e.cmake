@@ -24,8 +24,9 @@ foreach(case late_stop late_finalize never_start disagree)
   set_tests_properties(e2e_hang_${case} PROPERTIES PROCESSORS 4)
 endforeach()
 # Crash spills and `wprof recover`: a rank killed after its first window, kept spills against the
-# real report, damaged spills, a symlinked spill directory; and safe creation of the report file.
-foreach(case crash keep damage symlink)
+# real report, damaged spills, a symlinked spill directory, a rank killed in an open window (with
+# WPROF_SPILL_INTERVAL_MS and without); and safe creation of the report file.
+foreach(case crash keep damage symlink open open_off)
   wprof_add_py_test(e2e_recover_${case} mpi ${CMAKE_CURRENT_SOURCE_DIR}/e2e_recover.py ${case})
   set_tests_properties(e2e_recover_${case} PROPERTIES PROCESSORS 4)
 endforeach()

@@ -4,10 +4,12 @@
  *   e2e_app [--iters N] [--windows W] [--skip-start-rank R] [--rank-env R:NAME=VALUE]...
  *           [--work-us U] [--barrier 0|1] [--late-rank R --late-ms M --late-at stop|finalize]
  *           [--kill-rank R] [--skip-window-rank R] [--fail-start-rank R] [--reset-iters 0|1]
+ *           [--kill-open-rank R --kill-after-steps S]
  * Per iteration: range "step" { range "inner" { scope "work" } }, then MPI_Barrier (unless
  * --barrier 0, which lets ranks drift apart: rank r works (r+1) times longer), then wprof_step.
  * --late-rank sleeps M ms before its stop of every window (or before wprof_finalize); --kill-rank
- * raises SIGKILL right after its first wprof_stop, as a crash would; --skip-window-rank makes no window
+ * raises SIGKILL right after its first wprof_stop, as a crash would; --kill-open-rank raises it in the
+ * last window, still open, right after its S-th wprof_step; --skip-window-rank makes no window
  * call in window 0 (it still steps and joins the barriers); --fail-start-rank makes that rank's
  * collectors fail to start in window 0 (a test hook); --reset-iters 1 calls wprof_set_window_iters(-1, -1)
  * after wprof_init on every rank (back to the environment's delay and max). Each rank prints the time it spent in
@@ -27,6 +29,8 @@ struct options {
   long iters, windows, work_us;
   int skip_start_rank, barrier;
   int late_rank, late_at_finalize, kill_rank, skip_window_rank, fail_start_rank, reset_iters;
+  int kill_open_rank;
+  long kill_after_steps;
   long late_ms;
 };
 
@@ -79,6 +83,8 @@ static void parse(int argc, char **argv, int rank, struct options *o) {
   o->skip_window_rank = -1;
   o->fail_start_rank = -1;
   o->reset_iters = 0;
+  o->kill_open_rank = -1;
+  o->kill_after_steps = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--iters")) o->iters = strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--windows")) o->windows = strtol(argv[i + 1], NULL, 10);
@@ -93,6 +99,8 @@ static void parse(int argc, char **argv, int rank, struct options *o) {
     else if (!strcmp(argv[i], "--skip-window-rank")) o->skip_window_rank = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--fail-start-rank")) o->fail_start_rank = (int)strtol(argv[i + 1], NULL, 10);
     else if (!strcmp(argv[i], "--reset-iters")) o->reset_iters = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--kill-open-rank")) o->kill_open_rank = (int)strtol(argv[i + 1], NULL, 10);
+    else if (!strcmp(argv[i], "--kill-after-steps")) o->kill_after_steps = strtol(argv[i + 1], NULL, 10);
     else fprintf(stderr, "e2e_app: unknown option %s\n", argv[i]);
   }
 }
@@ -123,6 +131,10 @@ int main(int argc, char **argv) {
       wprof_range_pop();
       if (o.barrier) MPI_Barrier(MPI_COMM_WORLD);
       if (starts) timed(wprof_step);
+      if (rank == o.kill_open_rank && w == o.windows - 1 && i + 1 == o.kill_after_steps) {
+        fprintf(stderr, "e2e_app rank %d: killing myself in open window %ld after %ld steps\n", rank, w, i + 1);
+        raise(SIGKILL);
+      }
     }
     if (rank == o.late_rank && !o.late_at_finalize) sleep_ms(o.late_ms);
     if (starts) timed(wprof_stop);

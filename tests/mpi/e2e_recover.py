@@ -7,7 +7,13 @@
           without it the spills are removed after the report.
   damage: a spill missing, one truncated, one of another rank, --world-size, an empty directory.
   symlink: a symlinked <output>.d is refused with one warning; the job and its report go on.
-usage: e2e_recover.py crash|keep|damage|symlink"""
+  open:   WPROF_SPILL_INTERVAL_MS=200 and rank 2 killed in its second window, still open, after 3 steps
+          of >= 240 ms: the recovered report has that window on rank 2 marked cut_short, with the steps
+          made up to its last spill and its ranges of them; every rank's first window whole; the
+          doctor and recover say so.
+  open_off: the same with WPROF_SPILL_INTERVAL_MS=0: no open-window spill, the open window is lost.
+usage: e2e_recover.py crash|keep|damage|symlink|open|open_off"""
+import json
 import os
 import shutil
 import sys
@@ -163,5 +169,78 @@ def symlink():
         check(len(rows(f, "windows")) == 4, "the report is complete")
 
 
-{"crash": crash, "keep": keep, "damage": damage, "symlink": symlink}[case]()
+OPEN_STEPS = 3
+
+
+def kill_in_open_window(interval_ms):
+    """4 ranks, 2 windows of 4 steps (each step >= 240 ms: rank 3 spins 4 x 60 ms, then a barrier);
+    rank 2 kills itself in window 1 after OPEN_STEPS steps. Returns the recovered report's path and
+    recover's output."""
+    argv = [APP, "--iters", str(ITERS), "--windows", "2", "--work-us", "60000", "--kill-open-rank", "2",
+            "--kill-after-steps", str(OPEN_STEPS)]
+    rc, _, err, _ = run_mpi(4, argv, env=dict(env, WPROF_SPILL_INTERVAL_MS=str(interval_ms)))
+    check(rc != 0 and "killing myself in open window 1 after 3 steps" in err, "rank 2 died in its open window")
+    check(not os.path.exists(out), "no report was written")
+    rep = os.path.join(tmp, "recovered.h5")
+    rc, text, _ = recover(spills, rep)
+    check(rc == 0 and "missing: none; corrupt: none" in text, "wprof recover recovers every rank")
+    return rep, text
+
+
+def check_first_window(f, rank):
+    wins = [w for w in rows(f, "windows") if w["rank"] == rank and w["window"] == 0]
+    check(len(wins) == 1 and wins[0]["steps"] == ITERS and wins[0]["cut_short"] == 0,
+          f"rank {rank}: window 0 whole, not cut short ({wins})")
+    r = [g for g in rows(f, "ranges") if g["rank"] == rank and g["window"] == 0 and g["name"] == "step"]
+    check(len(r) == 1 and r[0]["calls"] == ITERS, f"rank {rank}: range step of window 0 has {ITERS} calls ({r})")
+
+
+def open_window():
+    rep, text = kill_in_open_window(200)
+    with h5py.File(rep, "r") as f:
+        check("cut_short" in f["windows"].dtype.names, "/windows has a cut_short column")
+        for rank in range(4):
+            check_first_window(f, rank)
+        mine = [w for w in rows(f, "windows") if w["rank"] == 2 and w["window"] == 1]
+        check(len(mine) == 1 and mine[0]["cut_short"] == 1, f"rank 2's open window 1 is there, cut short ({mine})")
+        steps = mine[0]["steps"] if mine else -1
+        check(1 <= steps <= OPEN_STEPS, f"it holds the steps up to its last spill: 1..{OPEN_STEPS} (got {steps})")
+        check(mine and mine[0]["end_ns"] > mine[0]["start_ns"], "its end is its last spill's time, after its start")
+        r = [g for g in rows(f, "ranges") if g["rank"] == 2 and g["window"] == 1 and g["name"] == "step"]
+        check(len(r) == 1 and r[0]["calls"] == steps, f"rank 2's range step of window 1 has {steps} calls ({r})")
+        lite = [x for x in rows(f, "lite") if x["rank"] == 2 and x["name"] == "work"]
+        check(len(lite) == 1 and lite[0]["calls"] == ITERS + steps, f"rank 2's lite scope 'work': {ITERS} + {steps} calls")
+        others = [w for w in rows(f, "windows") if w["rank"] != 2 and w["window"] == 1]
+        check(all(w["cut_short"] == 1 for w in others), f"the other ranks' window 1 (killed by mpirun) is cut short too")
+        check(all(w["cut_short"] == 0 for w in rows(f, "windows") if w["window"] == 0), "no closed window cut short")
+    check(f"rank 2: window 1 cut short (recovered up to its last spill: {steps} steps)" in text, "recover says so")
+    rc, dump, _ = run(["h5dump", "-d", "/windows", rep])
+    check(rc == 0 and "cut_short" in dump, "h5dump (libhdf5) reads /windows with cut_short")
+    rc, doc, doc_err = run([WPROF, "doctor", rep])
+    print(doc + doc_err, end="")
+    check(f"rank 2's window 1 was cut short (the rank died in it): its rows hold the steps up to its last spill "
+          f"({steps} step{'' if steps == 1 else 's'}" in doc + doc_err, "wprof doctor names rank 2's cut-short window")
+    check("ranks counted different steps" not in doc + doc_err, "the doctor does not take it for a step mismatch")
+    rc, rep_text, _ = run([WPROF, "report", rep])
+    check(rc == 0 and "cut short" in rep_text, "wprof report mentions the window cut short")
+    rc, js, _ = run([WPROF, "report", rep, "--format", "json"])
+    cut = [w for w in json.loads(js)["windows"] if w["cut_short"]] if rc == 0 else None
+    check(cut is not None and {(w["rank"], w["window"]) for w in cut} >= {(2, 1)} and
+          all(w["window"] == 1 for w in cut), f"wprof report --format json marks the windows cut short ({cut})")
+
+
+def open_window_off():
+    rep, text = kill_in_open_window(0)
+    raw = open(os.path.join(spills, "rank-2.wpb"), "rb").read()
+    check(b"WPSPILL\x03" not in raw, "no provisional frame in rank 2's spill")
+    with h5py.File(rep, "r") as f:
+        for rank in range(4):
+            check_first_window(f, rank)
+        check([w for w in rows(f, "windows") if w["window"] == 1] == [], "window 1 was lost on every rank")
+        check(all(w["cut_short"] == 0 for w in rows(f, "windows")), "nothing cut short")
+    check("cut short" not in text, "recover mentions nothing cut short")
+
+
+{"crash": crash, "keep": keep, "damage": damage, "symlink": symlink, "open": open_window,
+ "open_off": open_window_off}[case]()
 finish()

@@ -46,7 +46,7 @@ static int make_rank(int rank, int world, int calls, struct wpio_job *j) {
   for (int w = 0; w < WINDOWS; w++) {
     struct wpio_window_row *wr = WPIO_VEC_PUSH(j->windows);
     if (!wr) return -1;
-    *wr = (struct wpio_window_row){rank, w, 0, 1000000000, calls};
+    *wr = (struct wpio_window_row){rank, w, 0, 1000000000, calls, 0};
     for (int c = -2; c < calls; c++) { /* c < 0: the two sync points */
       int64_t at = (int64_t)(w * (calls + 2) + c + 2) * 1000000;
       int64_t entry = at + (rank == SLOW ? 500000 : rank % 1000);

@@ -1,7 +1,9 @@
 """`wprof doctor` on synthetic reports (make_report) with one kind of defect each: a clean report
 gives only info lines and exit 0; each defect its own finding and exit 1; an unreadable input exit 2.
 Also: JSON output, and a report whose rank_spans attributes were removed (older writer) still shows
-a rank absent from a table (doctor then reads the rank column).
+a rank absent from a table (doctor then reads the rank column); a window cut short (a recovered
+report) is named with its steps and not taken for a step mismatch; a report whose /windows has no
+cut_short column (older writer) still reads.
 usage: check_doctor.py SCRATCH_DIR"""
 import json
 import os
@@ -81,6 +83,31 @@ with h5py.File(os.path.join(tmp, "clean.h5"), "r") as f:
     c.eq(list(f["kernels"].attrs["rank_spans"]), [0, 3], "/kernels rank_spans")
 with h5py.File(os.path.join(tmp, "missing.h5"), "r") as f:
     c.eq(list(f["kernels"].attrs["rank_spans"]), [0, 1, 3, 3], "/kernels rank_spans without rank 2")
+
+# a window cut short (recovered from an open-window spill): named, with the steps its rows hold
+cut = make("cut_short")
+with h5py.File(cut, "r+") as f:
+    w = f["windows"][()]
+    k = [i for i, r in enumerate(w) if r["rank"] == 2 and r["window"] == 1][0]
+    w["cut_short"][k], w["steps"][k] = 1, 1
+    f["windows"][...] = w
+rc, lines, _ = doctor(cut)
+c.check(rc == 1 and any("rank 2's window 1 was cut short" in l and "(1 step," in l for l in lines),
+        f"the window cut short is named with its steps ({lines})")
+c.check(not any("ranks counted different steps" in l for l in lines), "not taken for a step mismatch")
+
+# a report from before the cut_short column: read, every window whole
+older = make("no_cut_short")
+with h5py.File(older, "r+") as f:
+    w = f["windows"][()]
+    cols = [n for n in w.dtype.names if n != "cut_short"]
+    del f["windows"]
+    f["windows"] = w[cols]
+    c.check("cut_short" not in f["windows"].dtype.names, "cut_short removed")
+rc, lines, _ = doctor(older)
+c.check(rc == 0 and not any("cut short" in l for l in lines), f"a report without cut_short reads clean ({rc}, {lines})")
+rc, out, err = run(["report", older])
+c.check(rc == 0 and "cut short" not in out, f"wprof report reads it ({rc}, {err})")
 
 # no GPU data is info, not a defect
 rc, lines, _ = doctor(make("nogpu", "--no-gpu"))

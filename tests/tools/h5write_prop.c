@@ -333,7 +333,7 @@ static int big_stream(const char *path, size_t rows) {
   if (!job.windows.v) return 1;
   for (size_t i = 0; i < rows; i++)
     job.windows.v[i] = (struct wpio_window_row){(int32_t)(i % 8), (int32_t)(i / 8), (int64_t)i * 1000,
-                                                (int64_t)i * 1000 + 999, (int64_t)(i % 97)};
+                                                (int64_t)i * 1000 + 999, (int64_t)(i % 97), 0};
   job.windows.n = job.windows.cap = rows;
   char err[512] = "";
   if (write_streamed(&job, path, err, sizeof err) != 0 || wpio_h5_read_report(path, &got, err, sizeof err) != 0) {

@@ -88,7 +88,7 @@ static void add_windows(struct wpio_job *job, int r) {
   for (int w = 0; w < NWINDOWS; w++) {
     struct wpio_window_row *row = WPIO_VEC_PUSH(job->windows);
     *row = (struct wpio_window_row){ r, w, 1000000000LL * (w + 1) + r * 1000,
-                                     1000000000LL * (w + 1) + 500000000LL + r * 1000, 3 };
+                                     1000000000LL * (w + 1) + 500000000LL + r * 1000, 3, 0 };
   }
 }
 
@@ -331,8 +331,8 @@ static void dump_rows(FILE *f, const struct wpio_job *job) {
   fputs("],\n  \"windows\": [", f);
   for (size_t i = 0; i < job->windows.n; i++) {
     const struct wpio_window_row *w = &job->windows.v[i];
-    fprintf(f, "%s[%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 "]", i ? ", " : "", (int)w->rank,
-            (int)w->window, w->start_ns, w->end_ns, w->steps);
+    fprintf(f, "%s[%d, %d, %" PRId64 ", %" PRId64 ", %" PRId64 ", %d]", i ? ", " : "", (int)w->rank,
+            (int)w->window, w->start_ns, w->end_ns, w->steps, (int)w->cut_short);
   }
   fputs("],\n  \"kernels\": [", f);
   for (size_t i = 0; i < job->kernels.n; i++) {

@@ -4,7 +4,7 @@ SUMMARY = ["name", "ranks_present", "calls", "total_ns", "min_ns", "mean_ns", "m
 TABLES = {
     "ranks": ["rank", "hostname", "pid", "device", "clock_offset_ns", "clock_drift_ppm",
               "clock_residual_ns", "dropped_records", "status", "collected", "clock_ref_ns", "timeline_dropped"],
-    "windows": ["rank", "window", "start_ns", "end_ns", "steps"],
+    "windows": ["rank", "window", "start_ns", "end_ns", "steps", "cut_short"],
     "kernels": ["rank", "window", "name_id", "kind", "calls", "total_ns", "min_ns", "max_ns", "bytes",
                 "grid_x", "grid_y", "grid_z", "block_x", "block_y", "block_z", "registers_per_thread",
                 "static_shared_bytes", "dynamic_shared_bytes", "graph_id"],

@@ -3,7 +3,10 @@
  * row) from the last whole frame only; a torn last frame (a crash mid-append) left out; an unframed
  * spill of an earlier wprof still read; a spill whose first frame is torn refused. Which stops may
  * append (wpio_spill_plan): not after a late record changed an earlier window or a clock refit, or
- * an event sorted before those spilled; appended frames carry only the events and arrivals since. */
+ * an event sorted before those spilled; appended frames carry only the events and arrivals since.
+ * Provisional frames (the open window so far): used only as the last whole frame, left out when a
+ * committed frame follows or when torn, at most one per file (each frame cuts the file back to the
+ * last committed one), never counted as spilled, and a provisional-only file read on its own. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,7 @@ static void stop_state(struct wpio_job *j, int k, int whole) {
   uint32_t kern = wpio_strtab_intern(&j->names, "kern", 4), mpi = wpio_strtab_intern(&j->names, "MPI_Send", 8);
   uint32_t scope = wpio_strtab_intern(&j->names, "scope", 5);
   for (int w = whole ? 0 : k; w <= k; w++) {
-    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w};
+    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w, 0};
     *WPIO_VEC_PUSH(j->kernels) = (struct wpio_kernel_row){.rank = 3, .window = w, .name_id = kern, .calls = 5u + w,
                                                            .graph_id = -1};
     *WPIO_VEC_PUSH(j->mpi) = (struct wpio_mpi_row){.rank = 3, .window = w, .name_id = mpi, .calls = 7u + w};
@@ -89,7 +92,7 @@ static void collected(struct wpio_job *j, int last, const uint64_t *calls, int n
   if (!names_reversed) wpio_strtab_intern(&j->names, "other", 5);
   for (int k = 0; k <= last; k++) {
     int w = reverse ? last - k : k;
-    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w};
+    *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 50, 10 + w, 0};
     struct wpio_kernel_row *kr = WPIO_VEC_PUSH(j->kernels);
     kr->rank = 3, kr->window = w, kr->name_id = kern, kr->calls = calls[w], kr->graph_id = -1;
   }
@@ -159,6 +162,149 @@ static void check_plan(const char *dir) {
   OK(!spill_stop(dir, &st, 7, calls, refit, 0, 0));
 }
 
+/* ---- provisional frames (the open window so far) ---- */
+
+/* What rank 3 has while window last+1 is open after `open_steps` steps: the closed windows 0..last,
+ * the open window's rows and its /windows row marked cut short, its event and arrival; lite calls
+ * 1000 + open_steps (the latest state). */
+static void open_state(struct wpio_job *j, int last, int64_t open_steps) {
+  static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
+  collected(j, last, calls, 0, 0);
+  int w = last + 1;
+  uint32_t kern = wpio_strtab_intern(&j->names, "kern", 4);
+  *WPIO_VEC_PUSH(j->windows) = (struct wpio_window_row){3, w, 100 * w, 100 * w + 20, open_steps, 1};
+  struct wpio_kernel_row *kr = WPIO_VEC_PUSH(j->kernels);
+  kr->rank = 3, kr->window = w, kr->name_id = kern, kr->calls = 100u + (uint64_t)open_steps, kr->graph_id = -1;
+  *WPIO_VEC_PUSH(j->timeline) = (struct wpio_timeline_row){3, 0, kern, 1, 100 * w, 100 * w + 10};
+  *WPIO_VEC_PUSH(j->strag_events) = (struct wpio_strag_event){3, w, 0, 0, 100 * w, 100 * w + 5};
+  j->lite.v[0].calls = 1000u + (uint64_t)open_steps;
+}
+
+/* The committed stop that closed window `last` (plan, write at `*end`, planned); *end its new end. */
+static void commit_stop(const char *dir, struct wpio_spill_state *st, int last, uint64_t *end) {
+  static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
+  const int64_t fit[3] = {100, 0, 1000};
+  struct wpio_job j;
+  collected(&j, last, calls, 0, 0);
+  int append = wpio_spill_plan(st, &j, fit);
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  int rc = append ? wpio_spill_append_frame(dir, 3, buf, len, 0, *end, end, err, sizeof err)
+                  : wpio_spill_write(dir, 3, buf, len, err, sizeof err);
+  EXPECT(rc == 0, "%s", err);
+  if (!append) *end = WPIO_SPILL_FRAME_HEADER + len;
+  wpio_spill_planned(st, rc == 0);
+  free(buf);
+  wpio_job_free(&j);
+}
+
+/* A provisional frame of the open window after the committed frames (ending at `end`); returns
+ * whether it was appended (else written whole as a provisional-only file). The state is unchanged. */
+static int write_provisional(const char *dir, const struct wpio_spill_state *st, int last, int64_t steps,
+                             uint64_t end) {
+  struct wpio_job j;
+  open_state(&j, last, steps);
+  struct wpio_spill_state before = *st;
+  int append = st->valid && wpio_spill_plan_provisional(st, &j);
+  OK(memcmp(&before, st, sizeof before) == 0);
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  int rc = append ? wpio_spill_append_frame(dir, 3, buf, len, 1, end, NULL, err, sizeof err)
+                  : wpio_spill_write_provisional(dir, 3, buf, len, err, sizeof err);
+  EXPECT(rc == 0, "%s", err);
+  free(buf);
+  wpio_job_free(&j);
+  return append;
+}
+
+/* The spill read back: windows 0..last closed, then (open_steps >= 0) window last+1 cut short after
+ * open_steps steps; every event and arrival once; lite from the last frame used. */
+static void check_open_read(const char *dir, int last, int64_t open_steps) {
+  struct wpio_job j;
+  wpio_job_init(&j);
+  char err[256] = "";
+  EXPECT(wpio_spill_read_in(dir, 3, &j, err, sizeof err) == 0, "%s", err);
+  size_t n = (size_t)last + 1 + (open_steps >= 0);
+  EXPECT(j.windows.n == n && j.kernels.n == n, "%zu windows, %zu kernel rows (want %zu)", j.windows.n, j.kernels.n, n);
+  EXPECT(j.timeline.n == n && j.strag_events.n == n, "%zu events, %zu arrivals (want %zu)", j.timeline.n,
+         j.strag_events.n, n);
+  for (size_t i = 0; i < j.windows.n; i++) {
+    const struct wpio_window_row *w = &j.windows.v[i];
+    int open = w->window == last + 1;
+    EXPECT(w->cut_short == open && w->steps == (open ? open_steps : 10 + w->window),
+           "window %d: cut_short %d, steps %lld", (int)w->window, (int)w->cut_short, (long long)w->steps);
+  }
+  OK(j.lite.n == 1 && j.lite.v[0].calls == (open_steps >= 0 ? 1000u + (uint64_t)open_steps : (uint64_t)last + 1));
+  wpio_job_free(&j);
+}
+
+static long file_size(const char *path) {
+  FILE *f = fopen(path, "rb");
+  long size = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+  if (f) fclose(f);
+  return size;
+}
+
+static int count_magic(const char *path, const char *magic) {
+  FILE *f = fopen(path, "rb");
+  static uint8_t b[1 << 20];
+  size_t n = f ? fread(b, 1, sizeof b, f) : 0;
+  if (f) fclose(f);
+  int c = 0;
+  for (size_t i = 0; i + 8 <= n; i++) c += memcmp(b + i, magic, 8) == 0;
+  return c;
+}
+
+static void check_provisional(const char *dir, const char *path) {
+  struct wpio_spill_state st = {0};
+  uint64_t end = 0;
+  early_event = 0;
+  /* before the session's first stop: a provisional-only file, read on its own */
+  OK(!write_provisional(dir, &st, -1, 2, 0));
+  check_open_read(dir, -1, 2);
+  commit_stop(dir, &st, 0, &end);                  /* whole: replaces it */
+  OK(count_magic(path, WPIO_SPILL_PROVISIONAL_MAGIC) == 0);
+  commit_stop(dir, &st, 1, &end);                  /* appended */
+  OK(file_size(path) == (long)end);
+  /* the open window 2: the last whole frame, so used */
+  OK(write_provisional(dir, &st, 1, 4, end));
+  check_open_read(dir, 1, 4);
+  /* a later one replaces it: one provisional frame in the file, always the last */
+  OK(write_provisional(dir, &st, 1, 6, end));
+  OK(count_magic(path, WPIO_SPILL_PROVISIONAL_MAGIC) == 1 && file_size(path) > (long)end);
+  check_open_read(dir, 1, 6);
+  /* torn (killed while writing it): left out, the committed frames read as they were */
+  OK(truncate(path, file_size(path) - 7) == 0);
+  check_open_read(dir, 1, -1);
+  /* the stop that closes window 2 cuts the file back first: its frame carries window 2 as if no
+   * provisional frame had been written */
+  OK(write_provisional(dir, &st, 1, 6, end));
+  commit_stop(dir, &st, 2, &end);
+  OK(count_magic(path, WPIO_SPILL_PROVISIONAL_MAGIC) == 0 && file_size(path) == (long)end);
+  check_open_read(dir, 2, -1);
+  /* a provisional frame followed by a committed one (a writer that did not cut it off): ignored */
+  OK(write_provisional(dir, &st, 2, 3, end));
+  struct wpio_job j;
+  static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
+  const int64_t fit[3] = {100, 0, 1000};
+  collected(&j, 3, calls, 0, 0);
+  OK(wpio_spill_plan(&st, &j, fit) == 1);
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  EXPECT(wpio_spill_append(dir, 3, buf, len, err, sizeof err) == 0, "%s", err); /* at the end, no cut */
+  wpio_spill_planned(&st, 1);
+  free(buf);
+  wpio_job_free(&j);
+  OK(count_magic(path, WPIO_SPILL_PROVISIONAL_MAGIC) == 1);
+  check_open_read(dir, 3, -1);
+}
+
 int main(void) {
   char dir[] = "/tmp/wprof-spill-frames-XXXXXX";
   OK(mkdtemp(dir) != NULL);
@@ -205,6 +351,7 @@ int main(void) {
   wpio_job_free(&j);
 
   check_plan(dir);
+  check_provisional(dir, path);
 
   OK(wpio_spill_remove_all(dir, err, sizeof err) == 0);
   rmdir(dir);

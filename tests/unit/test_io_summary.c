@@ -222,7 +222,7 @@ static int test_merge(void) {
   CHECK(l && h && w);
   *l = (struct wpio_lite_row){1, 1, 1, 5, 5, 5, 5, 5, 5};
   *h = (struct wpio_hist_row){1, 1, wpio_hist_bucket(5), 1};
-  *w = (struct wpio_window_row){1, 0, 10, 20, 3};
+  *w = (struct wpio_window_row){1, 0, 10, 20, 3, 0};
   CHECK(wpio_job_set_attr(&d, "backend", "host") == 0);
   CHECK(wpio_job_set_attr(&s, "backend", "cupti") == 0);
   CHECK(wpio_job_set_attr_int(&s, "world_size", 2) == 0);

@@ -1,5 +1,5 @@
 /* Unit test of the wire format's compatibility: data of older writers (version 2 kernel rows, version
- * 3 stack rows, no MPI section) still decodes with defaults for what they lacked, the same bytes
+ * 3 stack rows, version 5 window rows, no MPI section) still decodes with defaults for what they lacked, the same bytes
  * labelled with a newer version are refused, and out-of-range memory kinds and stack ids are refused.
  * Each case rewrites the encoded buffer of one full job (test_io_wire.c checks its round trip). */
 #include <stdlib.h>
@@ -57,6 +57,8 @@ static size_t cut_rows(uint8_t *buf, size_t len, unsigned tag, size_t row, size_
 }
 
 #define STACK_ROW_V4 (4 * 4 + 3 * 8)
+#define WINDOW_ROW_V6 (4 + 4 + 3 * 8 + 4)
+#define WINDOW_ROW_V5 (4 + 4 + 3 * 8)
 #define STACK_ROW_V3 (4 * 4 + 2 * 8)
 
 /* Version 2 data (kernel rows without the launch configuration) still decodes: configuration 0 and
@@ -68,6 +70,8 @@ static int test_version2_kernels(void) {
   CHECK(m);
   memcpy(m, g_buf, g_len);
   size_t len = cut_rows(m, g_len, 5, v3_row, v2_row, g_job.kernels.n);
+  CHECK(len != 0);
+  len = cut_rows(m, len, 4, WINDOW_ROW_V6, WINDOW_ROW_V5, g_job.windows.n);
   CHECK(len != 0);
   len = cut_rows(m, len, 12, STACK_ROW_V4, STACK_ROW_V3, g_job.stacks.n);
   CHECK(len != 0);
@@ -99,6 +103,8 @@ static int test_version3_stacks(void) {
   memcpy(m, g_buf, g_len);
   size_t len = cut_rows(m, g_len, 12, STACK_ROW_V4, STACK_ROW_V3, g_job.stacks.n);
   CHECK(len != 0 && g_job.stacks.n > 0);
+  len = cut_rows(m, len, 4, WINDOW_ROW_V6, WINDOW_ROW_V5, g_job.windows.n);
+  CHECK(len != 0);
   store_le(m + 4, 3, 2);
   fix_crc(m, len);
   struct wpio_job j;
@@ -115,6 +121,36 @@ static int test_version3_stacks(void) {
   CHECK(some_bytes); /* the original had bytes: not vacuous */
   wpio_job_free(&j);
   store_le(m + 4, 4, 2);
+  fix_crc(m, len);
+  CHECK(expect_fail(m, len, "does not match") == 0);
+  free(m);
+  return 0;
+}
+
+/* Version 5 data (window rows without cut_short) still decodes, every window not cut short; the
+ * same bytes labelled v6 are refused. */
+static int test_version5_windows(void) {
+  uint8_t *m = malloc(g_len);
+  CHECK(m);
+  memcpy(m, g_buf, g_len);
+  size_t len = cut_rows(m, g_len, 4, WINDOW_ROW_V6, WINDOW_ROW_V5, g_job.windows.n);
+  CHECK(len != 0);
+  store_le(m + 4, 5, 2);
+  fix_crc(m, len);
+  struct wpio_job j;
+  char err[256];
+  wpio_job_init(&j);
+  CHECK(wpio_decode(m, len, &j, err, sizeof err) == 0);
+  CHECK(j.windows.n == g_job.windows.n && j.kernels.n == g_job.kernels.n);
+  int some_cut = 0;
+  for (size_t i = 0; i < j.windows.n; i++) {
+    const struct wpio_window_row *a = &j.windows.v[i], *b = &g_job.windows.v[i];
+    CHECK(a->cut_short == 0 && a->steps == b->steps && a->end_ns == b->end_ns && a->rank == b->rank);
+    some_cut |= b->cut_short != 0;
+  }
+  CHECK(some_cut); /* the original had a window cut short: not vacuous */
+  wpio_job_free(&j);
+  store_le(m + 4, 6, 2);
   fix_crc(m, len);
   CHECK(expect_fail(m, len, "does not match") == 0);
   free(m);
@@ -153,6 +189,7 @@ int main(void) {
   RUN(fails, test_mpi_section_optional);
   RUN(fails, test_version2_kernels);
   RUN(fails, test_version3_stacks);
+  RUN(fails, test_version5_windows);
   RUN(fails, test_bad_memory_and_stacks);
   free(g_buf);
   wpio_job_free(&g_job);

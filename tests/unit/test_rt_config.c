@@ -72,6 +72,7 @@ static void check_defaults(void) {
   EXPECT(c.backend == WPR_BACKEND_AUTO && c.lite == 1, "backend/lite defaults");
   EXPECT(c.ranks[0] == '\0' && c.n_rank_spans == 0, "ranks default");
   EXPECT(c.sync_timeout_ms == 10000 && c.log_level == WPR_LOG_WARN, "sync/log defaults");
+  EXPECT(c.spill_interval_ms == 10000, "open-window spill interval default %lld", (long long)c.spill_interval_ms);
 }
 
 struct good_int { const char *name, *value; size_t off; long long want; };
@@ -86,6 +87,8 @@ static void check_good_values(void) {
       {"WPROF_MAX_ITERS", "3", offsetof(struct wpr_config, max_iters), 3},
       {"WPROF_SYNC_TIMEOUT_MS", "1", offsetof(struct wpr_config, sync_timeout_ms), 1},
       {"WPROF_SYNC_TIMEOUT_MS", "3600000", offsetof(struct wpr_config, sync_timeout_ms), 3600000},
+      {"WPROF_SPILL_INTERVAL_MS", "0", offsetof(struct wpr_config, spill_interval_ms), 0},
+      {"WPROF_SPILL_INTERVAL_MS", "250", offsetof(struct wpr_config, spill_interval_ms), 250},
   };
   for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
     int bad = load_one(&c, ints[i].name, ints[i].value, err, sizeof err);
@@ -251,7 +254,7 @@ static void check_ranks(void) {
 static void check_table_and_values(void) {
   static const char *const attrs[] = {"delay_iters", "max_iters", "output", "backend_requested",
                                       "lite", "ranks", "sync_timeout_ms", "log", "cupti_library",
-                                      "cupti_buffer_kb", "keep_spills", "overwrite", "start",
+                                      "cupti_buffer_kb", "keep_spills", "spill_interval_ms", "overwrite", "start",
                                       "step_range", "step_mpi", "run_pid", "timeline",
                                       "timeline_max_events", "straggler_max_events", "gather_max_mb", "memory", "stacks", "print",
                                       "table_dir", "clock_test_offset_ns", "meta_user"};

@@ -207,18 +207,19 @@ static void check_steps(struct doctor *d, const struct wpio_job *job, int32_t *b
   size_t most = 0;
   for (size_t i = 0; i < n;) {
     size_t j = i;
-    int64_t lo = w[i].steps, hi = w[i].steps;
-    while (j < n && w[j].window == w[i].window) {
-      if (w[j].steps < lo) lo = w[j].steps;
-      if (w[j].steps > hi) hi = w[j].steps;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    while (j < n && w[j].window == w[i].window) { /* a window cut short counted fewer: said by check_cut_short */
+      if (!w[j].cut_short && w[j].steps < lo) lo = w[j].steps;
+      if (!w[j].cut_short && w[j].steps > hi) hi = w[j].steps;
       j++;
     }
+    if (lo > hi) lo = hi = 0;
     if (j - i > most) most = j - i;
     windows++;
     if (lo != hi) {
       size_t k = 0;
       for (size_t x = i; x < j; x++)
-        if (w[x].steps == lo) buf[k++] = w[x].rank;
+        if (w[x].steps == lo && !w[x].cut_short) buf[k++] = w[x].rank;
       char list[512];
       doc_rank_list(buf, k, list, sizeof list);
       if (differing++ < 8)
@@ -305,6 +306,22 @@ static void check_gpu_losses(struct doctor *d, const struct doc_input *in, int32
   wpio_job_free(&whole);
 }
 
+/* Windows recovered from an open-window spill (a rank died in them): their rows stop at that spill. */
+static void check_cut_short(struct doctor *d, const struct wpio_job *job) {
+  size_t said = 0, cut = 0;
+  for (size_t i = 0; i < job->windows.n; i++) {
+    const struct wpio_window_row *w = &job->windows.v[i];
+    if (!w->cut_short) continue;
+    if (cut++ < 8)
+      doc_find(d, DOC_WARNING, "rank %d's window %d was cut short (the rank died in it): its rows hold the steps up to "
+               "its last spill (%" PRId64 " step%s, WPROF_SPILL_INTERVAL_MS), not the whole window", (int)w->rank,
+               (int)w->window, w->steps, w->steps == 1 ? "" : "s");
+    else
+      said++;
+  }
+  if (said) doc_find(d, DOC_WARNING, "%zu more windows cut short", said);
+}
+
 void doc_check_all(struct doctor *d, const struct doc_input *in) {
   size_t n = in->job.ranks.n + in->job.windows.n + 64;
   int32_t *buf = malloc(n * sizeof *buf), *buf2 = malloc(n * sizeof *buf2);
@@ -321,6 +338,7 @@ void doc_check_all(struct doctor *d, const struct doc_input *in) {
   check_sync(d, &in->job);
   check_clock(d, &in->job);
   check_steps(d, &in->job, buf);
+  check_cut_short(d, &in->job);
   check_presence(d, in, buf, buf2);
   check_gpu(d, in);
   check_gpu_losses(d, in, buf);

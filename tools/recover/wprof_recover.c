@@ -1,6 +1,7 @@
 /* `wprof recover DIR -o REPORT`: rebuilds the report of a job that died from its ranks' crash spills
  * (DIR/rank-N.wpb, written at every real stop): ranks without a spill are `missing`, damaged ones
  * `corrupt`, and the report says it was recovered. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,10 @@ static enum rank_fate recover_rank(const char *dir, int rank, struct wpio_job *j
     fate = FATE_CORRUPT;
   } else {
     note_world_size(sp, &part);
+    for (size_t i = 0; i < part.windows.n; i++) /* from its last open-window spill: the rank died in it */
+      if (part.windows.v[i].cut_short)
+        printf("rank %d: window %d cut short (recovered up to its last spill: %" PRId64 " steps)\n", rank,
+               (int)part.windows.v[i].window, part.windows.v[i].steps);
   }
   wpio_job_free(&part);
   return fate;

@@ -103,9 +103,9 @@ static json_t *windows_json(const struct wpio_job *job) {
   json_t *arr = json_array();
   for (size_t i = 0; arr && i < job->windows.n; i++) {
     const struct wpio_window_row *w = &job->windows.v[i];
-    json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:I, s:I}", "rank", (int)w->rank,
+    json_array_append_new(arr, json_pack("{s:i, s:i, s:I, s:I, s:I, s:b}", "rank", (int)w->rank,
         "window", (int)w->window, "start_ns", (json_int_t)w->start_ns,
-        "end_ns", (json_int_t)w->end_ns, "steps", (json_int_t)w->steps));
+        "end_ns", (json_int_t)w->end_ns, "steps", (json_int_t)w->steps, "cut_short", w->cut_short != 0));
   }
   return arr;
 }
