@@ -10,7 +10,8 @@
 
 static const char *const names[WPR_PH_COUNT] = {
     [WPR_PH_INIT] = "init",           [WPR_PH_SYNC] = "sync",
-    [WPR_PH_SPILL] = "spill",         [WPR_PH_STOP_TABLES] = "stop_tables",
+    [WPR_PH_SPILL] = "spill",         [WPR_PH_SPILL_OPEN] = "spill_open",
+    [WPR_PH_STOP_TABLES] = "stop_tables",
     [WPR_PH_SYNC_FINAL] = "sync_final", [WPR_PH_CLOCK_FINAL] = "clock_final",
     [WPR_PH_PACK] = "pack",           [WPR_PH_RESPILL] = "respill",
     [WPR_PH_GATHER] = "gather",       [WPR_PH_MERGE] = "merge",

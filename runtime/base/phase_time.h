@@ -12,6 +12,7 @@ enum wpr_phase {
   WPR_PH_INIT,        /* wprof_init_comm whole: communicator, node grouping, clock exchange, settings */
   WPR_PH_SYNC,        /* each start and end sync point */
   WPR_PH_SPILL,       /* each stop's crash spill (collect, pack, write) */
+  WPR_PH_SPILL_OPEN,  /* each open-window spill (WPROF_SPILL_INTERVAL_MS), from a step */
   WPR_PH_STOP_TABLES, /* each stop's tables (and their gather when WPROF_PRINT asks) */
   WPR_PH_SYNC_FINAL,  /* finalize: telling ranks still on their way to a sync point */
   WPR_PH_CLOCK_FINAL, /* finalize: the clock exchange */

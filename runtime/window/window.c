@@ -102,7 +102,9 @@ void wpr_window_spill_open(struct wpr_session *s) {
     s->spill_due = 0;
     return;
   }
+  struct wpr_phase_mark mark = wpr_phase_begin();
   wpr_spill_write_open(s);
+  wpr_phase_end(WPR_PH_SPILL_OPEN, mark);
   spill_schedule(s); /* from the spill's end: a slow file system does not make every step spill */
 }
 

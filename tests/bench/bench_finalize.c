@@ -35,17 +35,17 @@ static double children_cpu_ms(void) {
  * which runs inside gather (rank 0 merges each rank as it arrives), and, when rank 0 wrote the report
  * beside PMPI_Finalize (write_join: its wait for that thread after it), the phases of that thread. */
 #define MAX_NP 8
-enum { PH_N = 15 };
-static const char *const ph_names[PH_N] = {"init", "sync", "spill", "stop_tables", "sync_final", "clock_final",
-                                           "pack", "respill", "gather", "merge", "summaries", "write",
-                                           "spill_remove", "teardown", "write_join"};
+enum { PH_N = 16 };
+static const char *const ph_names[PH_N] = {"init", "sync", "spill", "spill_open", "stop_tables", "sync_final",
+                                           "clock_final", "pack", "respill", "gather", "merge", "summaries",
+                                           "write", "spill_remove", "teardown", "write_join"};
 static const char *const ph_what[PH_N] = {
     "init (whole wprof_init in MPI_Init)", "sync points (start + end)", "spills of the stops",
-    "stop tables", "finalize: sync_final", "finalize: clock exchange", "finalize: pack",
+    "open-window spills", "stop tables", "finalize: sync_final", "finalize: clock exchange", "finalize: pack",
     "finalize: spill rewrite", "finalize: gather (rank 0: recv + merge)", "  of which merge",
     "finalize: stragglers + summaries", "finalize: report write", "finalize: spill removal",
     "finalize: teardown + hand-over", "after PMPI_Finalize: wait for the write"};
-enum { PH_MERGE = 9, PH_SUMMARIES = 10, PH_SPILL_REMOVE = 12, PH_WRITE_JOIN = 14 };
+enum { PH_MERGE = 10, PH_SUMMARIES = 11, PH_SPILL_REMOVE = 13, PH_WRITE_JOIN = 15 };
 /* Overlapped with another phase: shown, not summed (deferred: rank 0's write ran beside PMPI_Finalize). */
 static int ph_nested(int k, int deferred) {
   return k == PH_MERGE || (deferred && k >= PH_SUMMARIES && k <= PH_SPILL_REMOVE);
