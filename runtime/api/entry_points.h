@@ -22,4 +22,10 @@ int wpr_finalize_provisional(void);
  * waiting for rank 0 hands it over now (bounded). */
 int wpr_finish_handover(void);
 
+/* The MPI_Finalize wrapper's two halves around PMPI_Finalize: wprof's finalize (rank 0's report write
+ * left to a thread, so it overlaps MPI's own teardown) and the hand-over; then that write joined, so
+ * the report is there when MPI_Finalize returns. */
+void wpr_finalize_from_mpi(void);
+void wpr_after_mpi_finalize(void);
+
 #endif

@@ -1,6 +1,6 @@
 /* PMPI entry points of MPI_Init, MPI_Init_thread and MPI_Finalize, C and Fortran: they only hand over
- * to wprof's core (wprof_init after the real init, wprof_finalize before the real finalize), as
- * Darshan's do. Both bindings share one body each, whatever symbol MPI_Init resolves to. */
+ * to wprof's core (wprof_init after the real init, wprof_finalize before the real finalize, rank 0's
+ * report write finished after it), as Darshan's do. Both bindings share one body each, whatever symbol MPI_Init resolves to. */
 #include <mpi.h>
 #include <stddef.h>
 
@@ -21,10 +21,10 @@ static int init_thread_c(int *argc, char ***argv, int required, int *provided) {
 }
 
 static int finalize_c(void) {
-  /* an application that called wprof_finalize itself has its report already */
-  if (wpr_session.initialized) wprof_finalize();
-  wpr_finish_handover();
-  return PMPI_Finalize();
+  wpr_finalize_from_mpi();
+  int rc = PMPI_Finalize();
+  wpr_after_mpi_finalize();
+  return rc;
 }
 
 int MPI_Init(int *argc, char ***argv) { return init_c(argc, argv); }

@@ -13,6 +13,7 @@
 #include "lite.h"
 #include "log.h"
 #include "mpi_table.h"
+#include "phase_time.h"
 #include "ranges.h"
 #include "report.h"
 #include "step_hook.h"
@@ -97,9 +98,12 @@ static struct wpc_ctx retired;
 
 int wpr_finish_handover(void) {
   if (!wpc_handover_pending(&retired)) return WPROF_OK;
+  struct wpr_phase_mark mark = wpr_phase_begin();
   int rc = wpc_handover_finish(&retired, HANDOVER_WAIT_MS);
   if (rc != WPC_OK && rc != WPC_EDROPPED) WPR_WARN("rank 0 did not take this rank's data: %s", retired.note[0] ? retired.note : "no go");
   wpc_finalize(&retired);
+  wpr_phase_end(WPR_PH_TEARDOWN, mark);
+  wpr_phase_say(); /* the session's last phase: its finalize ends here */
   return rc == WPC_OK ? WPROF_OK : WPROF_ETIMEOUT;
 }
 
@@ -184,7 +188,7 @@ static void output_for_communicator(struct wpr_session *s) {
   if (n > 0 && n < (int)sizeof(path)) memcpy(out, path, (size_t)n + 1);
 }
 
-int wprof_init_comm(MPI_Comm comm) {
+static int init_comm(MPI_Comm comm) {
   struct wpr_session *s = &wpr_session;
   struct wpc_ctx kept;
   int have_kept = 0;
@@ -245,6 +249,13 @@ int wprof_init_comm(MPI_Comm comm) {
   /* For programs that never call wprof_start (e.g. under `wprof run`): the window is requested now,
    * and delay/max count the steps that WPROF_STEP_RANGE or WPROF_STEP_MPI make. */
   if (s->cfg.start == WPR_START_INIT) wprof_start();
+  return status;
+}
+
+int wprof_init_comm(MPI_Comm comm) {
+  struct wpr_phase_mark mark = wpr_phase_begin();
+  int status = init_comm(comm);
+  wpr_phase_end(WPR_PH_INIT, mark);
   return status;
 }
 
@@ -326,11 +337,31 @@ int wprof_finalize(void) {
     WPR_DEBUG("this session's rank 0 left it for another: no report from it");
     wpc_leave(&s->comm); /* not freed: its rank 0 never frees it either (freeing is collective) */
     session_shed(s);
+    wpr_phase_say();
     return WPROF_OK;
   }
   int status = wpr_report_finalize(s);
+  struct wpr_phase_mark mark = wpr_phase_begin();
   session_release(s);
+  wpr_phase_end(WPR_PH_TEARDOWN, mark);
+  /* a rank whose data still waits for rank 0's "go" says its phases once the hand-over is done, rank 0
+   * whose report is written beside PMPI_Finalize once that is */
+  if (!wpc_handover_pending(&retired) && !wpr_report_deferred()) wpr_phase_say();
   return status;
+}
+
+void wpr_finalize_from_mpi(void) {
+  /* an application that called wprof_finalize itself has its report already */
+  if (wpr_session.initialized) {
+    wpr_report_defer_next(1);
+    wprof_finalize();
+    wpr_report_defer_next(0);
+  }
+  wpr_finish_handover();
+}
+
+void wpr_after_mpi_finalize(void) {
+  if (wpr_report_join()) wpr_phase_say();
 }
 
 const char *wprof_strerror(int status) {

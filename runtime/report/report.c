@@ -1,7 +1,11 @@
 /* Finalize: each rank packs its tables, rank 0 gathers them with a deadline, validates each rank's
- * data (a bad rank is marked, never fatal), adds the job's attributes and writes one HDF5 report. */
+ * data (a bad rank is marked, never fatal), adds the job's attributes and writes one HDF5 report.
+ * Under MPI_Finalize the summaries, the write and the spills' removal run on a thread of rank 0 while
+ * PMPI_Finalize runs (it waits for every rank's MPI teardown anyway), joined before it returns. */
 #include "report.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +13,7 @@
 #include "wprof/wprof.h"
 #include "clock_exchange.h"
 #include "log.h"
+#include "phase_time.h"
 #include "report_batched.h"
 #include "report_merge.h"
 #include "report_pack.h"
@@ -34,28 +39,108 @@ static void report_path(const char *output, char *path, size_t len) {
   WPR_WARN("this process wrote %s in an earlier session; this session's report goes to %s", output, path);
 }
 
-/* *complete says whether every rank's data made it into the report: only then may the spills go,
- * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
-static int write_job(struct wpr_session *s, struct wpr_merger *m, int *complete, int64_t wait_ms) {
-  struct wpio_job *job = m->job;
-  wpr_report_set_attrs(s, job);
-  wpio_job_set_attr_int(job, "finalize_wait_ms", wait_ms);
-  *complete = 1;
-  for (size_t i = 0; i < job->ranks.n; i++)
-    if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) *complete = 0;
-  return wpr_merger_write(m);
+/* Rank 0's report once gathered: the merged job, and a copy of the session for the settings the spills'
+ * removal reads (the session itself is released while a deferred write runs). */
+struct report_task {
+  struct wpr_session s;
+  struct wpio_job job;
+  struct wpr_merger merger;
+  int complete, status;
+};
+
+static int defer_next;              /* wpr_report_defer_next: the next report's write may be deferred */
+/* Only a small report's write is deferred: it ends within PMPI_Finalize's own few tens of ms. A large
+ * one is written before, as the other ranks wait in PMPI_Finalize for rank 0: were one of them to
+ * exit with an error meanwhile, the launcher's kill must not catch rank 0 mid-write. */
+#define DEFER_MAX_BYTES (4u << 20)
+static pthread_t writer;
+static struct report_task *writing; /* the deferred write `writer` runs; joined by wpr_report_join */
+static struct report_task spare;    /* when no task can be allocated: the gather must still take place */
+
+static void release_task(struct report_task *t) {
+  if (t != &spare) free(t);
 }
 
+/* Summaries, the write, and the spills: removed only when every rank's data made it into the report,
+ * since a missing rank's spill (written at its last stop) is all that is left of its windows. */
+static void finish_report(struct report_task *t) {
+  t->status = wpr_merger_write(&t->merger); /* ranks the gather could not take are marked missing */
+  if (t->status == WPROF_OK && t->complete) {
+    struct wpr_phase_mark mark = wpr_phase_begin();
+    wpr_spill_remove(&t->s);
+    wpr_phase_end(WPR_PH_SPILL_REMOVE, mark);
+  } else if (t->status == WPROF_OK) {
+    wpr_spill_keep_note(&t->s);
+  }
+  wpr_merger_free(&t->merger);
+  wpio_job_free(&t->job);
+}
+
+static void *write_in_background(void *arg) {
+  finish_report(arg);
+  return NULL;
+}
+
+/* The job's attributes (read from the live session), then the rest now, or on a thread when deferred
+ * (the application's signals stay with its own threads). Returns the status, WPROF_OK when deferred. */
+static int write_job(struct wpr_session *s, struct report_task *t, int64_t wait_ms) {
+  struct wpio_job *job = &t->job;
+  wpr_report_set_attrs(s, job);
+  wpio_job_set_attr_int(job, "finalize_wait_ms", wait_ms);
+  t->complete = 1;
+  for (size_t i = 0; i < job->ranks.n; i++)
+    if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) t->complete = 0;
+  t->s = *s;
+  t->merger.comm = NULL; /* the gather is over: nothing below sends or receives */
+  if (defer_next && !t->merger.stream && !t->merger.stream_failed && wpio_job_row_bytes(job) <= DEFER_MAX_BYTES) {
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int started = pthread_create(&writer, NULL, write_in_background, t) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started) {
+      writing = t;
+      return WPROF_OK;
+    }
+  }
+  finish_report(t);
+  int status = t->status;
+  release_task(t);
+  return status;
+}
+
+void wpr_report_defer_next(int on) { defer_next = on; }
+
+int wpr_report_join(void) {
+  if (!writing) return 0;
+  struct wpr_phase_mark mark = wpr_phase_begin();
+  pthread_join(writer, NULL);
+  wpr_phase_end(WPR_PH_WRITE_JOIN, mark);
+  release_task(writing);
+  writing = NULL;
+  return 1;
+}
+
+int wpr_report_deferred(void) { return writing != NULL; }
+
 int wpr_report_finalize(struct wpr_session *s) {
+  wpr_report_join(); /* an earlier session's deferred write (none under MPI_Finalize: it comes last) */
   uint8_t *packed = NULL;
   size_t len = 0;
   uint64_t t0 = wpr_mono_ns();
   /* a rank still on its way to a sync point need not wait for rank 0 there: it holds no more */
+  struct wpr_phase_mark mark = wpr_phase_begin();
   wpc_sync_final(&s->comm);
+  wpr_phase_end(WPR_PH_SYNC_FINAL, mark);
   /* collective: the finalize clock exchange, before anything is packed */
+  mark = wpr_phase_begin();
   int refit = wpr_clock_session_end(s);
+  wpr_phase_end(WPR_PH_CLOCK_FINAL, mark);
+  mark = wpr_phase_begin();
   if (s->backend->finish) s->backend->finish(); /* GPU work still running reaches its window and ranges */
-  if (wpr_report_pack_local(s, &packed, &len) != 0) {
+  int packed_rc = wpr_report_pack_local(s, &packed, &len);
+  wpr_phase_end(WPR_PH_PACK, mark);
+  if (packed_rc != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
     free(packed);
     packed = NULL;
@@ -64,20 +149,29 @@ int wpr_report_finalize(struct wpr_session *s) {
   /* The spill of the last stop was packed with the fit of then; a spill kept beside the report (or
    * recovered for a rank the report lacks) must carry the same aligned times as the report: it is
    * rewritten from this pack, before the gather (rank 0 removes the spills after it). */
-  if (refit && s->backend_stops > 0) wpr_spill_write_packed(s, packed, len);
+  if (refit && s->backend_stops > 0) {
+    mark = wpr_phase_begin();
+    wpr_spill_write_packed(s, packed, len);
+    wpr_phase_end(WPR_PH_RESPILL, mark);
+  }
   uint64_t t_packed = wpr_mono_ns();
 
   /* rank 0 merges each rank's data as it arrives, in batches under WPROF_GATHER_MAX_MB, and streams
    * the merged rows to the report when they would outgrow that bound too */
-  struct wpio_job job;
-  wpio_job_init(&job);
+  struct report_task *t = calloc(1, sizeof *t);
+  if (!t) { /* no deferred write is running (joined above): the spare is free */
+    memset(&spare, 0, sizeof spare);
+    t = &spare;
+  }
+  wpio_job_init(&t->job);
   char path[WPR_PATH_MAX + 16] = "";
   if (s->comm.rank == 0) report_path(s->cfg.output, path, sizeof(path));
-  struct wpr_merger merger;
-  wpr_merger_init(&merger, &job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
+  wpr_merger_init(&t->merger, &t->job, path, s->cfg.overwrite ? WPIO_H5_OVERWRITE : 0,
                   (uint64_t)(s->cfg.gather_max_mb > 0 ? s->cfg.gather_max_mb : 1) << 20);
-  merger.comm = &s->comm;
-  int rc = wpr_report_gather(s, packed, len, &merger);
+  t->merger.comm = &s->comm;
+  mark = wpr_phase_begin();
+  int rc = wpr_report_gather(s, packed, len, &t->merger);
+  wpr_phase_end(WPR_PH_GATHER, mark);
   free(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
@@ -87,12 +181,10 @@ int wpr_report_finalize(struct wpr_session *s) {
      * the automatic one of MPI_Init, and its report would only list them as missing */
     WPR_DEBUG("%d rank(s) left this session for another before any window: no report from it", left);
   } else if (s->comm.rank == 0) {
-    int complete = 0;
     /* how long rank 0 waited for the other ranks at finalize (its clock exchange and the gather) */
     int64_t wait_ms = (int64_t)((t_gathered - t0) / 1000000u);
-    status = write_job(s, &merger, &complete, wait_ms); /* ranks the gather could not take are marked missing */
-    if (status == WPROF_OK && complete) wpr_spill_remove(s);
-    else if (status == WPROF_OK) wpr_spill_keep_note(s);
+    status = write_job(s, t, wait_ms); /* t is the writer's now */
+    t = NULL;
   } else if (rc == WPC_EDROPPED) {
     WPR_DEBUG("this session's rank 0 left it for another: nothing to hand over");
   } else if (rc == WPC_PENDING) {
@@ -101,10 +193,14 @@ int wpr_report_finalize(struct wpr_session *s) {
     WPR_WARN("rank 0 did not take this rank's data before the deadline");
     status = WPROF_ETIMEOUT;
   }
-  wpr_merger_free(&merger);
-  wpio_job_free(&job);
+  if (t) {
+    wpr_merger_free(&t->merger);
+    wpio_job_free(&t->job);
+    release_task(t);
+  }
   uint64_t t_end = wpr_mono_ns();
-  WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms", (double)(t_packed - t0) / 1e6,
-            (double)(t_gathered - t_packed) / 1e6, (double)(t_end - t_gathered) / 1e6);
+  WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms%s", (double)(t_packed - t0) / 1e6,
+            (double)(t_gathered - t_packed) / 1e6, (double)(t_end - t_gathered) / 1e6,
+            writing ? " (its write goes on beside PMPI_Finalize)" : "");
   return status;
 }

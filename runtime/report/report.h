@@ -9,4 +9,11 @@ struct wpr_session;
  * a complete one). A WPROF_* status; never aborts. */
 int wpr_report_finalize(struct wpr_session *s);
 
+/* The MPI_Finalize wrapper's: with `on`, the next wpr_report_finalize on rank 0 leaves the summaries,
+ * the write and the spills' removal to a thread (WPROF_OK returned at once), which wpr_report_join
+ * waits for after PMPI_Finalize. 1: it joined one; 0: none was running. wpr_report_deferred: one runs. */
+void wpr_report_defer_next(int on);
+int wpr_report_join(void);
+int wpr_report_deferred(void);
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "wprof/wprof.h"
 #include "log.h"
+#include "phase_time.h"
 #include "timer.h"
 #include "wpc.h"
 #include "wpio_h5write.h"
@@ -145,20 +146,27 @@ void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job, const char *pat
 }
 
 void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
+  struct wpr_phase_mark mark = wpr_phase_begin();
   if (!buf && m->comm && wpc_rank_left(m->comm, rank)) /* it profiles in a session of its own */
     wpio_job_add_placeholder_rank(m->job, rank, WPIO_STATUS_MISSING);
   else
     merge_rank(m->job, &m->scratch, rank, buf, len);
   if (m->stream_failed) wpio_job_clear_rows(m->job); /* no report either way: hold nothing */
   else if (m->max_bytes && wpio_job_row_bytes(m->job) > m->max_bytes) stream_part(m);
+  wpr_phase_end(WPR_PH_MERGE, mark);
 }
 
 /* The report in one go: summaries over the whole job, then io's writer. */
 static int write_whole(struct wpr_merger *m) {
   uint64_t t0 = wpr_mono_ns();
+  struct wpr_phase_mark mark = wpr_phase_begin();
   if (wpio_job_summarize(m->job) != 0) return WPROF_ENOMEM;
+  wpr_phase_end(WPR_PH_SUMMARIES, mark);
   uint64_t t1 = wpr_mono_ns();
-  if (wpio_h5_write_report(m->job, m->path, m->flags, m->err, sizeof m->err) != 0) {
+  mark = wpr_phase_begin();
+  int written = wpio_h5_write_report(m->job, m->path, m->flags, m->err, sizeof m->err);
+  wpr_phase_end(WPR_PH_WRITE, mark);
+  if (written != 0) {
     WPR_WARN("no report written to %s: %s", m->path, m->err);
     return WPROF_EIO;
   }
@@ -169,11 +177,13 @@ static int write_whole(struct wpr_merger *m) {
 
 /* The last part, the summaries over all parts, and the rest of the report. */
 static int write_streamed(struct wpr_merger *m) {
+  struct wpr_phase_mark mark = wpr_phase_begin();
   if (!m->stream_failed &&
       (wpio_summary_acc_add(m->acc, m->job) != 0 || wpio_summary_acc_finish(m->acc, m->job) != 0))
     stream_fail(m, "out of memory summarizing the merged rows");
   if (m->stream_failed) return WPROF_EIO;
   int rc = wpio_h5_stream_close(m->stream, m->job, m->err, sizeof m->err);
+  wpr_phase_end(WPR_PH_WRITE, mark); /* summaries and the last part together */
   m->stream = NULL;
   if (rc != 0) {
     WPR_WARN("no report written to %s: %s", m->path, m->err);
@@ -184,7 +194,10 @@ static int write_streamed(struct wpr_merger *m) {
 }
 
 int wpr_merger_write(struct wpr_merger *m) {
-  if (wpio_job_stragglers(m->job) != 0) return WPROF_ENOMEM; /* the arrivals become /stragglers */
+  struct wpr_phase_mark mark = wpr_phase_begin();
+  int strag = wpio_job_stragglers(m->job); /* the arrivals become /stragglers */
+  wpr_phase_end(WPR_PH_SUMMARIES, mark);
+  if (strag != 0) return WPROF_ENOMEM;
   int status = m->stream || m->stream_failed ? write_streamed(m) : write_whole(m);
   if (status == WPROF_OK) WPR_INFO("report written to %s", m->path);
   return status;

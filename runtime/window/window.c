@@ -9,6 +9,7 @@
 #include "clock_exchange.h"
 #include "log.h"
 #include "mpi_table.h"
+#include "phase_time.h"
 #include "ranges.h"
 #include "session.h"
 #include "spill.h"
@@ -57,9 +58,11 @@ static int32_t sync_point(struct wpr_session *s, int32_t window, int at_end) {
   struct wpc_sync_result res;
   memset(&res, 0, sizeof(res));
   int n_agree = at_end ? 0 : (int)(sizeof(agree) / sizeof(agree[0]));
+  struct wpr_phase_mark mark = wpr_phase_begin();
   uint64_t t0 = wpr_ticks();
   int rc = wpc_sync(&s->comm, window, at_end, agree, n_agree, &res);
   wpr_strag_sync(res.window, at_end ? 1 : 0, t0, wpr_ticks());
+  wpr_phase_end(WPR_PH_SYNC, mark);
   char where[64];
   snprintf(where, sizeof(where), "%s of window %d", at_end ? "end" : "start", (int)res.window);
   if (rc != WPC_OK && !res.complete) note_broken_sync(s, &res, where);
@@ -99,7 +102,9 @@ void wpr_window_spill_open(struct wpr_session *s) {
     s->spill_due = 0;
     return;
   }
+  struct wpr_phase_mark mark = wpr_phase_begin();
   wpr_spill_write_open(s);
+  wpr_phase_end(WPR_PH_SPILL_OPEN, mark);
   spill_schedule(s); /* from the spill's end: a slow file system does not make every step spill */
 }
 
@@ -158,7 +163,9 @@ static void window_close(struct wpr_session *s) {
   row->end_ns = wpr_time_ns();
   row->steps = s->open_steps;
   WPR_DEBUG("window %d closed after %lld steps", (int)window, (long long)row->steps);
+  struct wpr_phase_mark mark = wpr_phase_begin();
   wpr_spill_write(s);
+  wpr_phase_end(WPR_PH_SPILL, mark);
 }
 
 void wpr_window_perform(struct wpr_session *s, unsigned actions) {
@@ -167,6 +174,10 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions) {
     int32_t window = s->open_window;
     window_close(s);
     /* every rank, collecting or not, whose rank 0 closed the window with it: its gather is collective */
-    if (!s->closed_without_root) wpr_stop_tables(s, window);
+    if (!s->closed_without_root) {
+      struct wpr_phase_mark mark = wpr_phase_begin();
+      wpr_stop_tables(s, window);
+      wpr_phase_end(WPR_PH_STOP_TABLES, mark);
+    }
   }
 }

@@ -43,3 +43,6 @@ target_include_directories(bench_h5write PRIVATE ${WPROF_IO_INCLUDE_DIRS} ${CMAK
 target_link_libraries(bench_h5write PRIVATE m PkgConfig::LIBDEFLATE)
 add_test(NAME bench_h5write_smoke COMMAND bench_h5write 3)
 set_tests_properties(bench_h5write_smoke PROPERTIES LABELS bench-smoke TIMEOUT 60)
+# A test, not a timing: one pair at np 2/4/8, every rank's phase line parsed
+add_test(NAME bench_finalize_smoke COMMAND bench_finalize 1)
+set_tests_properties(bench_finalize_smoke PROPERTIES LABELS "mpi;bench-smoke" TIMEOUT 180)

@@ -5,8 +5,10 @@
  * added time as measured by the issue's authors (+5/+10/+20 ms at np 2/4/8; Darshan is not packaged
  * here to measure it in the same run), and half of that as the stretch target. Beside it: the added CPU
  * time per rank (user + sys of the whole job, mpiexec included, with minus without, over np), and where
- * rank 0's time goes, from wprof's own debug timing in PHASE_RUNS more runs (WPROF_LOG=debug): init's
- * clock exchange, the spills of the stops, finalize's clock exchange, pack, gather, merge and summaries, the report write.
+ * the time goes: every rank's phase line (runtime/base/phase_time.c, WPROF_LOG=debug in the wprof runs
+ * of the same pairs) as a table of rank 0's and the other ranks' wall and CPU time per phase, and how
+ * much of the added wall time rank 0's phases explain. Exits non-zero when a run fails or a rank does
+ * not say its phases (the bench-smoke test runs it with 1 pair).
  *   bench_finalize [pairs]   (default 15) */
 #include <ftw.h>
 #include <stdio.h>
@@ -18,7 +20,6 @@
 #include "bench_common.h"
 
 #define PAIRS 15
-#define PHASE_RUNS 7
 
 /* CPU time (user + sys) of the children waited for so far, in ms. */
 static double children_cpu_ms(void) {
@@ -28,82 +29,133 @@ static double children_cpu_ms(void) {
          (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
-/* Rank 0's phases, in ms, from its debug lines. */
-enum { PH_INIT, PH_SPILLS, PH_CLOCK, PH_PACK, PH_GATHER, PH_MERGE, PH_WRITE, PH_COUNT };
-static const char *const phase_names[PH_COUNT] = {
-  "init: clock exchange (wprof_init runs inside MPI_Init: the rest is not timed apart)", "spills of the 3 stops",
-  "finalize: clock exchange", "finalize: pack", "finalize: gather", "finalize: merge, stragglers, summaries",
-  "finalize: report write"};
-
-static int phase_run(const char *env, int np, double *ph) {
-  char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s WPROF_LOG=debug %s %s %d %s %s 2>&1", env, FINALIZE_MPIEXEC, FINALIZE_NP_FLAG, np,
-           FINALIZE_MPIEXEC_FLAGS, FINALIZE_APP_WPROF);
-  FILE *p = popen(cmd, "r");
-  if (!p) return -1;
-  char line[1024];
-  double clock_pack = 0, report = 0, summaries = 0;
-  memset(ph, 0, PH_COUNT * sizeof *ph);
-  while (fgets(line, sizeof line, p)) {
-    double a, b, c;
-    const char *m = strstr(line, "wprof[rank 0]: debug: ");
-    if (!m) continue;
-    m += strlen("wprof[rank 0]: debug: ");
-    const char *in = strstr(m, " in ");
-    if (strncmp(m, "spilled ", 8) == 0 && in && sscanf(in, " in %lf", &a) == 1) ph[PH_SPILLS] += a;
-    if (strncmp(m, "clock exchange at finalize", 26) == 0 && in && sscanf(in, " in %lf", &a) == 1) ph[PH_CLOCK] = a;
-    if (strncmp(m, "clock exchange at init", 22) == 0 && in && sscanf(in, " in %lf", &a) == 1) ph[PH_INIT] = a;
-    if (sscanf(m, "finalize: clock exchange + pack %lf ms, gather %lf ms, report %lf ms", &a, &b, &c) == 3)
-      clock_pack = a, ph[PH_GATHER] = b, report = c;
-    if (sscanf(m, "summaries in %lf ms, report written in %lf ms", &a, &b) == 2) summaries = a, ph[PH_WRITE] = b;
-  }
-  (void)summaries;
-  ph[PH_PACK] = clock_pack - ph[PH_CLOCK];
-  ph[PH_MERGE] = report - ph[PH_WRITE];
-  return pclose(p) == 0 && report > 0 ? 0 : -1;
+/* wprof's own phases, as each rank says them at the end of finalize under WPROF_LOG=debug:
+ * "wprof[rank N]: debug: phases: init 1x 1.234/0.900 ms, sync 6x 0.210/0.100 ms, ..." (wall/CPU).
+ * The names are runtime/base/phase_time.c's. Not added to the sum of what the job waits for: merge,
+ * which runs inside gather (rank 0 merges each rank as it arrives), and, when rank 0 wrote the report
+ * beside PMPI_Finalize (write_join: its wait for that thread after it), the phases of that thread. */
+#define MAX_NP 8
+enum { PH_N = 16 };
+static const char *const ph_names[PH_N] = {"init", "sync", "spill", "spill_open", "stop_tables", "sync_final",
+                                           "clock_final", "pack", "respill", "gather", "merge", "summaries",
+                                           "write", "spill_remove", "teardown", "write_join"};
+static const char *const ph_what[PH_N] = {
+    "init (whole wprof_init in MPI_Init)", "sync points (start + end)", "spills of the stops",
+    "open-window spills", "stop tables", "finalize: sync_final", "finalize: clock exchange", "finalize: pack",
+    "finalize: spill rewrite", "finalize: gather (rank 0: recv + merge)", "  of which merge",
+    "finalize: stragglers + summaries", "finalize: report write", "finalize: spill removal",
+    "finalize: teardown + hand-over", "after PMPI_Finalize: wait for the write"};
+enum { PH_MERGE = 10, PH_SUMMARIES = 11, PH_SPILL_REMOVE = 13, PH_WRITE_JOIN = 15 };
+/* Overlapped with another phase: shown, not summed (deferred: rank 0's write ran beside PMPI_Finalize). */
+static int ph_nested(int k, int deferred) {
+  return k == PH_MERGE || (deferred && k >= PH_SUMMARIES && k <= PH_SPILL_REMOVE);
 }
 
-/* The per-phase table of rank 0 at np: medians of PHASE_RUNS runs. */
-static void phase_table(const char *env, int np) {
-  double v[PH_COUNT][PHASE_RUNS], ph[PH_COUNT];
-  int n = 0;
-  for (int r = 0; r < PHASE_RUNS; r++) {
-    if (phase_run(env, np, ph) != 0) continue;
-    for (int k = 0; k < PH_COUNT; k++) v[k][n] = ph[k];
-    n++;
-  }
-  if (n == 0) {
-    printf("np %d: no run gave wprof's debug timing\n", np);
-    return;
-  }
-  printf("np %d: rank 0's phases, median of %d runs with WPROF_LOG=debug:\n", np, n);
-  for (int k = 0; k < PH_COUNT; k++) {
-    double m = bench_median(v[k], n);
-    printf("  %-72s %8.3f ms\n", phase_names[k], m);
-    printf("BENCH finalize phase, np %d: %s|%.3f ms|-|-|-|info\n", np, phase_names[k], m);
+/* One wprof run's phases: [rank][phase] wall and CPU ms; seen[rank] when its line came. */
+struct run_phases {
+  double wall[MAX_NP][PH_N], cpu[MAX_NP][PH_N];
+  int seen[MAX_NP];
+};
+
+static void parse_phase_line(const char *line, struct run_phases *ph) {
+  int rank;
+  const char *m = strstr(line, "wprof[rank ");
+  if (!m || sscanf(m, "wprof[rank %d]", &rank) != 1 || rank < 0 || rank >= MAX_NP) return;
+  m = strstr(m, "debug: phases: ");
+  if (!m) return;
+  m += strlen("debug: phases: ");
+  ph->seen[rank] = 1;
+  while (*m) {
+    char name[32];
+    unsigned long long n;
+    double w, c;
+    int used = 0;
+    if (sscanf(m, "%31s %llux %lf/%lf ms%n", name, &n, &w, &c, &used) != 4 || used == 0) break;
+    for (int k = 0; k < PH_N; k++)
+      if (strcmp(name, ph_names[k]) == 0) ph->wall[rank][k] = w, ph->cpu[rank][k] = c;
+    m += used;
+    while (*m == ',' || *m == ' ') m++;
   }
 }
 
-static int run_once(const char *app, const char *env, int np, double *ms, double *init_ms, double *cpu_ms) {
+/* One job; *ms its rank 0's time from main to the end of MPI_Finalize. ph: wprof's phases (the wprof
+ * run takes WPROF_LOG=debug from env, and its stderr is read for them), NULL for the plain one. */
+static int run_once(const char *app, const char *env, int np, double *ms, double *cpu_ms, struct run_phases *ph) {
   char cmd[4096];
-  snprintf(cmd, sizeof cmd, "%s %s %s %d %s %s 2>/dev/null", env, FINALIZE_MPIEXEC, FINALIZE_NP_FLAG, np,
-           FINALIZE_MPIEXEC_FLAGS, app);
+  snprintf(cmd, sizeof cmd, "%s %s %s %d %s %s %s", env, FINALIZE_MPIEXEC, FINALIZE_NP_FLAG, np,
+           FINALIZE_MPIEXEC_FLAGS, app, ph ? "2>&1" : "2>/dev/null");
+  if (ph) memset(ph, 0, sizeof *ph);
   double cpu0 = children_cpu_ms();
   FILE *p = popen(cmd, "r");
   if (!p) return -1;
-  char line[256];
+  char line[2048];
   int found = 0;
   while (fgets(line, sizeof line, p)) {
     unsigned long long ns, init;
     if (sscanf(line, "ELAPSED_NS %llu INIT_NS %llu", &ns, &init) == 2) {
       *ms = (double)ns / 1e6;
-      *init_ms = (double)init / 1e6;
       found = 1;
     }
+    if (ph) parse_phase_line(line, ph);
   }
   int rc = pclose(p);
   *cpu_ms = children_cpu_ms() - cpu0;
   return rc == 0 && found ? 0 : -1;
+}
+
+/* The per-phase table at np over the wprof runs: rank 0's wall and CPU, the other ranks' median wall
+ * (median over ranks in each run), the slowest other rank's wall, their median CPU; each a median
+ * over the runs. Returns 0 when every rank said its phases in every run. */
+static int phase_table(const struct run_phases *runs, int n, int np, double added_ms) {
+  int complete = 1;
+  for (int i = 0; i < n; i++)
+    for (int r = 0; r < np; r++) complete &= runs[i].seen[r];
+  double *v = malloc((size_t)n * sizeof *v), o[MAX_NP];
+  if (!v) return -1;
+  printf("np %d: wprof's phases (ms; medians of %d runs; CPU: the thread's; others: ranks 1..%d)\n", np, n, np - 1);
+  printf("  %-42s %9s %9s %9s %9s %9s\n", "phase", "r0 wall", "r0 CPU", "oth wall", "oth max", "oth CPU");
+  double sum_r0 = 0, sum_cpu0 = 0, sum_oth = 0;
+  int deferred = 0; /* in most runs rank 0 wrote the report beside PMPI_Finalize */
+  for (int i = 0; i < n; i++) deferred += runs[i].wall[0][PH_WRITE_JOIN] > 0 || runs[i].cpu[0][PH_WRITE_JOIN] > 0;
+  deferred = 2 * deferred > n;
+  for (int k = 0; k < PH_N; k++) {
+    double col[5];
+    for (int c = 0; c < 5; c++) {
+      for (int i = 0; i < n; i++) {
+        const struct run_phases *ph = &runs[i];
+        if (c == 0) v[i] = ph->wall[0][k];
+        else if (c == 1) v[i] = ph->cpu[0][k];
+        else {
+          int m = 0;
+          double mx = 0;
+          for (int r = 1; r < np; r++) {
+            o[m++] = c == 4 ? ph->cpu[r][k] : ph->wall[r][k];
+            if (ph->wall[r][k] > mx) mx = ph->wall[r][k];
+          }
+          v[i] = m == 0 ? 0 : c == 3 ? mx : bench_median(o, m);
+        }
+      }
+      col[c] = bench_median(v, n);
+    }
+    int any = 0;
+    for (int c = 0; c < 5; c++) any |= col[c] > 0;
+    if (!any) continue;
+    int nested = ph_nested(k, deferred);
+    if (!nested) sum_r0 += col[0], sum_cpu0 += col[1], sum_oth += col[2];
+    printf("  %-42s %9.3f %9.3f %9.3f %9.3f %9.3f%s\n", ph_what[k], col[0], col[1], col[2], col[3], col[4],
+           nested && k != PH_MERGE ? "  (beside PMPI_Finalize)" : "");
+    printf("BENCH finalize phase, np %d: %s%s (wall/CPU ms: rank 0; other ranks median, max wall)|%.3f/%.3f ms"
+           "|%.3f (max %.3f)/%.3f ms|-|-|info\n", np, ph_what[k] + (k == PH_MERGE ? 2 : 0),
+           nested && k != PH_MERGE ? " (beside PMPI_Finalize)" : "", col[0], col[1], col[2], col[3], col[4]);
+  }
+  printf("  %-42s %9.3f %9.3f %9.3f\n", "sum of phases the job waits for", sum_r0, sum_cpu0, sum_oth);
+  printf("  rank 0's phases add up to %.1f ms of the %.1f ms added wall time (%.0f%%)\n", sum_r0, added_ms,
+         added_ms > 0 ? 100 * sum_r0 / added_ms : 0);
+  printf("BENCH finalize phases, np %d: sum of rank 0's phases vs the added wall time|%.1f ms|%.1f ms (added)|"
+         "%.2f|-|info\n", np, sum_r0, added_ms, added_ms > 0 ? sum_r0 / added_ms : 0);
+  free(v);
+  if (!complete) printf("np %d: some rank did not say its phases (WPROF_LOG=debug)\n", np);
+  return complete ? 0 : -1;
 }
 
 static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
@@ -117,23 +169,24 @@ int main(int argc, char **argv) {
   char dir[] = "/tmp/wprof-bench-fin-XXXXXX";
   if (!mkdtemp(dir)) return 1;
   char env[1024];
-  snprintf(env, sizeof env, "WPROF_OUTPUT=%s/report.h5 WPROF_BACKEND=host WPROF_LOG=error WPROF_OVERWRITE=1", dir);
+  snprintf(env, sizeof env, "WPROF_OUTPUT=%s/report.h5 WPROF_BACKEND=host WPROF_LOG=debug WPROF_OVERWRITE=1", dir);
   static const int nps[] = {2, 4, 8};
   static const double darshan_ms[] = {5, 10, 20};
   int failed = 0;
   for (int k = 0; k < 3; k++) {
     double *added = malloc((size_t)pairs * sizeof *added), *base = malloc((size_t)pairs * sizeof *base);
     double *with = malloc((size_t)pairs * sizeof *with), *cpu = malloc((size_t)pairs * sizeof *cpu);
-    if (!added || !base || !with || !cpu) return 1;
-    double w, b, wi, bi, wc, bc;
-    run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wi, &wc); /* warm the page cache of both */
-    run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bi, &bc);
+    struct run_phases *ph = malloc((size_t)pairs * sizeof *ph), warm;
+    if (!added || !base || !with || !cpu || !ph) return 1;
+    double w, b, wc, bc;
+    run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wc, &warm); /* warm the page cache of both */
+    run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bc, NULL);
     for (int i = 0; i < pairs; i++) {
       /* alternate which goes first, so drift on a shared machine hits both alike */
-      int rc = i % 2 ? run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bi, &bc) |
-                           run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wi, &wc)
-                     : run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wi, &wc) |
-                           run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bi, &bc);
+      int rc = i % 2 ? run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bc, NULL) |
+                           run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wc, &ph[i])
+                     : run_once(FINALIZE_APP_WPROF, env, nps[k], &w, &wc, &ph[i]) |
+                           run_once(FINALIZE_APP_PLAIN, "", nps[k], &b, &bc, NULL);
       if (rc != 0) {
         fprintf(stderr, "bench_finalize: a run at np %d failed\n", nps[k]);
         failed = 1;
@@ -155,11 +208,12 @@ int main(int argc, char **argv) {
     printf("np %d: added CPU time (user + sys of the whole job, with minus without wprof, over np): %.1f ms "
            "per rank\n", nps[k], cm);
     printf("BENCH added CPU time per rank, np %d (median of %d pairs)|%.1f ms|-|-|-|info\n", nps[k], pairs, cm);
-    phase_table(env, nps[k]);
+    if (phase_table(ph, pairs, nps[k], a) != 0) failed = 1;
     free(added);
     free(base);
     free(with);
     free(cpu);
+    free(ph);
   }
   nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
   return failed;

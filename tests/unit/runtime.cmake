@@ -17,3 +17,7 @@ set_tests_properties(rt_state_machine rt_config rt_lite rt_ranges PROPERTIES LAB
 wprof_test_program(test_rt_clock_align ${CMAKE_CURRENT_LIST_DIR}/test_rt_clock_align.c)
 add_test(NAME rt_clock_align COMMAND test_rt_clock_align)
 set_tests_properties(rt_clock_align PROPERTIES LABELS unit TIMEOUT 60)
+
+wprof_test_program(test_rt_phase_time ${CMAKE_CURRENT_LIST_DIR}/test_rt_phase_time.c)
+add_test(NAME rt_phase_time COMMAND test_rt_phase_time)
+set_tests_properties(rt_phase_time PROPERTIES LABELS unit TIMEOUT 60)
