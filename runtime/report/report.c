@@ -49,8 +49,8 @@ struct report_task {
 };
 
 static int defer_next;              /* wpr_report_defer_next: the next report's write may be deferred */
-/* Only a small report's write is deferred: it ends within PMPI_Finalize's own few tens of ms. A large
- * one is written before, as the other ranks wait in PMPI_Finalize for rank 0: were one of them to
+/* Only a small report with every rank's data is deferred: it ends within PMPI_Finalize's own few tens
+ * of ms. A large one is written before, as the other ranks wait in PMPI_Finalize for rank 0: were one of them to
  * exit with an error meanwhile, the launcher's kill must not catch rank 0 mid-write. */
 #define DEFER_MAX_BYTES (4u << 20)
 static pthread_t writer;
@@ -92,7 +92,10 @@ static int write_job(struct wpr_session *s, struct report_task *t, int64_t wait_
     if (!job->ranks.v[i].status || strcmp(job->ranks.v[i].status, WPIO_STATUS_OK) != 0) t->complete = 0;
   t->s = *s;
   t->merger.comm = NULL; /* the gather is over: nothing below sends or receives */
-  if (defer_next && !t->merger.stream && !t->merger.stream_failed && wpio_job_row_bytes(job) <= DEFER_MAX_BYTES) {
+  /* a rank missing from the report may have died: its launcher may then kill rank 0 inside
+   * PMPI_Finalize, so such a report is written before, like a large one */
+  if (defer_next && t->complete && !t->merger.stream && !t->merger.stream_failed &&
+      wpio_job_row_bytes(job) <= DEFER_MAX_BYTES) {
     sigset_t all, old;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
