@@ -43,3 +43,8 @@ target_include_directories(bench_h5write PRIVATE ${WPROF_IO_INCLUDE_DIRS} ${CMAK
 target_link_libraries(bench_h5write PRIVATE m PkgConfig::LIBDEFLATE)
 add_test(NAME bench_h5write_smoke COMMAND bench_h5write 3)
 set_tests_properties(bench_h5write_smoke PROPERTIES LABELS bench-smoke TIMEOUT 60)
+# Open-window crash spills at WPROF_SPILL_INTERVAL_MS=1 against none, in the same run: spills stay a
+# small share of the time between them however small the interval and however big the window grows
+wprof_test_program(bench_spill_open ${CMAKE_CURRENT_LIST_DIR}/bench_spill_open.c)
+add_test(NAME bench_spill_open_smoke COMMAND bench_spill_open --smoke)
+set_tests_properties(bench_spill_open_smoke PROPERTIES LABELS bench-smoke TIMEOUT 120)
