@@ -17,3 +17,8 @@ set_tests_properties(rt_state_machine rt_config rt_lite rt_ranges PROPERTIES LAB
 wprof_test_program(test_rt_clock_align ${CMAKE_CURRENT_LIST_DIR}/test_rt_clock_align.c)
 add_test(NAME rt_clock_align COMMAND test_rt_clock_align)
 set_tests_properties(rt_clock_align PROPERTIES LABELS unit TIMEOUT 60)
+
+# Open-window spills every millisecond while other threads record (also under TSan: tests/sanitize/tsan)
+wprof_test_program(test_rt_spill_threads ${CMAKE_CURRENT_LIST_DIR}/test_rt_spill_threads.c)
+add_test(NAME rt_spill_threads COMMAND test_rt_spill_threads)
+set_tests_properties(rt_spill_threads PROPERTIES LABELS unit TIMEOUT 120)
