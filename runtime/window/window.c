@@ -2,6 +2,7 @@
  * communicator, so all ranks' windows open and close together; settings are checked at each start. */
 #include "window.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -111,9 +112,11 @@ void wpr_window_spill_open(struct wpr_session *s) {
     s->spill_due = 0;
     return;
   }
+  int saved_errno = errno; /* the program's: a step that spills leaves it as it was */
   uint64_t t0 = wpr_ticks();
   wpr_spill_write_open(s);
   spill_schedule(s, wpr_ticks() - t0); /* from the spill's end */
+  errno = saved_errno;
 }
 
 static void window_open(struct wpr_session *s) {
@@ -175,6 +178,7 @@ static void window_close(struct wpr_session *s) {
 }
 
 void wpr_window_perform(struct wpr_session *s, unsigned actions) {
+  int saved_errno = errno; /* the program's: its sync points, spills and stop tables leave it as it was */
   if (actions & WPR_SM_BACKEND_START) window_open(s);
   if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) {
     int32_t window = s->open_window;
@@ -182,4 +186,5 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions) {
     /* every rank, collecting or not, whose rank 0 closed the window with it: its gather is collective */
     if (!s->closed_without_root) wpr_stop_tables(s, window);
   }
+  errno = saved_errno;
 }

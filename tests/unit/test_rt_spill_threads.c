@@ -1,8 +1,9 @@
 /* Open-window crash spills while other threads record: the driving thread steps a window with
  * WPROF_SPILL_INTERVAL_MS=1, so it collects and spills the open window again and again, while worker
  * threads push and pop ranges, time lite scopes and fill the timeline (and call wprof_step, which
- * only the driving thread may: WPROF_ETHREAD). Run under ThreadSanitizer too (tests/sanitize/tsan).
+ * only the driving thread may: WPROF_ETHREAD); the program's errno survives every step. Run under ThreadSanitizer too (tests/sanitize/tsan).
  * A world of one, host backend; the report is read back: every worker's ranges counted once. */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,17 +54,22 @@ int main(void) {
   pthread_t th[THREADS];
   for (int i = 0; i < THREADS; i++) OK(pthread_create(&th[i], NULL, worker, NULL) == 0);
   /* the driving thread steps while they run: an open-window spill every millisecond or so */
-  int steps = 0;
+  int steps = 0, errno_changed = 0;
   for (int i = 0; i < 400; i++, steps++) {
     wprof_range_push("driver_step");
     usleep(500);
     wprof_range_pop();
+    errno = EDOM; /* the program's errno: a step, spill or not, leaves it as it was */
     OK(wprof_step() == WPROF_OK);
+    errno_changed += errno != EDOM;
   }
   __atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
   for (int i = 0; i < THREADS; i++) pthread_join(th[i], NULL);
   OK(__atomic_load_n(&ethread_seen, __ATOMIC_RELAXED));
+  EXPECT(errno_changed == 0, "errno changed by %d of %d steps", errno_changed, steps);
+  errno = EDOM;
   OK(wprof_stop() == WPROF_OK);
+  EXPECT(errno == EDOM, "errno %d after the stop (its sync point and spill)", errno);
   OK(wprof_finalize() == WPROF_OK);
 
   /* the kept spill (finalize's, whole): one window of `steps` steps, not cut short, and every
