@@ -2,6 +2,7 @@
  * communicator, so all ranks' windows open and close together; settings are checked at each start. */
 #include "window.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -91,9 +92,21 @@ static int start_collectors(struct wpr_session *s, int32_t window) {
   return WPROF_EBACKEND;
 }
 
-/* The next open-window spill: WPROF_SPILL_INTERVAL_MS from now, in ticks (never 0: 0 means none). */
-static void spill_schedule(struct wpr_session *s) {
-  uint64_t due = wpr_ticks() + wpr_ns_to_ticks((uint64_t)s->cfg.spill_interval_ms * 1000000u);
+/* An open-window spill waits at least this many times what the last one took, so spills take at
+ * most 1/(1 + this) of the program's time (5 %) whatever the interval: each one collects and packs
+ * the window so far, which grows with it (a busy timeline), and may outgrow a small interval. */
+#define SPILL_WAIT_PER_COST 19
+
+/* The next open-window spill: WPROF_SPILL_INTERVAL_MS from now, or SPILL_WAIT_PER_COST times the
+ * last spill's cost (ticks) when longer; in ticks, never 0 (0 means none). */
+static void spill_schedule(struct wpr_session *s, uint64_t cost) {
+  uint64_t wait = wpr_ns_to_ticks((uint64_t)s->cfg.spill_interval_ms * 1000000u);
+  if (cost > wait / SPILL_WAIT_PER_COST) {
+    wait = cost * SPILL_WAIT_PER_COST;
+    WPR_DEBUG("the open-window spill took %.3f ms: the next one in %.1f ms, not WPROF_SPILL_INTERVAL_MS",
+              (double)wpr_ticks_to_ns(cost) / 1e6, (double)wpr_ticks_to_ns(wait) / 1e6);
+  }
+  uint64_t due = wpr_ticks() + wait;
   s->spill_due = due ? due : 1;
 }
 
@@ -102,10 +115,13 @@ void wpr_window_spill_open(struct wpr_session *s) {
     s->spill_due = 0;
     return;
   }
+  int saved_errno = errno; /* the program's: a step that spills leaves it as it was */
   struct wpr_phase_mark mark = wpr_phase_begin();
+  uint64_t t0 = wpr_ticks();
   wpr_spill_write_open(s);
+  spill_schedule(s, wpr_ticks() - t0); /* from the spill's end */
   wpr_phase_end(WPR_PH_SPILL_OPEN, mark);
-  spill_schedule(s); /* from the spill's end: a slow file system does not make every step spill */
+  errno = saved_errno;
 }
 
 static void window_open(struct wpr_session *s) {
@@ -129,7 +145,7 @@ static void window_open(struct wpr_session *s) {
   wpr_timeline_window_open(window, s->cfg.timeline && s->collecting, s->cfg.timeline_max_events);
   if (s->collecting) wpr_ranges_set_window(window);
   s->spill_due = 0;
-  if (s->collecting && s->cfg.spill_interval_ms > 0) spill_schedule(s);
+  if (s->collecting && s->cfg.spill_interval_ms > 0) spill_schedule(s, 0);
   WPR_DEBUG("window %d open", (int)window);
 }
 
@@ -169,6 +185,7 @@ static void window_close(struct wpr_session *s) {
 }
 
 void wpr_window_perform(struct wpr_session *s, unsigned actions) {
+  int saved_errno = errno; /* the program's: its sync points, spills and stop tables leave it as it was */
   if (actions & WPR_SM_BACKEND_START) window_open(s);
   if ((actions & WPR_SM_BACKEND_STOP) && s->open_window >= 0) {
     int32_t window = s->open_window;
@@ -180,4 +197,5 @@ void wpr_window_perform(struct wpr_session *s, unsigned actions) {
       wpr_phase_end(WPR_PH_STOP_TABLES, mark);
     }
   }
+  errno = saved_errno;
 }

@@ -46,3 +46,8 @@ set_tests_properties(bench_h5write_smoke PROPERTIES LABELS bench-smoke TIMEOUT 6
 # A test, not a timing: one pair at np 2/4/8, every rank's phase line parsed
 add_test(NAME bench_finalize_smoke COMMAND bench_finalize 1)
 set_tests_properties(bench_finalize_smoke PROPERTIES LABELS "mpi;bench-smoke" TIMEOUT 180)
+# Open-window crash spills at WPROF_SPILL_INTERVAL_MS=1 against none, in the same run: spills stay a
+# small share of the time between them however small the interval and however big the window grows
+wprof_test_program(bench_spill_open ${CMAKE_CURRENT_LIST_DIR}/bench_spill_open.c)
+add_test(NAME bench_spill_open_smoke COMMAND bench_spill_open --smoke)
+set_tests_properties(bench_spill_open_smoke PROPERTIES LABELS bench-smoke TIMEOUT 120)

@@ -178,7 +178,7 @@ def kill_in_open_window(interval_ms):
     recover's output."""
     argv = [APP, "--iters", str(ITERS), "--windows", "2", "--work-us", "60000", "--kill-open-rank", "2",
             "--kill-after-steps", str(OPEN_STEPS)]
-    rc, _, err, _ = run_mpi(4, argv, env=dict(env, WPROF_SPILL_INTERVAL_MS=str(interval_ms)))
+    rc, _, err, _ = run_mpi(4, argv, env=dict(env, WPROF_SPILL_INTERVAL_MS=str(interval_ms), WPROF_TIMELINE="1"))
     check(rc != 0 and "killing myself in open window 1 after 3 steps" in err, "rank 2 died in its open window")
     check(not os.path.exists(out), "no report was written")
     rep = os.path.join(tmp, "recovered.h5")
@@ -208,6 +208,13 @@ def open_window():
         check(mine and mine[0]["end_ns"] > mine[0]["start_ns"], "its end is its last spill's time, after its start")
         r = [g for g in rows(f, "ranges") if g["rank"] == 2 and g["window"] == 1 and g["name"] == "step"]
         check(len(r) == 1 and r[0]["calls"] == steps, f"rank 2's range step of window 1 has {steps} calls ({r})")
+        # the timeline events of the committed frames and of the provisional one (events since the last
+        # committed frame) each once: neither doubled nor lost
+        events = [tuple(sorted((k, v) for k, v in e.items() if k != "name_id")) for e in rows(f, "timeline")
+                  if e["rank"] == 2]
+        check(len(events) == len(set(events)), f"rank 2: no timeline event twice ({len(events)} events)")
+        step_events = [e for e in rows(f, "timeline") if e["rank"] == 2 and e["name"] == "step"]
+        check(len(step_events) == ITERS + steps, f"rank 2: {ITERS} + {steps} 'step' range events ({len(step_events)})")
         lite = [x for x in rows(f, "lite") if x["rank"] == 2 and x["name"] == "work"]
         check(len(lite) == 1 and lite[0]["calls"] == ITERS + steps, f"rank 2's lite scope 'work': {ITERS} + {steps} calls")
         others = [w for w in rows(f, "windows") if w["rank"] != 2 and w["window"] == 1]
