@@ -82,31 +82,43 @@ int wpio_spill_decode(const uint8_t *buf, size_t len, int rank, struct wpio_job 
  * rows of every whole frame, the rest from the last. 0, or -1 with one line in err (no whole frame). */
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
 
+/* The clock fit a spill's positions are put on rank 0's time with (the runtime's, field for field:
+ * rank 0 time = t - offset_ns - (t - ref_ns) * drift_ppm * 1e-6), and the fit's own error. */
+struct wpio_spill_fit { int64_t offset_ns; double drift_ppm; int64_t ref_ns, residual_ns; };
+/* A refit moves positions already spilled by at most this much, or the fit's residual when larger,
+ * and the spill still appends: the earlier frames keep the times they were written with, within the
+ * alignment's own error. Ranks on another node than rank 0 refit at every sync point. */
+#define WPIO_SPILL_FIT_TOLERANCE_NS 1000
+
 /* Whether a stop's spill may be an appended frame (wpio_spill_frames.c). Appending is right only when
  * the frames so far still hold the truth about their windows: the rows of those windows have not
  * changed since (GPU records of a window can arrive after its stop and update its rows at the next
- * collect), positions were converted to rank 0's clock with the same fit, and the timeline events
- * and straggler arrivals spilled are still the first ones of the tables, unchanged (a frame then
- * carries only those after them). Anything else rewrites the spill whole. The state is one spill's
- * (a session's), zeroed to start. */
+ * collect; rows are compared on the rank's own clock), the current fit puts the spilled positions
+ * within WPIO_SPILL_FIT_TOLERANCE_NS (or the fit's residual) of where the fit of the last whole frame
+ * put them, and the timeline events and straggler arrivals spilled are still the first ones of the
+ * tables, unchanged (a frame then carries only those after them). Anything else rewrites the spill
+ * whole. The state is one spill's (a session's), zeroed to start. */
 struct wpio_spill_state {
   int valid;                  /* the last spill was written, whole or appended */
   int32_t last_window;        /* the highest window it holds */
   uint64_t rows_hash;         /* of the rows of windows 0..last_window then */
-  int64_t fit[3];             /* the caller's clock fit then (compared bytewise) */
+  struct wpio_spill_fit fit;  /* the fit of the last whole frame */
+  int64_t span_lo, span_hi;   /* the rank's own times the spilled windows cover */
   size_t events, arrivals;    /* timeline events and straggler arrivals it holds */
   uint64_t events_hash, arrivals_hash;
   /* the same for the spill being written */
   int32_t next_last;
   uint64_t next_hash;
-  int64_t next_fit[3];
+  struct wpio_spill_fit next_fit;
+  int64_t next_lo, next_hi;
   size_t next_events, next_arrivals;
   uint64_t next_events_hash, next_arrivals_hash;
 };
-/* For `job`, this stop's collected tables: 1 when it may be appended (the rows of the windows, the
- * events and the arrivals already spilled are then dropped from job), 0 when it must be written
- * whole. Then call wpio_spill_planned with whether the write succeeded. */
-int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]);
+/* For `job`, this stop's collected tables with their positions on the rank's own clock: 1 when it may
+ * be appended (the rows of the windows, the events and the arrivals already spilled are then dropped
+ * from job), 0 when it must be written whole. The caller then puts the positions left on rank 0's
+ * time with `fit`, writes, and calls wpio_spill_planned with whether the write succeeded. */
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit);
 void wpio_spill_planned(struct wpio_spill_state *st, int written);
 /* The same for a provisional frame (the open window so far): 1 when it may be appended after the
  * committed frames (what they hold is then dropped from job), 0 when it must be written whole (a

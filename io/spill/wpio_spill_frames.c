@@ -212,10 +212,36 @@ static uint64_t arrivals_hash(const struct wpio_job *j, size_t from, size_t to, 
     (vec).n -= d_; \
   } while (0)
 
+/* rank 0's time of the rank's own time t by fit f */
+static int64_t fit_map(const struct wpio_spill_fit *f, int64_t t) {
+  return t - f->offset_ns - (int64_t)((double)(t - f->ref_ns) * f->drift_ppm * 1e-6);
+}
+
+/* Whether fit b puts the times lo..hi within the tolerance of where fit a put them (both linear:
+ * the ends are the farthest apart). */
+static int fits_agree(const struct wpio_spill_fit *a, const struct wpio_spill_fit *b, int64_t lo, int64_t hi) {
+  int64_t tol = b->residual_ns > WPIO_SPILL_FIT_TOLERANCE_NS ? b->residual_ns : WPIO_SPILL_FIT_TOLERANCE_NS;
+  int64_t d_lo = fit_map(a, lo) - fit_map(b, lo), d_hi = fit_map(a, hi) - fit_map(b, hi);
+  return d_lo <= tol && d_lo >= -tol && d_hi <= tol && d_hi >= -tol;
+}
+
+/* The rank's own times the windows 0..last cover. */
+static void windows_span(const struct wpio_job *j, int32_t last, int64_t *lo, int64_t *hi) {
+  *lo = INT64_MAX, *hi = INT64_MIN;
+  for (size_t i = 0; i < j->windows.n; i++) {
+    const struct wpio_window_row *w = &j->windows.v[i];
+    if (w->window < 0 || w->window > last) continue;
+    if (w->start_ns < *lo) *lo = w->start_ns;
+    if (w->end_ns > *hi) *hi = w->end_ns;
+  }
+  if (*lo > *hi) *lo = *hi = 0;
+}
+
 /* The plan of a committed frame (provisional 0: checks the fit, sets the next state) or of a
  * provisional one (leaves the state alone: the next committed frame is planned as if it had not been
  * written; the fit is not compared, see wpio_spill_plan_provisional). */
-static int plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3], int provisional) {
+static int plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit,
+                int provisional) {
   int32_t last = -1;
   for (size_t i = 0; i < job->windows.n; i++)
     if (job->windows.v[i].window > last) last = job->windows.v[i].window;
@@ -233,13 +259,16 @@ static int plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t
   size_t ev = st->valid ? st->events : 0, ar = st->valid ? st->arrivals : 0;
   uint64_t ev_old = events_hash(job, keys, 0, ev, seed), ar_old = arrivals_hash(job, 0, ar, seed);
   int append = st->valid && spilled >= 0 && last > spilled &&
-               (provisional || memcmp(st->fit, fit, sizeof st->fit) == 0) && old_rows == st->rows_hash &&
+               (provisional || fits_agree(&st->fit, fit, st->span_lo, st->span_hi)) && old_rows == st->rows_hash &&
                job->timeline.n >= ev && job->strag_events.n >= ar && ev_old == st->events_hash &&
                ar_old == st->arrivals_hash;
   if (!provisional) {
     st->next_last = last;
     st->next_hash = old_rows + new_rows;
-    memcpy(st->next_fit, fit, sizeof st->next_fit);
+    /* appended frames keep the whole frame's fit as the reference: refits within the tolerance of it
+     * never add up to more */
+    st->next_fit = append ? st->fit : *fit;
+    windows_span(job, last, &st->next_lo, &st->next_hi);
     st->next_events = job->timeline.n;
     st->next_events_hash = events_hash(job, keys, ev, job->timeline.n, ev_old);
     st->next_arrivals = job->strag_events.n;
@@ -254,20 +283,21 @@ static int plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t
   return append;
 }
 
-int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const int64_t fit[3]) {
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit) {
   return plan(st, job, fit, 0);
 }
 
 int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job) {
   struct wpio_spill_state copy = *st; /* plan reads it only, when provisional */
-  return plan(&copy, job, st->fit, 1);
+  return plan(&copy, job, &st->fit, 1);
 }
 
 void wpio_spill_planned(struct wpio_spill_state *st, int written) {
   st->valid = written;
   st->last_window = st->next_last;
   st->rows_hash = st->next_hash;
-  memcpy(st->fit, st->next_fit, sizeof st->fit);
+  st->fit = st->next_fit;
+  st->span_lo = st->next_lo, st->span_hi = st->next_hi;
   st->events = st->next_events, st->events_hash = st->next_events_hash;
   st->arrivals = st->next_arrivals, st->arrivals_hash = st->next_arrivals_hash;
 }

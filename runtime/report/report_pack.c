@@ -90,40 +90,41 @@ static int add_rank_row(struct wpr_session *s, struct wpio_job *job) {
   return row->hostname && row->status ? WPROF_OK : WPROF_ENOMEM;
 }
 
-/* The timeline's events so far, in rank 0's timebase, and how many were not kept (this rank's row). */
-static int collect_timeline(struct wpr_session *s, struct wpio_job *job) {
+/* The timeline's events so far, on `clock`, and how many were not kept (this rank's row). */
+static int collect_timeline(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock) {
   uint64_t dropped = 0;
-  if (wpr_timeline_collect(job, s->comm.rank, &s->clock, &dropped) != WPROF_OK) return WPROF_ENOMEM;
+  if (wpr_timeline_collect(job, s->comm.rank, clock, &dropped) != WPROF_OK) return WPROF_ENOMEM;
   for (size_t i = 0; i < job->ranks.n; i++)
     if (job->ranks.v[i].rank == s->comm.rank) job->ranks.v[i].timeline_dropped = dropped;
   return WPROF_OK;
 }
 
-/* This rank's whole contribution: its /ranks row, and its tables when it collects. The job's
- * attributes (world_size, settings, sync) go with it, so a spill alone can rebuild a report. */
-static int collect_local(struct wpr_session *s, struct wpio_job *job) {
+/* This rank's whole contribution: its /ranks row, and its tables when it collects, positions put on
+ * `clock` (rank 0's fit, or wpr_clock_local). The job's attributes (world_size, settings, sync) go with
+ * it, so a spill alone can rebuild a report. */
+static int collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock) {
   wpr_report_set_attrs(s, job);
   if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
   /* every rank's arrivals, collecting or not: a rank left out of WPROF_RANKS may be the straggler */
-  if (wpr_strag_collect(job, s->comm.rank, &s->clock) != 0) return WPROF_ENOMEM;
+  if (wpr_strag_collect(job, s->comm.rank, clock) != 0) return WPROF_ENOMEM;
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->windows.n; i++) { /* on rank 0's clock, like every position packed */
-    job->windows.v[i].start_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].start_ns);
-    job->windows.v[i].end_ns = wpr_clock_to_root(&s->clock, job->windows.v[i].end_ns);
+  for (size_t i = 0; i < job->windows.n; i++) { /* on `clock`, like every position packed */
+    job->windows.v[i].start_ns = wpr_clock_to_root(clock, job->windows.v[i].start_ns);
+    job->windows.v[i].end_ns = wpr_clock_to_root(clock, job->windows.v[i].end_ns);
   }
   if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_ranges_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_mpi_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->memory.n; i++) { /* a position too: on rank 0's clock */
+  for (size_t i = 0; i < job->memory.n; i++) { /* a position too */
     int64_t *t = &job->memory.v[i].peak_time_ns;
-    if (*t) *t = wpr_clock_to_root(&s->clock, *t);
+    if (*t) *t = wpr_clock_to_root(clock, *t);
   }
   /* issue 9: after the MPI and GPU tables they are computed from */
   if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_other_subscriber_collect(job, s->comm.rank) != 0)
     return WPROF_ENOMEM;
-  return collect_timeline(s, job); /* last: the backend's collect may have read more GPU records */
+  return collect_timeline(s, job, clock); /* last: the backend's collect may have read more GPU records */
 }
 
 void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
@@ -160,14 +161,35 @@ void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
   wpr_meta_set(s, job); /* after "command", which it copies; hosts from the /ranks rows so far */
 }
 
-int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job) { return collect_local(s, job); }
+const struct wpr_clock_fit wpr_clock_local = {0, 0.0, 0, 0};
+
+int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock) {
+  return collect_local(s, job, clock);
+}
+
+void wpr_report_positions_to_root(struct wpio_job *job, const struct wpr_clock_fit *clock) {
+  for (size_t i = 0; i < job->windows.n; i++) {
+    job->windows.v[i].start_ns = wpr_clock_to_root(clock, job->windows.v[i].start_ns);
+    job->windows.v[i].end_ns = wpr_clock_to_root(clock, job->windows.v[i].end_ns);
+  }
+  for (size_t i = 0; i < job->memory.n; i++)
+    if (job->memory.v[i].peak_time_ns) job->memory.v[i].peak_time_ns = wpr_clock_to_root(clock, job->memory.v[i].peak_time_ns);
+  for (size_t i = 0; i < job->timeline.n; i++) {
+    job->timeline.v[i].start_ns = wpr_clock_to_root(clock, job->timeline.v[i].start_ns);
+    job->timeline.v[i].end_ns = wpr_clock_to_root(clock, job->timeline.v[i].end_ns);
+  }
+  for (size_t i = 0; i < job->strag_events.n; i++) {
+    job->strag_events.v[i].entry_ns = wpr_clock_to_root(clock, job->strag_events.v[i].entry_ns);
+    job->strag_events.v[i].exit_ns = wpr_clock_to_root(clock, job->strag_events.v[i].exit_ns);
+  }
+}
 
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
   struct wpio_job mine;
   wpio_job_init(&mine);
   *buf = NULL;
   *len = 0;
-  int rc = collect_local(s, &mine) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
+  int rc = collect_local(s, &mine, &s->clock) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
   wpio_job_free(&mine);
   return rc;
 }

@@ -12,9 +12,16 @@
 /* This rank's tables so far (its /ranks row, windows, lite, ranges, MPI, backend tables, timeline),
  * packed with the wire format. 0, or -1 (out of memory). The caller frees *buf. */
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
-/* The same tables unpacked, into `job` (freshly initialised; the caller frees it). WPROF_OK, or
- * WPROF_ENOMEM. */
-int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job);
+/* The same tables unpacked, into `job` (freshly initialised; the caller frees it), their positions
+ * put on `clock`: &s->clock (rank 0's time, as packed) or &wpr_clock_local (this rank's own time, for
+ * wpr_report_positions_to_root later). WPROF_OK, or WPROF_ENOMEM. */
+int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock);
+/* The fit that leaves a time as it is. */
+extern const struct wpr_clock_fit wpr_clock_local;
+/* Puts the positions of a job collected on wpr_clock_local (windows, memory peaks, timeline events,
+ * straggler arrivals) on `clock`. A spill plans on local positions, which a refit of the clock leaves
+ * unchanged, and converts only the rows it writes. */
+void wpr_report_positions_to_root(struct wpio_job *job, const struct wpr_clock_fit *clock);
 
 /* The job's attributes (settings, world size, backend, sync and settings notes, command, meta):
  * every pack carries them, so a spill alone can rebuild a report; rank 0 sets them again on the

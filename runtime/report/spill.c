@@ -2,8 +2,8 @@
  * that dies loses at most the open window (`wprof recover` rebuilds the report); rank 0 removes the
  * spills after a good report. The first stop of a session writes the file whole; each later stop
  * appends a frame with the windows closed since and the latest state of the tables that are not per
- * window (io/spill) when the earlier windows' rows and the clock fit are unchanged since the last
- * spill, else writes the file whole again. While a window is open, wprof_step calls for a provisional
+ * window (io/spill) when, since the last spill, the earlier windows' rows are unchanged and a refit of
+ * the clock moves them by no more than the alignment's error, else writes the file whole again. While a window is open, wprof_step calls for a provisional
  * frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the open window so far, cut short; it
  * never counts as spilled, and every frame first cuts the file back to the last committed one. A file
  * system that says no costs one warning, never the run. */
@@ -67,11 +67,13 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
-  int append = 0, rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
+  /* planned on the rank's own clock, which a refit leaves alone; only the rows written are then put
+   * on rank 0's time */
+  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local) == WPROF_OK ? 0 : -1;
   if (rc == 0) {
-    int64_t fit[3] = {s->clock.offset_ns, 0, s->clock.ref_ns};
-    memcpy(&fit[1], &s->clock.drift_ppm, sizeof(double));
-    append = wpio_spill_plan(&spilled, &job, fit);
+    const struct wpio_spill_fit fit = {s->clock.offset_ns, s->clock.drift_ppm, s->clock.ref_ns, s->clock.residual_ns};
+    append = wpio_spill_plan(&spilled, &job, &fit);
+    wpr_report_positions_to_root(&job, &s->clock);
     rc = wpio_encode(&job, &buf, &len);
   }
   wpio_job_free(&job);
@@ -86,7 +88,7 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
 
 void wpr_spill_write(struct wpr_session *s) {
   /* append when the previous stop of this same session spilled, nothing in the windows it holds
-   * changed since (late GPU records) and the clock fit is the same (wpio_spill_plan) */
+   * changed since (late GPU records) and the clock fit still puts them where it did (wpio_spill_plan) */
   uint64_t t0 = wpr_mono_ns();
   if (spilled_session != s || spilled_stops + 1 != s->backend_stops) spilled = (struct wpio_spill_state){0};
   int rc = spill_once(s, t0);
@@ -105,14 +107,13 @@ void wpr_spill_write_open(struct wpr_session *s) {
   wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
-  int append = 0, rc = wpr_report_collect_local(s, &job) == WPROF_OK ? 0 : -1;
+  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local) == WPROF_OK ? 0 : -1;
   struct wpio_window_row *row = rc == 0 ? WPIO_VEC_PUSH(job.windows) : NULL;
-  if (row) { /* the open window so far, on rank 0's clock like every position packed */
-    *row = (struct wpio_window_row){.rank = s->comm.rank, .window = s->open_window,
-                                    .start_ns = wpr_clock_to_root(&s->clock, s->open_start_ns),
-                                    .end_ns = wpr_clock_to_root(&s->clock, wpr_time_ns()),
-                                    .steps = s->open_steps, .cut_short = 1};
+  if (row) { /* the open window so far; planned on the rank's own clock like a stop's spill */
+    *row = (struct wpio_window_row){.rank = s->comm.rank, .window = s->open_window, .start_ns = s->open_start_ns,
+                                    .end_ns = wpr_time_ns(), .steps = s->open_steps, .cut_short = 1};
     append = ours && wpio_spill_plan_provisional(&spilled, &job);
+    wpr_report_positions_to_root(&job, &s->clock);
     rc = wpio_encode(&job, &buf, &len);
   } else {
     rc = -1;

@@ -1,6 +1,7 @@
 """Checks of the multi-node test (multinode.sh) on the reports of jobs that ran across namespace nodes:
     check_multinode.py report FILE NP NODE1 NODE2   one job, 2 ranks per node
     check_multinode.py sweep DIR NODE1 NODE2        a `wprof sweep --np 2,4 --hostfile` of the same app
+    check_multinode.py spills LOG NP STOPS          the job's WPROF_LOG=debug lines
 A complete report has every rank ok, the hostnames of the nodes its ranks ran on (ranks fill a node's
 2 slots before the next), and clock columns for every rank. Clocks are aligned by node: the ranks of
 one node share one fit (their node leader's), rank 0's node has rank 0's (exactly zero), and every
@@ -55,8 +56,24 @@ def check_sweep(out, nodes):
         check_report(os.path.join(out, p["report"]), p["np"], nodes)
 
 
+def check_spills(log, np_, stops):
+    """Every rank spills at every stop, whole at the first and appended after: the ranks of the node
+    without rank 0 refit their clock at every sync point, by the sample noise, which must not make
+    them rewrite the windows they spilled before. (Finalize's refit may rewrite a spill once more.)"""
+    with open(log, encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    for rank in range(np_):
+        kinds = [ln.rsplit("(", 1)[-1].rstrip(")") for ln in lines
+                 if ln.startswith(f"wprof[rank {rank}]: debug: spilled ") and " open window " not in ln]
+        kinds = kinds[:stops]
+        check(len(kinds) == stops and kinds[:1] == ["whole"] and all(k == "appended" for k in kinds[1:]),
+              f"rank {rank}: its {stops} stop spills are whole then appended (got {kinds})")
+
+
 if sys.argv[1] == "report":
     check_report(sys.argv[2], int(sys.argv[3]), sys.argv[4:])
+elif sys.argv[1] == "spills":
+    check_spills(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
 else:
     check_sweep(sys.argv[2], sys.argv[3:])
 finish()

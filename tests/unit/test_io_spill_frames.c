@@ -108,8 +108,8 @@ static void collected(struct wpio_job *j, int last, const uint64_t *calls, int n
 
 /* Plans, writes (appended or whole) and reads back a stop's spill; returns whether it appended, and
  * checks the spill then holds windows 0..last with calls[w] kernel calls each. */
-static int spill_stop(const char *dir, struct wpio_spill_state *st, int last, const uint64_t *calls, const int64_t *fit,
-                      int names_reversed, int reverse) {
+static int spill_stop(const char *dir, struct wpio_spill_state *st, int last, const uint64_t *calls,
+                      const struct wpio_spill_fit *fit, int names_reversed, int reverse) {
   struct wpio_job j;
   collected(&j, last, calls, names_reversed, reverse);
   int append = wpio_spill_plan(st, &j, fit);
@@ -142,24 +142,30 @@ static int spill_stop(const char *dir, struct wpio_spill_state *st, int last, co
 }
 
 /* A GPU record of window 0 that arrives after window 0's stop updates its row at the next collect:
- * that stop rewrites the spill whole, so the spill read back has the late record. A refit clock
- * (every position converted differently) also rewrites whole. Name order and row order alone do not. */
+ * that stop rewrites the spill whole, so the spill read back has the late record. A refit clock that
+ * moves the spilled positions by more than the tolerance (1 us, or the fit's residual when larger)
+ * also rewrites whole; one within it appends (ranks on another node refit at every sync point). Name
+ * order and row order alone do not. */
 static void check_plan(const char *dir) {
   struct wpio_spill_state st = {0};
-  uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
-  const int64_t fit[3] = {100, 0, 1000}, refit[3] = {101, 0, 2000};
-  OK(!spill_stop(dir, &st, 0, calls, fit, 0, 0));     /* the first: whole */
-  OK(spill_stop(dir, &st, 1, calls, fit, 0, 0));      /* nothing earlier changed: appended */
-  calls[0] = 6;                                        /* window 0's late record */
-  OK(!spill_stop(dir, &st, 2, calls, fit, 0, 0));     /* whole, and it has the late record */
-  OK(spill_stop(dir, &st, 3, calls, fit, 1, 1));      /* names and rows in another order: appended */
-  OK(!spill_stop(dir, &st, 4, calls, refit, 0, 0));   /* a new clock fit: whole */
-  OK(spill_stop(dir, &st, 5, calls, refit, 0, 0));
-  early_event = 1;                                     /* an event before those spilled: whole */
-  OK(!spill_stop(dir, &st, 6, calls, refit, 0, 0));
-  OK(spill_stop(dir, &st, 7, calls, refit, 0, 0));    /* then appended again, events as deltas */
-  st.valid = 0;                                        /* a failed write: the next one whole */
-  OK(!spill_stop(dir, &st, 7, calls, refit, 0, 0));
+  uint64_t calls[10] = {5, 7, 9, 11, 13, 15, 17, 19, 21, 23};
+  const struct wpio_spill_fit fit = {100, 0, 1000, 0}, nudged = {400, 0, 1500, 0}, refit = {5100, 0, 2000, 0},
+                              noisy = {8100, 0, 2000, 4000}, drifted = {5100, 1.0, 2000000000, 0};
+  OK(!spill_stop(dir, &st, 0, calls, &fit, 0, 0));     /* the first: whole */
+  OK(spill_stop(dir, &st, 1, calls, &fit, 0, 0));      /* nothing earlier changed: appended */
+  calls[0] = 6;                                         /* window 0's late record */
+  OK(!spill_stop(dir, &st, 2, calls, &fit, 0, 0));     /* whole, and it has the late record */
+  OK(spill_stop(dir, &st, 3, calls, &fit, 1, 1));      /* names and rows in another order: appended */
+  OK(spill_stop(dir, &st, 4, calls, &nudged, 0, 0));   /* a refit 0.3 us away: appended */
+  OK(!spill_stop(dir, &st, 5, calls, &refit, 0, 0));   /* 5 us away from the whole frame's fit: whole */
+  OK(spill_stop(dir, &st, 6, calls, &noisy, 0, 0));    /* 3 us away, within the fit's residual of 4 us */
+  /* a drift of 1 ppm about a time 2 s after the spilled windows moves them by 2 us: whole */
+  OK(!spill_stop(dir, &st, 7, calls, &drifted, 0, 0));
+  early_event = 1;                                      /* an event before those spilled: whole */
+  OK(!spill_stop(dir, &st, 8, calls, &drifted, 0, 0));
+  OK(spill_stop(dir, &st, 9, calls, &drifted, 0, 0));  /* then appended again, events as deltas */
+  st.valid = 0;                                         /* a failed write: the next one whole */
+  OK(!spill_stop(dir, &st, 9, calls, &drifted, 0, 0));
 }
 
 /* ---- provisional frames (the open window so far) ---- */
@@ -183,10 +189,10 @@ static void open_state(struct wpio_job *j, int last, int64_t open_steps) {
 /* The committed stop that closed window `last` (plan, write at `*end`, planned); *end its new end. */
 static void commit_stop(const char *dir, struct wpio_spill_state *st, int last, uint64_t *end) {
   static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
-  const int64_t fit[3] = {100, 0, 1000};
+  const struct wpio_spill_fit fit = {100, 0, 1000, 0};
   struct wpio_job j;
   collected(&j, last, calls, 0, 0);
-  int append = wpio_spill_plan(st, &j, fit);
+  int append = wpio_spill_plan(st, &j, &fit);
   uint8_t *buf;
   size_t len;
   char err[256] = "";
@@ -290,9 +296,9 @@ static void check_provisional(const char *dir, const char *path) {
   OK(write_provisional(dir, &st, 2, 3, end));
   struct wpio_job j;
   static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
-  const int64_t fit[3] = {100, 0, 1000};
+  const struct wpio_spill_fit fit = {100, 0, 1000, 0};
   collected(&j, 3, calls, 0, 0);
-  OK(wpio_spill_plan(&st, &j, fit) == 1);
+  OK(wpio_spill_plan(&st, &j, &fit) == 1);
   uint8_t *buf;
   size_t len;
   char err[256] = "";
