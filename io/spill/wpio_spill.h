@@ -117,15 +117,19 @@ struct wpio_spill_state {
 /* For `job`, this stop's collected tables with their positions on the rank's own clock: 1 when it may
  * be appended (the rows of the windows, the events and the arrivals already spilled are then dropped
  * from job), 0 when it must be written whole. The caller then puts the positions left on rank 0's
- * time with `fit`, writes, and calls wpio_spill_planned with whether the write succeeded. */
-int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit);
+ * time with `fit`, writes, and calls wpio_spill_planned with whether the write succeeded.
+ * earlier_left_out: the caller collected only the rows of the windows after last_window (all of
+ * /windows still) because it knows nothing changed the others since; their rows are then not
+ * compared, and a 0 means the caller must collect everything and plan again. */
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit,
+                    int earlier_left_out);
 void wpio_spill_planned(struct wpio_spill_state *st, int written);
 /* The same for a provisional frame (the open window so far): 1 when it may be appended after the
  * committed frames (what they hold is then dropped from job), 0 when it must be written whole (a
  * provisional-only file). The state is left alone. The clock fit is not compared: a provisional
  * frame is read only for a rank that died, whose closed windows keep the fit they were spilled with
  * (sync points refine it by the sample noise). */
-int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job);
+int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job, int earlier_left_out);
 
 /* wpio_spill_load + wpio_spill_decode. */
 int wpio_spill_read(const char *path, int rank, struct wpio_job *job, char *err, size_t errlen);

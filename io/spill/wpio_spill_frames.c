@@ -241,7 +241,7 @@ static void windows_span(const struct wpio_job *j, int32_t last, int64_t *lo, in
  * provisional one (leaves the state alone: the next committed frame is planned as if it had not been
  * written; the fit is not compared, see wpio_spill_plan_provisional). */
 static int plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit,
-                int provisional) {
+                int provisional, int earlier_left_out) {
   int32_t last = -1;
   for (size_t i = 0; i < job->windows.n; i++)
     if (job->windows.v[i].window > last) last = job->windows.v[i].window;
@@ -259,12 +259,13 @@ static int plan(struct wpio_spill_state *st, struct wpio_job *job, const struct 
   size_t ev = st->valid ? st->events : 0, ar = st->valid ? st->arrivals : 0;
   uint64_t ev_old = events_hash(job, keys, 0, ev, seed), ar_old = arrivals_hash(job, 0, ar, seed);
   int append = st->valid && spilled >= 0 && last > spilled &&
-               (provisional || fits_agree(&st->fit, fit, st->span_lo, st->span_hi)) && old_rows == st->rows_hash &&
+               (provisional || fits_agree(&st->fit, fit, st->span_lo, st->span_hi)) &&
+               (earlier_left_out || old_rows == st->rows_hash) &&
                job->timeline.n >= ev && job->strag_events.n >= ar && ev_old == st->events_hash &&
                ar_old == st->arrivals_hash;
   if (!provisional) {
     st->next_last = last;
-    st->next_hash = old_rows + new_rows;
+    st->next_hash = (earlier_left_out ? st->rows_hash : old_rows) + new_rows;
     /* appended frames keep the whole frame's fit as the reference: refits within the tolerance of it
      * never add up to more */
     st->next_fit = append ? st->fit : *fit;
@@ -283,13 +284,14 @@ static int plan(struct wpio_spill_state *st, struct wpio_job *job, const struct 
   return append;
 }
 
-int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit) {
-  return plan(st, job, fit, 0);
+int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit,
+                    int earlier_left_out) {
+  return plan(st, job, fit, 0, earlier_left_out);
 }
 
-int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job) {
+int wpio_spill_plan_provisional(const struct wpio_spill_state *st, struct wpio_job *job, int earlier_left_out) {
   struct wpio_spill_state copy = *st; /* plan reads it only, when provisional */
-  return plan(&copy, job, &st->fit, 1);
+  return plan(&copy, job, &st->fit, 1, earlier_left_out);
 }
 
 void wpio_spill_planned(struct wpio_spill_state *st, int written) {

@@ -21,6 +21,9 @@ struct wpr_backend {
                                         everything; NULL: none */
   int (*collect)(struct wpio_job *job, int32_t rank); /* add its tables (e.g. /kernels) */
   int explains_failure;              /* a failed init warned once itself why, naming the fallback */
+  int late_gpu_rows;                 /* its collect adds per-window rows that records arriving after a
+                                        stop still change, uncounted by late_rows.h: a stop's spill
+                                        then collects and compares every window's rows */
 };
 
 extern const struct wpr_backend wpr_backend_host;

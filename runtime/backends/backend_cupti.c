@@ -20,6 +20,7 @@ const struct wpr_backend wpr_backend_cupti = {
     .finish = wpr_cupti_finish,
     .collect = wpr_cupti_collect,
     .explains_failure = 1, /* every failed init warns once, with the reason (cupti_session.c) */
+    .late_gpu_rows = 1,    /* kernels, memory, stacks, breakdown: GPU records come after their stop */
 };
 #else
 static int cupti_unavailable(void) { return 0; }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "late_rows.h"
 #include "log.h"
 #include "ranges_index.h"
 #include "ranges_threads.h"
@@ -108,6 +109,7 @@ int wpr_ranges_pop(void) {
     counter_add(&f->row->calls, 1);
     counter_add(&f->row->cpu_total_ns, total);
     counter_add(&f->row->cpu_self_ns, total > f->child_ns ? total - f->child_ns : 0);
+    wpr_late_rows_check(f->row->window, range_current_window()); /* popped after its window closed */
     if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, f->row->name, f->start, now);
   }
   /* last: a step may open or close a window (a sync point), after this range is accounted */
@@ -194,6 +196,7 @@ void wpr_ranges_end(uint64_t id) {
     __atomic_fetch_add(&row->calls, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&row->cpu_total_ns, total, __ATOMIC_RELAXED);
     __atomic_fetch_add(&row->cpu_self_ns, total, __ATOMIC_RELAXED); /* not nested: self is total */
+    wpr_late_rows_check(row->window, range_current_window());
     if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, row->name, start, now); /* ending thread's track */
   }
   if (t == range_thread_current()) wpr_step_range_end(o->name); /* the name is the owner's to read */

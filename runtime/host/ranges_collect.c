@@ -117,9 +117,12 @@ static struct wpio_range_row *merge_row(struct wpio_job *job, struct merge_index
   return r;
 }
 
-static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32_t rank,
-                             const struct range_row *r) {
-  for (; r; r = r->next_all) {
+/* A thread's rows are listed newest first, and a row is made only for the window running when its
+ * thread pushes or starts a range: their windows never grow along the list, so the first row of a
+ * window before from_window ends the walk. */
+static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32_t rank, const struct range_row *r,
+                             int32_t from_window) {
+  for (; r && r->window >= from_window; r = r->next_all) {
     uint64_t calls = __atomic_load_n(&r->calls, __ATOMIC_RELAXED);
     if (!calls) continue; /* pushed in a window but not popped yet */
     struct wpio_range_row *out = merge_row(job, mi, rank, r->window, r->name);
@@ -132,7 +135,8 @@ static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32
 }
 
 /* The GPU time that ranges_gpu.c credited to the thread's nodes, per window. */
-static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t) {
+static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t,
+                            int32_t from_window) {
   uint32_t nnodes = __atomic_load_n(&t->nnodes, __ATOMIC_ACQUIRE);
   for (uint32_t idx = 1; idx <= nnodes; idx++) {
     struct range_node *n = range_node_at(t->tid << NODE_INDEX_BITS | idx);
@@ -140,7 +144,7 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
     for (struct gpu_cell *c = __atomic_load_n(&n->cells, __ATOMIC_ACQUIRE); c; c = c->next) {
       uint64_t self = __atomic_load_n(&c->self_ns, __ATOMIC_RELAXED);
       uint64_t total = __atomic_load_n(&c->total_ns, __ATOMIC_RELAXED);
-      if (!self && !total) continue;
+      if ((!self && !total) || c->window < from_window) continue; /* a late record's cell may come first */
       struct wpio_range_row *out = merge_row(job, mi, rank, c->window, n->name);
       if (!out) return WPROF_ENOMEM;
       out->cuda_self_ns += self;
@@ -150,13 +154,13 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
   return WPROF_OK;
 }
 
-int wpr_ranges_collect(struct wpio_job *job, int32_t rank) {
+int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) {
   struct merge_index mi = {.first = job->ranges.n};
   (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + last_collect_rows); /* a hint: pushing grows it too */
   int rc = WPROF_OK;
   for (struct range_thread *t = range_threads_lock(); t && rc == WPROF_OK; t = t->next) {
-    rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE));
-    if (rc == WPROF_OK) rc = merge_thread_gpu(job, &mi, rank, t);
+    rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE), from_window);
+    if (rc == WPROF_OK) rc = merge_thread_gpu(job, &mi, rank, t, from_window);
   }
   last_collect_rows = job->ranges.n - mi.first;
   range_threads_unlock();

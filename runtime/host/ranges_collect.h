@@ -7,7 +7,8 @@
 #include "wpio_job.h"
 
 /* Adds the /ranges rows of every thread, merged by (window, name), for `rank`: CPU time from the
- * threads' rows, GPU time from their nodes. */
-int wpr_ranges_collect(struct wpio_job *job, int32_t rank);
+ * threads' rows, GPU time from their nodes; only the rows of windows >= from_window (0: all), in time
+ * proportional to those. */
+int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window);
 
 #endif

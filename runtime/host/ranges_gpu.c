@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include "late_rows.h"
 #include "log.h"
 #include "ranges_index.h"
 #include "ranges_threads.h"
@@ -86,6 +87,7 @@ static struct path_name *path_name_find(struct path_name *seen, int n, const cha
  * the innermost push/pop range, each name once. Names are interned per thread, so pointers compare. */
 void wpr_ranges_add_gpu_time(struct wpr_launch_ctx ctx, uint64_t gpu_ns) {
   if (ctx.window < 0 || ctx.node == 0) return;
+  wpr_late_rows_check(ctx.window, range_current_window()); /* a GPU record of a closed window */
   struct path_name seen[PATH_MAX_NODES];
   int n_seen = 0, stack_seen = 0;
   uint32_t id = ctx.node;

@@ -97,12 +97,13 @@ static struct wpr_mpi_cell cell_load(const struct wpr_mpi_cell *c) {
 }
 
 /* The non-empty cells of every block; *n of them in a malloc'ed array (NULL when none). */
-static int gather_cells(struct cell_ref **out, size_t *n) {
+static int gather_cells(struct cell_ref **out, size_t *n, int32_t from_window) {
   size_t cap = 0, used = 0;
   struct cell_ref *refs = NULL;
   int rc = WPROF_OK;
   pthread_mutex_lock(&blocks_lock);
   for (struct wpr_mpi_block *b = all_blocks; b && rc == WPROF_OK; b = b->all_next) {
+    if (b->window >= 0 && b->window < from_window) continue;
     for (int id = 0; id < WPR_MPI_NFUNCS; id++) {
       struct wpr_mpi_cell c = cell_load(&b->cells[id]);
       if (!c.calls) continue;
@@ -135,10 +136,10 @@ static int emit_row(struct wpio_job *job, int32_t rank, const struct cell_ref *r
   return WPROF_OK;
 }
 
-int wpr_mpi_collect(struct wpio_job *job, int32_t rank) {
+int wpr_mpi_collect(struct wpio_job *job, int32_t rank, int32_t from_window) {
   struct cell_ref *refs = NULL;
   size_t n = 0;
-  int rc = gather_cells(&refs, &n);
+  int rc = gather_cells(&refs, &n, from_window);
   if (rc == WPROF_OK && n > 1) qsort(refs, n, sizeof *refs, cell_ref_cmp);
   for (size_t i = 0; rc == WPROF_OK && i < n;) {
     struct wpr_mpi_cell m = { 0, 0, UINT64_MAX, 0, 0 };

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "late_rows.h"
 #include "mpi_calls.h"
 #include "step_hook.h"
 #include "wpio_job.h"
@@ -50,6 +51,7 @@ static inline void wpr_mpi_leave(struct wpr_mpi_block *b, int id, uint64_t ns, u
     wpr_mpi_add(&c->bytes, bytes);
     if (ns < c->min_ns) __atomic_store_n(&c->min_ns, ns, __ATOMIC_RELAXED);
     if (ns > c->max_ns) __atomic_store_n(&c->max_ns, ns, __ATOMIC_RELAXED);
+    wpr_late_rows_check(b->window, __atomic_load_n(&wpr_mpi_window, __ATOMIC_RELAXED)); /* began in a closed window */
   }
   if (__builtin_expect(id == __atomic_load_n(&wpr_mpi_step_id, __ATOMIC_RELAXED), 0)) wpr_step_fire();
 }
@@ -63,8 +65,8 @@ void wpr_mpi_session_begin(const struct wpr_config *cfg);
 void wpr_mpi_session_end(void);
 
 /* report_pack.c: adds this process's /mpi rows, merged over threads by (window, function), for
- * `rank`. */
-int wpr_mpi_collect(struct wpio_job *job, int32_t rank);
+ * `rank`: those of windows >= from_window (0: all). */
+int wpr_mpi_collect(struct wpio_job *job, int32_t rank, int32_t from_window);
 
 /* "MPI_Send" for WPR_MPI_ID_Send; the id of such a name, or -1. */
 const char *wpr_mpi_name(int id);

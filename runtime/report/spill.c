@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "late_rows.h"
 #include "log.h"
 #include "report_pack.h"
 #include "wprof/wprof.h"
@@ -28,6 +29,7 @@ static int warned_write;
 static const struct wpr_session *spilled_session;
 static int spilled_stops;
 static struct wpio_spill_state spilled;
+static uint64_t spilled_late; /* wpr_late_rows_count() before the collect of the last committed spill */
 /* The byte where the last committed frame ends: a provisional frame after it is cut off before the
  * next frame is written. */
 static uint64_t committed_end;
@@ -60,19 +62,35 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
   return -1;
 }
 
+/* The first window a spill collects: the one after those the committed frames hold, when nothing
+ * changed their rows since (late_rows.h) and the backend adds none that its records change late;
+ * else 0, every window. */
+static int32_t spill_from_window(const struct wpr_session *s, uint64_t late) {
+  return spilled.valid && spilled.last_window >= 0 && late == spilled_late && !s->backend->late_gpu_rows
+             ? spilled.last_window + 1 : 0;
+}
+
 /* One try: collect, plan (append or whole, wpio_spill_plan), pack and write. 0 written; 1 an append
- * that failed (the caller tries whole); -1 warned. */
+ * that failed or a plan that needs the windows left out (the caller tries whole); -1 warned.
+ * t0: when the stop's spill began (its collect and pack count too). */
 static int spill_once(struct wpr_session *s, uint64_t t0) {
   struct wpio_job job;
   wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
+  uint64_t late = wpr_late_rows_count(); /* before the collect: a late update during it counts next time */
+  int32_t from = spill_from_window(s, late);
   /* planned on the rank's own clock, which a refit leaves alone; only the rows written are then put
    * on rank 0's time */
-  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local) == WPROF_OK ? 0 : -1;
+  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from) == WPROF_OK ? 0 : -1;
   if (rc == 0) {
     const struct wpio_spill_fit fit = {s->clock.offset_ns, s->clock.drift_ppm, s->clock.ref_ns, s->clock.residual_ns};
-    append = wpio_spill_plan(&spilled, &job, &fit);
+    append = wpio_spill_plan(&spilled, &job, &fit, from > 0);
+    if (from > 0 && !append) { /* whole after all (a refit): the windows left out are needed */
+      wpio_job_free(&job);
+      spilled.valid = 0;
+      return 1;
+    }
     wpr_report_positions_to_root(&job, &s->clock);
     rc = wpio_encode(&job, &buf, &len);
   }
@@ -83,6 +101,7 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
     rc = write_packed(s, buf, len, append, t0);
   free(buf);
   wpio_spill_planned(&spilled, rc == 0);
+  if (rc == 0) spilled_late = late;
   return rc < 0 && append ? 1 : rc;
 }
 
@@ -107,16 +126,25 @@ void wpr_spill_write_open(struct wpr_session *s) {
   wpio_job_init(&job);
   uint8_t *buf = NULL;
   size_t len = 0;
-  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local) == WPROF_OK ? 0 : -1;
-  struct wpio_window_row *row = rc == 0 ? WPIO_VEC_PUSH(job.windows) : NULL;
-  if (row) { /* the open window so far; planned on the rank's own clock like a stop's spill */
+  int32_t from = ours ? spill_from_window(s, wpr_late_rows_count()) : 0;
+  int append = 0, rc;
+  for (;;) { /* at most twice: the windows the frames hold left out, then (to be written whole) not */
+    struct wpio_window_row *row = NULL;
+    rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from) == WPROF_OK && (row = WPIO_VEC_PUSH(job.windows))
+             ? 0 : -1;
+    if (rc != 0) break;
+    /* the open window so far; planned on the rank's own clock like a stop's spill */
     *row = (struct wpio_window_row){.rank = s->comm.rank, .window = s->open_window, .start_ns = s->open_start_ns,
                                     .end_ns = wpr_time_ns(), .steps = s->open_steps, .cut_short = 1};
-    append = ours && wpio_spill_plan_provisional(&spilled, &job);
+    append = ours && wpio_spill_plan_provisional(&spilled, &job, from > 0);
+    if (append || from == 0) break;
+    wpio_job_free(&job);
+    wpio_job_init(&job);
+    from = 0;
+  }
+  if (rc == 0) {
     wpr_report_positions_to_root(&job, &s->clock);
     rc = wpio_encode(&job, &buf, &len);
-  } else {
-    rc = -1;
   }
   wpio_job_free(&job);
   if (rc == 0 && append &&

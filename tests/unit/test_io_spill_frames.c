@@ -112,7 +112,7 @@ static int spill_stop(const char *dir, struct wpio_spill_state *st, int last, co
                       const struct wpio_spill_fit *fit, int names_reversed, int reverse) {
   struct wpio_job j;
   collected(&j, last, calls, names_reversed, reverse);
-  int append = wpio_spill_plan(st, &j, fit);
+  int append = wpio_spill_plan(st, &j, fit, 0);
   uint8_t *buf;
   size_t len;
   char err[256] = "";
@@ -192,7 +192,7 @@ static void commit_stop(const char *dir, struct wpio_spill_state *st, int last, 
   const struct wpio_spill_fit fit = {100, 0, 1000, 0};
   struct wpio_job j;
   collected(&j, last, calls, 0, 0);
-  int append = wpio_spill_plan(st, &j, &fit);
+  int append = wpio_spill_plan(st, &j, &fit, 0);
   uint8_t *buf;
   size_t len;
   char err[256] = "";
@@ -213,7 +213,7 @@ static int write_provisional(const char *dir, const struct wpio_spill_state *st,
   struct wpio_job j;
   open_state(&j, last, steps);
   struct wpio_spill_state before = *st;
-  int append = st->valid && wpio_spill_plan_provisional(st, &j);
+  int append = st->valid && wpio_spill_plan_provisional(st, &j, 0);
   OK(memcmp(&before, st, sizeof before) == 0);
   uint8_t *buf;
   size_t len;
@@ -298,7 +298,7 @@ static void check_provisional(const char *dir, const char *path) {
   static const uint64_t calls[8] = {5, 7, 9, 11, 13, 15, 17, 19};
   const struct wpio_spill_fit fit = {100, 0, 1000, 0};
   collected(&j, 3, calls, 0, 0);
-  OK(wpio_spill_plan(&st, &j, &fit) == 1);
+  OK(wpio_spill_plan(&st, &j, &fit, 0) == 1);
   uint8_t *buf;
   size_t len;
   char err[256] = "";

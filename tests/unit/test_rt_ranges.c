@@ -17,7 +17,7 @@ static struct wpio_job job;
 static void recollect(void) {
   wpio_job_free(&job);
   wpio_job_init(&job);
-  EXPECT(wpr_ranges_collect(&job, 7) == 0, "collect");
+  EXPECT(wpr_ranges_collect(&job, 7, 0) == 0, "collect");
 }
 
 static const struct wpio_range_row *row(int32_t window, const char *name) {
