@@ -22,6 +22,10 @@ wprof_test_program(test_rt_phase_time ${CMAKE_CURRENT_LIST_DIR}/test_rt_phase_ti
 add_test(NAME rt_phase_time COMMAND test_rt_phase_time)
 set_tests_properties(rt_phase_time PROPERTIES LABELS unit TIMEOUT 60)
 # Open-window spills every millisecond while other threads record (also under TSan: tests/sanitize/tsan)
+# Stop spills leave out the windows they hold unless a late update changed one
+wprof_test_program(test_rt_spill_late ${CMAKE_CURRENT_LIST_DIR}/test_rt_spill_late.c)
+add_test(NAME rt_spill_late COMMAND test_rt_spill_late)
+set_tests_properties(rt_spill_late PROPERTIES LABELS unit TIMEOUT 60)
 wprof_test_program(test_rt_spill_threads ${CMAKE_CURRENT_LIST_DIR}/test_rt_spill_threads.c)
 add_test(NAME rt_spill_threads COMMAND test_rt_spill_threads)
 set_tests_properties(rt_spill_threads PROPERTIES LABELS unit TIMEOUT 120)

@@ -1,0 +1,103 @@
+/* Stop spills that collect only the windows not yet spilled (late_rows.h): a range pushed in one
+ * window and popped after its stop changes a spilled window's row, so the next stop collects and
+ * writes every window again (whole), and the spill read back has the late pop; with nothing late the
+ * next stops append only their own windows. A world of one, host backend. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wprof/wprof.h"
+#include "wpio_spill.h"
+#include "wptest_check.h"
+
+#define OK(cond) EXPECT(cond, "%s", "")
+
+static char spills[112];
+
+/* The frames of rank 0's spill: whole (WPSPILL\001) and appended delta ones (WPSPILL\002). */
+static int frames(void) {
+  char path[160];
+  snprintf(path, sizeof path, "%s/rank-0.wpb", spills);
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  int n = 0;
+  unsigned char head[16];
+  while (fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, "WPSPILL", 7) == 0) {
+    uint64_t len = 0;
+    for (int i = 7; i >= 0; i--) len = len << 8 | head[8 + i];
+    n++;
+    if (fseek(f, (long)len, SEEK_CUR) != 0) break;
+  }
+  fclose(f);
+  return n;
+}
+
+/* The calls of (window, name) in the spill, -1 when it has no such row, -2 when it has two. */
+static long long spilled_calls(int32_t window, const char *name) {
+  struct wpio_job j;
+  char err[256] = "";
+  wpio_job_init(&j);
+  long long calls = -1;
+  if (wpio_spill_read_in(spills, 0, &j, err, sizeof err) != 0) {
+    fprintf(stderr, "spill not read: %s\n", err);
+    calls = -3;
+  }
+  for (size_t i = 0; calls != -3 && i < j.ranges.n; i++) {
+    const struct wpio_range_row *r = &j.ranges.v[i];
+    if (r->window != window || r->name_id >= j.names.n || strcmp(j.names.s[r->name_id], name) != 0) continue;
+    calls = calls == -1 ? (long long)r->calls : -2;
+  }
+  wpio_job_free(&j);
+  return calls;
+}
+
+static void window_with(const char *name) {
+  OK(wprof_start() == WPROF_OK && wprof_is_running());
+  wprof_range_push(name);
+  wprof_range_pop();
+  OK(wprof_stop() == WPROF_OK);
+}
+
+int main(void) {
+  char dir[] = "/tmp/wprof-spill-late-XXXXXX", out[96];
+  OK(mkdtemp(dir) != NULL);
+  snprintf(out, sizeof out, "%s/report.h5", dir);
+  snprintf(spills, sizeof spills, "%s.d", out);
+  setenv("WPROF_OUTPUT", out, 1);
+  setenv("WPROF_BACKEND", "host", 1);
+  setenv("WPROF_KEEP_SPILLS", "1", 1);
+  setenv("WPROF_LOG", "error", 1);
+  OK(wprof_init() == WPROF_OK);
+
+  OK(wprof_start() == WPROF_OK);
+  wprof_range_push("held"); /* popped only after the stop: a late update of window 0's row */
+  wprof_range_push("r0");
+  wprof_range_pop();
+  OK(wprof_stop() == WPROF_OK);
+  EXPECT(frames() == 1 && spilled_calls(0, "r0") == 1 && spilled_calls(0, "held") == -1, "window 0: %d frames",
+         frames());
+  wprof_range_pop();
+
+  window_with("r1"); /* window 0 changed since its spill: written whole, with the late pop */
+  EXPECT(frames() == 1, "after a late pop the spill is rewritten whole (%d frames)", frames());
+  EXPECT(spilled_calls(0, "held") == 1, "window 0's late pop spilled (%lld calls)", spilled_calls(0, "held"));
+  OK(spilled_calls(0, "r0") == 1 && spilled_calls(1, "r1") == 1);
+
+  window_with("r2"); /* nothing late: appended, window 2 only */
+  window_with("r3");
+  EXPECT(frames() == 3, "stops with nothing late append (%d frames)", frames());
+  for (int w = 0; w < 4; w++) {
+    char name[8];
+    snprintf(name, sizeof name, "r%d", w);
+    EXPECT(spilled_calls(w, name) == 1, "window %d: %s %lld calls", w, name, spilled_calls(w, name));
+  }
+  OK(spilled_calls(0, "held") == 1);
+
+  OK(wprof_finalize() == WPROF_OK);
+  char err[256];
+  wpio_spill_remove_all(spills, err, sizeof err);
+  unlink(out);
+  rmdir(dir);
+  return wptest_failures() != 0;
+}
