@@ -1,5 +1,6 @@
-/* Unit test of the job model's plumbing: the name dictionary (growth, long names, explicit lengths),
- * growable arrays, attributes, placeholder ranks and kind names. */
+/* Unit test of the job model's plumbing: the name dictionary (growth, long names, explicit lengths,
+ * its strings' blocks), growable arrays, attributes, placeholder ranks, kind names, and the name ids
+ * of an appended job when the two dictionaries differ. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,68 @@ static int test_strtab(void) {
   free(a), free(b);
   wpio_strtab_free(&t);
   CHECK(t.n == 0 && t.s == NULL);
+  return 0;
+}
+
+/* The strings live in blocks (4 KiB doubling to 1 MiB): every string intact across many blocks, a
+ * name longer than the largest block, names ending exactly at a block's end, and a cleared table
+ * refilled from nothing. */
+static int test_strtab_blocks(void) {
+  struct wpio_strtab t;
+  wpio_strtab_init(&t);
+  enum { N = 70000 };
+  static char want[N][24];
+  size_t huge_len = (size_t)2 << 20;
+  char *huge = malloc(huge_len + 1);
+  CHECK(huge);
+  memset(huge, 'h', huge_len);
+  huge[huge_len] = '\0';
+  for (uint32_t i = 0; i < N; i++) {
+    /* lengths 1..23, so that names fall on every offset of a block, one of them at its very end */
+    snprintf(want[i], sizeof want[i], "%u%.*s", i, (int)(i % 17), "abcdefghijklmnopq");
+    uint32_t id = i + (i > 5000); /* the huge name takes id 5001, amid the others */
+    CHECK(wpio_strtab_intern(&t, want[i], strlen(want[i])) == id);
+    if (i == 5000) CHECK(wpio_strtab_intern(&t, huge, huge_len) == 5001);
+  }
+  CHECK(wpio_strtab_intern(&t, "", 0) == N + 1);
+  for (uint32_t i = 0; i < N; i++) {
+    uint32_t id = i + (i > 5000);
+    CHECK(strcmp(t.s[id], want[i]) == 0 && wpio_strtab_find(&t, want[i]) == id);
+  }
+  CHECK(strlen(t.s[5001]) == huge_len && t.s[5001][huge_len - 1] == 'h' && wpio_strtab_find(&t, huge) == 5001);
+  CHECK(t.s[N + 1][0] == '\0' && wpio_strtab_find(&t, "") == N + 1);
+  wpio_strtab_clear(&t);
+  CHECK(t.n == 0 && wpio_strtab_find(&t, want[3]) == UINT32_MAX);
+  for (uint32_t i = 0; i < 3000; i++) CHECK(wpio_strtab_intern(&t, want[N - 1 - i], strlen(want[N - 1 - i])) == i);
+  for (uint32_t i = 0; i < 3000; i++) CHECK(strcmp(t.s[i], want[N - 1 - i]) == 0);
+  free(huge);
+  wpio_strtab_free(&t);
+  return 0;
+}
+
+/* Appending takes a source name at its own id when the destination has the same name there, and
+ * interns it otherwise: rows must keep their names when the two tables differ in order and content. */
+static int test_append_names(void) {
+  struct wpio_job dst, src;
+  wpio_job_init(&dst);
+  wpio_job_init(&src);
+  const char *dn[] = {"a", "b", "c", "", "e"}, *sn[] = {"b", "a", "c", "", "x", "e", "b2", "a"};
+  for (int i = 0; i < 5; i++) {
+    struct wpio_lite_row *r = WPIO_VEC_PUSH(dst.lite);
+    CHECK(r);
+    *r = (struct wpio_lite_row){.rank = 0, .name_id = wpio_strtab_intern(&dst.names, dn[i], strlen(dn[i])), .calls = 1};
+  }
+  for (int i = 0; i < 8; i++) {
+    struct wpio_lite_row *r = WPIO_VEC_PUSH(src.lite);
+    CHECK(r);
+    *r = (struct wpio_lite_row){.rank = 1, .name_id = wpio_strtab_intern(&src.names, sn[i], strlen(sn[i])), .calls = 2};
+  }
+  CHECK(wpio_job_append(&dst, &src) == 0);
+  CHECK(dst.lite.n == 13 && dst.names.n == 7); /* a b c "" e, then x b2 */
+  for (int i = 0; i < 5; i++) CHECK(strcmp(dst.names.s[dst.lite.v[i].name_id], dn[i]) == 0);
+  for (int i = 0; i < 8; i++) CHECK(strcmp(dst.names.s[dst.lite.v[5 + i].name_id], sn[i]) == 0);
+  wpio_job_free(&dst);
+  wpio_job_free(&src);
   return 0;
 }
 
@@ -93,6 +156,8 @@ static int test_kind_names(void) {
 int main(void) {
   int fails = 0;
   RUN(fails, test_strtab);
+  RUN(fails, test_strtab_blocks);
+  RUN(fails, test_append_names);
   RUN(fails, test_vec);
   RUN(fails, test_attrs_and_ranks);
   RUN(fails, test_kind_names);

@@ -68,6 +68,17 @@ static int test_crc_known_value(void) {
   for (size_t k = 0; k < sizeof lens / sizeof lens[0]; k++)
     for (size_t off = 0; off < 3 && off + lens[k] <= sizeof big; off++)
       CHECK(wpio_crc32c(big + off, lens[k]) == wpio_crc32c_portable(big + off, lens[k]));
+  /* every length through two short three-block rounds, at every alignment; and around one and two
+   * long rounds, with a short round and a tail after them */
+  for (size_t n = 0; n <= 2 * 3 * 256 + 24; n++)
+    for (size_t off = 0; off < 8; off++) CHECK(wpio_crc32c(big + off, n) == wpio_crc32c_portable(big + off, n));
+  for (size_t rounds = 1; rounds <= 2; rounds++)
+    for (size_t extra = 0; extra <= 3 * 256 + 8; extra += 3 * 256 / 2 + 1)
+      for (size_t d = 0; d < 9; d++) {
+        size_t n = rounds * 3 * 8192 + extra + d - 4;
+        for (size_t off = 0; off < 8 && off + n <= sizeof big; off++)
+          CHECK(wpio_crc32c(big + off, n) == wpio_crc32c_portable(big + off, n));
+      }
   CHECK(wpio_wire_checksum(4, (const uint8_t *)"123456789", 9) == 0xCBF43926u);
   CHECK(wpio_wire_checksum(5, (const uint8_t *)"123456789", 9) == 0xE3069283u);
   return 0;
