@@ -235,6 +235,7 @@ static int init_comm(MPI_Comm comm) {
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
   wpr_ranges_set_window(-1);
+  wpr_ranges_session_begin();
   select_backend(s);
   wpr_sm_init(&s->sm);
   wpio_job_init(&s->local);
