@@ -21,7 +21,7 @@
 
 void wpr_ranges_set_window(int32_t window) { __atomic_store_n(&range_window, window, __ATOMIC_RELAXED); }
 void wpr_ranges_set_enabled(int enabled) { __atomic_store_n(&range_enabled, enabled != 0, __ATOMIC_RELAXED); }
-void wpr_ranges_session_begin(void) { __atomic_fetch_add(&range_session, 1, __ATOMIC_RELAXED); }
+void wpr_ranges_new_session(void) { __atomic_fetch_add(&range_session, 1, __ATOMIC_RELAXED); }
 
 /* ---- NVTX: wprof's own domain, so an injection library can tell our ranges from the app's ---- */
 

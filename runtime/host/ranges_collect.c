@@ -146,7 +146,8 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
     for (struct gpu_cell *c = __atomic_load_n(&n->cells, __ATOMIC_ACQUIRE); c; c = c->next) {
       uint64_t self = __atomic_load_n(&c->self_ns, __ATOMIC_RELAXED);
       uint64_t total = __atomic_load_n(&c->total_ns, __ATOMIC_RELAXED);
-      if ((!self && !total) || c->window < from_window || c->session != session) continue; /* a late record's cell may come first */
+      /* a late record's cell may come first, and so may a cell of an earlier session */
+      if ((!self && !total) || c->window < from_window || c->session != session) continue;
       struct wpio_range_row *out = merge_row(job, mi, rank, c->window, n->name);
       if (!out) return WPROF_ENOMEM;
       out->cuda_self_ns += self;

@@ -90,7 +90,7 @@ struct range_thread {
 /* ---- ranges_threads.c: the window ranges are recorded in, and the registry of threads ---- */
 extern int32_t range_window;  /* ranges.c's wpr_ranges_set_window: -1 while no window runs */
 extern int range_enabled;     /* ranges.c's wpr_ranges_set_enabled: 0 on a rank that does not collect */
-extern uint32_t range_session; /* ranges.c's wpr_ranges_session_begin: rows of other sessions are not collected */
+extern uint32_t range_session; /* ranges.c's wpr_ranges_new_session: rows of other sessions are not collected */
 extern __thread struct range_thread *range_tls __attribute__((tls_model("initial-exec")));
 
 /* -1 while no window runs or recording is disabled */
