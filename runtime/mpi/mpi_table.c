@@ -108,7 +108,8 @@ static int gather_cells(struct cell_ref **out, size_t *n, int32_t from_window) {
   int rc = WPROF_OK;
   pthread_mutex_lock(&blocks_lock);
   for (struct wpr_mpi_block *b = all_blocks; b && rc == WPROF_OK; b = b->all_next) {
-    if ((b->window >= 0 && b->window < from_window) || b->session != wpr_mpi_session) continue;
+    if ((b->window >= 0 && b->window < from_window) || b->session != __atomic_load_n(&wpr_mpi_session, __ATOMIC_RELAXED))
+      continue;
     for (int id = 0; id < WPR_MPI_NFUNCS; id++) {
       struct wpr_mpi_cell c = cell_load(&b->cells[id]);
       if (!c.calls) continue;
