@@ -90,6 +90,7 @@ int wprof_set_window_iters(long long delay_iters, long long max_iters) {
 
 static int session_auto; /* set up by the MPI_Init wrapper rather than by the application */
 static int session_provisional; /* set up at load time under `wprof run`, before MPI is known */
+static int session_finalized;   /* wprof_finalize ended one: the next starts new range rows and MPI blocks */
 
 /* A session whose finalize data still waits for rank 0's "go" keeps its communicator here until the
  * MPI_Finalize hook finishes the hand-over (MPI_Finalize waits for every rank anyway). */
@@ -235,6 +236,11 @@ static int init_comm(MPI_Comm comm) {
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
   wpr_ranges_set_window(-1);
+  if (session_finalized) { /* its windows count from 0 again: rows and blocks of its own */
+    wpr_ranges_new_session();
+    wpr_mpi_new_session();
+    session_finalized = 0;
+  }
   select_backend(s);
   wpr_sm_init(&s->sm);
   wpio_job_init(&s->local);
@@ -332,6 +338,7 @@ int wprof_finalize(void) {
   /* finalize takes the session over from whichever thread makes it (MPI_Finalize's is MPI's main
    * thread, not necessarily the one that set wprof up): its open window still closes and is kept */
   driver = pthread_self();
+  session_finalized = 1;
   apply_event(WPR_SM_SHUTDOWN);
   if (wpc_session_dropped(&s->comm)) { /* rank 0 replaced it with another session: no report here */
     WPR_DEBUG("this session's rank 0 left it for another: no report from it");

@@ -21,6 +21,7 @@
 
 void wpr_ranges_set_window(int32_t window) { __atomic_store_n(&range_window, window, __ATOMIC_RELAXED); }
 void wpr_ranges_set_enabled(int enabled) { __atomic_store_n(&range_enabled, enabled != 0, __ATOMIC_RELAXED); }
+void wpr_ranges_new_session(void) { __atomic_fetch_add(&range_session, 1, __ATOMIC_RELAXED); }
 
 /* ---- NVTX: wprof's own domain, so an injection library can tell our ranges from the app's ---- */
 
@@ -53,7 +54,7 @@ static void nvtx_pop(void) {}
 /* The stack row of a frame: the node caches the row of the window it saw last. */
 static struct range_row *frame_row(struct range_thread *t, uint32_t node_id, int32_t window, const char *name) {
   struct range_node *n = node_id ? range_node_at(node_id) : NULL;
-  if (n && n->row && n->row_window == window) return n->row;
+  if (n && n->row && n->row_window == window && n->row->session == range_current_session()) return n->row;
   struct range_row *r = range_row_get(t, window, name, RANGE_KIND_STACK);
   if (n && r) {
     n->row_window = window;

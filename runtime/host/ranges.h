@@ -14,6 +14,9 @@
 /* The window ranges are attributed to, or -1 while no window runs (ranges are then not recorded). */
 void wpr_ranges_set_window(int32_t window);
 void wpr_ranges_set_enabled(int enabled);
+/* A session after a finalized one: its windows count from 0 again, in rows of their own; collect
+ * reads only those. */
+void wpr_ranges_new_session(void);
 
 /* The stack without NVTX emission: what wprof_range_push/pop and the NVTX injection handler share.
  * pop returns WPROF_ESTATE (warned once) when the thread's stack is empty. */

@@ -118,11 +118,13 @@ static struct wpio_range_row *merge_row(struct wpio_job *job, struct merge_index
 }
 
 /* A thread's rows are listed newest first, and a row is made only for the window running when its
- * thread pushes or starts a range: their windows never grow along the list, so the first row of a
- * window before from_window ends the walk. */
+ * thread pushes or starts a range: within a session their windows never grow along the list, so the
+ * first row of a window before from_window, or of an earlier session (whose windows counted from 0
+ * too), ends the walk. */
 static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32_t rank, const struct range_row *r,
                              int32_t from_window) {
-  for (; r && r->window >= from_window; r = r->next_all) {
+  uint32_t session = range_current_session();
+  for (; r && r->session == session && r->window >= from_window; r = r->next_all) {
     uint64_t calls = __atomic_load_n(&r->calls, __ATOMIC_RELAXED);
     if (!calls) continue; /* pushed in a window but not popped yet */
     struct wpio_range_row *out = merge_row(job, mi, rank, r->window, r->name);
@@ -137,14 +139,15 @@ static int merge_thread_rows(struct wpio_job *job, struct merge_index *mi, int32
 /* The GPU time that ranges_gpu.c credited to the thread's nodes, per window. */
 static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_t rank, struct range_thread *t,
                             int32_t from_window) {
-  uint32_t nnodes = __atomic_load_n(&t->nnodes, __ATOMIC_ACQUIRE);
+  uint32_t nnodes = __atomic_load_n(&t->nnodes, __ATOMIC_ACQUIRE), session = range_current_session();
   for (uint32_t idx = 1; idx <= nnodes; idx++) {
     struct range_node *n = range_node_at(t->tid << NODE_INDEX_BITS | idx);
     if (!n) continue;
     for (struct gpu_cell *c = __atomic_load_n(&n->cells, __ATOMIC_ACQUIRE); c; c = c->next) {
       uint64_t self = __atomic_load_n(&c->self_ns, __ATOMIC_RELAXED);
       uint64_t total = __atomic_load_n(&c->total_ns, __ATOMIC_RELAXED);
-      if ((!self && !total) || c->window < from_window) continue; /* a late record's cell may come first */
+      /* a late record's cell may come first, and so may a cell of an earlier session */
+      if ((!self && !total) || c->window < from_window || c->session != session) continue;
       struct wpio_range_row *out = merge_row(job, mi, rank, c->window, n->name);
       if (!out) return WPROF_ENOMEM;
       out->cuda_self_ns += self;

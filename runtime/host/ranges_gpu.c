@@ -48,16 +48,17 @@ struct wpr_launch_ctx wpr_ranges_launch_ctx(void) {
 
 /* ---- crediting GPU time (any thread) ---- */
 
-static struct gpu_cell *cell_find(struct gpu_cell *c, int32_t window) {
+static struct gpu_cell *cell_find(struct gpu_cell *c, int32_t window, uint32_t session) {
   for (; c; c = c->next)
-    if (c->window == window) return c;
+    if (c->window == window && c->session == session) return c;
   return NULL;
 }
 
 /* The node's cell of `window`, made on first use; concurrent adders agree on one cell by CAS. */
 static struct gpu_cell *cell_get(struct range_node *n, int32_t window) {
   struct gpu_cell *head = __atomic_load_n(&n->cells, __ATOMIC_ACQUIRE);
-  struct gpu_cell *c = cell_find(head, window);
+  uint32_t session = range_current_session();
+  struct gpu_cell *c = cell_find(head, window, session);
   if (c) return c;
   struct gpu_cell *fresh = calloc(1, sizeof *fresh);
   if (!fresh) {
@@ -66,10 +67,11 @@ static struct gpu_cell *cell_get(struct range_node *n, int32_t window) {
     return NULL;
   }
   fresh->window = window;
+  fresh->session = session;
   do {
     fresh->next = head;
     if (__atomic_compare_exchange_n(&n->cells, &head, fresh, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return fresh;
-    c = cell_find(head, window); /* head was reloaded: another adder may have made the cell */
+    c = cell_find(head, window, session); /* head was reloaded: another adder may have made the cell */
   } while (!c);
   free(fresh);
   return c;

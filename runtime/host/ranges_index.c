@@ -69,7 +69,7 @@ oom:
 
 /* ---- rows: keyed by the interned name pointer ---- */
 
-struct row_key { int32_t window; int kind; const char *name; };
+struct row_key { int32_t window; int kind; uint32_t session; const char *name; };
 
 /* The high half of a 64-bit multiplicative hash: the xor of three 32-bit products it replaces put the
  * rows of many windows into long runs of the linear probe. */
@@ -81,19 +81,20 @@ static uint32_t row_hash_of(const void *item) { return ((const struct range_row 
 static int row_eq(const void *item, const void *key) {
   const struct range_row *r = item;
   const struct row_key *k = key;
-  return r->window == k->window && r->kind == k->kind && r->name == k->name;
+  return r->window == k->window && r->kind == k->kind && r->session == k->session && r->name == k->name;
 }
 
 struct range_row *range_row_get(struct range_thread *t, int32_t window, const char *name, int kind) {
   const char *iname = range_name_intern(t, name);
   if (!iname || index_reserve(&t->rows_ix, row_hash_of)) goto oom;
-  struct row_key key = {window, kind, iname};
+  struct row_key key = {window, kind, range_current_session(), iname};
   uint32_t h = row_hash(window, kind, iname);
   void **slot = index_slot(&t->rows_ix, h, row_eq, &key);
   if (*slot) return *slot;
   struct range_row *r = calloc(1, sizeof *r);
   if (!r) goto oom;
-  *r = (struct range_row){.next_all = t->rows, .hash = h, .window = window, .kind = kind, .name = iname};
+  *r = (struct range_row){.next_all = t->rows, .hash = h, .window = window, .kind = kind, .session = key.session,
+                          .name = iname};
   __atomic_store_n(&t->rows, r, __ATOMIC_RELEASE);
   *slot = r;
   t->rows_ix.n++;

@@ -11,6 +11,7 @@
 
 int32_t range_window = -1;
 int range_enabled = 1;
+uint32_t range_session;
 __thread struct range_thread *range_tls __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;

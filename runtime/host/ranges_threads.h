@@ -27,6 +27,7 @@ struct range_row {
   uint32_t hash;
   int32_t window;
   int kind;
+  uint32_t session;            /* range_session when made: a later session's rows are new ones */
   const char *name;            /* interned in the thread */
   uint64_t calls, cpu_total_ns, cpu_self_ns;
 };
@@ -35,6 +36,7 @@ struct range_row {
 struct gpu_cell {
   struct gpu_cell *next;
   int32_t window;
+  uint32_t session;            /* range_session when made */
   uint64_t self_ns, total_ns;
 };
 
@@ -88,6 +90,7 @@ struct range_thread {
 /* ---- ranges_threads.c: the window ranges are recorded in, and the registry of threads ---- */
 extern int32_t range_window;  /* ranges.c's wpr_ranges_set_window: -1 while no window runs */
 extern int range_enabled;     /* ranges.c's wpr_ranges_set_enabled: 0 on a rank that does not collect */
+extern uint32_t range_session; /* ranges.c's wpr_ranges_new_session: rows of other sessions are not collected */
 extern __thread struct range_thread *range_tls __attribute__((tls_model("initial-exec")));
 
 /* -1 while no window runs or recording is disabled */
@@ -95,6 +98,7 @@ static inline int32_t range_current_window(void) {
   if (!__atomic_load_n(&range_enabled, __ATOMIC_RELAXED)) return -1;
   return __atomic_load_n(&range_window, __ATOMIC_RELAXED);
 }
+static inline uint32_t range_current_session(void) { return __atomic_load_n(&range_session, __ATOMIC_RELAXED); }
 /* The caller's, or NULL before its first range. */
 static inline struct range_thread *range_thread_current(void) { return range_tls; }
 /* The caller's first range: its table, registered (NULL when out of memory). */

@@ -13,6 +13,7 @@
 __thread struct wpr_mpi_block *wpr_mpi_tls __attribute__((tls_model("initial-exec")));
 static __thread struct wpr_mpi_block *thread_blocks __attribute__((tls_model("initial-exec")));
 int32_t wpr_mpi_window = -1;
+uint32_t wpr_mpi_session;
 int wpr_mpi_step_id = -1;
 
 static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -30,10 +31,11 @@ int wpr_mpi_id_of(const char *name) {
   return -1;
 }
 
-static struct wpr_mpi_block *block_new(int32_t window) {
+static struct wpr_mpi_block *block_new(int32_t window, uint32_t session) {
   struct wpr_mpi_block *b = calloc(1, sizeof *b);
   if (!b) return NULL;
   b->window = window;
+  b->session = session;
   for (int i = 0; i < WPR_MPI_NFUNCS; i++) b->cells[i].min_ns = UINT64_MAX;
   b->thread_next = thread_blocks;
   thread_blocks = b;
@@ -49,8 +51,9 @@ struct wpr_mpi_block *wpr_mpi_block_slow(int32_t window) {
   /* calls may come before wprof_init: durations must be TSC ticks from the first one on */
   wpr_timer_init();
   struct wpr_mpi_block *b = thread_blocks;
-  while (b && b->window != window) b = b->thread_next;
-  if (!b && !(b = block_new(window))) {
+  uint32_t session = __atomic_load_n(&wpr_mpi_session, __ATOMIC_RELAXED);
+  while (b && (b->window != window || b->session != session)) b = b->thread_next;
+  if (!b && !(b = block_new(window, session))) {
     wpr_warn_once(&oom_warned, "out of memory for the MPI call table; some MPI calls are not counted");
     return NULL;
   }
@@ -68,6 +71,8 @@ void wpr_mpi_session_begin(const struct wpr_config *cfg) {
              cfg->step_mpi);
   __atomic_store_n(&wpr_mpi_step_id, id, __ATOMIC_RELAXED);
 }
+
+void wpr_mpi_new_session(void) { __atomic_fetch_add(&wpr_mpi_session, 1, __ATOMIC_RELAXED); }
 
 void wpr_mpi_session_end(void) {
   __atomic_store_n(&wpr_mpi_step_id, -1, __ATOMIC_RELAXED);
@@ -103,7 +108,8 @@ static int gather_cells(struct cell_ref **out, size_t *n, int32_t from_window) {
   int rc = WPROF_OK;
   pthread_mutex_lock(&blocks_lock);
   for (struct wpr_mpi_block *b = all_blocks; b && rc == WPROF_OK; b = b->all_next) {
-    if (b->window >= 0 && b->window < from_window) continue;
+    if ((b->window >= 0 && b->window < from_window) || b->session != __atomic_load_n(&wpr_mpi_session, __ATOMIC_RELAXED))
+      continue;
     for (int id = 0; id < WPR_MPI_NFUNCS; id++) {
       struct wpr_mpi_cell c = cell_load(&b->cells[id]);
       if (!c.calls) continue;

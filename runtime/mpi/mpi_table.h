@@ -16,6 +16,7 @@ struct wpr_mpi_cell { uint64_t calls, total_ns, min_ns, max_ns, bytes; };
 /* One thread's cells for one window (-1: outside any window). */
 struct wpr_mpi_block {
   int32_t window;
+  uint32_t session;                  /* wpr_mpi_session when made: a later session's windows are new */
   struct wpr_mpi_cell cells[WPR_MPI_NFUNCS];
   struct wpr_mpi_block *thread_next; /* the same thread's blocks of other windows */
   struct wpr_mpi_block *all_next;    /* every block of the process, for collect */
@@ -23,6 +24,7 @@ struct wpr_mpi_block {
 
 extern __thread struct wpr_mpi_block *wpr_mpi_tls __attribute__((tls_model("initial-exec")));
 extern int32_t wpr_mpi_window;  /* the window running now, -1 when none */
+extern uint32_t wpr_mpi_session; /* bumped by wpr_mpi_new_session */
 extern int wpr_mpi_step_id;     /* WPROF_STEP_MPI's function id, -1 when off */
 
 /* First call of a thread, or first in a new window: finds or makes the block (NULL when out of memory). */
@@ -32,7 +34,9 @@ struct wpr_mpi_block *wpr_mpi_block_slow(int32_t window);
 static inline struct wpr_mpi_block *wpr_mpi_enter(void) {
   int32_t window = __atomic_load_n(&wpr_mpi_window, __ATOMIC_RELAXED);
   struct wpr_mpi_block *b = wpr_mpi_tls;
-  if (__builtin_expect(b != NULL && b->window == window, 1)) return b;
+  if (__builtin_expect(b != NULL && b->window == window &&
+                           b->session == __atomic_load_n(&wpr_mpi_session, __ATOMIC_RELAXED), 1))
+    return b;
   return wpr_mpi_block_slow(window);
 }
 
@@ -63,6 +67,9 @@ void wpr_mpi_set_window(int32_t window);
  * ends (no more steps from MPI calls). The thread that drives it is the step hook's (step_hook.h). */
 void wpr_mpi_session_begin(const struct wpr_config *cfg);
 void wpr_mpi_session_end(void);
+/* A session after a finalized one: its windows count from 0 again, in blocks of their own (the
+ * calls before it in blocks of window -1 that no session collects any more). */
+void wpr_mpi_new_session(void);
 
 /* report_pack.c: adds this process's /mpi rows, merged over threads by (window, function), for
  * `rank`: those of windows >= from_window (0: all). */

@@ -127,6 +127,17 @@ def twice():
         for r in range(2):
             check_rank(r, [e for e in events if e["rank"] == r])
         check(all(x["timeline_dropped"] == 0 for x in ranks), f"{os.path.basename(path)}: nothing dropped")
+        # the windows of both sessions count from 0: the second's /mpi and /ranges rows hold its own calls
+        with h5py.File(path, "r") as f:
+            got = Counter()
+            for kind, table in (("mpi", "mpi"), ("range", "ranges")):
+                for x in rows(f, table):
+                    if x["window"] >= 0:
+                        got[(x["rank"], x["window"], kind, x["name"])] += x["calls"]
+        want = Counter({(r, w, kind, name): n for r in range(2) for w in range(WINDOWS)
+                        for (kind, name), n in PER_WINDOW.items() if kind in ("mpi", "range")})
+        check(got == want, f"{os.path.basename(path)}: /mpi and /ranges calls per window are the session's own "
+              f"(extra {dict(got - want)}, missing {dict(want - got)})")
 
 
 if CASE == "np2":

@@ -1,7 +1,9 @@
 /* Stop spills that collect only the windows not yet spilled (late_rows.h): a range pushed in one
  * window and popped after its stop changes a spilled window's row, so the next stop collects and
  * writes every window again (whole), and the spill read back has the late pop; with nothing late the
- * next stops append only their own windows. A world of one, host backend. */
+ * next stops append only their own windows. A second session after wprof_finalize numbers its
+ * windows from 0 again: its spills hold its own ranges only, never the first session's rows of the
+ * same window numbers (whole or appended). A world of one, host backend. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +98,29 @@ int main(void) {
 
   OK(wprof_finalize() == WPROF_OK);
   char err[256];
+  wpio_spill_remove_all(spills, err, sizeof err);
+  unlink(out);
+
+  /* a second session: windows 0.. again, on the same thread whose rows above are older */
+  snprintf(out, sizeof out, "%s/second.h5", dir);
+  snprintf(spills, sizeof spills, "%s.d", out);
+  setenv("WPROF_OUTPUT", out, 1);
+  OK(wprof_init() == WPROF_OK);
+  window_with("s0");
+  EXPECT(spilled_calls(0, "s0") == 1 && spilled_calls(0, "r0") == -1 && spilled_calls(0, "held") == -1,
+         "the second session's first spill holds its own window 0 only (r0 %lld, held %lld)",
+         spilled_calls(0, "r0"), spilled_calls(0, "held"));
+  window_with("s1");
+  window_with("s2");
+  EXPECT(frames() == 3, "the second session's stops append (%d frames)", frames());
+  for (int w = 0; w < 4; w++) {
+    char name[8];
+    snprintf(name, sizeof name, "r%d", w);
+    EXPECT(spilled_calls(w, name) == -1, "window %d: the first session's %s not in the second's spill (%lld)", w,
+           name, spilled_calls(w, name));
+  }
+  OK(spilled_calls(1, "s1") == 1 && spilled_calls(2, "s2") == 1);
+  OK(wprof_finalize() == WPROF_OK);
   wpio_spill_remove_all(spills, err, sizeof err);
   unlink(out);
   rmdir(dir);
