@@ -236,8 +236,9 @@ static int init_comm(MPI_Comm comm) {
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
   wpr_ranges_set_window(-1);
-  if (session_finalized) { /* its windows count from 0 again: rows and blocks of its own */
+  if (session_finalized) { /* its windows count from 0 again: rows, blocks and lite counts of its own */
     wpr_ranges_new_session();
+    wpr_lite_new_session();
     wpr_mpi_new_session();
     session_finalized = 0;
   }

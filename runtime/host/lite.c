@@ -27,6 +27,7 @@ struct lite_slot {
   uint64_t group_mask; /* bit g set (release) once groups[g] exists: collect reads only those */
   uint64_t *groups[WPIO_HIST_GROUPS]; /* WPIO_HIST_SUB counters per power of two, made on demand */
   uint32_t tl_generation, tl_calls;   /* owner-only: calls in the timeline's current window */
+  uint32_t session;                   /* lite_session its counts belong to; the owner resets them first */
 };
 
 struct lite_thread {
@@ -40,6 +41,9 @@ static char *scope_names[LITE_MAX_SCOPES];
 static uint32_t scope_slots[LITE_HASH_SLOTS];
 static unsigned scope_count;   /* published with release once names[id] is set */
 static int lite_enabled = 1;
+/* Bumped by a session after a finalized one: a slot's counts are of the session they were recorded
+ * in, so the owner zeroes them at its first call in a new one, and collect reads only the current. */
+static uint32_t lite_session;
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct lite_thread *threads_head;
@@ -47,6 +51,7 @@ static struct lite_thread *threads_head;
 static __thread struct lite_thread *lite_tls __attribute__((tls_model("initial-exec")));
 
 void wpr_lite_set_enabled(int enabled) { __atomic_store_n(&lite_enabled, enabled != 0, __ATOMIC_RELAXED); }
+void wpr_lite_new_session(void) { __atomic_fetch_add(&lite_session, 1, __ATOMIC_RELAXED); }
 
 /* ---- registry ---- */
 
@@ -164,7 +169,22 @@ static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s,
   return counters;
 }
 
+/* The owner's first call in a new session: the counts start again (the histogram groups stay made),
+ * the session mark last: collect reads a slot only when its mark is the current session's. */
+static __attribute__((noinline)) void lite_slot_reset(struct lite_slot *s, uint32_t session) {
+  __atomic_store_n(&s->calls, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->total_ns, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->min_ns, UINT64_MAX, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->max_ns, 0, __ATOMIC_RELAXED);
+  for (unsigned g = 0; g < WPIO_HIST_GROUPS; g++)
+    if (s->groups[g])
+      for (unsigned i = 0; i < WPIO_HIST_SUB; i++) __atomic_store_n(&s->groups[g][i], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&s->session, session, __ATOMIC_RELEASE);
+}
+
 static inline void lite_record(struct lite_slot *s, uint64_t ns) {
+  uint32_t session = __atomic_load_n(&lite_session, __ATOMIC_RELAXED);
+  if (__builtin_expect(s->session != session, 0)) lite_slot_reset(s, session);
   counter_add(&s->calls, 1);
   counter_add(&s->total_ns, ns);
   if (ns < s->min_ns) __atomic_store_n(&s->min_ns, ns, __ATOMIC_RELAXED);
@@ -224,6 +244,8 @@ struct lite_hist_acc {
 };
 
 static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, struct lite_hist_acc *acc) {
+  if (__atomic_load_n(&s->session, __ATOMIC_ACQUIRE) != __atomic_load_n(&lite_session, __ATOMIC_RELAXED))
+    return; /* counts of an earlier session that its owner has not reset yet */
   uint64_t calls = __atomic_load_n(&s->calls, __ATOMIC_RELAXED);
   if (!calls) return;
   m->calls += calls;

@@ -54,10 +54,27 @@ static long long spilled_calls(int32_t window, const char *name) {
   return calls;
 }
 
+/* The calls of lite scope `name` in the spill, -1 when it has no such row. */
+static long long spilled_lite(const char *name) {
+  struct wpio_job j;
+  char err[256] = "";
+  wpio_job_init(&j);
+  long long calls = wpio_spill_read_in(spills, 0, &j, err, sizeof err) == 0 ? -1 : -3;
+  for (size_t i = 0; calls != -3 && i < j.lite.n; i++)
+    if (j.lite.v[i].name_id < j.names.n && strcmp(j.names.s[j.lite.v[i].name_id], name) == 0)
+      calls = (long long)j.lite.v[i].calls;
+  wpio_job_free(&j);
+  return calls;
+}
+
+/* A window with one range `name` and one call of the lite scope "lite". */
 static void window_with(const char *name) {
   OK(wprof_start() == WPROF_OK && wprof_is_running());
+  int scope = wprof_scope_id("lite");
+  wprof_scope_begin(scope);
   wprof_range_push(name);
   wprof_range_pop();
+  wprof_scope_end(scope);
   OK(wprof_stop() == WPROF_OK);
 }
 
@@ -95,6 +112,7 @@ int main(void) {
     EXPECT(spilled_calls(w, name) == 1, "window %d: %s %lld calls", w, name, spilled_calls(w, name));
   }
   OK(spilled_calls(0, "held") == 1);
+  EXPECT(spilled_lite("lite") == 3, "lite: %lld calls in the first session's 3 windows", spilled_lite("lite"));
 
   OK(wprof_finalize() == WPROF_OK);
   char err[256];
@@ -120,6 +138,8 @@ int main(void) {
            name, spilled_calls(w, name));
   }
   OK(spilled_calls(1, "s1") == 1 && spilled_calls(2, "s2") == 1);
+  /* lite scopes are not per window: the second session's count is its own 3 calls, not 3 + 3 */
+  EXPECT(spilled_lite("lite") == 3, "lite: %lld calls in the second session's spill", spilled_lite("lite"));
   OK(wprof_finalize() == WPROF_OK);
   wpio_spill_remove_all(spills, err, sizeof err);
   unlink(out);
