@@ -236,9 +236,8 @@ static int init_comm(MPI_Comm comm) {
   wpr_lite_set_enabled(s->cfg.lite && s->collecting);
   wpr_ranges_set_enabled(s->collecting);
   wpr_ranges_set_window(-1);
-  if (session_finalized) { /* its windows count from 0 again: rows, blocks and lite counts of its own */
+  if (session_finalized) { /* its windows count from 0 again: rows and blocks of its own */
     wpr_ranges_new_session();
-    wpr_lite_new_session();
     wpr_mpi_new_session();
     session_finalized = 0;
   }
@@ -349,6 +348,9 @@ int wprof_finalize(void) {
     return WPROF_OK;
   }
   int status = wpr_report_finalize(s);
+  /* its lite counts are in its report: scopes from now on are the next session's (lite scopes time
+   * the whole run, so a later session reports those made before it, since this finalize) */
+  wpr_lite_new_session();
   struct wpr_phase_mark mark = wpr_phase_begin();
   session_release(s);
   wpr_phase_end(WPR_PH_TEARDOWN, mark);

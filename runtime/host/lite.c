@@ -41,8 +41,9 @@ static char *scope_names[LITE_MAX_SCOPES];
 static uint32_t scope_slots[LITE_HASH_SLOTS];
 static unsigned scope_count;   /* published with release once names[id] is set */
 static int lite_enabled = 1;
-/* Bumped by a session after a finalized one: a slot's counts are of the session they were recorded
- * in, so the owner zeroes them at its first call in a new one, and collect reads only the current. */
+/* Bumped when a session's report has taken the counts (wprof_finalize): a slot's counts are of the
+ * session they were recorded in, so the owner zeroes them at its first call after, and collect reads
+ * only the current session's. */
 static uint32_t lite_session;
 
 static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -9,7 +9,8 @@
 /* Enables or disables recording (WPROF_LITE and WPROF_RANKS); scopes record from the first
  * wprof_scope_id call, before wprof_init too. */
 void wpr_lite_set_enabled(int enabled);
-/* A session after a finalized one: the scopes' counts start again (each thread's at its next call). */
+/* A session's report has the counts so far: they start again (each thread's at its next call), for the
+ * next session. */
 void wpr_lite_new_session(void);
 
 /* Adds one /lite row per scope with calls (merged over all threads) and its /lite_hist buckets,
