@@ -99,6 +99,20 @@ static int collect_timeline(struct wpr_session *s, struct wpio_job *job, const s
   return WPROF_OK;
 }
 
+/* The windows' starts and ends on `clock`. */
+static void windows_to(struct wpio_job *job, const struct wpr_clock_fit *clock) {
+  for (size_t i = 0; i < job->windows.n; i++) {
+    job->windows.v[i].start_ns = wpr_clock_to_root(clock, job->windows.v[i].start_ns);
+    job->windows.v[i].end_ns = wpr_clock_to_root(clock, job->windows.v[i].end_ns);
+  }
+}
+
+/* The memory peaks' times on `clock` (0: no peak, kept). */
+static void memory_peaks_to(struct wpio_job *job, const struct wpr_clock_fit *clock) {
+  for (size_t i = 0; i < job->memory.n; i++)
+    if (job->memory.v[i].peak_time_ns) job->memory.v[i].peak_time_ns = wpr_clock_to_root(clock, job->memory.v[i].peak_time_ns);
+}
+
 /* This rank's whole contribution: its /ranks row, and its tables when it collects, positions put on
  * `clock` (rank 0's fit, or wpr_clock_local), the /ranges and /mpi rows of windows >= from_window.
  * The job's attributes (world_size, settings, sync) go with it, so a spill alone can rebuild a
@@ -111,18 +125,12 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job, const stru
   if (wpr_strag_collect(job, s->comm.rank, clock) != 0) return WPROF_ENOMEM;
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->windows.n; i++) { /* on `clock`, like every position packed */
-    job->windows.v[i].start_ns = wpr_clock_to_root(clock, job->windows.v[i].start_ns);
-    job->windows.v[i].end_ns = wpr_clock_to_root(clock, job->windows.v[i].end_ns);
-  }
+  windows_to(job, clock); /* like every position packed */
   if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_ranges_collect(job, s->comm.rank, from_window) != 0) return WPROF_ENOMEM;
   if (wpr_mpi_collect(job, s->comm.rank, from_window) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
-  for (size_t i = 0; i < job->memory.n; i++) { /* a position too */
-    int64_t *t = &job->memory.v[i].peak_time_ns;
-    if (*t) *t = wpr_clock_to_root(clock, *t);
-  }
+  memory_peaks_to(job, clock); /* a position too */
   /* issue 9: after the MPI and GPU tables they are computed from */
   if (wpr_breakdown_collect(job, s->comm.rank) != 0 || wpr_cupti_other_subscriber_collect(job, s->comm.rank) != 0)
     return WPROF_ENOMEM;
@@ -171,12 +179,8 @@ int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const 
 }
 
 void wpr_report_positions_to_root(struct wpio_job *job, const struct wpr_clock_fit *clock) {
-  for (size_t i = 0; i < job->windows.n; i++) {
-    job->windows.v[i].start_ns = wpr_clock_to_root(clock, job->windows.v[i].start_ns);
-    job->windows.v[i].end_ns = wpr_clock_to_root(clock, job->windows.v[i].end_ns);
-  }
-  for (size_t i = 0; i < job->memory.n; i++)
-    if (job->memory.v[i].peak_time_ns) job->memory.v[i].peak_time_ns = wpr_clock_to_root(clock, job->memory.v[i].peak_time_ns);
+  windows_to(job, clock);
+  memory_peaks_to(job, clock);
   for (size_t i = 0; i < job->timeline.n; i++) {
     job->timeline.v[i].start_ns = wpr_clock_to_root(clock, job->timeline.v[i].start_ns);
     job->timeline.v[i].end_ns = wpr_clock_to_root(clock, job->timeline.v[i].end_ns);
