@@ -9,7 +9,7 @@
  * of the same pairs) as a table of rank 0's and the other ranks' wall and CPU time per phase, and how
  * much of the added wall time rank 0's phases explain. Exits non-zero when a run fails or a rank does
  * not say its phases (the bench-smoke test runs it with 1 pair).
- *   bench_finalize [pairs]   (default 15) */
+ *   bench_finalize [pairs] [np]   (default 15 pairs at np 2, 4 and 8; np: one of them alone) */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +173,9 @@ int main(int argc, char **argv) {
   static const int nps[] = {2, 4, 8};
   static const double darshan_ms[] = {5, 10, 20};
   int failed = 0;
+  int only_np = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 0;
   for (int k = 0; k < 3; k++) {
+    if (only_np && nps[k] != only_np) continue;
     double *added = malloc((size_t)pairs * sizeof *added), *base = malloc((size_t)pairs * sizeof *base);
     double *with = malloc((size_t)pairs * sizeof *with), *cpu = malloc((size_t)pairs * sizeof *cpu);
     struct run_phases *ph = malloc((size_t)pairs * sizeof *ph), warm;
