@@ -131,7 +131,18 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
                         char *err, size_t errlen) {
   char tmp[96], name[64];
   if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
-  int fd = create_temp(dfd, rank, tmp, sizeof tmp);
+  /* no spill there yet (a job's first stop): written in place, saving the rename; there is nothing
+   * to keep whole meanwhile, and a crash mid-write leaves a torn first frame, which reads as none */
+  int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    int rc = 0;
+    if (write_frame(fd, buf, len, magic) < 0)
+      rc = fail(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
+    if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, name, strerror(errno));
+    if (rc < 0) unlinkat(dfd, name, 0);
+    return rc;
+  }
+  fd = create_temp(dfd, rank, tmp, sizeof tmp);
   if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
   int rc = 0;
   if (write_frame(fd, buf, len, magic) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
@@ -196,10 +207,11 @@ int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len,
   return append_at(dir, rank, buf, len, WPIO_SPILL_DELTA_MAGIC, UINT64_MAX, NULL, err, errlen);
 }
 
-int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len, int provisional,
-                            uint64_t keep, uint64_t *end, char *err, size_t errlen) {
-  return append_at(dir, rank, buf, len, provisional ? WPIO_SPILL_PROVISIONAL_MAGIC : WPIO_SPILL_DELTA_MAGIC, keep,
-                   end, err, errlen);
+int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len,
+                            enum wpio_spill_frame_kind kind, uint64_t keep, uint64_t *end, char *err, size_t errlen) {
+  const char *magic = kind == WPIO_SPILL_PROVISIONAL ? WPIO_SPILL_PROVISIONAL_MAGIC
+                      : kind == WPIO_SPILL_DELTA_NO_LITE ? WPIO_SPILL_DELTA_NO_LITE_MAGIC : WPIO_SPILL_DELTA_MAGIC;
+  return append_at(dir, rank, buf, len, magic, keep, end, err, errlen);
 }
 
 static int read_exact(int fd, uint8_t *p, size_t n) {

@@ -4,8 +4,9 @@
  * session written whole and atomically, each later stop's appended, holding the rows of the windows
  * closed since (rows of window >= 0), the timeline events and straggler arrivals recorded since, and
  * the latest state of everything else (the tables that are not per window, rows of window -1, the
- * rank row, the attributes). Reading takes the windowed rows, events and arrivals of every frame and
- * the rest from the last whole frame; a torn last frame (a crash while appending) is
+ * rank row, the attributes; the lite scopes only when the frames hold no recent copy of them). Reading
+ * takes the windowed rows, events and arrivals of every frame, the lite scopes from the last frame that
+ * has them, and the rest from the last whole frame; a torn last frame (a crash while appending) is
  * left out. A provisional frame (WPIO_SPILL_PROVISIONAL_MAGIC: the open window so far) is read only
  * as the last whole frame. A spill of an earlier wprof (one unframed pack) reads as before. */
 #ifndef WPIO_SPILL_H
@@ -31,6 +32,11 @@ extern "C" {
  * provisional-only file, written whole before the session's first stop) it carries everything. A
  * file holds at most one: every frame written cuts the file back to the last committed frame first. */
 #define WPIO_SPILL_PROVISIONAL_MAGIC "WPSPILL\003"
+/* An appended frame like a WPIO_SPILL_DELTA_MAGIC one without the lite scopes (/lite and its
+ * histograms, which are not per window and are the bulk of a frame when many scopes run): readers
+ * take them from the last frame before it that has them. A stop's spill leaves them out while the
+ * frames hold a copy younger than WPROF_SPILL_INTERVAL_MS (runtime/report/spill.c). */
+#define WPIO_SPILL_DELTA_NO_LITE_MAGIC "WPSPILL\004"
 #define WPIO_SPILL_FRAME_HEADER 16
 /* A spill bigger than this is refused as corrupt rather than read into memory. */
 #define WPIO_SPILL_MAX_BYTES ((size_t)1 << 30)
@@ -48,7 +54,8 @@ int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen);
 
 /* Writes buf atomically as dir/rank-N.wpb (one frame): a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
  * rename over the old spill (no fsync: see wpio_spill.c). A reader sees the old spill or the new one,
- * never half of one.
+ * never half of one. With no spill there yet, the file is created in place (O_EXCL): a reader may see
+ * its one frame torn, which reads as no spill, as before it was written.
  * 0, or -1 with one line in err (the temporary file is removed). */
 int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
@@ -61,13 +68,14 @@ int wpio_spill_append(const char *dir, int rank, const uint8_t *buf, size_t len,
 int wpio_spill_write_provisional(const char *dir, int rank, const uint8_t *buf, size_t len, char *err,
                                  size_t errlen);
 
-/* Writes buf as a frame (provisional: WPIO_SPILL_PROVISIONAL_MAGIC, else WPIO_SPILL_DELTA_MAGIC) at
- * byte `keep` of dir/rank-N.wpb, the end of its last committed frame, after cutting the file back
- * there (ftruncate: drops a provisional frame, O(1)). *end (may be NULL): the file's new end. Fails
- * when the file is shorter than keep (someone else rewrote it: the caller writes whole). 0, or -1
- * with one line in err. */
-int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len, int provisional,
-                            uint64_t keep, uint64_t *end, char *err, size_t errlen);
+/* The kinds of appended frame (their magics above). */
+enum wpio_spill_frame_kind { WPIO_SPILL_DELTA = 0, WPIO_SPILL_PROVISIONAL = 1, WPIO_SPILL_DELTA_NO_LITE = 2 };
+/* Writes buf as a frame of that kind at byte `keep` of dir/rank-N.wpb, the end of its last committed
+ * frame, after cutting the file back there (ftruncate: drops a provisional frame, O(1)). *end (may be
+ * NULL): the file's new end. Fails when the file is shorter than keep (someone else rewrote it: the
+ * caller writes whole). 0, or -1 with one line in err. */
+int wpio_spill_append_frame(const char *dir, int rank, const uint8_t *buf, size_t len,
+                            enum wpio_spill_frame_kind kind, uint64_t keep, uint64_t *end, char *err, size_t errlen);
 
 /* Reads a whole spill file (never through a symbolic link, at most WPIO_SPILL_MAX_BYTES) into a
  * malloc'ed buffer. 0, or -1 with one line in err. */

@@ -1,7 +1,8 @@
 /* A spill's frames put back together (wpio_spill.h): each frame after the first holds the rows of the
  * windows closed since the frame before, the timeline events and straggler arrivals since (a delta
  * frame), and the latest state of the rest, so the rows of window >= 0, the events and the arrivals
- * come from every frame, in order, and everything else from the last frame that is whole. A
+ * come from every frame, in order, the lite scopes from the last frame that has them (a delta frame
+ * may leave them out), and everything else from the last frame that is whole. A
  * provisional frame (the open window so far, written every WPROF_SPILL_INTERVAL_MS) is used only as
  * the last whole frame. */
 #include <stdio.h>
@@ -11,9 +12,9 @@
 #include "wpio_spill.h"
 #include "wpio_wire.h"
 
-/* Keeps only the rows of closed windows (window >= 0) of the per-window tables, and the timeline
- * events and straggler arrivals when `events`; drops the rest. */
-static void keep_window_rows(struct wpio_job *j, int events) {
+/* Keeps only the rows of closed windows (window >= 0) of the per-window tables, the timeline events
+ * and straggler arrivals when `events`, the lite scopes when `lite`; drops the rest. */
+static void keep_window_rows(struct wpio_job *j, int events, int lite) {
 #define KEEP(vec) \
   do { \
     size_t k_ = 0; \
@@ -27,20 +28,22 @@ static void keep_window_rows(struct wpio_job *j, int events) {
   for (size_t i = 0; i < j->attrs.n; i++) free(j->attrs.v[i].key), free(j->attrs.v[i].value);
   for (size_t i = 0; i < j->ranks.n; i++) free(j->ranks.v[i].hostname), free(j->ranks.v[i].status);
   j->attrs.n = j->ranks.n = 0;
-  j->lite.n = j->lite_hist.n = j->cupti_overhead.n = 0;
+  if (!lite) j->lite.n = j->lite_hist.n = 0;
+  j->cupti_overhead.n = 0;
   if (!events) j->timeline.n = j->strag_events.n = 0;
   j->sum_kernels.n = j->sum_ranges.n = j->sum_lite.n = j->sum_mpi.n = j->sum_memory.n = j->stragglers.n = 0;
 }
 
 /* Frame k's packed bytes: *at and *n, from offset *pos on, and its kind; 1, 0 at the end, -1 when
  * torn. */
-enum frame_kind { FRAME_WHOLE, FRAME_DELTA, FRAME_PROVISIONAL };
+enum frame_kind { FRAME_WHOLE, FRAME_DELTA, FRAME_DELTA_NO_LITE, FRAME_PROVISIONAL };
 static int next_frame(const uint8_t *buf, size_t len, size_t *pos, size_t *at, size_t *n, enum frame_kind *kind) {
   if (*pos == len) return 0;
   if (len - *pos < WPIO_SPILL_FRAME_HEADER) return -1;
   if (memcmp(buf + *pos, WPIO_SPILL_FRAME_MAGIC, 8) == 0) *kind = FRAME_WHOLE;
   else if (memcmp(buf + *pos, WPIO_SPILL_DELTA_MAGIC, 8) == 0) *kind = FRAME_DELTA;
   else if (memcmp(buf + *pos, WPIO_SPILL_PROVISIONAL_MAGIC, 8) == 0) *kind = FRAME_PROVISIONAL;
+  else if (memcmp(buf + *pos, WPIO_SPILL_DELTA_NO_LITE_MAGIC, 8) == 0) *kind = FRAME_DELTA_NO_LITE;
   else return -1;
   uint64_t size = 0;
   for (int i = 7; i >= 0; i--) size = size << 8 | buf[*pos + 8 + i];
@@ -57,7 +60,7 @@ static int append_arrivals(struct wpio_job *dst, const struct wpio_job *src) {
   return 0;
 }
 
-struct frame_at { size_t at, n; int delta; };
+struct frame_at { size_t at, n; int delta, lite; };
 
 int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen) {
   /* the whole frames first: a torn or undecodable tail is where a crash stopped an append. A
@@ -65,8 +68,9 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
    * by a committed frame is stale (writers cut it off first, so this is a reader's caution). It
    * carries all events so far when it is the file's first frame, else those since the frame before.
    * The events and arrivals come from the last frame that holds all so far (the first, or an
-   * earlier writer's appended frame) and every delta frame after it. */
-  size_t pos = 0, at, n, nframes = 0, cap = 0, events_from = 0;
+   * earlier writer's appended frame) and every delta frame after it; the lite scopes from the last
+   * frame that has them. */
+  size_t pos = 0, at, n, nframes = 0, cap = 0, events_from = 0, lite_from = 0;
   struct frame_at *use = NULL;
   int r, provisional_last = 0;
   enum frame_kind kind;
@@ -89,7 +93,7 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
       use = grown;
     }
     int whole = kind == FRAME_WHOLE || (kind == FRAME_PROVISIONAL && at == WPIO_SPILL_FRAME_HEADER);
-    use[nframes] = (struct frame_at){at, n, !whole};
+    use[nframes] = (struct frame_at){at, n, !whole, kind != FRAME_DELTA_NO_LITE};
     provisional_last = kind == FRAME_PROVISIONAL;
     nframes++;
   }
@@ -98,14 +102,16 @@ int wpio_spill_combine(const uint8_t *buf, size_t len, struct wpio_job *job, cha
     snprintf(err, errlen, "its first frame is damaged (%s)", why[0] ? why : "torn");
     return -1;
   }
-  for (size_t k = 0; k < nframes; k++)
+  for (size_t k = 0; k < nframes; k++) {
     if (!use[k].delta) events_from = k;
+    if (use[k].lite) lite_from = k;
+  }
   int rc = 0;
   for (size_t k = 0; k < nframes && rc == 0; k++) {
     struct wpio_job part;
     wpio_job_init(&part);
     rc = wpio_decode(buf + use[k].at, use[k].n, &part, why, sizeof why);
-    if (rc == 0 && k + 1 != nframes) keep_window_rows(&part, k >= events_from);
+    if (rc == 0 && k + 1 != nframes) keep_window_rows(&part, k >= events_from, k == lite_from);
     if (rc == 0 && k < events_from) part.timeline.n = part.strag_events.n = 0;
     if (rc == 0 && (wpio_job_append(job, &part) != 0 || append_arrivals(job, &part) != 0)) rc = -1;
     wpio_job_free(&part);

@@ -114,11 +114,11 @@ static void memory_peaks_to(struct wpio_job *job, const struct wpr_clock_fit *cl
 }
 
 /* This rank's whole contribution: its /ranks row, and its tables when it collects, positions put on
- * `clock` (rank 0's fit, or wpr_clock_local), the /ranges and /mpi rows of windows >= from_window.
- * The job's attributes (world_size, settings, sync) go with it, so a spill alone can rebuild a
- * report. */
+ * `clock` (rank 0's fit, or wpr_clock_local), the /ranges and /mpi rows of windows >= from_window,
+ * the lite scopes when with_lite. The job's attributes (world_size, settings, sync) go with it, so a
+ * spill alone can rebuild a report. */
 static int collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock,
-                         int32_t from_window) {
+                         int32_t from_window, int with_lite) {
   wpr_report_set_attrs(s, job);
   if (add_rank_row(s, job) != WPROF_OK) return WPROF_ENOMEM;
   /* every rank's arrivals, collecting or not: a rank left out of WPROF_RANKS may be the straggler */
@@ -126,7 +126,7 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job, const stru
   if (!s->collecting) return WPROF_OK;
   if (wpio_job_merge(job, &s->local) != 0) return WPROF_ENOMEM;
   windows_to(job, clock); /* like every position packed */
-  if (wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
+  if (with_lite && wpr_lite_collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
   if (wpr_ranges_collect(job, s->comm.rank, from_window) != 0) return WPROF_ENOMEM;
   if (wpr_mpi_collect(job, s->comm.rank, from_window) != 0) return WPROF_ENOMEM;
   if (s->backend->collect && s->backend->collect(job, s->comm.rank) != 0) return WPROF_ENOMEM;
@@ -174,8 +174,8 @@ void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
 const struct wpr_clock_fit wpr_clock_local = {0, 0.0, 0, 0};
 
 int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock,
-                             int32_t from_window) {
-  return collect_local(s, job, clock, from_window);
+                             int32_t from_window, int with_lite) {
+  return collect_local(s, job, clock, from_window, with_lite);
 }
 
 void wpr_report_positions_to_root(struct wpio_job *job, const struct wpr_clock_fit *clock) {
@@ -196,7 +196,7 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
   wpio_job_init(&mine);
   *buf = NULL;
   *len = 0;
-  int rc = collect_local(s, &mine, &s->clock, 0) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
+  int rc = collect_local(s, &mine, &s->clock, 0, 1) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
   wpio_job_free(&mine);
   return rc;
 }

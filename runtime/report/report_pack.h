@@ -16,9 +16,11 @@ int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len);
  * put on `clock`: &s->clock (rank 0's time, as packed) or &wpr_clock_local (this rank's own time, for
  * wpr_report_positions_to_root later). Only the /ranges and /mpi rows of windows >= from_window (0:
  * all; a spill leaves out the windows it holds when nothing changed them, late_rows.h): the tables
- * that grow with every window. WPROF_OK, or WPROF_ENOMEM. */
+ * that grow with every window. The lite scopes (/lite and their histograms) only when with_lite: a
+ * stop's spill leaves them out while the frames hold a recent enough copy (spill.c). WPROF_OK, or
+ * WPROF_ENOMEM. */
 int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock,
-                             int32_t from_window);
+                             int32_t from_window, int with_lite);
 /* The fit that leaves a time as it is. */
 extern const struct wpr_clock_fit wpr_clock_local;
 /* Puts the positions of a job collected on wpr_clock_local (windows, memory peaks, timeline events,

@@ -3,7 +3,11 @@
  * spills after a good report. The first stop of a session writes the file whole; each later stop
  * appends a frame with the windows closed since and the latest state of the tables that are not per
  * window (io/spill) when, since the last spill, the earlier windows' rows are unchanged and a refit of
- * the clock moves them by no more than the alignment's error, else writes the file whole again. While a window is open, wprof_step calls for a provisional
+ * the clock moves them by no more than the alignment's error, else writes the file whole again. An
+ * appended frame leaves out the lite scopes (not per window, and with many scopes most of a frame)
+ * while the frames hold a copy collected less than WPROF_SPILL_INTERVAL_MS ago: the interval that
+ * already bounds what a crash in an open window loses bounds how old a recovered /lite is (0: every
+ * stop's frame has them). While a window is open, wprof_step calls for a provisional
  * frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the open window so far, cut short; it
  * never counts as spilled, and every frame first cuts the file back to the last committed one. A file
  * system that says no costs one warning, never the run. */
@@ -33,17 +37,22 @@ static uint64_t spilled_late; /* wpr_late_rows_count() before the collect of the
 /* The byte where the last committed frame ends: a provisional frame after it is cut off before the
  * next frame is written. */
 static uint64_t committed_end;
+/* When the lite scopes of the last committed frame that has them were collected (wpr_mono_ns). */
+static uint64_t spilled_lite_ns;
 
 /* 0 when written (appended, or whole); -1 warned, or for an append not (the caller then writes the
  * spill whole, which warns if it fails too: an append refused because the file would outgrow
  * WPIO_SPILL_MAX_BYTES must not use up the one warning a rank gives about spills).
  * t0: when the stop's spill began (its collect and pack count too). */
-static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, int append, uint64_t t0) {
+static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, int append, int with_lite,
+                        uint64_t t0) {
   char dir[WPR_PATH_MAX + 8], err[WPR_PATH_MAX + 256] = "";
   uint64_t end = committed_end;
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) {
     wpr_warn_once(&warned_write, "no crash spills: the path %s.d is too long", s->cfg.output);
-  } else if (append ? wpio_spill_append_frame(dir, s->comm.rank, buf, len, 0, committed_end, &end, err, sizeof err) < 0
+  } else if (append ? wpio_spill_append_frame(dir, s->comm.rank, buf, len,
+                                              with_lite ? WPIO_SPILL_DELTA : WPIO_SPILL_DELTA_NO_LITE, committed_end,
+                                              &end, err, sizeof err) < 0
                     : wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ||
                           wpio_spill_write(dir, s->comm.rank, buf, len, err, sizeof err) < 0) {
     if (append) {
@@ -54,8 +63,8 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
     wpr_warn_once(&warned_write, "no crash spill written (%s); profiling goes on, but a crash would lose "
                   "this rank's data", err);
   } else {
-    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s)", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
-              append ? "appended" : "whole");
+    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s%s)", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
+              append ? "appended" : "whole", with_lite ? "" : ", lite scopes in an earlier frame");
     committed_end = append ? end : WPIO_SPILL_FRAME_HEADER + (uint64_t)len;
     return 0;
   }
@@ -70,9 +79,16 @@ static int32_t spill_from_window(const struct wpr_session *s, uint64_t late) {
              ? spilled.last_window + 1 : 0;
 }
 
+/* Whether a stop's frame may leave out the lite scopes: only an appended one (a whole file has them),
+ * while the frames' copy is younger than the interval (0: never). */
+static int lite_recent(const struct wpr_session *s, uint64_t now) {
+  return spilled.valid && s->cfg.spill_interval_ms > 0 &&
+         now - spilled_lite_ns < (uint64_t)s->cfg.spill_interval_ms * 1000000u;
+}
+
 /* One try: collect, plan (append or whole, wpio_spill_plan), pack and write. 0 written; 1 an append
- * that failed or a plan that needs the windows left out (the caller tries whole); -1 warned.
- * t0: when the stop's spill began (its collect and pack count too). */
+ * that failed or a plan that needs the windows or the lite scopes left out (the caller tries whole);
+ * -1 warned. t0: when the stop's spill began (its collect and pack count too). */
 static int spill_once(struct wpr_session *s, uint64_t t0) {
   struct wpio_job job;
   wpio_job_init(&job);
@@ -80,13 +96,15 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   size_t len = 0;
   uint64_t late = wpr_late_rows_count(); /* before the collect: a late update during it counts next time */
   int32_t from = spill_from_window(s, late);
+  uint64_t collected_ns = wpr_mono_ns();
+  int with_lite = !lite_recent(s, collected_ns);
   /* planned on the rank's own clock, which a refit leaves alone; only the rows written are then put
    * on rank 0's time */
-  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from) == WPROF_OK ? 0 : -1;
+  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from, with_lite) == WPROF_OK ? 0 : -1;
   if (rc == 0) {
     const struct wpio_spill_fit fit = {s->clock.offset_ns, s->clock.drift_ppm, s->clock.ref_ns, s->clock.residual_ns};
     append = wpio_spill_plan(&spilled, &job, &fit, from > 0);
-    if (from > 0 && !append) { /* whole after all (a refit): the windows left out are needed */
+    if ((from > 0 || !with_lite) && !append) { /* whole after all (a refit): what was left out is needed */
       wpio_job_free(&job);
       spilled.valid = 0;
       return 1;
@@ -98,10 +116,11 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   if (rc != 0)
     wpr_warn_once(&warned_write, "no crash spill written: out of memory packing this rank's tables");
   else
-    rc = write_packed(s, buf, len, append, t0);
+    rc = write_packed(s, buf, len, append, with_lite, t0);
   free(buf);
   wpio_spill_planned(&spilled, rc == 0);
   if (rc == 0) spilled_late = late;
+  if (rc == 0 && with_lite) spilled_lite_ns = collected_ns;
   return rc < 0 && append ? 1 : rc;
 }
 
@@ -130,7 +149,7 @@ void wpr_spill_write_open(struct wpr_session *s) {
   int append = 0, rc;
   for (;;) { /* at most twice: the windows the frames hold left out, then (to be written whole) not */
     struct wpio_window_row *row = NULL;
-    rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from) == WPROF_OK && (row = WPIO_VEC_PUSH(job.windows))
+    rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from, 1) == WPROF_OK && (row = WPIO_VEC_PUSH(job.windows))
              ? 0 : -1;
     if (rc != 0) break;
     /* the open window so far; planned on the rank's own clock like a stop's spill */
@@ -148,7 +167,8 @@ void wpr_spill_write_open(struct wpr_session *s) {
   }
   wpio_job_free(&job);
   if (rc == 0 && append &&
-      wpio_spill_append_frame(dir, s->comm.rank, buf, len, 1, committed_end, NULL, err, sizeof err) < 0) {
+      wpio_spill_append_frame(dir, s->comm.rank, buf, len, WPIO_SPILL_PROVISIONAL, committed_end, NULL, err,
+                              sizeof err) < 0) {
     /* the file is not what this rank last wrote: the next interval and stop write it whole */
     WPR_DEBUG("open-window spill not appended (%s)", err);
     spilled_session = NULL;
@@ -170,7 +190,7 @@ void wpr_spill_write_open(struct wpr_session *s) {
 
 void wpr_spill_write_packed(struct wpr_session *s, const uint8_t *buf, size_t len) {
   spilled_session = NULL; /* whole: finalize's pack replaces the frames */
-  if (buf) write_packed(s, buf, len, 0, wpr_mono_ns());
+  if (buf) write_packed(s, buf, len, 0, 1, wpr_mono_ns());
   else wpr_spill_write(s); /* the caller could not pack: the spill's own try */
 }
 

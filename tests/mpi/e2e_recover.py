@@ -3,8 +3,9 @@
           `wprof recover` rebuilds a report holding every rank's spilled window.
   keep:   a good run with WPROF_KEEP_SPILLS=1 and the timeline: the spills stay (rank 0's with
           appended frames), and the report recovered from them has the same windows, ranges, lite,
-          timeline, MPI and straggler rows as the real one (nothing spilled is lost);
-          without it the spills are removed after the report.
+          timeline, MPI and straggler rows as the real one (nothing spilled is lost; with
+          WPROF_SPILL_INTERVAL_MS=0, so that every stop's frame has the lite scopes, which are not
+          per window); without it the spills are removed after the report.
   damage: a spill missing, one truncated, one of another rank, --world-size, an empty directory.
   symlink: a symlinked <output>.d is refused with one warning; the job and its report go on.
   open:   WPROF_SPILL_INTERVAL_MS=200 and rank 2 killed in its second window, still open, after 3 steps
@@ -94,7 +95,7 @@ def keep():
     check(rc == 0, "job exits 0")
     check(os.path.exists(out) and not os.path.exists(spills), "spills removed after a good report")
     rc, _, err, _ = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "5"],
-                            env=dict(env, WPROF_KEEP_SPILLS="1", WPROF_TIMELINE="1"))
+                            env=dict(env, WPROF_KEEP_SPILLS="1", WPROF_TIMELINE="1", WPROF_SPILL_INTERVAL_MS="0"))
     check(rc == 0, "job exits 0 with WPROF_KEEP_SPILLS=1")
     check(sorted(os.listdir(spills)) == [f"rank-{r}.wpb" for r in range(4)], "spills kept")
     # rank 0 (whose clock fit never changes) appended frames carrying only the events since

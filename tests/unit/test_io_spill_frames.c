@@ -6,7 +6,9 @@
  * an event sorted before those spilled; appended frames carry only the events and arrivals since.
  * Provisional frames (the open window so far): used only as the last whole frame, left out when a
  * committed frame follows or when torn, at most one per file (each frame cuts the file back to the
- * last committed one), never counted as spilled, and a provisional-only file read on its own. */
+ * last committed one), never counted as spilled, and a provisional-only file read on its own.
+ * Appended frames without the lite scopes (WPSPILL\004): the lite rows come from the last frame that
+ * has them, whole, appended or provisional. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +77,52 @@ static void check_read(const char *dir, int last) {
   const struct wpio_attr *a = wpio_job_attr(&j, "stops_seen");
   OK(a && a->ival == last + 1);
   wpio_job_free(&j);
+}
+
+/* Stop k's frame appended without its lite rows (a stop within the interval of the last copy). */
+static void append_no_lite(const char *dir, const char *path, int k) {
+  struct wpio_job j;
+  stop_state(&j, k, 0);
+  j.lite.n = 0;
+  uint8_t *buf;
+  size_t len;
+  char err[256];
+  FILE *f = fopen(path, "rb");
+  OK(f && fseek(f, 0, SEEK_END) == 0);
+  long end = f ? ftell(f) : 0;
+  if (f) fclose(f);
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  EXPECT(wpio_spill_append_frame(dir, 3, buf, len, WPIO_SPILL_DELTA_NO_LITE, (uint64_t)end, NULL, err, sizeof err) == 0,
+         "%s", err);
+  free(buf);
+  wpio_job_free(&j);
+}
+
+/* The lite calls of the spill read back, with its windows 0..last all there. */
+static uint64_t read_lite_calls(const char *dir, int last) {
+  struct wpio_job j;
+  wpio_job_init(&j);
+  char err[256] = "";
+  EXPECT(wpio_spill_read_in(dir, 3, &j, err, sizeof err) == 0, "%s", err);
+  OK(j.windows.n == (size_t)last + 1 && j.lite.n == 1);
+  uint64_t calls = j.lite.n == 1 ? j.lite.v[0].calls : 0;
+  OK(j.lite.n != 1 || strcmp(j.names.s[j.lite.v[0].name_id], "scope") == 0);
+  wpio_job_free(&j);
+  return calls;
+}
+
+static void check_no_lite(const char *dir, const char *path) {
+  write_state(dir, 0, 0);
+  append_no_lite(dir, path, 1);
+  append_no_lite(dir, path, 2);
+  EXPECT(read_lite_calls(dir, 2) == 1, "the whole frame's lite rows (%llu calls)",
+         (unsigned long long)read_lite_calls(dir, 2));
+  write_state(dir, 3, 1); /* a stop past the interval: its frame has them again */
+  EXPECT(read_lite_calls(dir, 3) == 4, "the last appended copy (%llu calls)",
+         (unsigned long long)read_lite_calls(dir, 3));
+  append_no_lite(dir, path, 4);
+  EXPECT(read_lite_calls(dir, 4) == 4, "the copy before the frame without (%llu calls)",
+         (unsigned long long)read_lite_calls(dir, 4));
 }
 
 /* ---- which stops append (wpio_spill_plan) ---- */
@@ -356,6 +404,7 @@ int main(void) {
   OK(wpio_spill_read_in(dir, 3, &j, err, sizeof err) < 0);
   wpio_job_free(&j);
 
+  check_no_lite(dir, path);
   check_plan(dir);
   check_provisional(dir, path);
 
