@@ -63,8 +63,8 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
     wpr_warn_once(&warned_write, "no crash spill written (%s); profiling goes on, but a crash would lose "
                   "this rank's data", err);
   } else {
-    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s%s)", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
-              append ? "appended" : "whole", with_lite ? "" : ", lite scopes in an earlier frame");
+    WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s)%s", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
+              append ? "appended" : "whole", with_lite ? "" : " without the lite scopes (an earlier frame has them)");
     committed_end = append ? end : WPIO_SPILL_FRAME_HEADER + (uint64_t)len;
     return 0;
   }
