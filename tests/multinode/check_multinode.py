@@ -8,6 +8,7 @@ one node share one fit (their node leader's), rank 0's node has rank 0's (exactl
 other node has a measured fit of its own (residual > 0)."""
 import json
 import os
+import re
 import sys
 
 import h5py
@@ -63,8 +64,9 @@ def check_spills(log, np_, stops):
     with open(log, encoding="utf-8", errors="replace") as f:
         lines = f.read().splitlines()
     for rank in range(np_):
-        kinds = [ln.rsplit("(", 1)[-1].rstrip(")") for ln in lines
-                 if ln.startswith(f"wprof[rank {rank}]: debug: spilled ") and " open window " not in ln]
+        kinds = [m.group(1) for ln in lines
+                 if ln.startswith(f"wprof[rank {rank}]: debug: spilled ") and " open window " not in ln
+                 for m in [re.search(r" ms \((whole|appended)\)", ln)] if m]
         kinds = kinds[:stops]
         check(len(kinds) == stops and kinds[:1] == ["whole"] and all(k == "appended" for k in kinds[1:]),
               f"rank {rank}: its {stops} stop spills are whole then appended (got {kinds})")
