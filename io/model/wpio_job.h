@@ -271,8 +271,11 @@ struct wpio_job {
 
 void wpio_job_init(struct wpio_job *job);
 void wpio_job_free(struct wpio_job *job);
-/* Empties every table but keeps their memory, for a job refilled over and over (rank 0 decodes each
- * rank's data into one scratch job: no allocation, no fresh pages per rank). */
+/* Empties every table but keeps their memory (the tables' arrays, the names' blocks and slots), for a
+ * job refilled over and over: rank 0 decodes each rank's data into one scratch job, a rank collects
+ * every spill and pack into one (no allocation, no fresh pages, unless it is larger than before).
+ * What the rows own (attribute strings, the ranks' host names and statuses, the straggler
+ * accumulator) is freed as by wpio_job_free. */
 void wpio_job_clear(struct wpio_job *job);
 /* Bytes of the per-rank row tables (windows, kernels, ranges, lite and histograms, mpi, timeline,
  * memory, stacks, breakdown, launch latency, CUPTI overhead), and emptying them (memory kept): a

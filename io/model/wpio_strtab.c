@@ -27,27 +27,40 @@ struct wpio_strtab_block {
 #define STRTAB_BLOCK_MIN 4096u
 #define STRTAB_BLOCK_MAX ((size_t)1 << 20)
 
-static void blocks_free(struct wpio_strtab *t) {
-  for (struct wpio_strtab_block *b = t->blocks, *next; b; b = next) {
+static void block_list_free(struct wpio_strtab_block *b) {
+  for (struct wpio_strtab_block *next; b; b = next) {
     next = b->next;
     free(b);
   }
-  t->blocks = NULL;
-  t->block_left = 0;
 }
 
-/* Room for len + 1 bytes: a new block, each twice the last (up to 1 MiB), or bigger for a long name. */
+/* A spare block with room for `need` bytes, unlinked; NULL when none has. */
+static struct wpio_strtab_block *spare_take(struct wpio_strtab *t, size_t need) {
+  for (struct wpio_strtab_block **at = &t->spare; *at; at = &(*at)->next) {
+    struct wpio_strtab_block *b = *at;
+    if (b->size < need) continue;
+    *at = b->next;
+    return b;
+  }
+  return NULL;
+}
+
+/* Room for len + 1 bytes: a spare block that holds them (a cleared table is filled again in memory it
+ * has touched already, which costs no page faults), else a new block, each twice the last (up to
+ * 1 MiB), or bigger for a long name. */
 static char *strtab_store(struct wpio_strtab *t, size_t len) {
   if (len + 1 > t->block_left) {
-    size_t size = t->blocks ? 2 * t->blocks->size : STRTAB_BLOCK_MIN;
-    if (size > STRTAB_BLOCK_MAX) size = STRTAB_BLOCK_MAX;
-    if (size < len + 1) size = len + 1;
-    struct wpio_strtab_block *b = malloc(sizeof *b + size);
-    if (!b) return NULL;
+    struct wpio_strtab_block *b = spare_take(t, len + 1);
+    if (!b) {
+      size_t size = t->blocks ? 2 * t->blocks->size : STRTAB_BLOCK_MIN;
+      if (size > STRTAB_BLOCK_MAX) size = STRTAB_BLOCK_MAX;
+      if (size < len + 1) size = len + 1;
+      if (!(b = malloc(sizeof *b + size))) return NULL;
+      b->size = size;
+    }
     b->next = t->blocks;
-    b->size = size;
     t->blocks = b;
-    t->block_left = size;
+    t->block_left = b->size;
   }
   char *at = t->blocks->data + (t->blocks->size - t->block_left);
   t->block_left -= len + 1;
@@ -57,14 +70,23 @@ static char *strtab_store(struct wpio_strtab *t, size_t len) {
 void wpio_strtab_init(struct wpio_strtab *t) { memset(t, 0, sizeof *t); }
 
 void wpio_strtab_free(struct wpio_strtab *t) {
-  blocks_free(t);
+  block_list_free(t->blocks);
+  block_list_free(t->spare);
   free(t->s);
   free(t->slots);
   memset(t, 0, sizeof *t);
 }
 
 void wpio_strtab_clear(struct wpio_strtab *t) {
-  blocks_free(t);
+  /* the blocks go to the spares, newest (largest) first onto the list's head: the smallest comes
+   * first again, in the order they were filled */
+  for (struct wpio_strtab_block *b = t->blocks, *next; b; b = next) {
+    next = b->next;
+    b->next = t->spare;
+    t->spare = b;
+  }
+  t->blocks = NULL;
+  t->block_left = 0;
   t->n = 0;
   if (t->slots) memset(t->slots, 0, t->nslots * 2 * sizeof *t->slots);
 }

@@ -18,10 +18,12 @@ struct wpio_strtab {
   size_t nslots;
   struct wpio_strtab_block *blocks; /* the strings' storage, newest block first */
   size_t block_left;                /* free bytes at the end of blocks */
+  struct wpio_strtab_block *spare;  /* blocks a clear emptied, smallest first: filled again before any new one */
 };
 void wpio_strtab_init(struct wpio_strtab *t);
 void wpio_strtab_free(struct wpio_strtab *t);
-/* Forgets every string but keeps the table's memory. */
+/* Forgets every string but keeps the table's memory (the strings' blocks, the id and slot arrays),
+ * so refilling it with no more names than before allocates nothing. */
 void wpio_strtab_clear(struct wpio_strtab *t);
 /* Returns the id of `str` (first `len` bytes), adding it if new; UINT32_MAX when out of memory. */
 uint32_t wpio_strtab_intern(struct wpio_strtab *t, const char *str, size_t len);

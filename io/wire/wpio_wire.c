@@ -356,15 +356,17 @@ static void enc_strag_events(struct wbuf *b, const struct wpio_job *job) {
   section_end(b, s);
 }
 
-int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
-  struct wbuf b = {0};
-  *buf = NULL;
+int wpio_encode_into(const struct wpio_job *job, uint8_t **buf, size_t *cap, size_t *len) {
+  struct wbuf b = {.p = *buf, .cap = *buf ? *cap : 0};
   *len = 0;
-  /* one allocation for most jobs: a row's wire bytes are at most its struct's, a name's at most its
-   * length and 4 (what does not fit grows the buffer as usual) */
+  /* room for most jobs at once: a row's wire bytes are at most its struct's, a name's at most its
+   * length and 4 (what does not fit grows the buffer as usual). A realloc, not a new buffer: a large
+   * one is mmapped, and mremap keeps the pages an earlier encode touched */
   size_t guess = WIRE_HEADER_SIZE + 4096 + wpio_job_row_bytes(job) + job->names.n * 36;
-  b.p = malloc(guess);
-  b.cap = b.p ? guess : 0;
+  if (b.cap < guess) {
+    uint8_t *p = realloc(b.p, guess);
+    if (p) b.p = p, b.cap = guess;
+  }
   uint8_t *head = wb_room(&b, WIRE_HEADER_SIZE);
   if (head) memset(head, 0, WIRE_HEADER_SIZE);
   enc_names(&b, job);
@@ -383,17 +385,24 @@ int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
   enc_launch_latency(&b, job);
   enc_cupti_overhead(&b, job);
   enc_strag_events(&b, job);
-  if (b.bad) {
-    free(b.p);
-    return -1;
-  }
+  *buf = b.p;
+  *cap = b.cap;
+  if (b.bad) return -1;
   size_t payload = b.n - WIRE_HEADER_SIZE;
   memcpy(b.p, WPIO_WIRE_MAGIC, 4);
   le_store(b.p + 4, WPIO_WIRE_VERSION, 2);
   le_store(b.p + 6, 0, 2);
   le_store(b.p + 8, payload, 8);
   le_store(b.p + 16, wpio_wire_checksum(WPIO_WIRE_VERSION, b.p + WIRE_HEADER_SIZE, payload), 4);
-  *buf = b.p;
   *len = b.n;
   return 0;
+}
+
+int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len) {
+  size_t cap = 0;
+  *buf = NULL;
+  if (wpio_encode_into(job, buf, &cap, len) == 0) return 0;
+  free(*buf);
+  *buf = NULL;
+  return -1;
 }

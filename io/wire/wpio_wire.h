@@ -25,9 +25,15 @@ extern "C" {
  * On success *buf is malloc'ed (caller frees) and 0 is returned; -1 when out of memory or when a
  * string is longer than WPIO_WIRE_MAX_STRING (the decoder would refuse it). */
 int wpio_encode(const struct wpio_job *job, uint8_t **buf, size_t *len);
+/* The same into a buffer the caller keeps between encodes: *buf (malloc'ed, or NULL) holds *cap bytes
+ * and is grown (realloc) only when the job needs more, so a job no larger than an earlier one is packed
+ * without touching fresh memory. On success the first *len bytes are the packed job and 0 is returned;
+ * on -1 (as wpio_encode) *len is 0. Either way *buf and *cap describe the buffer, which the caller
+ * frees. */
+int wpio_encode_into(const struct wpio_job *job, uint8_t **buf, size_t *cap, size_t *len);
 
-/* Decodes `buf` into `job` (which must be freshly initialised). Returns 0, or -1 with a one-line
- * reason in `err` (truncated, bad magic, unsupported version, checksum, bad length or id); on error
+/* Decodes `buf` into `job` (which must be empty: initialised, or cleared). Returns 0, or -1 with a
+ * one-line reason in `err` (truncated, bad magic, unsupported version, checksum, bad length or id); on error
  * `job` holds nothing that needs more than wpio_job_free. */
 int wpio_decode(const uint8_t *buf, size_t len, struct wpio_job *job, char *err, size_t errlen);
 

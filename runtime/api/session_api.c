@@ -16,6 +16,7 @@
 #include "phase_time.h"
 #include "ranges.h"
 #include "report.h"
+#include "report_pack.h"
 #include "step_hook.h"
 #include "stragglers.h"
 #include "timer.h"
@@ -112,6 +113,7 @@ int wpr_finish_handover(void) {
 static void session_shed(struct wpr_session *s) {
   if (s->sm.running && s->backend->stop) s->backend->stop(s->open_window);
   wpio_job_free(&s->local);
+  wpr_pack_scratch_release(); /* the memory its spills and packs kept for the next one */
   wpr_ranges_set_window(-1);
   wpr_mpi_session_end();
   wpr_step_hook_end();

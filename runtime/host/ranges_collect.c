@@ -16,14 +16,57 @@ struct merge_index {
   size_t *idx;
   size_t mask;
   size_t first;
+  size_t expected;       /* rows_expected: what the index is first sized for */
   const char **name_ptr; /* open addressing by pointer, NULL: empty */
   uint32_t *name_id;
   size_t name_mask, names;
 };
 
-/* Rows the last collect made: the next one sizes its index for them at once (a stop's collect
- * takes every window so far, so the count only grows within a session). */
+/* Rows the last collect made: the next one sizes its table and index for them at once. */
 static size_t last_collect_rows;
+
+/* Rows per window of the current session as the last collect that took the window made them. A stop's
+ * spill takes only the windows since the last one, so a collect of every window (finalize's pack)
+ * would otherwise double the table and its index through all of them, each time in fresh memory. */
+static struct {
+  size_t *n;
+  size_t cap;
+  uint32_t session;
+} window_rows;
+
+/* The rows a collect from `from_window` on may make: those the windows made at their last collect,
+ * or, with none known, the last collect's. A hint: more rows only grow the table. */
+static size_t rows_expected(int32_t from_window) {
+  size_t sum = 0;
+  if (window_rows.session == range_current_session())
+    for (size_t w = from_window > 0 ? (size_t)from_window : 0; w < window_rows.cap; w++) sum += window_rows.n[w];
+  return sum > last_collect_rows ? sum : last_collect_rows;
+}
+
+/* Counts the rows this collect made (job->ranges from `first` on) per window. Out of memory: the
+ * counts of the windows it could not hold stay 0, so only the hint is smaller. */
+static void rows_note(const struct wpio_job *job, size_t first, int32_t from_window) {
+  uint32_t session = range_current_session();
+  if (window_rows.session != session) {
+    if (window_rows.n) memset(window_rows.n, 0, window_rows.cap * sizeof *window_rows.n);
+    window_rows.session = session;
+  }
+  for (size_t w = from_window > 0 ? (size_t)from_window : 0; w < window_rows.cap; w++) window_rows.n[w] = 0;
+  for (size_t i = first; i < job->ranges.n; i++) {
+    int32_t w = job->ranges.v[i].window;
+    if (w < 0) continue;
+    if ((size_t)w >= window_rows.cap) {
+      size_t cap = window_rows.cap ? window_rows.cap : 16;
+      while (cap <= (size_t)w) cap *= 2;
+      size_t *n = realloc(window_rows.n, cap * sizeof *n);
+      if (!n) continue;
+      memset(n + window_rows.cap, 0, (cap - window_rows.cap) * sizeof *n);
+      window_rows.n = n;
+      window_rows.cap = cap;
+    }
+    window_rows.n[w]++;
+  }
+}
 
 static size_t ptr_slot(const struct merge_index *mi, const char *p) {
   size_t i = (size_t)(((uintptr_t)p >> 3) * 0x9E3779B97F4A7C15ull >> 20) & mi->name_mask;
@@ -90,7 +133,7 @@ static int merge_index_reserve(const struct wpio_job *job, struct merge_index *m
   size_t used = job->ranges.n - mi->first;
   if (mi->idx && 2 * (used + 1) <= mi->mask + 1) return 0;
   size_t n = mi->idx ? 2 * (mi->mask + 1) : 64;
-  size_t want = mi->idx ? used + 1 : (used > last_collect_rows ? used : last_collect_rows) + 1;
+  size_t want = mi->idx ? used + 1 : (used > mi->expected ? used : mi->expected) + 1;
   while (n < 2 * want) n *= 2;
   size_t *idx = calloc(n, sizeof *idx);
   if (!idx) return -1;
@@ -158,14 +201,16 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
 }
 
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) {
-  struct merge_index mi = {.first = job->ranges.n};
-  (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + last_collect_rows); /* a hint: pushing grows it too */
   int rc = WPROF_OK;
-  for (struct range_thread *t = range_threads_lock(); t && rc == WPROF_OK; t = t->next) {
+  struct range_thread *t = range_threads_lock(); /* serialises collects, and their row counts above */
+  struct merge_index mi = {.first = job->ranges.n, .expected = rows_expected(from_window)};
+  (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + mi.expected); /* a hint: pushing grows it too */
+  for (; t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE), from_window);
     if (rc == WPROF_OK) rc = merge_thread_gpu(job, &mi, rank, t, from_window);
   }
   last_collect_rows = job->ranges.n - mi.first;
+  if (rc == WPROF_OK) rows_note(job, mi.first, from_window);
   range_threads_unlock();
   free(mi.idx);
   free(mi.name_ptr);

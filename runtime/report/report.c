@@ -142,10 +142,10 @@ int wpr_report_finalize(struct wpr_session *s) {
   mark = wpr_phase_begin();
   if (s->backend->finish) s->backend->finish(); /* GPU work still running reaches its window and ranges */
   int packed_rc = wpr_report_pack_local(s, &packed, &len);
+  wpr_pack_scratch_release(); /* the session's last pack: its job's memory is malloc's again for rank 0's merge */
   wpr_phase_end(WPR_PH_PACK, mark);
   if (packed_rc != 0) {
     WPR_WARN("out of memory packing this rank's tables; sending none");
-    free(packed);
     packed = NULL;
     len = 0;
   }
@@ -175,7 +175,7 @@ int wpr_report_finalize(struct wpr_session *s) {
   mark = wpr_phase_begin();
   int rc = wpr_report_gather(s, packed, len, &t->merger);
   wpr_phase_end(WPR_PH_GATHER, mark);
-  free(packed);
+  wpr_report_pack_done(packed);
   uint64_t t_gathered = wpr_mono_ns();
   int status = WPROF_OK;
   int left = s->comm.rank == 0 ? wpc_left_count(&s->comm) : 0;

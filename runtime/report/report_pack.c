@@ -191,12 +191,81 @@ void wpr_report_positions_to_root(struct wpio_job *job, const struct wpr_clock_f
   }
 }
 
+/* The kept scratch; whether it is taken (an atomic flag: a second taker gets a new one); whether only
+ * its buffer is, lent by wpr_report_pack_local until wpr_report_pack_done; and whether that buffer is
+ * to be freed then (released while lent). */
+static struct wpr_pack_scratch kept;
+static int kept_taken, kept_lent, kept_drop_buf;
+
+struct wpr_pack_scratch *wpr_pack_scratch_take(void) {
+  if (!__atomic_exchange_n(&kept_taken, 1, __ATOMIC_ACQUIRE)) return &kept; /* zeroed: an initialised job */
+  struct wpr_pack_scratch *sc = calloc(1, sizeof *sc);
+  if (sc) wpio_job_init(&sc->job);
+  return sc;
+}
+
+int wpr_pack_scratch_encode(struct wpr_pack_scratch *sc, size_t *len) {
+  return wpio_encode_into(&sc->job, &sc->buf, &sc->cap, len);
+}
+
+static void kept_buf_free(void) {
+  free(kept.buf);
+  kept.buf = NULL;
+  kept.cap = 0;
+}
+
+void wpr_pack_scratch_give(struct wpr_pack_scratch *sc) {
+  if (!sc) return;
+  if (sc != &kept) {
+    wpio_job_free(&sc->job);
+    free(sc->buf);
+    free(sc);
+    return;
+  }
+  wpio_job_clear(&kept.job); /* the rows' strings freed now, the tables' memory kept */
+  if (kept_drop_buf) kept_buf_free();
+  kept_drop_buf = 0;
+  __atomic_store_n(&kept_taken, 0, __ATOMIC_RELEASE);
+}
+
+void wpr_pack_scratch_release(void) {
+  if (!__atomic_exchange_n(&kept_taken, 1, __ATOMIC_ACQUIRE)) {
+    wpio_job_free(&kept.job);
+    kept_buf_free();
+    __atomic_store_n(&kept_taken, 0, __ATOMIC_RELEASE);
+  } else if (__atomic_load_n(&kept_lent, __ATOMIC_ACQUIRE)) {
+    /* only the buffer is read (finalize's gather): the job's memory goes back now, the buffer's at
+     * wpr_report_pack_done; a scratch in a packer's hands is left to it */
+    wpio_job_free(&kept.job);
+    kept_drop_buf = 1;
+  }
+}
+
 int wpr_report_pack_local(struct wpr_session *s, uint8_t **buf, size_t *len) {
-  struct wpio_job mine;
-  wpio_job_init(&mine);
+  struct wpr_pack_scratch *sc = wpr_pack_scratch_take();
   *buf = NULL;
   *len = 0;
-  int rc = collect_local(s, &mine, &s->clock, 0, 1) == WPROF_OK && wpio_encode(&mine, buf, len) == 0 ? 0 : -1;
-  wpio_job_free(&mine);
-  return rc;
+  if (!sc || collect_local(s, &sc->job, &s->clock, 0, 1) != WPROF_OK || wpr_pack_scratch_encode(sc, len) != 0) {
+    *len = 0;
+    wpr_pack_scratch_give(sc);
+    return -1;
+  }
+  if (sc != &kept) { /* a scratch of its own: the caller's buffer is then simply freed */
+    *buf = sc->buf;
+    sc->buf = NULL;
+    wpr_pack_scratch_give(sc);
+    return 0;
+  }
+  __atomic_store_n(&kept_lent, 1, __ATOMIC_RELEASE); /* the kept scratch stays taken until wpr_report_pack_done */
+  *buf = kept.buf;
+  return 0;
+}
+
+void wpr_report_pack_done(uint8_t *buf) {
+  if (buf && buf == kept.buf && __atomic_load_n(&kept_lent, __ATOMIC_ACQUIRE)) {
+    __atomic_store_n(&kept_lent, 0, __ATOMIC_RELEASE);
+    wpr_pack_scratch_give(&kept);
+  } else {
+    free(buf);
+  }
 }

@@ -90,9 +90,7 @@ static int lite_recent(const struct wpr_session *s, uint64_t now) {
  * that failed or a plan that needs the windows or the lite scopes left out (the caller tries whole);
  * -1 warned. t0: when the stop's spill began (its collect and pack count too). */
 static int spill_once(struct wpr_session *s, uint64_t t0) {
-  struct wpio_job job;
-  wpio_job_init(&job);
-  uint8_t *buf = NULL;
+  struct wpr_pack_scratch *sc = wpr_pack_scratch_take(); /* the last pack's memory: no fresh pages */
   size_t len = 0;
   uint64_t late = wpr_late_rows_count(); /* before the collect: a late update during it counts next time */
   int32_t from = spill_from_window(s, late);
@@ -100,24 +98,24 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   int with_lite = !lite_recent(s, collected_ns);
   /* planned on the rank's own clock, which a refit leaves alone; only the rows written are then put
    * on rank 0's time */
-  int append = 0, rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from, with_lite) == WPROF_OK ? 0 : -1;
+  int append = 0,
+      rc = sc && wpr_report_collect_local(s, &sc->job, &wpr_clock_local, from, with_lite) == WPROF_OK ? 0 : -1;
   if (rc == 0) {
     const struct wpio_spill_fit fit = {s->clock.offset_ns, s->clock.drift_ppm, s->clock.ref_ns, s->clock.residual_ns};
-    append = wpio_spill_plan(&spilled, &job, &fit, from > 0);
+    append = wpio_spill_plan(&spilled, &sc->job, &fit, from > 0);
     if ((from > 0 || !with_lite) && !append) { /* whole after all (a refit): what was left out is needed */
-      wpio_job_free(&job);
+      wpr_pack_scratch_give(sc);
       spilled.valid = 0;
       return 1;
     }
-    wpr_report_positions_to_root(&job, &s->clock);
-    rc = wpio_encode(&job, &buf, &len);
+    wpr_report_positions_to_root(&sc->job, &s->clock);
+    rc = wpr_pack_scratch_encode(sc, &len);
   }
-  wpio_job_free(&job);
   if (rc != 0)
     wpr_warn_once(&warned_write, "no crash spill written: out of memory packing this rank's tables");
   else
-    rc = write_packed(s, buf, len, append, with_lite, t0);
-  free(buf);
+    rc = write_packed(s, sc->buf, len, append, with_lite, t0);
+  wpr_pack_scratch_give(sc);
   wpio_spill_planned(&spilled, rc == 0);
   if (rc == 0) spilled_late = late;
   if (rc == 0 && with_lite) spilled_lite_ns = collected_ns;
@@ -141,33 +139,29 @@ void wpr_spill_write_open(struct wpr_session *s) {
   if (wpio_spill_dir_of(s->cfg.output, dir, sizeof dir) < 0) return; /* the stops' spills warn */
   /* appended after the committed frames only when they are this session's, up to the last stop */
   int ours = spilled_session == s && spilled_stops == s->backend_stops && spilled.valid;
-  struct wpio_job job;
-  wpio_job_init(&job);
-  uint8_t *buf = NULL;
+  struct wpr_pack_scratch *sc = wpr_pack_scratch_take(); /* the last pack's memory: no fresh pages */
   size_t len = 0;
   int32_t from = ours ? spill_from_window(s, wpr_late_rows_count()) : 0;
   int append = 0, rc;
   for (;;) { /* at most twice: the windows the frames hold left out, then (to be written whole) not */
     struct wpio_window_row *row = NULL;
-    rc = wpr_report_collect_local(s, &job, &wpr_clock_local, from, 1) == WPROF_OK && (row = WPIO_VEC_PUSH(job.windows))
-             ? 0 : -1;
+    rc = sc && wpr_report_collect_local(s, &sc->job, &wpr_clock_local, from, 1) == WPROF_OK &&
+                 (row = WPIO_VEC_PUSH(sc->job.windows)) ? 0 : -1;
     if (rc != 0) break;
     /* the open window so far; planned on the rank's own clock like a stop's spill */
     *row = (struct wpio_window_row){.rank = s->comm.rank, .window = s->open_window, .start_ns = s->open_start_ns,
                                     .end_ns = wpr_time_ns(), .steps = s->open_steps, .cut_short = 1};
-    append = ours && wpio_spill_plan_provisional(&spilled, &job, from > 0);
+    append = ours && wpio_spill_plan_provisional(&spilled, &sc->job, from > 0);
     if (append || from == 0) break;
-    wpio_job_free(&job);
-    wpio_job_init(&job);
+    wpio_job_clear(&sc->job);
     from = 0;
   }
   if (rc == 0) {
-    wpr_report_positions_to_root(&job, &s->clock);
-    rc = wpio_encode(&job, &buf, &len);
+    wpr_report_positions_to_root(&sc->job, &s->clock);
+    rc = wpr_pack_scratch_encode(sc, &len);
   }
-  wpio_job_free(&job);
   if (rc == 0 && append &&
-      wpio_spill_append_frame(dir, s->comm.rank, buf, len, WPIO_SPILL_PROVISIONAL, committed_end, NULL, err,
+      wpio_spill_append_frame(dir, s->comm.rank, sc->buf, len, WPIO_SPILL_PROVISIONAL, committed_end, NULL, err,
                               sizeof err) < 0) {
     /* the file is not what this rank last wrote: the next interval and stop write it whole */
     WPR_DEBUG("open-window spill not appended (%s)", err);
@@ -176,10 +170,10 @@ void wpr_spill_write_open(struct wpr_session *s) {
   } else if (rc == 0 && !append) {
     /* a provisional-only file: it replaces the committed frames, so the next stop writes whole */
     rc = wpio_spill_dir_prepare(dir, err, sizeof err) < 0 ? -1
-         : wpio_spill_write_provisional(dir, s->comm.rank, buf, len, err, sizeof err);
+         : wpio_spill_write_provisional(dir, s->comm.rank, sc->buf, len, err, sizeof err);
     spilled_session = NULL;
   }
-  free(buf);
+  wpr_pack_scratch_give(sc);
   if (rc == 0)
     WPR_DEBUG("spilled open window %d (%lld steps so far), %zu bytes, in %.3f ms (%s)", (int)s->open_window,
               (long long)s->open_steps, len, (double)(wpr_mono_ns() - t0) / 1e6, append ? "appended" : "whole");

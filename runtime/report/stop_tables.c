@@ -25,7 +25,7 @@ static int local_window_job(struct wpr_session *s, int32_t window, struct wpio_j
   size_t len = 0;
   char err[256];
   int rc = wpr_report_pack_local(s, &buf, &len) == 0 && wpio_decode(buf, len, job, err, sizeof err) == 0 ? 0 : -1;
-  free(buf);
+  wpr_report_pack_done(buf);
   if (rc == 0) wpio_job_keep_window(job, window);
   return rc;
 }

@@ -1,5 +1,5 @@
 /* Unit test of the job model's plumbing: the name dictionary (growth, long names, explicit lengths,
- * its strings' blocks), growable arrays, attributes, placeholder ranks, kind names, and the name ids
+ * its strings' blocks, kept by a clear), growable arrays, attributes, placeholder ranks, kind names, and the name ids
  * of an appended job when the two dictionaries differ. */
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +80,46 @@ static int test_strtab_blocks(void) {
   return 0;
 }
 
+/* A cleared table keeps its strings' blocks: filled again with the same names it puts them where they
+ * were, even when other allocations came in between (a table that freed its blocks would see them
+ * handed to those), and filled with more it grows as a new one would, every string intact. */
+static int test_strtab_clear_keeps_blocks(void) {
+  struct wpio_strtab t;
+  wpio_strtab_init(&t);
+  enum { N = 20000, OTHERS = 64 }; /* ~250 KiB of names: blocks of 4 KiB up to 128 KiB */
+  static const char *before[N];
+  char name[32];
+  for (uint32_t i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "scope_%05u_%.*s", i, (int)(i % 9), "xxxxxxxxx");
+    CHECK(wpio_strtab_intern(&t, name, strlen(name)) == i);
+    before[i] = t.s[i];
+  }
+  char **s_before = t.s;
+  uint32_t *slots_before = t.slots;
+  wpio_strtab_clear(&t);
+  CHECK(t.n == 0 && t.s == s_before && t.slots == slots_before && wpio_strtab_find(&t, "scope_00001_x") == UINT32_MAX);
+  void *others[OTHERS];
+  for (int k = 0; k < OTHERS; k++) CHECK((others[k] = malloc((size_t)4096 << (k % 7))) != NULL);
+  for (uint32_t i = 0; i < N; i++) {
+    snprintf(name, sizeof name, "scope_%05u_%.*s", i, (int)(i % 9), "xxxxxxxxx");
+    CHECK(wpio_strtab_intern(&t, name, strlen(name)) == i);
+    CHECK(t.s[i] == before[i] && strcmp(t.s[i], name) == 0);
+  }
+  for (int k = 0; k < OTHERS; k++) free(others[k]);
+  wpio_strtab_clear(&t);
+  for (uint32_t i = 0; i < 3 * N; i++) {
+    snprintf(name, sizeof name, "more_%06u", i);
+    CHECK(wpio_strtab_intern(&t, name, strlen(name)) == i);
+  }
+  for (uint32_t i = 0; i < 3 * N; i += 13) {
+    snprintf(name, sizeof name, "more_%06u", i);
+    CHECK(strcmp(t.s[i], name) == 0 && wpio_strtab_find(&t, name) == i);
+  }
+  wpio_strtab_free(&t);
+  CHECK(t.n == 0 && t.s == NULL && t.blocks == NULL && t.spare == NULL);
+  return 0;
+}
+
 /* Appending takes a source name at its own id when the destination has the same name there, and
  * interns it otherwise: rows must keep their names when the two tables differ in order and content. */
 static int test_append_names(void) {
@@ -157,6 +197,7 @@ int main(void) {
   int fails = 0;
   RUN(fails, test_strtab);
   RUN(fails, test_strtab_blocks);
+  RUN(fails, test_strtab_clear_keeps_blocks);
   RUN(fails, test_append_names);
   RUN(fails, test_vec);
   RUN(fails, test_attrs_and_ranks);
