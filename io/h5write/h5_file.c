@@ -277,9 +277,10 @@ int h5w_file_open(struct h5w_file *f, const char *path, unsigned flags, struct h
 }
 
 int h5w_file_close(struct h5w_file *f, const char *path, uint64_t root, int rc, struct h5s_err *c) {
+  /* the file ends where its last byte was written; space handed out past that is zeros */
   if (rc == 0 && (root == H5F_UNDEF || h5f_superblock(&f->out, root) < 0 || h5f_flush(&f->out) < 0 ||
-                  ftruncate(f->fd, (off_t)f->out.eof) < 0))
-    rc = h5s_fail(c, "cannot write %s: %s", f->tmp, f->out.buf.failed ? "out of memory" : strerror(errno));
+                  (f->out.end != f->out.eof && ftruncate(f->fd, (off_t)f->out.eof) < 0)))
+    rc = h5s_fail(c, "cannot write %s: %s", f->tmp, strerror(errno));
   if (rc == 0 && !same_file(f->fd, f->tmp)) rc = h5s_fail(c, "%s was replaced while being written", f->tmp);
   /* No fsync: the rename already means a reader sees the whole report or none. fsync would add only
    * survival of a power loss in the next seconds, at 5-15 ms of every job's finalize on this
