@@ -38,28 +38,31 @@ static int create_table(struct stream_table *st, enum h5s_table_id id, struct h5
 }
 
 /* The sink's put: whole chunks straight from the part's rows, the remainder kept for later. */
-static int put_append(struct h5w_sink *s, enum h5s_table_id id, const void *rows_v, size_t n) {
+static int put_append(struct h5w_sink *s, enum h5s_table_id id, const struct h5w_rows *r) {
   struct wpio_h5_stream *w = s->stream;
   struct stream_table *st = &w->t[id];
-  const unsigned char *rows = rows_v;
+  size_t n = r->n;
   if (!st->open && create_table(st, id, s->w->c) < 0) return -1;
   size_t row_size = st->d.msize;
   struct h5f_out *o = &w->w.f.out;
-  if (h5w_has_spans(id) && h5w_ranks_note(&st->ranks, rows, n, row_size) < 0)
+  if (h5w_has_spans(id) && h5w_ranks_note(&st->ranks, r->ranks, n, r->ranks_stride) < 0)
     return h5s_fail(s->w->c, "out of memory");
   size_t i = 0;
   while (i < n) {
     size_t whole = (n - i) / H5S_CHUNK_ROWS * H5S_CHUNK_ROWS;
     if (st->n_pending == 0 && whole > 0) {
-      if (h5f_dset_chunks(o, &st->d, rows + i * row_size, whole) < 0) break;
+      if (h5f_dset_chunks(o, &st->d, &r->src, i, whole) < 0) break;
       i += whole;
       continue;
     }
     size_t take = H5S_CHUNK_ROWS - st->n_pending < n - i ? H5S_CHUNK_ROWS - st->n_pending : n - i;
-    memcpy(st->pending + st->n_pending * row_size, rows + i * row_size, take * row_size);
+    unsigned char *to = st->pending + st->n_pending * row_size;
+    if (r->src.rows) memcpy(to, (const unsigned char *)r->src.rows + i * row_size, take * row_size);
+    else r->src.fill(r->src.ctx, i, take, to);
     st->n_pending += take, i += take;
     if (st->n_pending == H5S_CHUNK_ROWS) {
-      if (h5f_dset_chunks(o, &st->d, st->pending, H5S_CHUNK_ROWS) < 0) break;
+      struct h5f_src pending = {st->pending, NULL, NULL};
+      if (h5f_dset_chunks(o, &st->d, &pending, 0, H5S_CHUNK_ROWS) < 0) break;
       st->n_pending = 0;
     }
   }
@@ -110,7 +113,8 @@ static int finish_tables(struct wpio_h5_stream *w) {
   for (int id = 0; id < H5S_NTABLES; id++) {
     struct stream_table *st = &w->t[id];
     if (!st->open) continue;
-    if (st->n_pending && h5f_dset_chunks(&w->w.f.out, &st->d, st->pending, st->n_pending) < 0)
+    struct h5f_src pending = {st->pending, NULL, NULL};
+    if (st->n_pending && h5f_dset_chunks(&w->w.f.out, &st->d, &pending, 0, st->n_pending) < 0)
       return h5s_fail(w->w.c, "cannot write %s", h5s_table((enum h5s_table_id)id)->path);
     st->n_pending = 0;
     h5w_spans_attr(&st->d, &st->ranks);

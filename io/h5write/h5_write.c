@@ -112,15 +112,16 @@ int h5w_report_close(struct h5w_report *w, const char *path, int rc) {
 /* Tables up to this many rows are written contiguous and uncompressed: below a few MB, deflate's
  * per-chunk set-up costs more than the bytes it saves, and a typical report's ranges and histograms
  * are thousands of rows. */
-static int write_table(struct h5w_report *w, enum h5s_table_id id, const void *rows, size_t n) {
+int h5w_write_table(struct h5w_report *w, enum h5s_table_id id, const struct h5w_rows *rows) {
   struct h5f_dset d;
+  size_t n = rows->n;
   int chunked = n > H5S_CHUNK_THRESHOLD;
   const struct h5s_table *t = h5s_table(id);
   if (h5f_dset_init(&d, t, chunked, 0) < 0) return h5s_fail(w->c, "out of memory");
-  int rc = chunked ? h5f_dset_chunks(&w->f.out, &d, rows, n) : h5f_dset_contiguous(&w->f.out, &d, rows, n);
+  int rc = chunked ? h5f_dset_chunks(&w->f.out, &d, &rows->src, 0, n) : h5f_dset_contiguous(&w->f.out, &d, &rows->src, n);
   if (rc == 0 && h5w_has_spans(id)) {
     struct h5w_ranks_seen s = {NULL, 0};
-    if (h5w_ranks_note(&s, rows, n, t->row_size) == 0) h5w_spans_attr(&d, &s);
+    if (h5w_ranks_note(&s, rows->ranks, n, rows->ranks_stride) == 0) h5w_spans_attr(&d, &s);
     free(s.seen); /* out of memory: no attribute, the reader counts */
   }
   if (rc < 0) {
@@ -151,7 +152,8 @@ static int write_names(struct h5w_report *w, const struct wpio_job *job) {
   size_t n = job->names.n;
   int chunked = n > H5S_CHUNK_THRESHOLD;
   if (h5f_dset_init(&d, NULL, chunked, 0) < 0) return h5s_fail(w->c, "out of memory");
-  int rc = chunked ? h5f_dset_chunks(&w->f.out, &d, job->names.s, n) : h5f_dset_contiguous(&w->f.out, &d, job->names.s, n);
+  struct h5f_src src = {job->names.s, NULL, NULL};
+  int rc = chunked ? h5f_dset_chunks(&w->f.out, &d, &src, 0, n) : h5f_dset_contiguous(&w->f.out, &d, &src, n);
   uint64_t addr = rc == 0 ? h5f_dset_finish(&w->f.out, &d) : H5F_UNDEF;
   if (rc < 0) h5f_dset_free(&d);
   if (addr == H5F_UNDEF || add_link(&w->g[H5W_ROOT], H5S_NAMES_PATH + 1, addr) < 0)
@@ -160,67 +162,75 @@ static int write_names(struct h5w_report *w, const struct wpio_job *job) {
 }
 
 /* /ranks with empty strings in place of missing ones (h5py readers choke on null strings). */
-static int write_ranks(struct h5w_report *w, const struct wpio_job *job) {
-  struct wpio_rank_row *rows = h5w_alloc_rows(job->ranks.n, sizeof(*rows), w->c);
-  if (!rows) return -1;
-  for (size_t i = 0; i < job->ranks.n; i++) {
-    rows[i] = job->ranks.v[i];
+static void fill_ranks(const void *ctx, size_t first, size_t k, void *out) {
+  const struct wpio_job *job = ctx;
+  struct wpio_rank_row *rows = out;
+  for (size_t i = 0; i < k; i++) {
+    rows[i] = job->ranks.v[first + i];
     if (!rows[i].hostname) rows[i].hostname = "";
     if (!rows[i].status) rows[i].status = "";
   }
-  int rc = write_table(w, H5S_RANKS, rows, job->ranks.n);
-  free(rows);
-  return rc;
 }
 
-/* A summary table: the name itself instead of its id, then the table's own columns. */
-static int write_summary(struct h5w_report *w, const struct wpio_job *job, enum h5s_table_id id,
-                         const struct wpio_summary_row *src, size_t n) {
-  struct h5s_err *c = w->c;
-  struct h5s_summary_mem *rows = h5w_alloc_rows(n, sizeof(*rows), c);
-  if (!rows) return -1;
-  int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    const struct wpio_summary_row *s = &src[i];
-    rc = h5w_check_name_id(job, s->name_id, h5s_table(id)->path, c);
-    if (rc < 0) break;
-    if (id == H5S_SUM_KERNELS && (s->kind < 0 || s->kind >= WPIO_KIND_COUNT)) {
-      rc = h5s_fail(c, "/summary/kernels has an unknown kind %d", (int)s->kind);
-      break;
-    }
+static int write_ranks(struct h5w_report *w, const struct wpio_job *job) {
+  struct h5w_rows rows = {{NULL, fill_ranks, job}, job->ranks.n, job->ranks.v, sizeof *job->ranks.v};
+  return h5w_write_table(w, H5S_RANKS, &rows);
+}
+
+/* A summary table's rows, made a few at a time: the name itself instead of its id, then the table's
+ * own columns (the ids were checked before). */
+struct summary_src {
+  const struct wpio_job *job;
+  const struct wpio_summary_row *rows;
+};
+
+static void fill_summary(const void *ctx, size_t first, size_t k, void *out) {
+  const struct summary_src *x = ctx;
+  struct h5s_summary_mem *rows = out;
+  for (size_t i = 0; i < k; i++) {
+    const struct wpio_summary_row *s = &x->rows[first + i];
     rows[i] = (struct h5s_summary_mem){
-      .name = job->names.s[s->name_id], .ranks_present = s->ranks_present, .calls = s->calls,
+      .name = x->job->names.s[s->name_id], .ranks_present = s->ranks_present, .calls = s->calls,
       .total_ns = s->total_ns, .min_ns = s->min_rank_ns, .mean_ns = s->mean_rank_ns,
       .max_ns = s->max_rank_ns, .imbalance = s->imbalance, .slowest_rank = s->slowest_rank,
       .kind = s->kind, .bytes = s->bytes, .cpu_self_ns = s->cpu_self_ns,
       .cuda_self_ns = s->cuda_self_ns, .cuda_total_ns = s->cuda_total_ns, .p50_ns = s->p50_ns,
       .p90_ns = s->p90_ns, .p99_ns = s->p99_ns };
   }
-  if (rc == 0) rc = write_table(w, id, rows, n);
-  free(rows);
-  return rc;
+}
+
+static int write_summary(struct h5w_report *w, const struct wpio_job *job, enum h5s_table_id id,
+                         const struct wpio_summary_row *src, size_t n) {
+  struct h5s_err *c = w->c;
+  for (size_t i = 0; i < n; i++) {
+    const struct wpio_summary_row *s = &src[i];
+    if (h5w_check_name_id(job, s->name_id, h5s_table(id)->path, c) < 0) return -1;
+    if (id == H5S_SUM_KERNELS && (s->kind < 0 || s->kind >= WPIO_KIND_COUNT))
+      return h5s_fail(c, "/summary/kernels has an unknown kind %d", (int)s->kind);
+  }
+  struct summary_src x = {job, src};
+  struct h5w_rows rows = {{NULL, fill_summary, &x}, n, NULL, 0};
+  return h5w_write_table(w, id, &rows);
+}
+
+static void fill_sum_memory(const void *ctx, size_t first, size_t k, void *out) {
+  const struct wpio_job *job = ctx;
+  struct h5s_memsum_mem *rows = out;
+  for (size_t i = 0; i < k; i++) {
+    const struct wpio_memsum_row *s = &job->sum_memory.v[first + i];
+    rows[i] = (struct h5s_memsum_mem){
+      .name = job->names.s[s->name_id], .ranks_present = s->ranks_present,
+      .allocations = s->allocations, .frees = s->frees, .bytes_allocated = s->bytes_allocated,
+      .bytes_freed = s->bytes_freed, .peak_bytes = s->peak_bytes, .peak_rank = s->peak_rank };
+  }
 }
 
 static int write_sum_memory(struct h5w_report *w, const struct wpio_job *job) {
-  struct h5s_err *c = w->c;
-  size_t n = job->sum_memory.n;
-  struct h5s_memsum_mem *rows = h5w_alloc_rows(n, sizeof(*rows), c);
-  if (!rows) return -1;
-  int rc = 0;
-  for (size_t i = 0; i < n && rc == 0; i++) {
-    const struct wpio_memsum_row *s = &job->sum_memory.v[i];
-    rc = h5w_check_name_id(job, s->name_id, "/summary/memory", c);
-    if (rc == 0)
-      rows[i] = (struct h5s_memsum_mem){
-        .name = job->names.s[s->name_id], .ranks_present = s->ranks_present,
-        .allocations = s->allocations, .frees = s->frees, .bytes_allocated = s->bytes_allocated,
-        .bytes_freed = s->bytes_freed, .peak_bytes = s->peak_bytes, .peak_rank = s->peak_rank };
-  }
-  if (rc == 0) rc = write_table(w, H5S_SUM_MEMORY, rows, n);
-  free(rows);
-  return rc;
+  for (size_t i = 0; i < job->sum_memory.n; i++)
+    if (h5w_check_name_id(job, job->sum_memory.v[i].name_id, "/summary/memory", w->c) < 0) return -1;
+  struct h5w_rows rows = {{NULL, fill_sum_memory, job}, job->sum_memory.n, NULL, 0};
+  return h5w_write_table(w, H5S_SUM_MEMORY, &rows);
 }
-
 
 /* The rest: attributes and /meta, /names, /ranks, the summaries and /stragglers. */
 int h5w_rest_tables(struct h5w_report *w, const struct wpio_job *job) {
@@ -230,11 +240,12 @@ int h5w_rest_tables(struct h5w_report *w, const struct wpio_job *job) {
       write_summary(w, job, H5S_SUM_LITE, job->sum_lite.v, job->sum_lite.n) < 0 ||
       write_summary(w, job, H5S_SUM_MPI, job->sum_mpi.v, job->sum_mpi.n) < 0 || write_sum_memory(w, job) < 0)
     return -1;
-  return write_table(w, H5S_STRAGGLERS, job->stragglers.v, job->stragglers.n);
+  struct h5w_rows stragglers = H5W_VEC_ROWS(job->stragglers);
+  return h5w_write_table(w, H5S_STRAGGLERS, &stragglers);
 }
 
-static int put_whole(struct h5w_sink *s, enum h5s_table_id id, const void *rows, size_t n) {
-  return write_table(s->w, id, rows, n);
+static int put_whole(struct h5w_sink *s, enum h5s_table_id id, const struct h5w_rows *rows) {
+  return h5w_write_table(s->w, id, rows);
 }
 
 int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned flags, char *err,
@@ -244,11 +255,6 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
   if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
   struct h5w_report w;
   if (h5w_report_open(&w, path, flags, &c) < 0) return -1;
-  /* the whole file is held until the close: one allocation of about its size, not a dozen doublings
-   * each copying what came before (a row's packed bytes are at most its struct's) */
-  size_t sums = job->sum_kernels.n + job->sum_ranges.n + job->sum_lite.n + job->sum_mpi.n;
-  h5f_out_expect(&w.f.out, wpio_job_row_bytes(job) + sums * sizeof(struct wpio_summary_row) +
-                               job->names.n * 64 + ((size_t)64 << 10));
   struct h5w_sink sink = {&w, put_whole, NULL};
   int rc = h5w_rest_tables(&w, job) < 0 || h5w_row_tables(&sink, job) < 0 ? -1 : 0;
   return h5w_report_close(&w, path, rc);

@@ -9,16 +9,6 @@
 #include "wpio_hist.h"
 #include "wpio_job.h"
 
-void *h5w_alloc_rows(size_t n, size_t size, struct h5s_err *c) {
-  if (n > SIZE_MAX / size) {
-    h5s_fail(c, "out of memory");
-    return NULL;
-  }
-  void *p = calloc(n ? n : 1, size);
-  if (!p) h5s_fail(c, "out of memory");
-  return p;
-}
-
 int h5w_check_name_id(const struct wpio_job *job, uint32_t id, const char *table, struct h5s_err *c) {
   if (id < job->names.n) return 0;
   return h5s_fail(c, "%s has name_id %u but /names has %zu entries", table, id, job->names.n);
@@ -32,39 +22,58 @@ static int write_kernels(struct h5w_sink *s, const struct wpio_job *job) {
     if (r->kind < 0 || r->kind >= WPIO_KIND_COUNT)
       return h5s_fail(c, "/kernels has an unknown kind %d", (int)r->kind);
   }
-  return s->put(s, H5S_KERNELS, job->kernels.v, job->kernels.n);
+  struct h5w_rows rows = H5W_VEC_ROWS(job->kernels);
+  return s->put(s, H5S_KERNELS, &rows);
 }
 
 static int write_ranges(struct h5w_sink *s, const struct wpio_job *job) {
   struct h5s_err *c = s->w->c;
   for (size_t i = 0; i < job->ranges.n; i++)
     if (h5w_check_name_id(job, job->ranges.v[i].name_id, "/ranges", c) < 0) return -1;
-  return s->put(s, H5S_RANGES, job->ranges.v, job->ranges.n);
+  struct h5w_rows rows = H5W_VEC_ROWS(job->ranges);
+  return s->put(s, H5S_RANGES, &rows);
 }
 
 static int write_lite(struct h5w_sink *s, const struct wpio_job *job) {
   struct h5s_err *c = s->w->c;
   for (size_t i = 0; i < job->lite.n; i++)
     if (h5w_check_name_id(job, job->lite.v[i].name_id, "/lite", c) < 0) return -1;
-  return s->put(s, H5S_LITE, job->lite.v, job->lite.n);
+  struct h5w_rows rows = H5W_VEC_ROWS(job->lite);
+  return s->put(s, H5S_LITE, &rows);
 }
 
-/* /lite_hist carries each bucket's bounds so readers need not know the bucket scheme. */
+/* /lite_hist carries each bucket's bounds so readers need not know the bucket scheme: its rows are
+ * made a few at a time as they are written (the buckets were checked before), each bucket's bounds
+ * computed once, at its first row (computing them for every row was a tenth of the write). */
+struct hist_src {
+  const struct wpio_hist_row *rows;
+  struct bucket_bounds { uint64_t lower, upper; } *bounds; /* upper 0: not computed yet (it is >= 1) */
+};
+
+static void fill_hist(const void *ctx, size_t first, size_t k, void *out) {
+  const struct hist_src *x = ctx;
+  const struct wpio_hist_row *h = x->rows + first;
+  struct h5s_hist_mem *rows = out;
+  for (size_t i = 0; i < k; i++) {
+    struct bucket_bounds *b = &x->bounds[h[i].bucket];
+    if (b->upper == 0) *b = (struct bucket_bounds){wpio_hist_lower(h[i].bucket), wpio_hist_upper(h[i].bucket)};
+    rows[i] = (struct h5s_hist_mem){h[i].rank, h[i].name_id, h[i].bucket, b->lower, b->upper, h[i].count};
+  }
+}
+
 static int write_hist(struct h5w_sink *s, const struct wpio_job *job) {
   struct h5s_err *c = s->w->c;
-  struct h5s_hist_mem *rows = h5w_alloc_rows(job->lite_hist.n, sizeof(*rows), c);
-  if (!rows) return -1;
-  int rc = 0;
-  for (size_t i = 0; i < job->lite_hist.n && rc == 0; i++) {
+  for (size_t i = 0; i < job->lite_hist.n; i++) {
     const struct wpio_hist_row *h = &job->lite_hist.v[i];
-    rc = h5w_check_name_id(job, h->name_id, "/lite_hist", c);
-    if (rc == 0 && h->bucket >= WPIO_HIST_BUCKETS)
-      rc = h5s_fail(c, "/lite_hist has bucket %u beyond the histogram", h->bucket);
-    rows[i] = (struct h5s_hist_mem){ h->rank, h->name_id, h->bucket, wpio_hist_lower(h->bucket),
-                                     wpio_hist_upper(h->bucket), h->count };
+    if (h5w_check_name_id(job, h->name_id, "/lite_hist", c) < 0) return -1;
+    if (h->bucket >= WPIO_HIST_BUCKETS)
+      return h5s_fail(c, "/lite_hist has bucket %u beyond the histogram", h->bucket);
   }
-  if (rc == 0) rc = s->put(s, H5S_LITE_HIST, rows, job->lite_hist.n);
-  free(rows);
+  struct hist_src x = {job->lite_hist.v, job->lite_hist.n ? calloc(WPIO_HIST_BUCKETS, sizeof *x.bounds) : NULL};
+  if (job->lite_hist.n && !x.bounds) return h5s_fail(c, "out of memory");
+  struct h5w_rows rows = {{NULL, fill_hist, &x}, job->lite_hist.n, job->lite_hist.v, sizeof *job->lite_hist.v};
+  int rc = s->put(s, H5S_LITE_HIST, &rows);
+  free(x.bounds);
   return rc;
 }
 
@@ -78,7 +87,8 @@ static int write_memory(struct h5w_sink *s, const struct wpio_job *job) {
     if (r->kind < 0 || r->kind >= WPIO_MEM_KIND_COUNT)
       return h5s_fail(c, "/memory has an unknown kind %d", (int)r->kind);
   }
-  return s->put(s, H5S_MEMORY, job->memory.v, job->memory.n);
+  struct h5w_rows rows = H5W_VEC_ROWS(job->memory);
+  return s->put(s, H5S_MEMORY, &rows);
 }
 
 static int write_stacks(struct h5w_sink *s, const struct wpio_job *job) {
@@ -87,7 +97,8 @@ static int write_stacks(struct h5w_sink *s, const struct wpio_job *job) {
     if (h5w_check_name_id(job, job->stacks.v[i].stack_id, "/stacks", c) < 0 ||
         h5w_check_name_id(job, job->stacks.v[i].name_id, "/stacks", c) < 0)
       return -1;
-  return s->put(s, H5S_STACKS, job->stacks.v, job->stacks.n);
+  struct h5w_rows rows = H5W_VEC_ROWS(job->stacks);
+  return s->put(s, H5S_STACKS, &rows);
 }
 
 /* issue 9: /breakdown, /launch_latency, /cupti_overhead */
@@ -97,19 +108,21 @@ static int write_analysis_tables(struct h5w_sink *s, const struct wpio_job *job)
     if (h5w_check_name_id(job, job->launch_latency.v[i].name_id, "/launch_latency", c) < 0) return -1;
   for (size_t i = 0; i < job->cupti_overhead.n; i++)
     if (h5w_check_name_id(job, job->cupti_overhead.v[i].name_id, "/cupti_overhead", c) < 0) return -1;
-  if (s->put(s, H5S_BREAKDOWN, job->breakdown.v, job->breakdown.n) < 0 ||
-      s->put(s, H5S_LAUNCH_LATENCY, job->launch_latency.v, job->launch_latency.n) < 0)
-    return -1;
-  return s->put(s, H5S_CUPTI_OVERHEAD, job->cupti_overhead.v, job->cupti_overhead.n);
+  struct h5w_rows breakdown = H5W_VEC_ROWS(job->breakdown), latency = H5W_VEC_ROWS(job->launch_latency),
+                  overhead = H5W_VEC_ROWS(job->cupti_overhead);
+  if (s->put(s, H5S_BREAKDOWN, &breakdown) < 0 || s->put(s, H5S_LAUNCH_LATENCY, &latency) < 0) return -1;
+  return s->put(s, H5S_CUPTI_OVERHEAD, &overhead);
 }
 
 
 
 /* Every table with one row per rank and something, through the sink. */
 int h5w_row_tables(struct h5w_sink *s, const struct wpio_job *job) {
-  if (s->put(s, H5S_WINDOWS, job->windows.v, job->windows.n) < 0 || write_kernels(s, job) < 0 ||
-      write_ranges(s, job) < 0 || write_lite(s, job) < 0 || write_hist(s, job) < 0 ||
-      s->put(s, H5S_MPI, job->mpi.v, job->mpi.n) < 0 || s->put(s, H5S_TIMELINE, job->timeline.v, job->timeline.n) < 0)
+  struct h5w_rows windows = H5W_VEC_ROWS(job->windows), mpi = H5W_VEC_ROWS(job->mpi),
+                  timeline = H5W_VEC_ROWS(job->timeline);
+  if (s->put(s, H5S_WINDOWS, &windows) < 0 || write_kernels(s, job) < 0 || write_ranges(s, job) < 0 ||
+      write_lite(s, job) < 0 || write_hist(s, job) < 0 || s->put(s, H5S_MPI, &mpi) < 0 ||
+      s->put(s, H5S_TIMELINE, &timeline) < 0)
     return -1;
   if (write_memory(s, job) < 0 || write_stacks(s, job) < 0) return -1;
   return write_analysis_tables(s, job);

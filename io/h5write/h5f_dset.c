@@ -89,67 +89,136 @@ void h5f_dset_free(struct h5f_dset *d) {
 
 /* ---- rows, packed to the file's layout ---- */
 
+/* Rows made by a source's fill are made this many bytes at a time. */
+#define FILL_BYTES ((size_t)16 << 10)
+
 static size_t string_columns(const struct h5s_table *t) {
   size_t k = 0;
   for (size_t i = 0; i < t->ncols; i++) k += t->cols[i].type == H5S_STR;
   return k;
 }
 
-/* n rows of d into out (n * fsize bytes); strings go to the global heap first. */
-static int pack(struct h5f_out *o, const struct h5f_dset *d, const unsigned char *rows, size_t n, unsigned char *out) {
-  const struct h5s_table *t = d->t;
-  if (!t) return h5f_strings(o, (const char *const *)rows, n, out);
-  size_t nstr = string_columns(t);
-  const char **strs = NULL;
-  unsigned char *refs = NULL;
-  if (nstr && n) {
-    strs = malloc(n * nstr * sizeof *strs);
-    refs = malloc(n * nstr * H5F_VSTR_REF);
-    size_t k = 0;
-    for (size_t i = 0; strs && i < n; i++)
-      for (size_t c = 0; c < t->ncols; c++)
-        if (t->cols[c].type == H5S_STR) memcpy(&strs[k++], rows + i * t->row_size + t->cols[c].offset, sizeof *strs);
-    if (!strs || !refs || h5f_strings(o, strs, n * nstr, refs) < 0) {
-      free(strs);
-      free(refs);
-      return -1;
-    }
-  }
-  const unsigned char *ref = refs;
-  for (size_t i = 0; i < n; i++) {
-    const unsigned char *src = rows + i * t->row_size;
-    unsigned char *dst = out + i * d->fsize;
-    for (size_t k = 0; k < d->nruns; k++) {
-      const struct h5f_run *r = &d->runs[k];
-      if (r->is_str) {
-        memcpy(dst, ref, H5F_VSTR_REF);
-        ref += H5F_VSTR_REF;
-      } else {
-        memcpy(dst, src + r->from, r->len);
-      }
-      dst += r->len;
-    }
-  }
-  free(strs);
-  free(refs);
-  return 0;
+/* Rows made on demand, a batch at a time, into scratch (freed by rows_done). */
+struct rows_at {
+  const struct h5f_src *src;
+  size_t msize, batch;
+  unsigned char *scratch;
+};
+
+static int rows_init(struct rows_at *r, const struct h5f_src *src, size_t msize) {
+  *r = (struct rows_at){src, msize, 0, NULL};
+  if (src->rows) return 0;
+  r->batch = FILL_BYTES / msize ? FILL_BYTES / msize : 1;
+  r->scratch = malloc(r->batch * msize);
+  return r->scratch ? 0 : -1;
 }
 
-int h5f_dset_contiguous(struct h5f_out *o, struct h5f_dset *d, const void *rows, size_t n) {
+/* Rows [first, first + k) in memory layout, k at most the batch of a fill: the array's own, or made. */
+static const unsigned char *rows_get(struct rows_at *r, size_t first, size_t k) {
+  if (r->src->rows) return (const unsigned char *)r->src->rows + first * r->msize;
+  r->src->fill(r->src->ctx, first, k, r->scratch);
+  return r->scratch;
+}
+
+/* How many rows from first on rows_get hands out at once (of n). */
+static size_t rows_step(const struct rows_at *r, size_t n) {
+  return r->src->rows || n < r->batch ? n : r->batch;
+}
+
+/* The string cells of rows [first, first + n) to the global heap, their references at refs, row by
+ * row in column order. 0, or -1. */
+static int put_strings(struct h5f_out *o, const struct h5f_dset *d, struct rows_at *r, size_t first, size_t n,
+                       size_t nstr, unsigned char *refs) {
+  const struct h5s_table *t = d->t;
+  const char **strs = malloc(n * nstr * sizeof *strs);
+  if (!strs) return -1;
+  size_t k = 0;
+  for (size_t i = 0; i < n;) {
+    size_t step = rows_step(r, n - i);
+    const unsigned char *rows = rows_get(r, first + i, step);
+    for (size_t j = 0; j < step; j++)
+      for (size_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].type == H5S_STR) memcpy(&strs[k++], rows + j * t->row_size + t->cols[c].offset, sizeof *strs);
+    i += step;
+  }
+  int rc = h5f_strings(o, strs, n * nstr, refs);
+  free(strs);
+  return rc;
+}
+
+/* Rows [first, first + n) packed into out (n * fsize bytes), their strings' references from ref on. */
+static void pack_rows(const struct h5f_dset *d, struct rows_at *r, size_t first, size_t n, const unsigned char *ref,
+                      unsigned char *out) {
+  for (size_t i = 0; i < n;) {
+    size_t step = rows_step(r, n - i);
+    const unsigned char *rows = rows_get(r, first + i, step);
+    for (size_t j = 0; j < step; j++) {
+      const unsigned char *src = rows + j * d->t->row_size;
+      for (size_t k = 0; k < d->nruns; k++) {
+        const struct h5f_run *run = &d->runs[k];
+        if (run->is_str) {
+          memcpy(out, ref, H5F_VSTR_REF);
+          ref += H5F_VSTR_REF;
+        } else {
+          memcpy(out, src + run->from, run->len);
+        }
+        out += run->len;
+      }
+    }
+    i += step;
+  }
+}
+
+/* Rows [first, first + n) of src into out (n * fsize bytes); strings go to the global heap first. */
+static int pack(struct h5f_out *o, const struct h5f_dset *d, const struct h5f_src *src, size_t first, size_t n,
+                unsigned char *out) {
+  if (!d->t) return h5f_strings(o, (const char *const *)src->rows + first, n, out);
+  size_t nstr = string_columns(d->t);
+  struct rows_at r;
+  if (rows_init(&r, src, d->msize) < 0) return -1;
+  unsigned char *refs = nstr && n ? malloc(n * nstr * H5F_VSTR_REF) : NULL;
+  int rc = nstr && n && !refs ? -1 : 0;
+  if (rc == 0 && nstr && n) rc = put_strings(o, d, &r, first, n, nstr, refs);
+  if (rc == 0) pack_rows(d, &r, first, n, refs, out);
+  free(r.scratch);
+  free(refs);
+  return rc;
+}
+
+int h5f_dset_contiguous(struct h5f_out *o, struct h5f_dset *d, const struct h5f_src *src, size_t n) {
   d->nrows = n;
   if (n == 0) return 0;
   if (n > SIZE_MAX / d->fsize) return -1;
-  if (d->t && !string_columns(d->t)) { /* packed straight into the file's bytes: pack writes nothing else */
-    unsigned char *room = h5f_append_room(o, n * d->fsize, &d->addr);
-    return room && pack(o, d, rows, n, room) == 0 ? h5f_appended(o) : -1;
+  if (!d->t) { /* /names: the references are the rows */
+    unsigned char *refs = malloc(n * H5F_VSTR_REF);
+    int rc = refs ? h5f_strings(o, (const char *const *)src->rows, n, refs) : -1;
+    if (rc == 0 && (d->addr = h5f_append(o, refs, n * H5F_VSTR_REF)) == H5F_UNDEF) rc = -1;
+    free(refs);
+    return rc;
   }
-  unsigned char *out = malloc(n * d->fsize);
-  int rc = out ? pack(o, d, rows, n, out) : -1;
-  if (rc == 0) {
-    d->addr = h5f_append(o, out, n * d->fsize);
-    rc = d->addr == H5F_UNDEF ? -1 : 0;
+  size_t nstr = string_columns(d->t);
+  if (nstr && n > SIZE_MAX / H5F_VSTR_REF / nstr) return -1;
+  unsigned char *refs = nstr ? malloc(n * nstr * H5F_VSTR_REF) : NULL;
+  struct rows_at r;
+  if ((nstr && !refs) || rows_init(&r, src, d->msize) < 0) {
+    free(refs);
+    return -1;
   }
-  free(out);
+  int rc = nstr ? put_strings(o, d, &r, 0, n, nstr, refs) : 0;
+  /* then the rows, packed straight into the file's window: as many as fit in what is left of it */
+  d->addr = h5f_alloc(o, n * d->fsize);
+  for (size_t first = 0; rc == 0 && first < n;) {
+    uint64_t at = d->addr + first * d->fsize;
+    size_t left = at >= o->base && at - o->base < H5F_OUT_WINDOW ? H5F_OUT_WINDOW - (size_t)(at - o->base) : 0;
+    size_t k = (left >= d->fsize ? left : H5F_OUT_WINDOW) / d->fsize;
+    if (k > n - first) k = n - first;
+    unsigned char *room = h5f_room(o, at, k * d->fsize);
+    if (!room) rc = -1;
+    else pack_rows(d, &r, first, k, refs ? refs + first * nstr * H5F_VSTR_REF : NULL, room);
+    first += k;
+  }
+  free(r.scratch);
+  free(refs);
   return rc;
 }
 
@@ -168,14 +237,14 @@ static void shuffle(const unsigned char *rows, size_t k, size_t size, unsigned c
     for (size_t p = 0; p < size; p++) memset(out + p * chunk + k, 0, chunk - k);
 }
 
-static int put_chunk(struct h5f_out *o, struct h5f_dset *d, const unsigned char *rows, size_t k) {
+static int put_chunk(struct h5f_out *o, struct h5f_dset *d, const struct h5f_src *src, size_t first, size_t k) {
   if (d->nchunks == d->cap) {
     size_t cap = d->cap ? d->cap * 2 : 16;
     struct h5f_chunk_ref *c = realloc(d->chunks, cap * sizeof *c);
     if (!c) return -1;
     d->chunks = c, d->cap = cap;
   }
-  if (pack(o, d, rows, k, d->packed) < 0) return -1;
+  if (pack(o, d, src, first, k, d->packed) < 0) return -1;
   size_t bytes = (size_t)H5S_CHUNK_ROWS * d->fsize;
   shuffle(d->packed, k, d->fsize, d->shuffled, H5S_CHUNK_ROWS);
   const unsigned char *out = d->shuffled;
@@ -191,14 +260,13 @@ static int put_chunk(struct h5f_out *o, struct h5f_dset *d, const unsigned char 
   return 0;
 }
 
-int h5f_dset_chunks(struct h5f_out *o, struct h5f_dset *d, const void *rows, size_t n) {
-  const unsigned char *r = rows;
+int h5f_dset_chunks(struct h5f_out *o, struct h5f_dset *d, const struct h5f_src *src, size_t first, size_t n) {
   if (!d->chunked || d->nrows % H5S_CHUNK_ROWS) return -1; /* a partial chunk was the last */
   if (n == 0) return 0;
   int rc = scratch_alloc(d);
-  for (size_t first = 0; first < n && rc == 0; first += H5S_CHUNK_ROWS) {
-    size_t k = n - first < H5S_CHUNK_ROWS ? n - first : H5S_CHUNK_ROWS;
-    rc = put_chunk(o, d, r + first * d->msize, k);
+  for (size_t i = 0; i < n && rc == 0; i += H5S_CHUNK_ROWS) {
+    size_t k = n - i < H5S_CHUNK_ROWS ? n - i : H5S_CHUNK_ROWS;
+    rc = put_chunk(o, d, src, first + i, k);
   }
   scratch_free(d);
   return rc;

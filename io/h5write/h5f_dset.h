@@ -10,6 +10,15 @@
 #include "h5_schema.h"
 #include "h5f_out.h"
 
+/* A table's rows in their memory layout: an array, or made on demand by fill (rows [first, first + k)
+ * into out), for a table whose file rows come from other structs: a few rows at a time, so no copy
+ * of a whole table is ever made. */
+struct h5f_src {
+  const void *rows; /* the array; NULL: fill */
+  void (*fill)(const void *ctx, size_t first, size_t k, void *out);
+  const void *ctx;
+};
+
 struct h5f_chunk_ref {
   uint64_t addr;
   uint32_t nbytes, mask; /* mask bit 1: deflate skipped (the chunk did not shrink) */
@@ -42,10 +51,12 @@ struct h5f_dset {
 
 /* chunked: H5S_CHUNK_ROWS rows per chunk; extendible: the maximum size is unlimited. 0, or -1. */
 int h5f_dset_init(struct h5f_dset *d, const struct h5s_table *t, int chunked, int extendible);
-/* Contiguous: all n rows (memory layout) at once. 0, or -1. */
-int h5f_dset_contiguous(struct h5f_out *o, struct h5f_dset *d, const void *rows, size_t n);
-/* Chunked: n more rows, in whole chunks unless they are the dataset's last. 0, or -1. */
-int h5f_dset_chunks(struct h5f_out *o, struct h5f_dset *d, const void *rows, size_t n);
+/* Contiguous: all n rows at once (their strings first, then the rows, packed straight into the
+ * file's window piece by piece). 0, or -1. */
+int h5f_dset_contiguous(struct h5f_out *o, struct h5f_dset *d, const struct h5f_src *src, size_t n);
+/* Chunked: n more rows, rows [first, first + n) of src, in whole chunks unless they are the
+ * dataset's last. 0, or -1. */
+int h5f_dset_chunks(struct h5f_out *o, struct h5f_dset *d, const struct h5f_src *src, size_t first, size_t n);
 /* The chunk index and the object header; the header's address, or H5F_UNDEF. Frees d. */
 uint64_t h5f_dset_finish(struct h5f_out *o, struct h5f_dset *d);
 void h5f_dset_free(struct h5f_dset *d);

@@ -37,9 +37,12 @@ int h5f_strings(struct h5f_out *o, const char *const *strs, size_t n, unsigned c
     size_t end, used;
     plan(strs, n, first, &end, &used);
     size_t size = used < COLL_MIN ? COLL_MIN : used;
-    unsigned char *c = calloc(1, size);
-    if (!c) return -1;
+    /* built straight in the file's window when it fits there (it mostly does), else apart */
     uint64_t addr = h5f_alloc(o, size);
+    int in_window = size <= H5F_OUT_WINDOW;
+    unsigned char *c = in_window ? h5f_room(o, addr, size) : malloc(size);
+    if (!c) return -1;
+    memset(c, 0, size);
     memcpy(c, "GCOL", 4);
     c[4] = 1; /* version; 3 reserved bytes */
     h5f_le64(c + 8, size);
@@ -60,9 +63,11 @@ int h5f_strings(struct h5f_out *o, const char *const *strs, size_t n, unsigned c
     /* the free space: an object of index 0 whose size counts its own header (a remainder too small
      * for a header, 8 bytes at most here, is free space by definition) */
     if (size - used >= OBJ_HEADER) h5f_le64(p + 8, size - used);
-    int rc = h5f_write(o, addr, c, size);
-    free(c);
-    if (rc < 0) return -1;
+    if (!in_window) {
+      int rc = h5f_write(o, addr, c, size);
+      free(c);
+      if (rc < 0) return -1;
+    }
     first = end;
   }
   return 0;

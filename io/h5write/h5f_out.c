@@ -1,5 +1,5 @@
-/* The bytes of an HDF5 file being written: a byte buffer with little-endian encoders, the file held
- * in memory from its last flushed piece on, and lookup3. */
+/* The bytes of an HDF5 file being written: a byte buffer with little-endian encoders, the file
+ * written in order through a small window, and lookup3. */
 #include "h5f_out.h"
 
 #include <errno.h>
@@ -7,9 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Held bytes written once they reach this: large enough that a report of a few MB is one write(),
- * small enough that a streamed report of GBs holds little. */
-#define H5F_OUT_FLUSH ((size_t)8 << 20)
 
 void h5f_buf_free(struct h5f_buf *b) {
   free(b->p);
@@ -138,26 +135,52 @@ static int pwrite_all(int fd, const unsigned char *p, size_t n, uint64_t at) {
 }
 
 int h5f_flush(struct h5f_out *o) {
-  if (o->buf.failed) o->failed = 1;
-  if (!o->failed && o->buf.n && pwrite_all(o->fd, o->buf.p, o->buf.n, o->base) < 0) o->failed = 1;
-  o->base += o->buf.n;
-  o->buf.n = 0;
+  if (!o->failed && o->held && pwrite_all(o->fd, o->win, o->held, o->base) < 0) o->failed = 1;
+  o->base += o->held;
+  o->held = 0;
   return o->failed ? -1 : 0;
+}
+
+/* Moves the window on until addr falls in it (addr >= base): while addr lies past it, what is held
+ * goes to the file, the bytes between the held ones and addr zeroed (space handed out and not
+ * written: zeros in the file). 0, or -1. */
+static int reach(struct h5f_out *o, uint64_t addr) {
+  if (!o->win && !(o->win = malloc(H5F_OUT_WINDOW))) return o->failed = 1, -1;
+  while (addr - o->base >= H5F_OUT_WINDOW) {
+    uint64_t gap = addr - (o->base + o->held);
+    size_t zero = gap < H5F_OUT_WINDOW - o->held ? (size_t)gap : H5F_OUT_WINDOW - o->held;
+    memset(o->win + o->held, 0, zero);
+    o->held += zero;
+    if (h5f_flush(o) < 0) return -1;
+  }
+  return 0;
+}
+
+/* The window's bytes up to off are held (what was not written there is zeroed). */
+static void hold_to(struct h5f_out *o, size_t off) {
+  if (off > o->held) {
+    memset(o->win + o->held, 0, off - o->held);
+    o->held = off;
+  }
 }
 
 int h5f_write(struct h5f_out *o, uint64_t addr, const void *p, size_t n) {
   const unsigned char *src = p;
-  if (o->failed || addr + n > o->eof) return o->failed = 1, -1;
+  if (o->failed || addr > o->eof || n > o->eof - addr) return o->failed = 1, -1;
+  if (addr + n > o->end) o->end = addr + n;
   if (addr < o->base) { /* already flushed: patch the file */
     size_t below = addr + n <= o->base ? n : (size_t)(o->base - addr);
     if (pwrite_all(o->fd, src, below, addr) < 0) return o->failed = 1, -1;
     src += below, n -= below, addr += below;
-    if (n == 0) return 0;
   }
-  uint64_t end = addr + n - o->base;
-  if (end > o->buf.n && !h5f_put(&o->buf, (size_t)(end - o->buf.n))) return o->failed = 1, -1;
-  memcpy(o->buf.p + (addr - o->base), src, n);
-  if (o->buf.n >= H5F_OUT_FLUSH) return h5f_flush(o);
+  while (n > 0) { /* through the window, what fits of it at a time */
+    if (reach(o, addr) < 0) return -1;
+    size_t off = (size_t)(addr - o->base), k = n < H5F_OUT_WINDOW - off ? n : H5F_OUT_WINDOW - off;
+    hold_to(o, off);
+    memcpy(o->win + off, src, k);
+    if (off + k > o->held) o->held = off + k;
+    src += k, n -= k, addr += k;
+  }
   return 0;
 }
 
@@ -166,27 +189,22 @@ uint64_t h5f_append(struct h5f_out *o, const void *p, size_t n) {
   return h5f_write(o, at, p, n) == 0 ? at : H5F_UNDEF;
 }
 
-unsigned char *h5f_append_room(struct h5f_out *o, size_t n, uint64_t *addr) {
-  *addr = H5F_UNDEF;
-  uint64_t at = h5f_alloc(o, n);
-  if (o->failed || at < o->base) return o->failed = 1, NULL; /* fresh space is never below base */
-  uint64_t end = at + n - o->base;
-  if (end > o->buf.n && !h5f_put(&o->buf, (size_t)(end - o->buf.n))) return o->failed = 1, NULL;
-  *addr = at;
-  return o->buf.p + (at - o->base);
+unsigned char *h5f_room(struct h5f_out *o, uint64_t addr, size_t n) {
+  if (o->failed || n > H5F_OUT_WINDOW || addr < o->end || addr > o->eof || n > o->eof - addr) return o->failed = 1, NULL;
+  if (reach(o, addr) < 0) return NULL;
+  if (addr - o->base + n > H5F_OUT_WINDOW) { /* no room behind addr: what is before it goes first */
+    hold_to(o, (size_t)(addr - o->base));
+    if (h5f_flush(o) < 0) return NULL;
+  }
+  size_t off = (size_t)(addr - o->base);
+  hold_to(o, off);
+  o->held = off + n; /* the caller fills all n bytes */
+  o->end = addr + n;
+  return o->win + off;
 }
 
-int h5f_appended(struct h5f_out *o) {
-  if (o->failed) return -1;
-  return o->buf.n >= H5F_OUT_FLUSH ? h5f_flush(o) : 0;
+void h5f_out_free(struct h5f_out *o) {
+  free(o->win);
+  o->win = NULL;
+  o->held = 0;
 }
-
-void h5f_out_expect(struct h5f_out *o, size_t bytes) {
-  struct h5f_buf *b = &o->buf;
-  if (bytes > H5F_OUT_FLUSH) bytes = H5F_OUT_FLUSH; /* never held beyond a flush anyway */
-  if (b->failed || bytes <= b->cap - b->n) return;
-  unsigned char *p = realloc(b->p, b->n + bytes);
-  if (p) b->p = p, b->cap = b->n + bytes; /* out of memory: the puts grow it, or fail, as before */
-}
-
-void h5f_out_free(struct h5f_out *o) { h5f_buf_free(&o->buf); }

@@ -1,6 +1,6 @@
 /* The bytes of an HDF5 file being written (h5f_out.c): a growable byte buffer with little-endian
- * encoders for building structures, the file itself (space handed out in order from the start, kept
- * in memory and written in large pieces), and the Jenkins lookup3 checksum HDF5's v2 structures end
+ * encoders for building structures, the file itself (space handed out in order from the start and
+ * written through a small window of memory), and the Jenkins lookup3 checksum HDF5's v2 structures end
  * with. */
 #ifndef H5F_OUT_H
 #define H5F_OUT_H
@@ -33,14 +33,19 @@ void h5f_le64(unsigned char *p, uint64_t v);
 /* Bob Jenkins' lookup3 hashlittle with seed 0, as HDF5 checksums its v2 metadata. */
 uint32_t h5f_lookup3(const void *key, size_t length);
 
-/* The file: addresses are handed out in increasing order (h5f_alloc); the bytes from `base` on are
- * held in memory and written in pieces of at least H5F_OUT_FLUSH bytes, so a small report is one
- * write(). Bytes below base are already in the file and are patched with pwrite. */
+/* The file: addresses are handed out in increasing order (h5f_alloc) and written in that order, so
+ * the bytes from `base` on are held in one small window (H5F_OUT_WINDOW bytes, allocated once) and
+ * written with pwrite whenever it fills: a report of any size costs the same few fresh pages of
+ * memory, never a buffer of its own size. Bytes below base are already in the file and are patched
+ * with pwrite (the superblock, at the close). */
+#define H5F_OUT_WINDOW ((size_t)128 << 10)
 struct h5f_out {
   int fd;
   uint64_t eof;     /* the next address to hand out: the file's size when done */
-  uint64_t base;    /* file address of buf[0] */
-  struct h5f_buf buf;
+  uint64_t base;    /* file address of win[0] */
+  uint64_t end;     /* the end of the bytes written so far (flushed or held) */
+  unsigned char *win;
+  size_t held;      /* bytes of the window in use, from base on */
   int failed;       /* an allocation or a write failed: the file is no good */
 };
 void h5f_out_init(struct h5f_out *o, int fd);
@@ -50,14 +55,11 @@ uint64_t h5f_alloc(struct h5f_out *o, uint64_t size);
 int h5f_write(struct h5f_out *o, uint64_t addr, const void *p, size_t n);
 /* Allocates n bytes and writes p there; the address, or H5F_UNDEF on failure. */
 uint64_t h5f_append(struct h5f_out *o, const void *p, size_t n);
-/* Allocates n bytes and returns where in memory they go (zeroed), for the caller to fill before its
- * next call on o, then h5f_appended; NULL on failure (*addr = H5F_UNDEF). Spares a copy. */
-unsigned char *h5f_append_room(struct h5f_out *o, size_t n, uint64_t *addr);
-/* After filling the room: writes the held bytes once they reach the flush size. 0, or -1. */
-int h5f_appended(struct h5f_out *o);
-/* Room for about `bytes` more held bytes at once (a hint: growing goes on as needed). */
-void h5f_out_expect(struct h5f_out *o, size_t bytes);
-/* Everything held in memory to the file. 0, or -1. */
+/* Where in the window the bytes [addr, addr + n) go, for the caller to fill (all n bytes) before its
+ * next call on o; n <= H5F_OUT_WINDOW, and addr at or past the bytes written so far (space handed
+ * out before, filled in order). Spares a copy. NULL on failure. */
+unsigned char *h5f_room(struct h5f_out *o, uint64_t addr, size_t n);
+/* Everything held in the window to the file. 0, or -1. */
 int h5f_flush(struct h5f_out *o);
 void h5f_out_free(struct h5f_out *o);
 

@@ -1,6 +1,7 @@
 /* Cross-rank summaries (/summary/{kernels,ranges,lite,mpi}) and the lite percentiles: one pass per
- * table accumulating by name id when each name's rows come rank by rank (a merged job), else rows are
- * sorted once by (name, rank) and walked once; nothing here is quadratic in ranks or names. */
+ * table accumulating by name id, and the percentiles from each rank's and each name's histogram rows
+ * as they lie, when each name's rows come rank by rank (a merged job); else rows are sorted once by
+ * (name, rank) and walked once. Nothing here is quadratic in ranks or names. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,6 +188,8 @@ static int summarize_table(const struct wpio_job *job, enum table t, const struc
 struct sum_order {
   uint64_t total;
   const char *name;
+  uint32_t name_id; /* then by id (two ids may spell the same name in a job read back), so the order
+                     * does not depend on the order the rows came in */
   size_t idx;
 };
 
@@ -195,27 +198,35 @@ static int sum_order_cmp(const void *a, const void *b) {
   if (x->total != y->total) return x->total > y->total ? -1 : 1;
   int c = strcmp(x->name, y->name);
   if (c) return c;
+  if (x->name_id != y->name_id) return x->name_id < y->name_id ? -1 : 1;
   return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
 int wpio_summary_sort(const struct wpio_job *job, struct wpio_summary_row *rows, size_t n) {
   if (n < 2) return 0;
   struct sum_order *o = malloc(n * sizeof *o);
-  struct wpio_summary_row *tmp = malloc(n * sizeof *tmp);
-  if (!o || !tmp) {
-    free(o);
-    free(tmp);
-    return -1;
-  }
+  if (!o) return -1;
   for (size_t i = 0; i < n; i++) {
     uint32_t id = rows[i].name_id;
-    o[i] = (struct sum_order){rows[i].total_ns, id < job->names.n ? job->names.s[id] : "", i};
+    o[i] = (struct sum_order){rows[i].total_ns, id < job->names.n ? job->names.s[id] : "", id, i};
   }
   qsort(o, n, sizeof *o, sum_order_cmp);
-  for (size_t i = 0; i < n; i++) tmp[i] = rows[o[i].idx];
-  memcpy(rows, tmp, n * sizeof *tmp);
+  /* row i takes row o[i].idx: each cycle of that permutation moved in place through one spare row (a
+   * copy of the whole table was fresh memory as large as it) */
+  for (size_t i = 0; i < n; i++) {
+    if (o[i].idx == SIZE_MAX || o[i].idx == i) continue;
+    struct wpio_summary_row spare = rows[i];
+    size_t j = i;
+    while (o[j].idx != i) {
+      size_t from = o[j].idx;
+      rows[j] = rows[from];
+      o[j].idx = SIZE_MAX;
+      j = from;
+    }
+    rows[j] = spare;
+    o[j].idx = SIZE_MAX;
+  }
   free(o);
-  free(tmp);
   return 0;
 }
 
@@ -360,6 +371,98 @@ static int fill_summary_percentiles(struct wpio_job *job, const struct row_key *
   return rc;
 }
 
+/* ---- lite percentiles without sorting (a merged job) ---- */
+
+/* Whether the lite rows come rank by rank in ascending order. */
+static int lite_ranks_ascending(const struct wpio_job *job) {
+  for (size_t i = 1; i < job->lite.n; i++)
+    if (job->lite.v[i].rank < job->lite.v[i - 1].rank) return 0;
+  return 1;
+}
+
+/* The same p50/p90/p99 as fill_row_percentiles and fill_summary_percentiles, without sorting keys (their
+ * two arrays of 16 bytes per row, fresh memory, were most of the lite summary's cost): exact when both
+ * tables come rank by rank in ascending order, a rank's lite rows with distinct names and its
+ * histogram rows of a name together, buckets ascending, as a merged job has them. A rank's lite rows
+ * are found by name through an array stamped with the rank's turn; the summary's merged histograms
+ * walk each name's histogram rows through a chain. Returns 1 when the rows are not so (what was
+ * written is then written again by the sorting path), 0, or -1 (out of memory). */
+static int lite_percentiles_in_order(struct wpio_job *job) {
+  size_t nl = job->lite.n, nh = job->lite_hist.n, nn = job->names.n;
+  if (nh == 0 || nl == 0) return 0; /* no histogram, or no row to give percentiles to */
+  if (!lite_ranks_ascending(job)) return 1;
+  const struct wpio_lite_row *lite = job->lite.v;
+  const struct wpio_hist_row *hist = job->lite_hist.v;
+  uint32_t *at = malloc(nn * sizeof *at), *lite_turn = calloc(nn, sizeof *lite_turn);
+  uint32_t *hist_turn = calloc(nn, sizeof *hist_turn), *head = calloc(nn, sizeof *head);
+  uint32_t *next = malloc(nh * sizeof *next);
+  struct wpio_hist_entry *e = malloc(WPIO_HIST_BUCKETS * sizeof *e);
+  int rc = at && lite_turn && hist_turn && head && next && e && nh < UINT32_MAX ? 0 : -1;
+  uint32_t turn = 0;
+  int32_t rank = 0;
+  for (size_t h = 0, li = 0; rc == 0 && h < nh;) {
+    if (turn == 0 || hist[h].rank != rank) { /* a new rank: its lite rows by name */
+      if (turn && hist[h].rank < rank) {
+        rc = 1;
+        break;
+      }
+      rank = hist[h].rank, turn++;
+      while (li < nl && lite[li].rank < rank) li++;
+      for (; rc == 0 && li < nl && lite[li].rank == rank; li++) {
+        uint32_t name = lite[li].name_id;
+        if (name >= nn) continue; /* no histogram row of a valid name matches it */
+        if (lite_turn[name] == turn) rc = 1;
+        lite_turn[name] = turn, at[name] = (uint32_t)li;
+      }
+    }
+    size_t g = h;
+    uint32_t name = hist[h].name_id;
+    while (h < nh && hist[h].rank == rank && hist[h].name_id == name) h++;
+    if (rc != 0 || name >= nn) continue;
+    if (hist_turn[name] == turn || h - g > WPIO_HIST_BUCKETS) {
+      rc = 1;
+      break;
+    }
+    hist_turn[name] = turn;
+    for (size_t k = g; k < h; k++) { /* the summary's chain of the name's rows, newest first */
+      next[k] = head[name];
+      head[name] = (uint32_t)k + 1;
+    }
+    if (lite_turn[name] != turn) continue;
+    uint32_t ne = 0;
+    for (size_t k = g; k < h && rc == 0; k++) {
+      if (ne && hist[k].bucket <= e[ne - 1].bucket) rc = 1;
+      e[ne++] = (struct wpio_hist_entry){hist[k].bucket, hist[k].count};
+    }
+    if (rc != 0) break;
+    struct wpio_lite_row *row = &job->lite.v[at[name]];
+    uint64_t p[3];
+    set_percentiles(p, e, ne, row->min_ns, row->max_ns);
+    row->p50_ns = p[0], row->p90_ns = p[1], row->p99_ns = p[2];
+  }
+  free(at), free(lite_turn), free(hist_turn), free(e);
+  struct merge_scratch m = {NULL, NULL, 0, NULL};
+  uint64_t *mn = NULL, *mx = NULL;
+  if (rc == 0) {
+    m = (struct merge_scratch){calloc(WPIO_HIST_BUCKETS, sizeof(uint64_t)),
+                               malloc(WPIO_HIST_BUCKETS * sizeof(uint32_t)), 0,
+                               malloc(WPIO_HIST_BUCKETS * sizeof(struct wpio_hist_entry))};
+    rc = m.counts && m.touched && m.e ? lite_bounds(job, &mn, &mx) : -1;
+  }
+  for (size_t s = 0; rc == 0 && s < job->sum_lite.n; s++) {
+    struct wpio_summary_row *row = &job->sum_lite.v[s];
+    for (uint32_t k = row->name_id < nn ? head[row->name_id] : 0; k; k = next[k - 1])
+      scratch_add(&m, &hist[k - 1]);
+    uint32_t ne = scratch_drain(&m);
+    if (ne == 0) continue;
+    uint64_t p[3];
+    set_percentiles(p, m.e, ne, mn[row->name_id], mx[row->name_id]);
+    row->p50_ns = p[0], row->p90_ns = p[1], row->p99_ns = p[2];
+  }
+  free(head), free(next), free(m.counts), free(m.touched), free(m.e), free(mn), free(mx);
+  return rc;
+}
+
 /* ---- the entry point ---- */
 
 static int rank_row_cmp(const void *a, const void *b) {
@@ -369,24 +472,27 @@ static int rank_row_cmp(const void *a, const void *b) {
 
 /* ---- one pass by name id (the common case) ---- */
 
-/* Per name: the summary so far and the rank whose rows are being added. */
-struct name_acc {
-  struct wpio_summary_row s;
+/* Per summary row: the rank whose rows are being added, and its total so far. */
+struct name_cur {
   int32_t rank;
   uint64_t rank_total;
-  int seen;
 };
 
-/* Summary rows in ascending name order in one pass over the table, accumulating by name id (ids
- * are dense indices into /names). Exact only when each name's rows come rank by rank in ascending
- * order, as a job merged rank after rank has them: returns 1 (nothing written) when they do not, so
- * the caller takes the sorting path. */
+/* Summary rows in one pass over the table, accumulating by name id straight into `out` (a name's row
+ * made at its first row; slot[id] = its index + 1), in the order names first appear: the final
+ * order (wpio_summary_sort) does not depend on it. Memory: the rows themselves, 4 bytes per name and
+ * 16 per row made (a summary row per name of /names, most of them untouched, was a third of the
+ * summaries' page faults). Exact only when each name's rows come rank by rank in ascending order, as
+ * a job merged rank after rank has them: returns 1 (nothing kept) when they do not, so the caller
+ * takes the sorting path. */
 static int summarize_by_name(const struct wpio_job *job, enum table t, struct sum_vec out) {
   size_t n = table_rows(job, t), nn = job->names.n;
-  struct name_acc *acc = calloc(nn ? nn : 1, sizeof *acc);
-  if (!acc) return -1;
-  int rc = 0;
-  size_t present = 0;
+  if (n == 0) return 0;
+  uint32_t *slot = calloc(nn ? nn : 1, sizeof *slot);
+  struct name_cur *cur = NULL;
+  size_t ncur = 0;
+  /* a row per name at most: room for them at once, so growing never copies the rows made so far */
+  int rc = slot && wpio_vec_reserve(out.v, out.cap, sizeof **out.v, n < nn ? n : nn) == 0 ? 0 : -1;
   for (size_t i = 0; i < n && rc == 0; i++) {
     uint32_t name;
     int32_t rank;
@@ -395,27 +501,46 @@ static int summarize_by_name(const struct wpio_job *job, enum table t, struct su
       rc = 1; /* a bad id: the sorting path keeps it as it always did */
       break;
     }
-    struct name_acc *a = &acc[name];
     struct row_vals v = row_values(job, t, i);
-    if (!a->seen) {
-      a->seen = 1, a->rank = rank, a->s.name_id = name, a->s.kind = v.kind;
-      present++;
-    } else if (rank != a->rank) {
-      if (rank < a->rank) rc = 1;
-      add_rank_total(&a->s, a->rank, a->rank_total);
-      a->rank = rank, a->rank_total = 0;
+    struct wpio_summary_row *s;
+    struct name_cur *c;
+    if (!slot[name]) {
+      if (*out.n == ncur) {
+        size_t cap = ncur ? 2 * ncur : 64;
+        struct name_cur *grown = realloc(cur, cap * sizeof *grown);
+        if (!grown || !(s = wpio_vec_grow(out.v, out.n, out.cap, sizeof *s))) {
+          free(grown ? grown : cur);
+          cur = NULL;
+          rc = -1;
+          break;
+        }
+        cur = grown, ncur = cap;
+      } else if (!(s = wpio_vec_grow(out.v, out.n, out.cap, sizeof *s))) {
+        rc = -1;
+        break;
+      }
+      slot[name] = (uint32_t)*out.n;
+      s->name_id = name, s->kind = v.kind;
+      c = &cur[*out.n - 1];
+      *c = (struct name_cur){rank, 0};
+    } else {
+      s = &(*out.v)[slot[name] - 1];
+      c = &cur[slot[name] - 1];
+      if (rank != c->rank) {
+        if (rank < c->rank) rc = 1;
+        add_rank_total(s, c->rank, c->rank_total);
+        *c = (struct name_cur){rank, 0};
+      }
     }
-    a->rank_total += v.main_ns;
-    add_row(&a->s, &v);
+    c->rank_total += v.main_ns;
+    add_row(s, &v);
   }
-  if (rc == 0 && present && wpio_vec_reserve(out.v, out.cap, sizeof **out.v, present) != 0) rc = -1;
-  for (size_t id = 0; rc == 0 && id < nn; id++) {
-    if (!acc[id].seen) continue;
-    add_rank_total(&acc[id].s, acc[id].rank, acc[id].rank_total);
-    wpio_summary_row_finish(&acc[id].s);
-    (*out.v)[(*out.n)++] = acc[id].s;
+  for (size_t k = 0; rc == 0 && k < *out.n; k++) {
+    add_rank_total(&(*out.v)[k], cur[k].rank, cur[k].rank_total);
+    wpio_summary_row_finish(&(*out.v)[k]);
   }
-  free(acc);
+  free(slot);
+  free(cur);
   return rc;
 }
 
@@ -424,13 +549,15 @@ static int summarize_one(struct wpio_job *job, enum table t, struct sum_vec out)
   struct row_key *k = NULL, *hk = NULL;
   size_t n = table_rows(job, t);
   *out.n = 0;
-  int rc = t == T_LITE ? 1 : summarize_by_name(job, t, out); /* lite needs its keys for percentiles */
-  if (rc == 1) {
+  int rc = summarize_by_name(job, t, out);
+  if (rc == 0 && t == T_LITE) rc = lite_percentiles_in_order(job);
+  int by_keys = rc == 1;
+  if (by_keys) { /* rows in another order: the name-ordered rows from sorted keys */
     *out.n = 0;
     rc = sorted_row_keys(job, t, &k);
     if (rc == 0) rc = summarize_table(job, t, k, n, out);
   }
-  if (rc == 0 && t == T_LITE) {
+  if (rc == 0 && by_keys && t == T_LITE) {
     rc = sorted_hist_keys(job, &hk);
     if (rc == 0) rc = fill_row_percentiles(job, k, n, hk, job->lite_hist.n);
     if (rc == 0) rc = fill_summary_percentiles(job, hk, job->lite_hist.n);

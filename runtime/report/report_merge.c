@@ -62,8 +62,36 @@ static int rows_all_of_rank(const struct wpio_job *part, int32_t rank) {
          ROWS_OF_RANK(part->cupti_overhead, rank);
 }
 
+/* Room in the job's row tables for `parts` more parts like this one, made before the first is
+ * appended: ranks mostly send alike, so the merged tables are allocated once at about their final
+ * size instead of doubling (each doubling a copy of what came before, into fresh pages). A hint
+ * only: a table that cannot get the room grows as it goes. */
+#define RESERVE_ROWS(vec, more) \
+  ((vec).n + (more) > (vec).cap ? (void)wpio_vec_reserve(&(vec).v, &(vec).cap, sizeof *(vec).v, (vec).n + (more)) \
+                                : (void)0)
+static void reserve_parts(struct wpio_job *job, const struct wpio_job *part, size_t parts) {
+#define RESERVE_TABLE(t) if (part->t.n && part->t.n <= SIZE_MAX / 4 / parts) RESERVE_ROWS(job->t, part->t.n * parts);
+  RESERVE_TABLE(windows) RESERVE_TABLE(kernels) RESERVE_TABLE(ranges) RESERVE_TABLE(lite) RESERVE_TABLE(lite_hist)
+  RESERVE_TABLE(mpi) RESERVE_TABLE(timeline) RESERVE_TABLE(memory) RESERVE_TABLE(stacks) RESERVE_TABLE(breakdown)
+  RESERVE_TABLE(launch_latency) RESERVE_TABLE(cupti_overhead)
+#undef RESERVE_TABLE
+}
+
+/* How many parts like `part` the job will take from here on (this one included): the ranks still to
+ * come (they arrive in rank order), no more than fit under the streaming bound. */
+static size_t parts_to_come(const struct wpr_merger *m, const struct wpio_job *part, int rank) {
+  size_t parts = m->world > rank ? (size_t)(m->world - rank) : 1;
+  size_t bytes = wpio_job_row_bytes(part), held = wpio_job_row_bytes(m->job);
+  if (m->max_bytes && bytes) {
+    size_t fit = held < m->max_bytes ? (size_t)((m->max_bytes - held) / bytes) + 1 : 1;
+    if (fit < parts) parts = fit;
+  }
+  return parts;
+}
+
 /* Decodes one rank's bytes into the job; a missing or invalid rank becomes a placeholder row. */
-static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, const uint8_t *buf, size_t len) {
+static void merge_rank(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
+  struct wpio_job *job = m->job, *part = &m->scratch;
   if (!buf) {
     WPR_WARN("rank %d sent no data before the deadline; it is marked missing in the report", rank);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_MISSING);
@@ -90,6 +118,7 @@ static void merge_rank(struct wpio_job *job, struct wpio_job *part, int rank, co
       wpio_job_set_attr(job, "sync", theirs->value);
     merge_agreement(job, part);
   }
+  if (!bad) reserve_parts(job, part, parts_to_come(m, part, rank));
   if (bad) {
     WPR_WARN("data of rank %d is corrupt (%s); it is marked corrupt in the report", rank, err);
     wpio_job_add_placeholder_rank(job, rank, WPIO_STATUS_CORRUPT);
@@ -147,10 +176,11 @@ void wpr_merger_init(struct wpr_merger *m, struct wpio_job *job, const char *pat
 
 void wpr_merger_add(struct wpr_merger *m, int rank, const uint8_t *buf, size_t len) {
   struct wpr_phase_mark mark = wpr_phase_begin();
+  if (m->comm && m->world < m->comm->size) m->world = m->comm->size;
   if (!buf && m->comm && wpc_rank_left(m->comm, rank)) /* it profiles in a session of its own */
     wpio_job_add_placeholder_rank(m->job, rank, WPIO_STATUS_MISSING);
   else
-    merge_rank(m->job, &m->scratch, rank, buf, len);
+    merge_rank(m, rank, buf, len);
   if (m->stream_failed) wpio_job_clear_rows(m->job); /* no report either way: hold nothing */
   else if (m->max_bytes && wpio_job_row_bytes(m->job) > m->max_bytes) stream_part(m);
   wpr_phase_end(WPR_PH_MERGE, mark);
@@ -214,6 +244,7 @@ void wpr_merger_free(struct wpr_merger *m) {
 void wpr_report_assemble(struct wpio_job *job, uint8_t *const *bufs, const size_t *lens, int world_size) {
   struct wpr_merger m;
   wpr_merger_init(&m, job, NULL, 0, 0);
+  m.world = world_size;
   for (int r = 0; r < world_size; r++) wpr_merger_add(&m, r, bufs[r], lens[r]);
   wpr_merger_free(&m);
 }

@@ -25,6 +25,7 @@ struct wpr_merger {
   int stream_failed;         /* writing the stream failed: no report (said once) */
   char err[512];
   struct wpc_ctx *comm;      /* optional: a rank that left the session is missing without a warning */
+  int world;                 /* ranks the merge takes (0: unknown), for the room made for them */
 };
 
 /* path: the report (empty: merging only, never streamed); max_bytes 0: never streamed. */
