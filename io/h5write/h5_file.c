@@ -222,14 +222,12 @@ static int is_wprof_report(const char *path, char *why, size_t len) {
 /* What may be replaced at `path`: nothing yet, or a wprof report; anything else (another program's
  * file, a symlink, a FIFO) only with WPIO_H5_OVERWRITE, and a directory never. The rename replaces a
  * symlink itself, never what it points to. */
-static int check_target(const char *path, unsigned flags, int *exists, struct h5s_err *c) {
+static int check_target(const char *path, unsigned flags, struct h5s_err *c) {
   struct stat st;
-  *exists = 0;
   if (lstat(path, &st) < 0) {
     if (errno == ENOENT) return 0;
     return h5s_fail(c, "cannot check %s: %s", path, strerror(errno));
   }
-  *exists = 1;
   if (S_ISDIR(st.st_mode)) return h5s_fail(c, "%s is a directory", path);
   if (flags & WPIO_H5_OVERWRITE) return 0;
   char why[128] = "not a regular file";
@@ -262,8 +260,8 @@ static int same_file(int fd, const char *tmp) {
 }
 
 int h5w_file_open(struct h5w_file *f, const char *path, unsigned flags, struct h5s_err *c) {
-  *f = (struct h5w_file){NULL, -1, 0, {0}};
-  if (check_target(path, flags, &f->replaces, c) < 0) return -1;
+  *f = (struct h5w_file){NULL, -1, {0}};
+  if (check_target(path, flags, c) < 0) return -1;
   size_t tlen = strlen(path) + 48;
   f->tmp = malloc(tlen);
   if (!f->tmp) return h5s_fail(c, "out of memory");
@@ -278,22 +276,6 @@ int h5w_file_open(struct h5w_file *f, const char *path, unsigned flags, struct h
   return 0;
 }
 
-/* The temporary renamed to path. Over an existing file the two are exchanged (atomic too: the path
- * names the old file or the new one at every moment) and the old one, now at the temporary's name,
- * removed: a rename over a file makes ext4 start writing the new file's blocks back inside the
- * rename (auto_da_alloc), 0.1-0.3 ms of rank 0's finalize here, which the exchange leaves to the
- * kernel's writeback like any other write. Where exchanging is not supported, or the old file went
- * meanwhile, a plain rename. 0, or -1 with errno. */
-static int put_in_place(struct h5w_file *f, const char *path) {
-  if (f->replaces && renameat2(AT_FDCWD, f->tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-    if (unlink(f->tmp) == 0 || errno != EISDIR) return 0; /* should the old file stay, under the temporary's name */
-    /* a directory made at the path meanwhile: back where it was, as a rename would have refused it */
-    renameat2(AT_FDCWD, f->tmp, AT_FDCWD, path, RENAME_EXCHANGE);
-    return errno = EISDIR, -1;
-  }
-  return rename(f->tmp, path);
-}
-
 int h5w_file_close(struct h5w_file *f, const char *path, uint64_t root, int rc, struct h5s_err *c) {
   /* the file ends where its last byte was written; space handed out past that is zeros */
   if (rc == 0 && (root == H5F_UNDEF || h5f_superblock(&f->out, root) < 0 || h5f_flush(&f->out) < 0 ||
@@ -302,14 +284,13 @@ int h5w_file_close(struct h5w_file *f, const char *path, uint64_t root, int rc, 
   if (rc == 0 && !same_file(f->fd, f->tmp)) rc = h5s_fail(c, "%s was replaced while being written", f->tmp);
   /* No fsync: the rename already means a reader sees the whole report or none. fsync would add only
    * survival of a power loss in the next seconds, at 5-15 ms of every job's finalize on this
-   * machine's disk, while all ranks wait in MPI_Finalize (the same holds for the writeback a plain
-   * rename over an old report starts, which put_in_place avoids). */
-  if (rc == 0 && put_in_place(f, path) < 0)
+   * machine's disk, while all ranks wait in MPI_Finalize. */
+  if (rc == 0 && rename(f->tmp, path) < 0)
     rc = h5s_fail(c, "cannot rename %s to %s: %s", f->tmp, path, strerror(errno));
   if (rc != 0 && f->fd >= 0 && same_file(f->fd, f->tmp)) unlink(f->tmp);
   if (f->fd >= 0) close(f->fd);
   h5f_out_free(&f->out);
   free(f->tmp);
-  *f = (struct h5w_file){NULL, -1, 0, {0}};
+  *f = (struct h5w_file){NULL, -1, {0}};
   return rc;
 }

@@ -13,7 +13,6 @@
 struct h5w_file {
   char *tmp;
   int fd;
-  int replaces; /* something was at the path when the file was opened */
   struct h5f_out out;
 };
 /* Checks the target, creates the temporary and hands out the superblock's space. 0, or -1. */
