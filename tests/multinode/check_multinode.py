@@ -60,7 +60,10 @@ def check_sweep(out, nodes):
 def check_spills(log, np_, stops):
     """Every rank spills at every stop, whole at the first and appended after: the ranks of the node
     without rank 0 refit their clock at every sync point, by the sample noise, which must not make
-    them rewrite the windows they spilled before. (Finalize's refit may rewrite a spill once more.)"""
+    them rewrite the windows they spilled before. A sample delayed by a loaded machine can move a fit
+    by more than the alignment's error once, which rightly rewrites that spill whole: at most one of
+    the later stops may (rewriting at every stop, as before, fails). (Finalize's refit may rewrite a
+    spill once more.)"""
     with open(log, encoding="utf-8", errors="replace") as f:
         lines = f.read().splitlines()
     for rank in range(np_):
@@ -68,8 +71,8 @@ def check_spills(log, np_, stops):
                  if ln.startswith(f"wprof[rank {rank}]: debug: spilled ") and " open window " not in ln
                  for m in [re.search(r" ms \((whole|appended)\)", ln)] if m]
         kinds = kinds[:stops]
-        check(len(kinds) == stops and kinds[:1] == ["whole"] and all(k == "appended" for k in kinds[1:]),
-              f"rank {rank}: its {stops} stop spills are whole then appended (got {kinds})")
+        check(len(kinds) == stops and kinds[:1] == ["whole"] and kinds[1:].count("whole") <= 1,
+              f"rank {rank}: its {stops} stop spills are whole then appended, but for one at most (got {kinds})")
 
 
 if sys.argv[1] == "report":

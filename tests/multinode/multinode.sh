@@ -63,11 +63,11 @@ status=0
 echo "== one job, 4 ranks on 2 nodes"
 # shellcheck disable=SC2086
 timeout 90 "$WPROF_MPIEXEC" $PREFLAGS $MCA --hostfile "$TMP/hostfile" -np 4 \
-  -x WPROF_OUTPUT="$TMP/job.h5" -x WPROF_MAX_ITERS=3 -x WPROF_LOG=debug "$APP" --iters 4 --windows 3 \
+  -x WPROF_OUTPUT="$TMP/job.h5" -x WPROF_MAX_ITERS=3 -x WPROF_LOG=debug "$APP" --iters 4 --windows 6 \
   2>"$TMP/job.log" || status=1
 grep -E "spilled|clock" "$TMP/job.log"
 "$PY" "$HERE/check_multinode.py" report "$TMP/job.h5" 4 "$TAG-node1" "$TAG-node2" || status=1
-"$PY" "$HERE/check_multinode.py" spills "$TMP/job.log" 4 3 || status=1
+"$PY" "$HERE/check_multinode.py" spills "$TMP/job.log" 4 6 || status=1
 
 echo "== wprof sweep --hostfile across the nodes, --np 2,4"
 timeout 180 "$WPROF_BIN" sweep --np 2,4 --hostfile "$TMP/hostfile" --mpirun "$WPROF_MPIEXEC" \
