@@ -132,7 +132,8 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
   char tmp[96], name[64];
   if (wpio_spill_name(rank, name, sizeof name) < 0) return fail(err, errlen, "bad rank %d", rank);
   /* no spill there yet (a job's first stop): written in place, saving the rename; there is nothing
-   * to keep whole meanwhile, and a crash mid-write leaves a torn first frame, which reads as none */
+   * to keep whole meanwhile, and a crash mid-write leaves a torn first frame, which reads as a
+   * damaged spill (the rank recovered as corrupt instead of missing: no data either way) */
   int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd >= 0) {
     int rc = 0;

@@ -55,7 +55,8 @@ int wpio_spill_dir_prepare(const char *dir, char *err, size_t errlen);
 /* Writes buf atomically as dir/rank-N.wpb (one frame): a new temporary file in dir (O_EXCL, O_NOFOLLOW, 0644),
  * rename over the old spill (no fsync: see wpio_spill.c). A reader sees the old spill or the new one,
  * never half of one. With no spill there yet, the file is created in place (O_EXCL): a reader may see
- * its one frame torn, which reads as no spill, as before it was written.
+ * its one frame torn (a crash mid-write), which reads as a damaged spill (`wprof recover` marks the
+ * rank corrupt, where a temporary file left behind had it missing): no data either way.
  * 0, or -1 with one line in err (the temporary file is removed). */
 int wpio_spill_write(const char *dir, int rank, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
