@@ -104,7 +104,7 @@ static void use_err(struct wpio_h5_stream *w, char *err, size_t errlen) {
 
 int wpio_h5_stream_rows(struct wpio_h5_stream *w, const struct wpio_job *part, char *err, size_t errlen) {
   use_err(w, err, errlen);
-  struct h5w_sink sink = {&w->w, put_append, w};
+  struct h5w_sink sink = {&w->w, w->w.c, put_append, w};
   return h5w_row_tables(&sink, part);
 }
 
@@ -126,7 +126,7 @@ static int finish_tables(struct wpio_h5_stream *w) {
 
 int wpio_h5_stream_close(struct wpio_h5_stream *w, const struct wpio_job *job, char *err, size_t errlen) {
   use_err(w, err, errlen);
-  struct h5w_sink sink = {&w->w, put_append, w};
+  struct h5w_sink sink = {&w->w, w->w.c, put_append, w};
   int rc = h5w_row_tables(&sink, job);
   if (rc == 0) rc = finish_tables(w);
   free_tables(w);

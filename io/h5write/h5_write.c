@@ -255,7 +255,7 @@ int wpio_h5_write_report(const struct wpio_job *job, const char *path, unsigned 
   if (!job || !path || !path[0]) return h5s_fail(&c, "no job or no output path");
   struct h5w_report w;
   if (h5w_report_open(&w, path, flags, &c) < 0) return -1;
-  struct h5w_sink sink = {&w, put_whole, NULL};
+  struct h5w_sink sink = {&w, w.c, put_whole, NULL};
   int rc = h5w_rest_tables(&w, job) < 0 || h5w_row_tables(&sink, job) < 0 ? -1 : 0;
   return h5w_report_close(&w, path, rc);
 }

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "h5_write_internal.h"
+#include "h5_write_rows.h"
 #include "wpio_hist.h"
 #include "wpio_job.h"
 
@@ -15,7 +15,7 @@ int h5w_check_name_id(const struct wpio_job *job, uint32_t id, const char *table
 }
 
 static int write_kernels(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->kernels.n; i++) {
     const struct wpio_kernel_row *r = &job->kernels.v[i];
     if (h5w_check_name_id(job, r->name_id, "/kernels", c) < 0) return -1;
@@ -27,7 +27,7 @@ static int write_kernels(struct h5w_sink *s, const struct wpio_job *job) {
 }
 
 static int write_ranges(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->ranges.n; i++)
     if (h5w_check_name_id(job, job->ranges.v[i].name_id, "/ranges", c) < 0) return -1;
   struct h5w_rows rows = H5W_VEC_ROWS(job->ranges);
@@ -35,7 +35,7 @@ static int write_ranges(struct h5w_sink *s, const struct wpio_job *job) {
 }
 
 static int write_lite(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->lite.n; i++)
     if (h5w_check_name_id(job, job->lite.v[i].name_id, "/lite", c) < 0) return -1;
   struct h5w_rows rows = H5W_VEC_ROWS(job->lite);
@@ -62,7 +62,7 @@ static void fill_hist(const void *ctx, size_t first, size_t k, void *out) {
 }
 
 static int write_hist(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->lite_hist.n; i++) {
     const struct wpio_hist_row *h = &job->lite_hist.v[i];
     if (h5w_check_name_id(job, h->name_id, "/lite_hist", c) < 0) return -1;
@@ -80,7 +80,7 @@ static int write_hist(struct h5w_sink *s, const struct wpio_job *job) {
 /* ---- GPU memory and call stacks (issue 10) ---- */
 
 static int write_memory(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->memory.n; i++) {
     const struct wpio_memory_row *r = &job->memory.v[i];
     if (h5w_check_name_id(job, r->name_id, "/memory", c) < 0) return -1;
@@ -92,7 +92,7 @@ static int write_memory(struct h5w_sink *s, const struct wpio_job *job) {
 }
 
 static int write_stacks(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->stacks.n; i++)
     if (h5w_check_name_id(job, job->stacks.v[i].stack_id, "/stacks", c) < 0 ||
         h5w_check_name_id(job, job->stacks.v[i].name_id, "/stacks", c) < 0)
@@ -103,7 +103,7 @@ static int write_stacks(struct h5w_sink *s, const struct wpio_job *job) {
 
 /* issue 9: /breakdown, /launch_latency, /cupti_overhead */
 static int write_analysis_tables(struct h5w_sink *s, const struct wpio_job *job) {
-  struct h5s_err *c = s->w->c;
+  struct h5s_err *c = s->c;
   for (size_t i = 0; i < job->launch_latency.n; i++)
     if (h5w_check_name_id(job, job->launch_latency.v[i].name_id, "/launch_latency", c) < 0) return -1;
   for (size_t i = 0; i < job->cupti_overhead.n; i++)
