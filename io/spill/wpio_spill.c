@@ -135,22 +135,16 @@ static int write_in_dir(int dfd, const char *dir, int rank, const uint8_t *buf, 
    * to keep whole meanwhile, and a crash mid-write leaves a torn first frame, which reads as a
    * damaged spill (the rank recovered as corrupt instead of missing: no data either way) */
   int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd >= 0) {
-    int rc = 0;
-    if (write_frame(fd, buf, len, magic) < 0)
-      rc = fail(err, errlen, "cannot write %s/%s: %s", dir, name, strerror(errno));
-    if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, name, strerror(errno));
-    if (rc < 0) unlinkat(dfd, name, 0);
-    return rc;
-  }
-  fd = create_temp(dfd, rank, tmp, sizeof tmp);
-  if (fd < 0) return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
+  int in_place = fd >= 0;
+  if (!in_place && (fd = create_temp(dfd, rank, tmp, sizeof tmp)) < 0)
+    return fail(err, errlen, "cannot create a spill file in %s: %s", dir, strerror(errno));
+  const char *file = in_place ? name : tmp;
   int rc = 0;
-  if (write_frame(fd, buf, len, magic) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, tmp, strerror(errno));
-  if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, tmp, strerror(errno));
-  if (rc == 0 && renameat(dfd, tmp, dfd, name) < 0)
+  if (write_frame(fd, buf, len, magic) < 0) rc = fail(err, errlen, "cannot write %s/%s: %s", dir, file, strerror(errno));
+  if (close(fd) < 0 && rc == 0) rc = fail(err, errlen, "cannot close %s/%s: %s", dir, file, strerror(errno));
+  if (rc == 0 && !in_place && renameat(dfd, tmp, dfd, name) < 0)
     rc = fail(err, errlen, "cannot rename %s/%s to %s: %s", dir, tmp, name, strerror(errno));
-  if (rc < 0) unlinkat(dfd, tmp, 0);
+  if (rc < 0) unlinkat(dfd, file, 0);
   return rc;
 }
 
