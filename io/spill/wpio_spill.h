@@ -4,7 +4,9 @@
  * session written whole and atomically, each later stop's appended, holding the rows of the windows
  * closed since (rows of window >= 0), the timeline events and straggler arrivals recorded since, and
  * the latest state of everything else (the tables that are not per window, rows of window -1, the
- * rank row, the attributes; the lite scopes only when the frames hold no recent copy of them). Reading
+ * rank row, the attributes; the lite scopes only when the frames hold no recent copy of them). A
+ * whole frame may have no lite rows (a session's first stop within WPROF_SPILL_INTERVAL_MS of its
+ * start, runtime/report/spill.c): read as none until a later frame has them. Reading
  * takes the windowed rows, events and arrivals of every frame, the lite scopes from the last frame that
  * has them, and the rest from the last whole frame; a torn last frame (a crash while appending) is
  * left out. A provisional frame (WPIO_SPILL_PROVISIONAL_MAGIC: the open window so far) is read only
@@ -35,7 +37,8 @@ extern "C" {
 /* An appended frame like a WPIO_SPILL_DELTA_MAGIC one without the lite scopes (/lite and its
  * histograms, which are not per window and are the bulk of a frame when many scopes run): readers
  * take them from the last frame before it that has them. A stop's spill leaves them out while the
- * frames hold a copy younger than WPROF_SPILL_INTERVAL_MS (runtime/report/spill.c). */
+ * frames hold a copy younger than WPROF_SPILL_INTERVAL_MS, or with none yet while the session is
+ * (runtime/report/spill.c). */
 #define WPIO_SPILL_DELTA_NO_LITE_MAGIC "WPSPILL\004"
 #define WPIO_SPILL_FRAME_HEADER 16
 /* A spill bigger than this is refused as corrupt rather than read into memory. */

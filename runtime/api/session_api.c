@@ -202,6 +202,7 @@ static int init_comm(MPI_Comm comm) {
   }
   memset(s, 0, sizeof(*s));
   wpr_timer_init();
+  s->init_ns = wpr_mono_ns();
   wpr_config_load(&s->cfg, wpr_env_getenv, NULL);
   window_iters_env[0] = s->cfg.delay_iters;
   window_iters_env[1] = s->cfg.max_iters;

@@ -41,7 +41,8 @@ void wpr_report_pack_done(uint8_t *buf);
  * wpr_report_positions_to_root later). Only the /ranges and /mpi rows of windows >= from_window (0:
  * all; a spill leaves out the windows it holds when nothing changed them, late_rows.h): the tables
  * that grow with every window. The lite scopes (/lite and their histograms) only when with_lite: a
- * stop's spill leaves them out while the frames hold a recent enough copy (spill.c). WPROF_OK, or
+ * stop's spill leaves them out while the frames hold a recent enough copy, or none yet in a young
+ * session (spill.c). WPROF_OK, or
  * WPROF_ENOMEM. */
 int wpr_report_collect_local(struct wpr_session *s, struct wpio_job *job, const struct wpr_clock_fit *clock,
                              int32_t from_window, int with_lite);

@@ -3,14 +3,14 @@
  * spills after a good report. The first stop of a session writes the file whole; each later stop
  * appends a frame with the windows closed since and the latest state of the tables that are not per
  * window (io/spill) when, since the last spill, the earlier windows' rows are unchanged and a refit of
- * the clock moves them by no more than the alignment's error, else writes the file whole again. An
- * appended frame leaves out the lite scopes (not per window, and with many scopes most of a frame)
- * while the frames hold a copy collected less than WPROF_SPILL_INTERVAL_MS ago: the interval that
- * already bounds what a crash in an open window loses bounds how old a recovered /lite is (0: every
- * stop's frame has them). While a window is open, wprof_step calls for a provisional
- * frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the open window so far, cut short; it
- * never counts as spilled, and every frame first cuts the file back to the last committed one. A file
- * system that says no costs one warning, never the run. */
+ * the clock moves them by no more than the alignment's error, else writes the file whole again. A
+ * stop's frame leaves out the lite scopes (not per window, and with many scopes most of a frame)
+ * while the frames' copy of them, or with none yet the session's start, is younger than
+ * WPROF_SPILL_INTERVAL_MS: the interval that already bounds what a crash in an open window loses
+ * bounds the lite data a crash loses (0: every stop's frame has them). While a window is open,
+ * wprof_step calls for a provisional frame every WPROF_SPILL_INTERVAL_MS (wpr_spill_write_open): the
+ * open window so far, cut short; it never counts as spilled, and every frame first cuts the file back
+ * to the last committed one. A file system that says no costs one warning, never the run. */
 #include "spill.h"
 
 #include <stdlib.h>
@@ -37,8 +37,9 @@ static uint64_t spilled_late; /* wpr_late_rows_count() before the collect of the
 /* The byte where the last committed frame ends: a provisional frame after it is cut off before the
  * next frame is written. */
 static uint64_t committed_end;
-/* When the lite scopes of the last committed frame that has them were collected (wpr_mono_ns). */
-static uint64_t spilled_lite_ns;
+/* When the lite scopes of the last committed frame that has them were collected (wpr_mono_ns), and
+ * the session they are of (its init_ns; another value: the session's spill holds no copy yet). */
+static uint64_t spilled_lite_ns, spilled_lite_session;
 
 /* 0 when written (appended, or whole); -1 warned, or for an append not (the caller then writes the
  * spill whole, which warns if it fails too: an append refused because the file would outgrow
@@ -64,7 +65,7 @@ static int write_packed(struct wpr_session *s, const uint8_t *buf, size_t len, i
                   "this rank's data", err);
   } else {
     WPR_DEBUG("spilled %zu bytes to %s in %.3f ms (%s)%s", len, dir, (double)(wpr_mono_ns() - t0) / 1e6,
-              append ? "appended" : "whole", with_lite ? "" : " without the lite scopes (an earlier frame has them)");
+              append ? "appended" : "whole", with_lite ? "" : " without the lite scopes (younger than WPROF_SPILL_INTERVAL_MS: an earlier frame's copy, or the session)");
     committed_end = append ? end : WPIO_SPILL_FRAME_HEADER + (uint64_t)len;
     return 0;
   }
@@ -79,11 +80,14 @@ static int32_t spill_from_window(const struct wpr_session *s, uint64_t late) {
              ? spilled.last_window + 1 : 0;
 }
 
-/* Whether a stop's frame may leave out the lite scopes: only an appended one (a whole file has them),
- * while the frames' copy is younger than the interval (0: never). */
-static int lite_recent(const struct wpr_session *s, uint64_t now) {
-  return spilled.valid && s->cfg.spill_interval_ms > 0 &&
-         now - spilled_lite_ns < (uint64_t)s->cfg.spill_interval_ms * 1000000u;
+/* Whether a stop's frame carries the lite scopes: with the interval 0 always, else when the frames'
+ * copy of them, or with none yet the session's start, is WPROF_SPILL_INTERVAL_MS old; a frame
+ * written whole (`whole`) replaces the file, so it has them too when the file held a copy. A rank
+ * killed within its run's first interval then recovers no /lite, the bound of the open window. */
+static int lite_due(const struct wpr_session *s, uint64_t now, int whole) {
+  int copy = spilled_lite_session == s->init_ns; /* a frame of this session's spill has them */
+  if (s->cfg.spill_interval_ms == 0 || (whole && copy)) return 1;
+  return now - (copy ? spilled_lite_ns : s->init_ns) >= (uint64_t)s->cfg.spill_interval_ms * 1000000u;
 }
 
 /* One try: collect, plan (append or whole, wpio_spill_plan), pack and write. 0 written; 1 an append
@@ -95,7 +99,8 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   uint64_t late = wpr_late_rows_count(); /* before the collect: a late update during it counts next time */
   int32_t from = spill_from_window(s, late);
   uint64_t collected_ns = wpr_mono_ns();
-  int with_lite = !lite_recent(s, collected_ns);
+  int lite_if_whole = lite_due(s, collected_ns, 1);
+  int with_lite = spilled.valid ? lite_due(s, collected_ns, 0) : lite_if_whole;
   /* planned on the rank's own clock, which a refit leaves alone; only the rows written are then put
    * on rank 0's time */
   int append = 0,
@@ -103,7 +108,7 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   if (rc == 0) {
     const struct wpio_spill_fit fit = {s->clock.offset_ns, s->clock.drift_ppm, s->clock.ref_ns, s->clock.residual_ns};
     append = wpio_spill_plan(&spilled, &sc->job, &fit, from > 0);
-    if ((from > 0 || !with_lite) && !append) { /* whole after all (a refit): what was left out is needed */
+    if ((from > 0 || with_lite < lite_if_whole) && !append) { /* whole after all (a refit): what was left out is needed */
       wpr_pack_scratch_give(sc);
       spilled.valid = 0;
       return 1;
@@ -118,7 +123,8 @@ static int spill_once(struct wpr_session *s, uint64_t t0) {
   wpr_pack_scratch_give(sc);
   wpio_spill_planned(&spilled, rc == 0);
   if (rc == 0) spilled_late = late;
-  if (rc == 0 && with_lite) spilled_lite_ns = collected_ns;
+  if (rc == 0 && with_lite) spilled_lite_ns = collected_ns, spilled_lite_session = s->init_ns;
+  else if (rc == 0 && !append) spilled_lite_session = 0; /* whole without them: the file holds none */
   return rc < 0 && append ? 1 : rc;
 }
 

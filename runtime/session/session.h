@@ -24,6 +24,9 @@ struct wpr_meta_found {
 
 struct wpr_session {
   int initialized;
+  uint64_t init_ns;                    /* wpr_mono_ns() when wprof_init set the session up: the
+                                          stops' spills leave the lite scopes out until this is
+                                          WPROF_SPILL_INTERVAL_MS old (report/spill.c) */
   struct wpr_config cfg;
   struct wpc_ctx comm;
   struct wpr_sm sm;

@@ -1,6 +1,8 @@
 """Crash spills and `wprof recover`, on 4 ranks.
   crash:  rank 2 is killed with SIGKILL after its first window (mpirun then tears the job down);
-          `wprof recover` rebuilds a report holding every rank's spilled window.
+          `wprof recover` rebuilds a report holding every rank's spilled window; no lite scopes, as
+          every stop came within WPROF_SPILL_INTERVAL_MS (10 s) of the start (they are lost like
+          the open window); with WPROF_SPILL_INTERVAL_MS=0 every stop's frame has them.
   keep:   a good run with WPROF_KEEP_SPILLS=1 and the timeline: the spills stay (rank 0's with
           appended frames), and the report recovered from them has the same windows, ranges, lite,
           timeline, MPI and straggler rows as the real one (nothing spilled is lost; with
@@ -51,7 +53,7 @@ def multiset(f, table):
     return sorted(tuple(sorted((k, v) for k, v in r.items() if k != "name_id")) for r in rows(f, table))
 
 
-def check_spilled_window(f, rank):
+def check_spilled_window(f, rank, with_lite):
     wins = [w for w in rows(f, "windows") if w["rank"] == rank]
     check([w["window"] for w in wins] == [0], f"rank {rank}: window 0 recovered (got {wins})")
     check(all(w["steps"] == ITERS and w["end_ns"] > w["start_ns"] for w in wins), f"rank {rank}: window values")
@@ -60,19 +62,29 @@ def check_spilled_window(f, rank):
         r = rng.get((0, name))
         check(r is not None and r["calls"] == ITERS and r["cpu_total_ns"] > 0,
               f"rank {rank}: range {name} of window 0 has {ITERS} calls (got {r})")
-    lite = [r for r in rows(f, "lite") if r["rank"] == rank and r["name"] == "work"]
+    lite = [r for r in rows(f, "lite") if r["rank"] == rank and r["name"] == "work"] if "lite" in f else []
+    hist = sum(h["count"] for h in rows(f, "lite_hist") if h["rank"] == rank) if "lite_hist" in f else 0
+    if not with_lite:
+        check(lite == [] and hist == 0, f"rank {rank}: no lite scopes spilled within the interval ({lite})")
+        return
     check(len(lite) == 1 and lite[0]["calls"] == ITERS, f"rank {rank}: lite scope 'work' has {ITERS} calls ({lite})")
-    hist = sum(h["count"] for h in rows(f, "lite_hist") if h["rank"] == rank)
     check(hist == ITERS, f"rank {rank}: lite histogram holds {ITERS} samples (got {hist})")
 
 
 def crash():
-    rc, _, err, took = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "3", "--kill-rank", "2"], env=env)
+    crash_with(None)
+    shutil.rmtree(spills)
+    crash_with("0")
+
+
+def crash_with(interval_ms):
+    job_env = env if interval_ms is None else dict(env, WPROF_SPILL_INTERVAL_MS=interval_ms)
+    rc, _, err, took = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "3", "--kill-rank", "2"], env=job_env)
     check(rc != 0, "the job died")
     check(not os.path.exists(out), "no report was written")
     names = sorted(os.listdir(spills))
     check(names == [f"rank-{r}.wpb" for r in range(4)], f"one spill per rank, nothing else (got {names})")
-    rep = os.path.join(tmp, "recovered.h5")
+    rep = os.path.join(tmp, "recovered.h5" if interval_ms is None else "recovered0.h5")
     rc, text, err = recover(spills, rep)
     check(rc == 0, f"wprof recover exits 0 (got {rc})")
     check("missing: none; corrupt: none" in text, "recover says every rank was recovered")
@@ -83,7 +95,7 @@ def crash():
         check([(r["rank"], r["status"]) for r in rows(f, "ranks")] == [(r, "ok") for r in range(4)],
               "every rank ok, rank 2 included")
         for rank in range(4):
-            check_spilled_window(f, rank)
+            check_spilled_window(f, rank, interval_ms == "0")
         summary = {r["name"].decode() if isinstance(r["name"], bytes) else r["name"]: r for r in f["summary/ranges"][:]}
         check(summary.get("step") is not None and summary["step"]["ranks_present"] == 4, "summary over 4 ranks")
     rc, text, err = run([WPROF, "report", rep])

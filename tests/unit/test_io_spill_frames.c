@@ -8,7 +8,8 @@
  * committed frame follows or when torn, at most one per file (each frame cuts the file back to the
  * last committed one), never counted as spilled, and a provisional-only file read on its own.
  * Appended frames without the lite scopes (WPSPILL\004): the lite rows come from the last frame that
- * has them, whole, appended or provisional. */
+ * has them, whole, appended or provisional; a whole first frame without them (a stop within the
+ * interval of the session's start) reads as no lite rows until a frame that has them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,39 @@ static void check_no_lite(const char *dir, const char *path) {
   append_no_lite(dir, path, 4);
   EXPECT(read_lite_calls(dir, 4) == 4, "the copy before the frame without (%llu calls)",
          (unsigned long long)read_lite_calls(dir, 4));
+}
+
+/* The lite rows of the spill read back, with its windows 0..last all there. */
+static size_t read_lite_rows(const char *dir, int last) {
+  struct wpio_job j;
+  wpio_job_init(&j);
+  char err[256] = "";
+  EXPECT(wpio_spill_read_in(dir, 3, &j, err, sizeof err) == 0, "%s", err);
+  OK(j.windows.n == (size_t)last + 1);
+  size_t n = j.lite.n;
+  wpio_job_free(&j);
+  return n;
+}
+
+static void check_first_no_lite(const char *dir, const char *path) {
+  struct wpio_job j;
+  stop_state(&j, 0, 1);
+  j.lite.n = 0; /* the session's first stop, within the interval of its start */
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  EXPECT(wpio_spill_write(dir, 3, buf, len, err, sizeof err) == 0, "%s", err);
+  free(buf);
+  wpio_job_free(&j);
+  EXPECT(read_lite_rows(dir, 0) == 0, "no lite rows after a whole frame without them (%zu)", read_lite_rows(dir, 0));
+  append_no_lite(dir, path, 1);
+  EXPECT(read_lite_rows(dir, 1) == 0, "nor after a frame without them (%zu)", read_lite_rows(dir, 1));
+  write_state(dir, 2, 1); /* a stop past the interval */
+  EXPECT(read_lite_calls(dir, 2) == 3, "the appended copy (%llu calls)", (unsigned long long)read_lite_calls(dir, 2));
+  append_no_lite(dir, path, 3);
+  EXPECT(read_lite_calls(dir, 3) == 3, "the copy before the frame without (%llu calls)",
+         (unsigned long long)read_lite_calls(dir, 3));
 }
 
 /* ---- which stops append (wpio_spill_plan) ---- */
@@ -405,6 +439,7 @@ int main(void) {
   wpio_job_free(&j);
 
   check_no_lite(dir, path);
+  check_first_no_lite(dir, path);
   check_plan(dir);
   check_provisional(dir, path);
 

@@ -3,10 +3,12 @@
  * writes every window again (whole), and the spill read back has the late pop; with nothing late the
  * next stops append only their own windows. A second session after wprof_finalize numbers its
  * windows from 0 again: its spills hold its own ranges only, never the first session's rows of the
- * same window numbers (whole or appended). Lite scopes are not per window: an appended frame leaves
- * them out while the frames hold a copy younger than WPROF_SPILL_INTERVAL_MS (the first session, default
- * 10 s), and with the interval 0 every stop's frame has them (the second session). A world of one, host
- * backend. */
+ * same window numbers (whole or appended). Lite scopes are not per window: a stop's frame leaves them
+ * out while the frames' copy of them, or with none yet the session's start, is younger than
+ * WPROF_SPILL_INTERVAL_MS: the first session (default 10 s) spills none, so a rank killed in it would
+ * recover no /lite; with the interval 0 every stop's frame has them (the second session); with 1 s
+ * (the third) the first stop leaves them out, a stop past the interval has them, and the next stop,
+ * within the interval of that copy, leaves them out again. A world of one, host backend. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +121,11 @@ int main(void) {
     EXPECT(spilled_calls(w, name) == 1, "window %d: %s %lld calls", w, name, spilled_calls(w, name));
   }
   OK(spilled_calls(0, "held") == 1);
-  /* window 1's whole frame has the lite scope's 1 call; windows 2 and 3, within the interval of it,
-   * leave the scopes out: a crash now would recover that copy */
+  /* every stop within 10 s of the session's start: no frame has the lite scopes (the whole one of
+   * window 1 none either), so a crash now would recover no /lite, as it loses the open window */
   int no_lite = 0;
   EXPECT(frames_no_lite(&no_lite) == 3 && no_lite == 2, "%d of the appended frames leave the lite scopes out", no_lite);
-  EXPECT(spilled_lite("lite") == 1, "lite: %lld calls in the spill, the whole frame's 1", spilled_lite("lite"));
+  EXPECT(spilled_lite("lite") == -1, "lite: %lld calls in the spill, none spilled yet", spilled_lite("lite"));
 
   OK(wprof_finalize() == WPROF_OK);
   char err[256];
@@ -154,6 +156,31 @@ int main(void) {
   OK(spilled_calls(1, "s1") == 1 && spilled_calls(2, "s2") == 1);
   /* lite scopes are not per window: the second session's count is its own 3 calls, not 3 + 3 */
   EXPECT(spilled_lite("lite") == 3, "lite: %lld calls in the second session's spill", spilled_lite("lite"));
+  OK(wprof_finalize() == WPROF_OK);
+  wpio_spill_remove_all(spills, err, sizeof err);
+  unlink(out);
+
+  /* a third session with the interval 1 s: the lite scopes first spilled at a stop 1 s after its start */
+  snprintf(out, sizeof out, "%s/third.h5", dir);
+  snprintf(spills, sizeof spills, "%s.d", out);
+  setenv("WPROF_OUTPUT", out, 1);
+  setenv("WPROF_SPILL_INTERVAL_MS", "1000", 1);
+  OK(wprof_init() == WPROF_OK);
+  window_with("t0");
+  EXPECT(frames() == 1 && spilled_calls(0, "t0") == 1 && spilled_lite("lite") == -1,
+         "a first stop within the interval of the start spills no lite scopes (%lld calls)", spilled_lite("lite"));
+  usleep(1050 * 1000);
+  window_with("t1"); /* past the interval: its frame has them */
+  no_lite = 0;
+  EXPECT(frames_no_lite(&no_lite) == 2 && no_lite == 0, "the stop past the interval appends them (%d frames, %d "
+         "without)", frames(), no_lite);
+  EXPECT(spilled_lite("lite") == 2, "lite: %lld calls spilled, the run's 2", spilled_lite("lite"));
+  window_with("t2"); /* within the interval of that copy: left out, the copy read */
+  no_lite = 0;
+  EXPECT(frames_no_lite(&no_lite) == 3 && no_lite == 1, "the next stop leaves them out (%d frames, %d without)",
+         frames(), no_lite);
+  EXPECT(spilled_lite("lite") == 2, "lite: %lld calls, the copy of the stop before", spilled_lite("lite"));
+  OK(spilled_calls(0, "t0") == 1 && spilled_calls(1, "t1") == 1 && spilled_calls(2, "t2") == 1);
   OK(wprof_finalize() == WPROF_OK);
   wpio_spill_remove_all(spills, err, sizeof err);
   unlink(out);
