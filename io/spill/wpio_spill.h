@@ -113,7 +113,8 @@ struct wpio_spill_fit { int64_t offset_ns; double drift_ppm; int64_t ref_ns, res
 struct wpio_spill_state {
   int valid;                  /* the last spill was written, whole or appended */
   int32_t last_window;        /* the highest window it holds */
-  uint64_t rows_hash;         /* of the rows of windows 0..last_window then */
+  uint64_t rows_hash;         /* of the rows of windows 0..last_window then, */
+  int rows_hash_known;        /* unless a stop since the last whole frame left out the earlier windows */
   struct wpio_spill_fit fit;  /* the fit of the last whole frame */
   int64_t span_lo, span_hi;   /* the rank's own times the spilled windows cover */
   size_t events, arrivals;    /* timeline events and straggler arrivals it holds */
@@ -121,6 +122,7 @@ struct wpio_spill_state {
   /* the same for the spill being written */
   int32_t next_last;
   uint64_t next_hash;
+  int next_hash_known;
   struct wpio_spill_fit next_fit;
   int64_t next_lo, next_hi;
   size_t next_events, next_arrivals;
@@ -132,7 +134,9 @@ struct wpio_spill_state {
  * time with `fit`, writes, and calls wpio_spill_planned with whether the write succeeded.
  * earlier_left_out: the caller collected only the rows of the windows after last_window (all of
  * /windows still) because it knows nothing changed the others since; their rows are then not
- * compared, and a 0 means the caller must collect everything and plan again. */
+ * compared, and a 0 means the caller must collect everything and plan again. Nor are the rows
+ * collected hashed: a later plan without earlier_left_out then returns 0 (whole) until a whole frame
+ * is written. */
 int wpio_spill_plan(struct wpio_spill_state *st, struct wpio_job *job, const struct wpio_spill_fit *fit,
                     int earlier_left_out);
 void wpio_spill_planned(struct wpio_spill_state *st, int written);

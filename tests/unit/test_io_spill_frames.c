@@ -3,7 +3,9 @@
  * row) from the last whole frame only; a torn last frame (a crash mid-append) left out; an unframed
  * spill of an earlier wprof still read; a spill whose first frame is torn refused. Which stops may
  * append (wpio_spill_plan): not after a late record changed an earlier window or a clock refit, or
- * an event sorted before those spilled; appended frames carry only the events and arrivals since.
+ * an event sorted before those spilled, nor, with all rows collected, after a stop that collected
+ * only its own windows (whose rows are not hashed); appended frames carry only the events and
+ * arrivals since.
  * Provisional frames (the open window so far): used only as the last whole frame, left out when a
  * committed frame follows or when torn, at most one per file (each frame cuts the file back to the
  * last committed one), never counted as spilled, and a provisional-only file read on its own.
@@ -250,6 +252,33 @@ static void check_plan(const char *dir) {
   OK(!spill_stop(dir, &st, 9, calls, &drifted, 0, 0));
 }
 
+/* A stop that collected only the windows after those spilled (earlier_left_out) appends without
+ * hashing its rows; a later stop that collects every window then writes whole, the hash of all rows
+ * being unknown, though nothing changed; the stop after that appends again. */
+static void check_plan_left_out(const char *dir) {
+  struct wpio_spill_state st = {0};
+  uint64_t calls[4] = {5, 7, 9, 11};
+  const struct wpio_spill_fit fit = {100, 0, 1000, 0};
+  OK(!spill_stop(dir, &st, 0, calls, &fit, 0, 0));
+  struct wpio_job j;
+  collected(&j, 1, calls, 0, 0);
+  size_t k = 0; /* what the caller collects: window 1's kernel rows, every /windows row */
+  for (size_t i = 0; i < j.kernels.n; i++)
+    if (j.kernels.v[i].window > 0) j.kernels.v[k++] = j.kernels.v[i];
+  j.kernels.n = k;
+  EXPECT(wpio_spill_plan(&st, &j, &fit, 1) == 1, "%s", "the stop that left window 0 out appends");
+  uint8_t *buf;
+  size_t len;
+  char err[256] = "";
+  OK(wpio_encode(&j, &buf, &len) == 0);
+  EXPECT(wpio_spill_append(dir, 3, buf, len, err, sizeof err) == 0, "%s", err);
+  wpio_spill_planned(&st, 1);
+  free(buf);
+  wpio_job_free(&j);
+  EXPECT(!spill_stop(dir, &st, 2, calls, &fit, 0, 0), "%s", "a stop collecting every window after it: whole");
+  EXPECT(spill_stop(dir, &st, 3, calls, &fit, 0, 0), "%s", "and the next appends again");
+}
+
 /* ---- provisional frames (the open window so far) ---- */
 
 /* What rank 3 has while window last+1 is open after `open_steps` steps: the closed windows 0..last,
@@ -441,6 +470,7 @@ int main(void) {
   check_no_lite(dir, path);
   check_first_no_lite(dir, path);
   check_plan(dir);
+  check_plan_left_out(dir);
   check_provisional(dir, path);
 
   OK(wpio_spill_remove_all(dir, err, sizeof err) == 0);
