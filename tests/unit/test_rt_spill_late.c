@@ -8,10 +8,12 @@
  * WPROF_SPILL_INTERVAL_MS: the first session (default 10 s) spills none, so a rank killed in it would
  * recover no /lite; with the interval 0 every stop's frame has them (the second session); with 1 s
  * (the third) the first stop leaves them out, a stop past the interval has them, and the next stop,
- * within the interval of that copy, leaves them out again. A world of one, host backend. */
+ * within the interval of that copy, leaves them out again. The spill's `created` attribute is the
+ * stop's UTC time as strftime writes it. A world of one, host backend. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "wprof/wprof.h"
@@ -76,6 +78,26 @@ static long long spilled_lite(const char *name) {
   return calls;
 }
 
+/* Whether the spill's "created" attribute is what strftime makes of gmtime_r of a time from `since` to
+ * now (the runtime computes it without them). */
+static int created_now(time_t since) {
+  struct wpio_job j;
+  char err[256] = "";
+  wpio_job_init(&j);
+  int ok = 0;
+  const struct wpio_attr *a = wpio_spill_read_in(spills, 0, &j, err, sizeof err) == 0 ? wpio_job_attr(&j, "created") : NULL;
+  for (time_t t = since; a && a->value && !ok && t <= time(NULL); t++) {
+    struct tm tm;
+    char want[64];
+    gmtime_r(&t, &tm);
+    strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    ok = strcmp(a->value, want) == 0;
+  }
+  if (!ok) fprintf(stderr, "created: %s\n", a && a->value ? a->value : "(none)");
+  wpio_job_free(&j);
+  return ok;
+}
+
 /* A window with one range `name` and one call of the lite scope "lite". */
 static void window_with(const char *name) {
   OK(wprof_start() == WPROF_OK && wprof_is_running());
@@ -98,6 +120,7 @@ int main(void) {
   setenv("WPROF_LOG", "error", 1);
   OK(wprof_init() == WPROF_OK);
 
+  time_t began = time(NULL);
   OK(wprof_start() == WPROF_OK);
   wprof_range_push("held"); /* popped only after the stop: a late update of window 0's row */
   wprof_range_push("r0");
@@ -105,6 +128,7 @@ int main(void) {
   OK(wprof_stop() == WPROF_OK);
   EXPECT(frames() == 1 && spilled_calls(0, "r0") == 1 && spilled_calls(0, "held") == -1, "window 0: %d frames",
          frames());
+  EXPECT(created_now(began), "%s", "the spill's created attribute is the UTC time of the stop");
   wprof_range_pop();
 
   window_with("r1"); /* window 0 changed since its spill: written whole, with the late pop */
