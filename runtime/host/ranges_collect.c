@@ -14,13 +14,21 @@
  * window share the pointer, and a pointer lookup spares hashing and comparing the string per row. */
 struct merge_index {
   size_t *idx;
-  size_t mask;
+  size_t mask;           /* 0: not set up yet in this collect */
+  size_t idx_cap;        /* slots allocated */
   size_t first;
-  size_t expected;       /* rows_expected: what the index is first sized for */
+  size_t expected;       /* rows_expected: what the index and the name cache are first sized for */
   const char **name_ptr; /* open addressing by pointer, NULL: empty */
   uint32_t *name_id;
-  size_t name_mask, names;
+  size_t name_mask, names; /* name_mask 0: not set up yet */
+  size_t name_cap;
 };
+
+/* The index's and the name cache's memory, kept from one collect to the next (collects are
+ * serialised by range_threads_lock) and zeroed for each: allocated and freed per collect, glibc gave
+ * it back to the system at the free and every stop's spill paid for it as fresh pages again (a
+ * sixth of a stop's spill of 1000 ranges). */
+static struct merge_index kept_index;
 
 /* Rows the last collect made: the next one sizes its table and index for them at once. */
 static size_t last_collect_rows;
@@ -74,11 +82,18 @@ static size_t ptr_slot(const struct merge_index *mi, const char *p) {
   return i;
 }
 
-/* Keeps the pointer cache at most half full. */
+/* Keeps the pointer cache at most half full; first sized for a name per expected row, in the kept
+ * memory when it has room. */
 static int name_cache_reserve(struct merge_index *mi) {
-  if (mi->name_ptr && 2 * (mi->names + 1) <= mi->name_mask + 1) return 0;
-  size_t n = mi->name_ptr ? 2 * (mi->name_mask + 1) : 64;
-  while (n < 2 * (mi->names + 1)) n *= 2;
+  if (mi->name_mask && 2 * (mi->names + 1) <= mi->name_mask + 1) return 0;
+  size_t n = mi->name_mask ? 2 * (mi->name_mask + 1) : 64;
+  size_t want = mi->name_mask ? mi->names + 1 : (mi->expected > mi->names ? mi->expected : mi->names) + 1;
+  while (n < 2 * want) n *= 2;
+  if (!mi->name_mask && n <= mi->name_cap) {
+    memset(mi->name_ptr, 0, n * sizeof *mi->name_ptr);
+    mi->name_mask = n - 1;
+    return 0;
+  }
   const char **ptr = calloc(n, sizeof *ptr);
   uint32_t *id = malloc(n * sizeof *id);
   if (!ptr || !id) {
@@ -88,10 +103,11 @@ static int name_cache_reserve(struct merge_index *mi) {
   }
   const char **old_ptr = mi->name_ptr;
   uint32_t *old_id = mi->name_id;
-  size_t old_n = old_ptr ? mi->name_mask + 1 : 0;
+  size_t old_n = mi->name_mask ? mi->name_mask + 1 : 0;
   mi->name_ptr = ptr;
   mi->name_id = id;
   mi->name_mask = n - 1;
+  mi->name_cap = n;
   for (size_t k = 0; k < old_n; k++) {
     if (!old_ptr[k]) continue;
     size_t i = ptr_slot(mi, old_ptr[k]);
@@ -128,17 +144,22 @@ static size_t merge_slot(const struct wpio_job *job, const struct merge_index *m
   return i;
 }
 
-/* Keeps the index at most half full; threads may publish rows while collect runs. */
+/* Keeps the index at most half full; threads may publish rows while collect runs. Growing puts the
+ * rows in again from job->ranges, so the old slots need not be kept. */
 static int merge_index_reserve(const struct wpio_job *job, struct merge_index *mi) {
   size_t used = job->ranges.n - mi->first;
-  if (mi->idx && 2 * (used + 1) <= mi->mask + 1) return 0;
-  size_t n = mi->idx ? 2 * (mi->mask + 1) : 64;
-  size_t want = mi->idx ? used + 1 : (used > mi->expected ? used : mi->expected) + 1;
+  if (mi->mask && 2 * (used + 1) <= mi->mask + 1) return 0;
+  size_t n = mi->mask ? 2 * (mi->mask + 1) : 64;
+  size_t want = mi->mask ? used + 1 : (used > mi->expected ? used : mi->expected) + 1;
   while (n < 2 * want) n *= 2;
-  size_t *idx = calloc(n, sizeof *idx);
-  if (!idx) return -1;
-  free(mi->idx);
-  mi->idx = idx;
+  if (n > mi->idx_cap) {
+    size_t *idx = malloc(n * sizeof *idx);
+    if (!idx) return -1;
+    free(mi->idx);
+    mi->idx = idx;
+    mi->idx_cap = n;
+  }
+  memset(mi->idx, 0, n * sizeof *mi->idx);
   mi->mask = n - 1;
   for (size_t k = 0; k < used; k++) {
     const struct wpio_range_row *r = &job->ranges.v[mi->first + k];
@@ -203,7 +224,9 @@ static int merge_thread_gpu(struct wpio_job *job, struct merge_index *mi, int32_
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) {
   int rc = WPROF_OK;
   struct range_thread *t = range_threads_lock(); /* serialises collects, and their row counts above */
-  struct merge_index mi = {.first = job->ranges.n, .expected = rows_expected(from_window)};
+  struct merge_index mi = kept_index;
+  mi.mask = mi.name_mask = mi.names = 0;
+  mi.first = job->ranges.n, mi.expected = rows_expected(from_window);
   (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + mi.expected); /* a hint: pushing grows it too */
   for (; t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE), from_window);
@@ -211,9 +234,16 @@ int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) 
   }
   last_collect_rows = job->ranges.n - mi.first;
   if (rc == WPROF_OK) rows_note(job, mi.first, from_window);
+  kept_index = mi; /* before the unlock: the next collect takes it */
   range_threads_unlock();
-  free(mi.idx);
-  free(mi.name_ptr);
-  free(mi.name_id);
   return rc;
+}
+
+void wpr_ranges_collect_release(void) {
+  range_threads_lock();
+  free(kept_index.idx);
+  free(kept_index.name_ptr);
+  free(kept_index.name_id);
+  memset(&kept_index, 0, sizeof kept_index);
+  range_threads_unlock();
 }

@@ -10,5 +10,7 @@
  * threads' rows, GPU time from their nodes; only the rows of windows >= from_window (0: all), in time
  * proportional to those. */
 int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window);
+/* Frees the memory collects keep for the next one (their index of rows and names). */
+void wpr_ranges_collect_release(void);
 
 #endif

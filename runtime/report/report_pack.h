@@ -27,8 +27,9 @@ int wpr_pack_scratch_encode(struct wpr_pack_scratch *sc, size_t *len);
 /* Gives a taken scratch back (NULL: nothing): the kept one is emptied, its memory kept for the next
  * pack; sc->buf is not to be read after. */
 void wpr_pack_scratch_give(struct wpr_pack_scratch *sc);
-/* Frees the kept scratch's memory (the next pack starts with none): after finalize's pack, whose
- * buffer, lent to the gather, then goes at wpr_report_pack_done, and at the end of a session. */
+/* Frees the kept scratch's memory (the next pack starts with none), and what the collects keep
+ * (wpr_ranges_collect_release): after finalize's pack, whose buffer, lent to the gather, then goes at
+ * wpr_report_pack_done, and at the end of a session. */
 void wpr_pack_scratch_release(void);
 
 /* This rank's tables so far (its /ranks row, windows, lite, ranges, MPI, backend tables, timeline),
