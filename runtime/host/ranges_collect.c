@@ -51,6 +51,20 @@ static size_t rows_expected(int32_t from_window) {
   return sum > last_collect_rows ? sum : last_collect_rows;
 }
 
+/* With nothing known yet (a process's first collect), the rows the threads hold of windows >=
+ * from_window: counted before the merge, so its table, index, name cache and names are sized once
+ * rather than doubled through fresh memory (a rank's first spill); the walk leaves the rows in the
+ * cache for the merge. Relaxed like the merge: a row published meanwhile only grows the table. */
+static size_t rows_present(const struct range_thread *t, int32_t from_window) {
+  uint32_t session = range_current_session();
+  size_t n = 0;
+  for (; t; t = t->next)
+    for (const struct range_row *r = __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE);
+         r && r->session == session && r->window >= from_window; r = r->next_all)
+      n++;
+  return n;
+}
+
 /* Counts the rows this collect made (job->ranges from `first` on) per window. Out of memory: the
  * counts of the windows it could not hold stay 0, so only the hint is smaller. */
 static void rows_note(const struct wpio_job *job, size_t first, int32_t from_window) {
@@ -227,6 +241,8 @@ int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) 
   struct merge_index mi = kept_index;
   mi.mask = mi.name_mask = mi.names = 0;
   mi.first = job->ranges.n, mi.expected = rows_expected(from_window);
+  if (mi.expected == 0 && (mi.expected = rows_present(t, from_window)) > 0)
+    (void)wpio_strtab_reserve(&job->names, job->names.n + mi.expected); /* a name per row at most */
   (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + mi.expected); /* a hint: pushing grows it too */
   for (; t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE), from_window);
