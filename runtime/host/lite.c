@@ -176,6 +176,11 @@ static inline void counter_add(uint64_t *p, uint64_t d) {
   __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
 }
 
+/* A group's counters: WPIO_HIST_SUB buckets, then a word with bit i set once bucket i has counted
+ * (a scope's durations fill a few of a group's 64 buckets: collect and reset visit only those). */
+#define GROUP_NZ WPIO_HIST_SUB
+#define GROUP_WORDS (WPIO_HIST_SUB + 1)
+
 /* Group g's counters of a slot, or NULL while not made; the owner and collect both call it (a group
  * in group_mask read with acquire is reachable here). */
 static uint64_t *lite_group(const struct lite_slot *s, unsigned g) {
@@ -188,7 +193,7 @@ static uint64_t *lite_group(const struct lite_slot *s, unsigned g) {
 /* Makes group g's counters (the owner, when a duration falls in a group not yet made). */
 static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s, unsigned g) {
   static int oom_warned;
-  uint64_t *counters = calloc(WPIO_HIST_SUB, sizeof *counters);
+  uint64_t *counters = calloc(GROUP_WORDS, sizeof *counters);
   uint64_t **table = s->groups;
   if (counters && s->first_counters && !table && (table = calloc(WPIO_HIST_GROUPS, sizeof *table))) {
     table[s->first_group] = s->first_counters;
@@ -217,7 +222,9 @@ static __attribute__((noinline)) void lite_slot_reset(struct lite_slot *s, uint3
   __atomic_store_n(&s->max_ns, 0, __ATOMIC_RELAXED);
   for (uint64_t mask = s->group_mask; mask; mask &= mask - 1) {
     uint64_t *counters = lite_group(s, (unsigned)__builtin_ctzll(mask));
-    for (unsigned i = 0; i < WPIO_HIST_SUB; i++) __atomic_store_n(&counters[i], 0, __ATOMIC_RELAXED);
+    for (uint64_t nz = counters[GROUP_NZ]; nz; nz &= nz - 1)
+      __atomic_store_n(&counters[__builtin_ctzll(nz)], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&counters[GROUP_NZ], 0, __ATOMIC_RELAXED);
   }
   __atomic_store_n(&s->session, session, __ATOMIC_RELEASE);
 }
@@ -238,7 +245,11 @@ static inline void lite_record(struct lite_slot *s, uint64_t ns) {
     s->last_group = g;
     s->last_counters = counters;
   }
-  counter_add(&counters[b & (WPIO_HIST_SUB - 1)], 1);
+  unsigned i = b & (WPIO_HIST_SUB - 1);
+  uint64_t count = __atomic_load_n(&counters[i], __ATOMIC_RELAXED);
+  __atomic_store_n(&counters[i], count + 1, __ATOMIC_RELAXED);
+  if (__builtin_expect(count == 0, 0)) /* a bucket's first count: collect visits only these */
+    __atomic_store_n(&counters[GROUP_NZ], counters[GROUP_NZ] | 1ull << i, __ATOMIC_RELEASE);
 }
 
 /* A finished outermost call while the timeline records: kept when sampled (timeline.h). */
@@ -305,7 +316,8 @@ static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, st
     unsigned g = (unsigned)__builtin_ctzll(mask);
     const uint64_t *c = lite_group(s, g);
     uint64_t *h = acc->hist + g * WPIO_HIST_SUB, nz = 0;
-    for (unsigned i = 0; i < WPIO_HIST_SUB; i++) {
+    for (uint64_t used = __atomic_load_n(&c[GROUP_NZ], __ATOMIC_ACQUIRE); used; used &= used - 1) {
+      unsigned i = (unsigned)__builtin_ctzll(used);
       uint64_t v = __atomic_load_n(&c[i], __ATOMIC_RELAXED);
       h[i] += v;
       nz |= (uint64_t)(v != 0) << i;
