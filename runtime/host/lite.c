@@ -4,6 +4,7 @@
 #include "lite.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,16 +20,29 @@
 #define LITE_HASH_SLOTS (2 * LITE_MAX_SCOPES)
 
 /* One (thread, scope). Only the owning thread writes; collect reads the statistics and histogram
- * concurrently, so those go through relaxed atomics (plain moves on x86-64). */
+ * concurrently, so those go through relaxed atomics (plain moves on x86-64). A begin/end pair touches
+ * the first cache line and one line of counters: with many scopes each call misses the cache, so
+ * everything the hot path reads is in that line (the session mark too), and the counters of the
+ * group the last duration fell in are reached from it without the 59-pointer table. */
 struct lite_slot {
-  uint32_t depth;      /* recursion depth: only the outermost begin/end is timed */
-  uint64_t start;      /* ticks at the outermost begin */
+  uint32_t depth;   /* recursion depth: only the outermost begin/end is timed */
+  uint32_t session; /* lite_session its counts belong to; the owner resets them first */
+  uint64_t start;   /* ticks at the outermost begin */
   uint64_t calls, total_ns, min_ns, max_ns;
-  uint64_t group_mask; /* bit g set (release) once groups[g] exists: collect reads only those */
-  uint64_t *groups[WPIO_HIST_GROUPS]; /* WPIO_HIST_SUB counters per power of two, made on demand */
-  uint32_t tl_generation, tl_calls;   /* owner-only: calls in the timeline's current window */
-  uint32_t session;                   /* lite_session its counts belong to; the owner resets them first */
-};
+  uint64_t *last_counters; /* owner-only: groups[last_group], so most records skip the table */
+  uint32_t last_group;     /* owner-only: WPIO_HIST_GROUPS until a group is made */
+  uint32_t tl_calls;       /* owner-only: calls in the timeline's current window */
+  /* cold: read by collect, written when a duration falls in another group. Most scopes' durations
+   * stay within one or two powers of two, so the table of all groups (472 bytes: most of what a slot
+   * cost in first-touch page faults) is made only when a second group is needed. */
+  uint64_t group_mask;      /* bit g set (release) once group g's counters exist: collect reads those */
+  uint64_t *first_counters; /* counters of first_group, the first group made (release) */
+  uint64_t **groups;        /* NULL, or WPIO_HIST_GROUPS pointers with first_group's too (release) */
+  uint32_t first_group;
+  uint32_t tl_generation;   /* owner-only: the timeline window tl_calls counts in */
+} __attribute__((aligned(64)));
+_Static_assert(offsetof(struct lite_slot, group_mask) == 64 && sizeof(struct lite_slot) == 128,
+               "the hot path's fields fill the first cache line, the rest the second");
 
 struct lite_thread {
   struct lite_slot *chunks[LITE_CHUNKS];
@@ -110,9 +124,13 @@ static struct lite_thread *lite_thread_register(void) {
 }
 
 static struct lite_slot *lite_chunk_alloc(struct lite_thread *t, unsigned chunk) {
-  struct lite_slot *c = calloc(LITE_CHUNK, sizeof *c);
+  struct lite_slot *c = aligned_alloc(_Alignof(struct lite_slot), LITE_CHUNK * sizeof *c);
   if (!c) return NULL;
-  for (int i = 0; i < LITE_CHUNK; i++) c[i].min_ns = UINT64_MAX;
+  memset(c, 0, LITE_CHUNK * sizeof *c);
+  for (int i = 0; i < LITE_CHUNK; i++) {
+    c[i].min_ns = UINT64_MAX;
+    c[i].last_group = WPIO_HIST_GROUPS;
+  }
   __atomic_store_n(&t->chunks[chunk], c, __ATOMIC_RELEASE);
   return c;
 }
@@ -158,14 +176,39 @@ static inline void counter_add(uint64_t *p, uint64_t d) {
   __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
 }
 
+/* A group's counters: WPIO_HIST_SUB buckets, then a word with bit i set once bucket i has counted
+ * (a scope's durations fill a few of a group's 64 buckets: collect and reset visit only those). */
+#define GROUP_NZ WPIO_HIST_SUB
+#define GROUP_WORDS (WPIO_HIST_SUB + 1)
+
+/* Group g's counters of a slot, or NULL while not made; the owner and collect both call it (a group
+ * in group_mask read with acquire is reachable here). */
+static uint64_t *lite_group(const struct lite_slot *s, unsigned g) {
+  uint64_t **table = __atomic_load_n(&s->groups, __ATOMIC_ACQUIRE);
+  if (table) return __atomic_load_n(&table[g], __ATOMIC_ACQUIRE);
+  uint64_t *first = __atomic_load_n(&s->first_counters, __ATOMIC_ACQUIRE);
+  return first && __atomic_load_n(&s->first_group, __ATOMIC_RELAXED) == g ? first : NULL;
+}
+
+/* Makes group g's counters (the owner, when a duration falls in a group not yet made). */
 static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s, unsigned g) {
   static int oom_warned;
-  uint64_t *counters = calloc(WPIO_HIST_SUB, sizeof *counters);
-  if (!counters) {
+  uint64_t *counters = calloc(GROUP_WORDS, sizeof *counters);
+  uint64_t **table = s->groups;
+  if (counters && s->first_counters && !table && (table = calloc(WPIO_HIST_GROUPS, sizeof *table))) {
+    table[s->first_group] = s->first_counters;
+    table[g] = counters;
+    __atomic_store_n(&s->groups, table, __ATOMIC_RELEASE);
+  } else if (counters && table) {
+    __atomic_store_n(&table[g], counters, __ATOMIC_RELEASE);
+  } else if (counters && !s->first_counters) {
+    __atomic_store_n(&s->first_group, g, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->first_counters, counters, __ATOMIC_RELEASE);
+  } else {
+    free(counters);
     wpr_warn_once(&oom_warned, "out of memory for a lite histogram; some durations are not bucketed");
     return NULL;
   }
-  __atomic_store_n(&s->groups[g], counters, __ATOMIC_RELEASE);
   __atomic_store_n(&s->group_mask, s->group_mask | 1ull << g, __ATOMIC_RELEASE); /* single writer */
   return counters;
 }
@@ -177,9 +220,12 @@ static __attribute__((noinline)) void lite_slot_reset(struct lite_slot *s, uint3
   __atomic_store_n(&s->total_ns, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&s->min_ns, UINT64_MAX, __ATOMIC_RELAXED);
   __atomic_store_n(&s->max_ns, 0, __ATOMIC_RELAXED);
-  for (unsigned g = 0; g < WPIO_HIST_GROUPS; g++)
-    if (s->groups[g])
-      for (unsigned i = 0; i < WPIO_HIST_SUB; i++) __atomic_store_n(&s->groups[g][i], 0, __ATOMIC_RELAXED);
+  for (uint64_t mask = s->group_mask; mask; mask &= mask - 1) {
+    uint64_t *counters = lite_group(s, (unsigned)__builtin_ctzll(mask));
+    for (uint64_t nz = counters[GROUP_NZ]; nz; nz &= nz - 1)
+      __atomic_store_n(&counters[__builtin_ctzll(nz)], 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&counters[GROUP_NZ], 0, __ATOMIC_RELAXED);
+  }
   __atomic_store_n(&s->session, session, __ATOMIC_RELEASE);
 }
 
@@ -192,9 +238,18 @@ static inline void lite_record(struct lite_slot *s, uint64_t ns) {
   if (ns > s->max_ns) __atomic_store_n(&s->max_ns, ns, __ATOMIC_RELAXED);
   uint32_t b = wpio_hist_bucket(ns);
   unsigned g = b >> WPIO_HIST_SUB_BITS;
-  uint64_t *counters = s->groups[g];
-  if (__builtin_expect(counters == NULL, 0) && !(counters = lite_group_alloc(s, g))) return;
-  counter_add(&counters[b & (WPIO_HIST_SUB - 1)], 1);
+  uint64_t *counters = s->last_counters;
+  if (__builtin_expect(g != s->last_group, 0)) {
+    counters = lite_group(s, g);
+    if (__builtin_expect(counters == NULL, 0) && !(counters = lite_group_alloc(s, g))) return;
+    s->last_group = g;
+    s->last_counters = counters;
+  }
+  unsigned i = b & (WPIO_HIST_SUB - 1);
+  uint64_t count = __atomic_load_n(&counters[i], __ATOMIC_RELAXED);
+  __atomic_store_n(&counters[i], count + 1, __ATOMIC_RELAXED);
+  if (__builtin_expect(count == 0, 0)) /* a bucket's first count: collect visits only these */
+    __atomic_store_n(&counters[GROUP_NZ], counters[GROUP_NZ] | 1ull << i, __ATOMIC_RELEASE);
 }
 
 /* A finished outermost call while the timeline records: kept when sampled (timeline.h). */
@@ -259,9 +314,10 @@ static void lite_merge_slot(const struct lite_slot *s, struct lite_merged *m, st
    * collect's cache misses */
   for (uint64_t mask = __atomic_load_n(&s->group_mask, __ATOMIC_ACQUIRE); mask; mask &= mask - 1) {
     unsigned g = (unsigned)__builtin_ctzll(mask);
-    const uint64_t *c = __atomic_load_n(&s->groups[g], __ATOMIC_RELAXED);
+    const uint64_t *c = lite_group(s, g);
     uint64_t *h = acc->hist + g * WPIO_HIST_SUB, nz = 0;
-    for (unsigned i = 0; i < WPIO_HIST_SUB; i++) {
+    for (uint64_t used = __atomic_load_n(&c[GROUP_NZ], __ATOMIC_ACQUIRE); used; used &= used - 1) {
+      unsigned i = (unsigned)__builtin_ctzll(used);
       uint64_t v = __atomic_load_n(&c[i], __ATOMIC_RELAXED);
       h[i] += v;
       nz |= (uint64_t)(v != 0) << i;

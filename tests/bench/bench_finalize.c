@@ -8,13 +8,18 @@
  * the time goes: every rank's phase line (runtime/base/phase_time.c, WPROF_LOG=debug in the wprof runs
  * of the same pairs) as a table of rank 0's and the other ranks' wall and CPU time per phase, and how
  * much of the added wall time rank 0's phases explain. Exits non-zero when a run fails or a rank does
- * not say its phases (the bench-smoke test runs it with 1 pair).
+ * not say its phases (the bench-smoke test runs it with 1 pair). It first says what a first touch of a
+ * page and a file create + unlink cost on this machine now: the same machine measured 2-4x apart
+ * on these across boots, and wprof's finalize is made of them.
  *   bench_finalize [pairs] [np]   (default 15 pairs at np 2, 4 and 8; np: one of them alone) */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench_common.h"
@@ -158,6 +163,41 @@ static int phase_table(const struct run_phases *runs, int n, int np, double adde
   return complete ? 0 : -1;
 }
 
+static double now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+/* Median over 7 tries of the cost of one first touch of an anonymous page (2 MiB mapped fresh each
+ * try) and of creating, writing 4 KiB to, closing and unlinking a file in `dir`. */
+static void machine_state(const char *dir) {
+  enum { TRIES = 7, PAGES = 512 };
+  double page_us[TRIES], file_us[TRIES];
+  static char block[4096];
+  char path[512];
+  snprintf(path, sizeof path, "%s/probe", dir);
+  for (int t = 0; t < TRIES; t++) {
+    char *p = mmap(NULL, (size_t)PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return;
+    double t0 = now_us();
+    for (int i = 0; i < PAGES; i++) p[(size_t)i * 4096] = 1;
+    page_us[t] = (now_us() - t0) / PAGES;
+    munmap(p, (size_t)PAGES * 4096);
+    t0 = now_us();
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return;
+    ssize_t wrote = write(fd, block, sizeof block);
+    close(fd);
+    unlink(path);
+    file_us[t] = wrote == (ssize_t)sizeof block ? now_us() - t0 : 0;
+  }
+  double pg = bench_median(page_us, TRIES), fl = bench_median(file_us, TRIES);
+  printf("machine now: first touch of a page %.2f us, file create + 4 KiB write + unlink %.0f us\n", pg, fl);
+  printf("BENCH machine state: first touch of a page|%.2f us|-|-|-|info\n", pg);
+  printf("BENCH machine state: file create + 4 KiB write + close + unlink|%.0f us|-|-|-|info\n", fl);
+}
+
 static int remove_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw) {
   (void)sb, (void)flag, (void)ftw;
   return remove(p);
@@ -174,6 +214,7 @@ int main(int argc, char **argv) {
   static const double darshan_ms[] = {5, 10, 20};
   int failed = 0;
   int only_np = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 0;
+  machine_state(dir);
   for (int k = 0; k < 3; k++) {
     if (only_np && nps[k] != only_np) continue;
     double *added = malloc((size_t)pairs * sizeof *added), *base = malloc((size_t)pairs * sizeof *base);

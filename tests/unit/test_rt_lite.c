@@ -1,6 +1,8 @@
 /* Lite scopes: timings against clock_gettime, exact counts from 8 threads, recursion, invalid ids,
  * the registry's dedup, the enable switch, and percentiles of the collected histogram against an
- * exact sort of controlled durations (fed through the same recording path as wprof_scope_end). */
+ * exact sort of controlled durations (fed through the same recording path as wprof_scope_end), and a
+ * new session's histogram after durations in one, two and many powers of two (each way a slot keeps
+ * its groups). */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -236,6 +238,45 @@ static void check_percentiles(void) {
   wpio_job_free(&job);
 }
 
+/* The bucket counts of scope `name` in a fresh collect, as (bucket, count) pairs; returns how many. */
+static size_t collect_buckets(struct wpio_job *job, const char *name, struct wpio_hist_entry *out, size_t cap) {
+  const struct wpio_lite_row *r = collect_row(job, name);
+  size_t n = 0;
+  for (size_t i = 0; r && i < job->lite_hist.n; i++)
+    if (job->lite_hist.v[i].name_id == r->name_id && n < cap)
+      out[n++] = (struct wpio_hist_entry){job->lite_hist.v[i].bucket, job->lite_hist.v[i].count};
+  return n;
+}
+
+/* Scopes whose durations fall in 1, 2 and 40 groups: every bucket counted, and after a new session
+ * only that session's calls, however the slot holds its groups. Runs last: it starts a session. */
+static void check_groups_and_session(void) {
+  static const char *names[] = {"groups.one", "groups.two", "groups.many"};
+  static const int groups[] = {1, 2, 40};
+  struct wpio_job job;
+  wpio_job_init(&job);
+  struct wpio_hist_entry e[64];
+  for (int k = 0; k < 3; k++) {
+    int id = wprof_scope_id(names[k]);
+    for (int g = 0; g < groups[k]; g++) /* 3 calls in group g: 40 ns, then 2^(g+5) + 1 ns */
+      for (int c = 0; c < 3; c++) wpr_lite_record_ns(id, g ? (1ull << (g + 5)) + 1 : 40);
+    size_t n = collect_buckets(&job, names[k], e, 64);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += e[i].count;
+    EXPECT(n == (size_t)groups[k] && sum == 3u * (unsigned)groups[k], "%s: %zu buckets, %llu calls", names[k], n,
+           (unsigned long long)sum);
+  }
+  wpr_lite_new_session();
+  for (int k = 0; k < 3; k++) {
+    wpr_lite_record_ns(wprof_scope_id(names[k]), 1000);
+    size_t n = collect_buckets(&job, names[k], e, 64);
+    EXPECT(n == 1 && e[0].count == 1 && e[0].bucket == wpio_hist_bucket(1000),
+           "%s after a new session: %zu buckets, the first with %llu calls", names[k], n,
+           (unsigned long long)(n ? e[0].count : 0));
+  }
+  wpio_job_free(&job);
+}
+
 int main(void) {
   wpr_timer_init();
   check_registry();
@@ -244,6 +285,7 @@ int main(void) {
   check_threads();
   check_recursion_and_invalid();
   check_percentiles();
+  check_groups_and_session();
   printf("lite: %d failures\n", wptest_failures());
   return wptest_failures() ? 1 : 0;
 }
