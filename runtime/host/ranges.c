@@ -58,6 +58,19 @@ static void nvtx_pop(void) {}
 
 /* ---- push / pop ---- */
 
+/* range_ctx_refresh (ranges_gpu.c) when no start/end range is open on the thread: the context is the
+ * stack's innermost node, without the call. */
+static inline void ctx_refresh(struct range_thread *t) {
+  if (__builtin_expect(t->open_mask != 0, 0)) {
+    range_ctx_refresh(t, 1);
+    return;
+  }
+  uint64_t gen = __atomic_load_n(&t->open_gen, __ATOMIC_ACQUIRE);
+  uint32_t d = t->depth < RANGE_STACK_MAX ? t->depth : RANGE_STACK_MAX;
+  t->ctx_node = d ? t->stack[d - 1].node : 0;
+  t->open_gen_seen = gen;
+}
+
 static inline void counter_add(uint64_t *p, uint64_t d) {
   __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
 }
@@ -83,7 +96,7 @@ void wpr_ranges_push(const char *name) {
   int32_t window = range_current_window();
   f->row = window >= 0 && iname ? range_stack_row(t, window, iname) : NULL;
   f->child_ns = 0;
-  range_ctx_refresh(t, 1);
+  ctx_refresh(t);
   f->start = wpr_ticks(); /* last, so the bookkeeping is not part of the range */
 }
 
@@ -100,7 +113,7 @@ int wpr_ranges_pop(void) {
   struct range_frame *f = &t->stack[d];
   uint64_t total = wpr_ticks_to_ns(now - f->start);
   if (d > 0) t->stack[d - 1].child_ns += total;
-  range_ctx_refresh(t, 1);
+  ctx_refresh(t);
   if (f->row) {
     counter_add(&f->row->calls, 1);
     counter_add(&f->row->cpu_total_ns, total);

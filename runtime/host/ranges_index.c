@@ -52,7 +52,8 @@ static void warn_oom(void) {
 
 /* ---- bump storage: rows and names in blocks, so a window's new rows are one sequential run ---- */
 
-/* `size` bytes at a multiple of `align` (a power of 2 <= 64), zeroed; blocks grow from min_block to
+/* `size` bytes at a multiple of `align` (a power of 2 <= 64), not zeroed (a block's pages are first
+ * touched as its items are written, not all at once); blocks grow from min_block to
  * max_block bytes (a bigger item gets a block of its own size). NULL when out of memory. */
 static void *bump_alloc(struct bump_block *b, size_t size, size_t align, size_t min_block, size_t max_block) {
   char *p = b->next ? (char *)(((uintptr_t)b->next + align - 1) & ~(uintptr_t)(align - 1)) : NULL;
@@ -61,7 +62,6 @@ static void *bump_alloc(struct bump_block *b, size_t size, size_t align, size_t 
     if (block > max_block) block = max_block;
     if (block < size) block = (size + 63) & ~(size_t)63;
     if (!(p = aligned_alloc(64, block))) return NULL;
-    memset(p, 0, block);
     b->end = p + block;
     b->size = block;
   }
@@ -80,14 +80,14 @@ static struct range_name *name_new(struct range_thread *t, const char *name) {
   size = size <= 32 ? 32 : (size + 63) & ~(size_t)63;
   struct range_name *n = bump_alloc(&t->name_mem, size, size < 64 ? size : 64, 2048, 16384);
   if (!n) return NULL;
-  n->row_window = -1;
+  *n = (struct range_name){.row = NULL, .row_window = -1};
   memcpy(n->text, name, len + 1);
   return n;
 }
 
-const char *range_name_intern(struct range_thread *t, const char *name) {
+static const char *name_intern_hashed(struct range_thread *t, const char *name, uint32_t h) {
   if (index_reserve(&t->names_ix, name_hash_of)) goto oom;
-  void **slot = index_slot(&t->names_ix, str_hash(name), name_eq, name);
+  void **slot = index_slot(&t->names_ix, h, name_eq, name);
   if (*slot) return *slot;
   struct range_name *n = name_new(t, name);
   if (!n) goto oom;
@@ -97,6 +97,10 @@ const char *range_name_intern(struct range_thread *t, const char *name) {
 oom:
   warn_oom();
   return NULL;
+}
+
+const char *range_name_intern(struct range_thread *t, const char *name) {
+  return name_intern_hashed(t, name, str_hash(name));
 }
 
 /* ---- rows: keyed by the interned name pointer ---- */
@@ -167,8 +171,8 @@ struct range_row *range_stack_row(struct range_thread *t, int32_t window, const 
 
 struct node_key { uint32_t parent; int kind; const char *name; };
 
-static uint32_t node_hash(uint32_t parent, int kind, const char *name) {
-  return str_hash(name) ^ parent * 2654435761u ^ (uint32_t)kind * 97u;
+static uint32_t node_hash(uint32_t parent, int kind, uint32_t name_hash) {
+  return name_hash ^ parent * 2654435761u ^ (uint32_t)kind * 97u;
 }
 static uint32_t node_hash_of(const void *item) { return ((const struct range_node *)item)->hash; }
 static int node_eq(const void *item, const void *key) {
@@ -179,7 +183,7 @@ static int node_eq(const void *item, const void *key) {
 
 /* A new node in the thread's chunks, published by the release store of nnodes. */
 static struct range_node *node_new(struct range_thread *t, uint32_t parent, const char *name, int kind,
-                                   uint32_t h) {
+                                   uint32_t name_h, uint32_t h) {
   static int full_warned;
   uint32_t idx = t->nnodes + 1; /* index 0 is never used, so no id is 0 */
   if (idx > NODE_INDEX_MASK) {
@@ -193,7 +197,7 @@ static struct range_node *node_new(struct range_thread *t, uint32_t parent, cons
     if (!c) return NULL;
     __atomic_store_n(chunk, c, __ATOMIC_RELEASE);
   }
-  const char *iname = range_name_intern(t, name);
+  const char *iname = name_intern_hashed(t, name, name_h);
   if (!iname) return NULL;
   struct range_node *n = &(*chunk)[idx & (NODE_CHUNK - 1)];
   *n = (struct range_node){.id = t->tid << NODE_INDEX_BITS | idx, .parent = parent, .hash = h,
@@ -206,11 +210,11 @@ uint32_t range_node_get(struct range_thread *t, uint32_t parent, const char *nam
   if (!t->tid || (create && index_reserve(&t->nodes_ix, node_hash_of))) return 0;
   if (!t->nodes_ix.nslots) return 0;
   struct node_key key = {parent, kind, name};
-  uint32_t h = node_hash(parent, kind, name);
+  uint32_t name_h = str_hash(name), h = node_hash(parent, kind, name_h);
   void **slot = index_slot(&t->nodes_ix, h, node_eq, &key);
   if (*slot) return ((struct range_node *)*slot)->id;
   if (!create) return 0;
-  struct range_node *n = node_new(t, parent, name, kind, h);
+  struct range_node *n = node_new(t, parent, name, kind, name_h, h);
   if (!n) {
     warn_oom();
     return 0;
@@ -255,9 +259,18 @@ static int hint_reserve(struct hint_table *h) {
   return 1;
 }
 
+/* strcmp(a, b) == 0 inline for the short names ranges mostly have. */
+static inline int same_text(const char *a, const char *b) {
+  for (int i = 0; i < 32; i++, a++, b++) {
+    if (*a != *b) return 0;
+    if (!*a) return 1;
+  }
+  return strcmp(a, b) == 0;
+}
+
 uint32_t range_stack_node(struct range_thread *t, uint32_t parent, const char *name, const char **iname) {
   struct node_hint *e = t->hints.v ? hint_slot(&t->hints, name, parent) : NULL;
-  if (e && e->ptr && strcmp(e->name->text, name) == 0) {
+  if (e && e->ptr && same_text(e->name->text, name)) {
     *iname = e->name->text;
     return e->node;
   }
