@@ -227,7 +227,7 @@ uint32_t range_node_get(struct range_thread *t, uint32_t parent, const char *nam
 /* ---- stack nodes by the caller's pointer: the hints ---- */
 
 #define HINTS_MIN 256
-#define HINTS_MAX (1u << 15) /* 1 MiB; past it (names in ever new buffers) the table starts over */
+#define HINTS_MAX (1u << 16) /* 1 MiB; past it (names in ever new buffers) the table starts over */
 
 static uint32_t hint_hash(const char *ptr, uint32_t parent) {
   return (uint32_t)(((uint64_t)(uintptr_t)ptr ^ (uint64_t)parent << 40) * 0x9E3779B97F4A7C15ull >> 32);
@@ -270,9 +270,13 @@ static inline int same_text(const char *a, const char *b) {
 
 uint32_t range_stack_node(struct range_thread *t, uint32_t parent, const char *name, const char **iname) {
   struct node_hint *e = t->hints.v ? hint_slot(&t->hints, name, parent) : NULL;
-  if (e && e->ptr && same_text(e->name->text, name)) {
-    *iname = e->name->text;
-    return e->node;
+  if (e && e->ptr) {
+    uint32_t idx = e->node & NODE_INDEX_MASK; /* the owner's own node: no lookup by thread id */
+    const char *text = t->chunks[idx >> NODE_CHUNK_BITS][idx & (NODE_CHUNK - 1)].name;
+    if (same_text(text, name)) {
+      *iname = text;
+      return e->node;
+    }
   }
   uint32_t node = range_node_get(t, parent, name, RANGE_KIND_STACK, 1);
   const struct range_node *n = node ? range_node_at(node) : NULL;
@@ -283,6 +287,6 @@ uint32_t range_stack_node(struct range_thread *t, uint32_t parent, const char *n
     e = hint_slot(&t->hints, name, parent);
     if (!e->ptr) t->hints.n++;
   }
-  *e = (struct node_hint){.ptr = name, .name = range_name_of(n->name), .parent = parent, .node = node};
+  *e = (struct node_hint){.ptr = name, .parent = parent, .node = node};
   return node;
 }

@@ -84,12 +84,10 @@ struct range_open {
 struct owner_index { void **slots; size_t nslots, n; }; /* open addressing, owner-only */
 
 /* The owner's cache of stack nodes by (caller's name pointer, parent): a hit still compares the text,
- * since the caller may have written another name at the same address. 32 bytes, two per line. */
+ * since the caller may have written another name at the same address. 16 bytes, four per line. */
 struct node_hint {
   const char *ptr;             /* NULL: empty */
-  struct range_name *name;     /* the node's name */
   uint32_t parent, node;
-  uint64_t unused;
 };
 struct hint_table { struct node_hint *v; uint32_t mask, n; };
 
