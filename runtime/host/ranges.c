@@ -28,10 +28,17 @@ void wpr_ranges_new_session(void) { __atomic_fetch_add(&range_session, 1, __ATOM
 #ifdef WPROF_HAVE_NVTX
 static pthread_once_t nvtx_once = PTHREAD_ONCE_INIT;
 static nvtxDomainHandle_t nvtx_domain;
-static void nvtx_domain_create(void) { nvtx_domain = nvtxDomainCreateA("wprof"); }
+static int nvtx_ready; /* set with release once the domain exists: spares pthread_once on every call */
+static void nvtx_domain_create(void) {
+  nvtx_domain = nvtxDomainCreateA("wprof");
+  __atomic_store_n(&nvtx_ready, 1, __ATOMIC_RELEASE);
+}
+static inline void nvtx_domain_ensure(void) {
+  if (__builtin_expect(!__atomic_load_n(&nvtx_ready, __ATOMIC_ACQUIRE), 0)) pthread_once(&nvtx_once, nvtx_domain_create);
+}
 
 static void nvtx_push(const char *name) {
-  pthread_once(&nvtx_once, nvtx_domain_create);
+  nvtx_domain_ensure();
   nvtxEventAttributes_t a;
   memset(&a, 0, sizeof a);
   a.version = NVTX_VERSION;
@@ -41,7 +48,7 @@ static void nvtx_push(const char *name) {
   nvtxDomainRangePushEx(nvtx_domain, &a);
 }
 static void nvtx_pop(void) {
-  pthread_once(&nvtx_once, nvtx_domain_create);
+  nvtx_domain_ensure();
   nvtxDomainRangePop(nvtx_domain);
 }
 #else
@@ -49,21 +56,20 @@ static void nvtx_push(const char *name) { (void)name; }
 static void nvtx_pop(void) {}
 #endif
 
-/* ---- the thread's rows ---- */
-
-/* The stack row of a frame: the node caches the row of the window it saw last. */
-static struct range_row *frame_row(struct range_thread *t, uint32_t node_id, int32_t window, const char *name) {
-  struct range_node *n = node_id ? range_node_at(node_id) : NULL;
-  if (n && n->row && n->row_window == window && n->row->session == range_current_session()) return n->row;
-  struct range_row *r = range_row_get(t, window, name, RANGE_KIND_STACK);
-  if (n && r) {
-    n->row_window = window;
-    n->row = r;
-  }
-  return r;
-}
-
 /* ---- push / pop ---- */
+
+/* range_ctx_refresh (ranges_gpu.c) when no start/end range is open on the thread: the context is the
+ * stack's innermost node, without the call. */
+static inline void ctx_refresh(struct range_thread *t) {
+  if (__builtin_expect(t->open_mask != 0, 0)) {
+    range_ctx_refresh(t, 1);
+    return;
+  }
+  uint64_t gen = __atomic_load_n(&t->open_gen, __ATOMIC_ACQUIRE);
+  uint32_t d = t->depth < RANGE_STACK_MAX ? t->depth : RANGE_STACK_MAX;
+  t->ctx_node = d ? t->stack[d - 1].node : 0;
+  t->open_gen_seen = gen;
+}
 
 static inline void counter_add(uint64_t *p, uint64_t d) {
   __atomic_store_n(p, __atomic_load_n(p, __ATOMIC_RELAXED) + d, __ATOMIC_RELAXED);
@@ -83,12 +89,14 @@ void wpr_ranges_push(const char *name) {
   }
   struct range_frame *f = &t->stack[d];
   uint32_t parent = d ? t->stack[d - 1].node : 0;
-  uint32_t node = range_node_get(t, parent, name, RANGE_KIND_STACK, 1);
+  const char *iname;
+  uint32_t node = range_stack_node(t, parent, name, &iname);
   f->node = node ? node : parent; /* no node: launches count for the enclosing range */
+  f->name = iname;
   int32_t window = range_current_window();
-  f->row = window >= 0 ? frame_row(t, node, window, name) : NULL;
+  f->row = window >= 0 && iname ? range_stack_row(t, window, iname) : NULL;
   f->child_ns = 0;
-  range_ctx_refresh(t, 1);
+  ctx_refresh(t);
   f->start = wpr_ticks(); /* last, so the bookkeeping is not part of the range */
 }
 
@@ -105,7 +113,7 @@ int wpr_ranges_pop(void) {
   struct range_frame *f = &t->stack[d];
   uint64_t total = wpr_ticks_to_ns(now - f->start);
   if (d > 0) t->stack[d - 1].child_ns += total;
-  range_ctx_refresh(t, 1);
+  ctx_refresh(t);
   if (f->row) {
     counter_add(&f->row->calls, 1);
     counter_add(&f->row->cpu_total_ns, total);
@@ -114,8 +122,7 @@ int wpr_ranges_pop(void) {
     if (wpr_timeline_is_active()) wpr_timeline_host(WPIO_EV_RANGE, f->row->name, f->start, now);
   }
   /* last: a step may open or close a window (a sync point), after this range is accounted */
-  const struct range_node *node = f->node ? range_node_at(f->node) : NULL;
-  if (node) wpr_step_range_end(node->name);
+  if (f->name) wpr_step_range_end(f->name);
   return WPROF_OK;
 }
 

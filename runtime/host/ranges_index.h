@@ -12,4 +12,10 @@ struct range_row *range_row_get(struct range_thread *t, int32_t window, const ch
 /* The node (parent, name, kind), made on first sight unless `create` is 0 or memory ran out: 0. */
 uint32_t range_node_get(struct range_thread *t, uint32_t parent, const char *name, int kind, int create);
 
+/* The stack node (parent, name), made on first sight, found by the caller's pointer when it was seen
+ * before with the same text; *iname is the interned name (NULL when out of memory). 0: no node. */
+uint32_t range_stack_node(struct range_thread *t, uint32_t parent, const char *name, const char **iname);
+/* The stack row of (window, interned name) in the current session, made on first sight. */
+struct range_row *range_stack_row(struct range_thread *t, int32_t window, const char *iname);
+
 #endif

@@ -20,6 +20,20 @@
 
 enum range_kind { RANGE_KIND_STACK = 0, RANGE_KIND_OPEN = 1 }; /* push/pop vs start/end */
 
+/* An interned name: one per distinct name in a thread, at a fixed address; `text` is the pointer rows,
+ * nodes and start/end slots hold. The owner caches the name's stack row of the window it saw last:
+ * nodes of one name under different parents share that row, and a row of a new window is made
+ * without a lookup (collect merges rows by (window, name) in any case). */
+struct range_name {
+  struct range_row *row;       /* owner-only */
+  int32_t row_window;
+  uint32_t row_session;
+  char text[];
+};
+static inline struct range_name *range_name_of(const char *interned) {
+  return (struct range_name *)(void *)(interned - offsetof(struct range_name, text));
+}
+
 /* A (window, name, kind) row of a thread. Stack rows are written by their owner only; start/end
  * rows with atomic adds, since the end may come from any thread. Collect reads both relaxed. */
 struct range_row {
@@ -48,8 +62,6 @@ struct range_node {
   int kind;
   const char *name;            /* interned: one pointer per distinct name in the thread */
   struct gpu_cell *cells;      /* CAS-pushed, newest window first */
-  int32_t row_window;          /* owner-only cache of the stack row for the window last seen */
-  struct range_row *row;
 };
 
 struct range_frame {
@@ -57,6 +69,7 @@ struct range_frame {
   uint64_t start;              /* ticks */
   uint64_t child_ns;           /* total time of the frame's children, for self time */
   uint32_t node;               /* the frame's calling-context node (0: none could be made) */
+  const char *name;            /* the node's name, for the step hook at pop (NULL: no node) */
 };
 
 /* A start/end slot. `state` = seq << 1 | open; `start` and `row` are atomics because an end on
@@ -70,12 +83,25 @@ struct range_open {
 
 struct owner_index { void **slots; size_t nslots, n; }; /* open addressing, owner-only */
 
+/* The owner's cache of stack nodes by (caller's name pointer, parent): a hit still compares the text,
+ * since the caller may have written another name at the same address. 16 bytes, four per line. */
+struct node_hint {
+  const char *ptr;             /* NULL: empty */
+  uint32_t parent, node;
+};
+struct hint_table { struct node_hint *v; uint32_t mask, n; };
+
+/* Owner-only bump storage of rows and names, in blocks that are never freed (collect reads rows). */
+struct bump_block { char *next, *end; size_t size; };
+
 struct range_thread {
   struct range_frame stack[RANGE_STACK_MAX];
   uint32_t depth;              /* may pass the cap: deeper pushes are counted, not kept */
   uint64_t overflows;
   uint32_t tid;                /* 1..RANGE_THREADS_MAX, 0: no tree (too many threads) */
   struct owner_index rows_ix, names_ix, nodes_ix;
+  struct hint_table hints;
+  struct bump_block row_mem, name_mem;
   struct range_row *rows;
   struct range_node *chunks[NODE_CHUNKS];
   uint32_t nnodes;             /* published with release after a node is written */

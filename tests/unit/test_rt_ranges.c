@@ -340,6 +340,50 @@ static void check_start_end(void) {
   expect_cuda(15, "se.x", 30, 30);
 }
 
+/* A push finds its node by the caller's pointer first: a buffer rewritten with another name must still
+ * be told apart by its text, a name copied into ever new buffers must still count as one, a name
+ * under two parents shares its (window, name) row, and long names are kept whole. */
+static void check_name_pointers(void) {
+  static char copies[40000][8]; /* more distinct pointers than the pointer cache keeps */
+  char buf[16], long_name[300];
+  memset(long_name, 'L', sizeof long_name - 1);
+  long_name[sizeof long_name - 1] = 0;
+  wpr_ranges_set_window(20);
+  for (int i = 0; i < 6; i++) {
+    snprintf(buf, sizeof buf, "np.%c", "ab"[i % 2]); /* one address, two texts, alternating */
+    wprof_range_push(buf);
+    wprof_range_pop();
+  }
+  for (int i = 0; i < 40000; i++) {
+    memcpy(copies[i], "np.same", 8);
+    wprof_range_push(copies[i]);
+    wprof_range_pop();
+  }
+  wprof_range_push("np.p1");
+  wprof_range_push("np.child");
+  wprof_range_pop();
+  wprof_range_pop();
+  wprof_range_push("np.p2");
+  wprof_range_push("np.child");
+  wprof_range_pop();
+  wprof_range_pop();
+  wprof_range_push(long_name);
+  wprof_range_pop();
+  wpr_ranges_set_window(21); /* a new window: new rows, through the cached ones of window 20 */
+  snprintf(buf, sizeof buf, "np.a");
+  wprof_range_push(buf);
+  wprof_range_pop();
+  wpr_ranges_set_window(-1);
+  recollect();
+  const struct wpio_range_row *a = row(20, "np.a"), *b = row(20, "np.b"), *same = row(20, "np.same");
+  const struct wpio_range_row *child = row(20, "np.child"), *lg = row(20, long_name), *a21 = row(21, "np.a");
+  EXPECT(a && a->calls == 3 && b && b->calls == 3, "one buffer, two names: 3 calls each");
+  EXPECT(same && same->calls == 40000, "a name in 40000 buffers: one row of 40000 calls");
+  EXPECT(child && child->calls == 2, "a name under two parents: one row of 2 calls");
+  EXPECT(lg && lg->calls == 1, "a 299-character name kept whole");
+  EXPECT(a21 && a21->calls == 1 && row(21, "np.b") == NULL, "window 21: its own row of np.a only");
+}
+
 static void check_bad_ctx(void) {
   uint32_t ids[] = {1, 0xffffffffu, 1u << 20 | 0xfffff, 4095u << 20 | 1, 2u << 20};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
@@ -361,6 +405,7 @@ int main(void) {
   check_gpu_late();
   check_gpu_concurrent();
   check_start_end();
+  check_name_pointers();
   check_bad_ctx();
   wpio_job_free(&job);
   printf("ranges: %d failures\n", wptest_failures());
