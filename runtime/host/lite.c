@@ -29,17 +29,17 @@ struct lite_slot {
   uint32_t session; /* lite_session its counts belong to; the owner resets them first */
   uint64_t start;   /* ticks at the outermost begin */
   uint64_t calls, total_ns, min_ns, max_ns;
-  uint64_t *last_counters; /* owner-only: groups[last_group], so most records skip the table */
+  uint64_t *last_counters; /* owner-only: the counters of last_group, so most records skip the lookup */
   uint32_t last_group;     /* owner-only: WPIO_HIST_GROUPS until a group is made */
-  uint32_t tl_calls;       /* owner-only: calls in the timeline's current window */
-  /* cold: read by collect, written when a duration falls in another group. Most scopes' durations
-   * stay within one or two powers of two, so the table of all groups (472 bytes: most of what a slot
-   * cost in first-touch page faults) is made only when a second group is needed. */
-  uint64_t group_mask;      /* bit g set (release) once group g's counters exist: collect reads those */
-  uint64_t *first_counters; /* counters of first_group, the first group made (release) */
-  uint64_t **groups;        /* NULL, or WPIO_HIST_GROUPS pointers with first_group's too (release) */
-  uint32_t first_group;
-  uint32_t tl_generation;   /* owner-only: the timeline window tl_calls counts in */
+  /* cold: read by collect, written when a duration falls in a group not made yet. Most scopes'
+   * durations stay within one or two powers of two (a scope of ~64 ns flips between two), so the
+   * first two groups' counters are reached from this line, and the table of all groups (472 bytes:
+   * most of what a slot cost in first-touch page faults) is made only when a third is needed. */
+  uint64_t group_mask;       /* bit g set (release) once group g's counters exist: collect reads those */
+  uint64_t *near_counters[2]; /* the counters of near_group[k], the first two groups made (release) */
+  uint64_t **groups;         /* NULL, or WPIO_HIST_GROUPS pointers, the near groups' too (release) */
+  uint32_t near_group[2];
+  uint32_t tl_generation, tl_calls; /* owner-only: calls in the timeline's current window */
 } __attribute__((aligned(64)));
 _Static_assert(offsetof(struct lite_slot, group_mask) == 64 && sizeof(struct lite_slot) == 128,
                "the hot path's fields fill the first cache line, the rest the second");
@@ -186,24 +186,28 @@ static inline void counter_add(uint64_t *p, uint64_t d) {
 static uint64_t *lite_group(const struct lite_slot *s, unsigned g) {
   uint64_t **table = __atomic_load_n(&s->groups, __ATOMIC_ACQUIRE);
   if (table) return __atomic_load_n(&table[g], __ATOMIC_ACQUIRE);
-  uint64_t *first = __atomic_load_n(&s->first_counters, __ATOMIC_ACQUIRE);
-  return first && __atomic_load_n(&s->first_group, __ATOMIC_RELAXED) == g ? first : NULL;
+  for (int k = 0; k < 2; k++) {
+    uint64_t *c = __atomic_load_n(&s->near_counters[k], __ATOMIC_ACQUIRE);
+    if (c && __atomic_load_n(&s->near_group[k], __ATOMIC_RELAXED) == g) return c;
+  }
+  return NULL;
 }
 
 /* Makes group g's counters (the owner, when a duration falls in a group not yet made). */
 static __attribute__((noinline)) uint64_t *lite_group_alloc(struct lite_slot *s, unsigned g) {
   static int oom_warned;
   uint64_t *counters = calloc(GROUP_WORDS, sizeof *counters);
+  int near = !s->near_counters[0] ? 0 : !s->near_counters[1] ? 1 : -1;
   uint64_t **table = s->groups;
-  if (counters && s->first_counters && !table && (table = calloc(WPIO_HIST_GROUPS, sizeof *table))) {
-    table[s->first_group] = s->first_counters;
-    table[g] = counters;
-    __atomic_store_n(&s->groups, table, __ATOMIC_RELEASE);
+  if (counters && near >= 0) {
+    __atomic_store_n(&s->near_group[near], g, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->near_counters[near], counters, __ATOMIC_RELEASE);
   } else if (counters && table) {
     __atomic_store_n(&table[g], counters, __ATOMIC_RELEASE);
-  } else if (counters && !s->first_counters) {
-    __atomic_store_n(&s->first_group, g, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->first_counters, counters, __ATOMIC_RELEASE);
+  } else if (counters && (table = calloc(WPIO_HIST_GROUPS, sizeof *table))) {
+    for (int k = 0; k < 2; k++) table[s->near_group[k]] = s->near_counters[k];
+    table[g] = counters;
+    __atomic_store_n(&s->groups, table, __ATOMIC_RELEASE);
   } else {
     free(counters);
     wpr_warn_once(&oom_warned, "out of memory for a lite histogram; some durations are not bucketed");
