@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "wpio_job.h"
 
@@ -96,9 +98,27 @@ void wpio_job_clear(struct wpio_job *job) {
   job->strag_acc = NULL;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23 /* Linux 5.14; older kernels say EINVAL and the pages fault in as before */
+#endif
+#define POPULATE_MIN (64u << 10)
+
+/* Makes the pages of [p, p + len) present in one call: a reservation is written soon (the merge of
+ * the ranks to come, a pack), and faulting its fresh pages in one by one cost ~1.5x as much (~3.5
+ * against ~2.1 us a page on the 2-core VM). Only whole pages inside the range, only for large ones. */
+static void populate(char *p, size_t len) {
+  static long page;
+  if (len < POPULATE_MIN) return;
+  if (!page) page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+  uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+  uintptr_t hi = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
+  if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
+}
+
 int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
   void **v = vec_v;
   if (want <= *cap) return 0;
+  size_t old_cap = *cap;
   size_t ncap = *cap ? *cap : 16;
   while (ncap < want) {
     if (ncap > SIZE_MAX / 2) return -1;
@@ -109,6 +129,7 @@ int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
   if (!p) return -1;
   *v = p;
   *cap = ncap;
+  populate((char *)p + old_cap * elem_size, (want - old_cap) * elem_size); /* what was asked for, not the doubling */
   return 0;
 }
 
