@@ -153,6 +153,10 @@ static int threads(void) {
 
 static struct {
   _Atomic uint32_t next_put, next_read, gave_up;
+  /* the seq each reader is on (its previous one until it has stored the next: never ahead of it),
+   * UINT32_MAX once done: the oldest entry not yet read is the least of these, not next_read, which
+   * runs ahead of a reader descheduled between claiming a seq and reading it */
+  _Atomic uint32_t reading[STRESS_READERS];
   _Atomic unsigned char *done;
   _Atomic uint64_t hits, wrong;
   time_t deadline;
@@ -166,12 +170,21 @@ static int timed_out(void) {
   return 1;
 }
 
+static uint32_t oldest_unread(void) {
+  uint32_t oldest = atomic_load(&st.next_read);
+  for (int i = 0; i < STRESS_READERS; i++) {
+    uint32_t r = atomic_load(&st.reading[i]);
+    if (r < oldest) oldest = r;
+  }
+  return oldest;
+}
+
 static void *stress_writer(void *arg) {
   (void)arg;
   for (;;) {
     uint32_t seq = atomic_fetch_add(&st.next_put, 1);
     if (seq >= STRESS_TOTAL) return NULL;
-    while (seq - atomic_load(&st.next_read) > STRESS_LAG && seq >= atomic_load(&st.next_read))
+    for (uint32_t oldest; (oldest = oldest_unread()) < seq && seq - oldest > STRESS_LAG;)
       if (timed_out()) return NULL;
       else sched_yield();
     uint32_t id = stress_id(seq);
@@ -181,13 +194,21 @@ static void *stress_writer(void *arg) {
 }
 
 static void *stress_reader(void *arg) {
-  (void)arg;
+  _Atomic uint32_t *reading = arg;
   for (;;) {
     uint32_t seq = atomic_fetch_add(&st.next_read, 1);
-    if (seq >= STRESS_TOTAL) return NULL;
+    if (seq >= STRESS_TOTAL) {
+      atomic_store(reading, UINT32_MAX);
+      return NULL;
+    }
+    atomic_store(reading, seq);
     while (!atomic_load(&st.done[seq]))
-      if (timed_out()) return NULL;
-      else sched_yield();
+      if (timed_out()) {
+        atomic_store(reading, UINT32_MAX);
+        return NULL;
+      } else {
+        sched_yield();
+      }
     int f = found(stress_id(seq));
     if (f == 1) atomic_fetch_add(&st.hits, 1);
     if (f < 0) atomic_fetch_add(&st.wrong, 1);
@@ -204,7 +225,7 @@ static int stress(void) {
   st.deadline = time(NULL) + STRESS_SECONDS;
   pthread_t w[STRESS_WRITERS], r[STRESS_READERS];
   for (int i = 0; i < STRESS_WRITERS; i++) CHECK(pthread_create(&w[i], NULL, stress_writer, NULL) == 0);
-  for (int i = 0; i < STRESS_READERS; i++) CHECK(pthread_create(&r[i], NULL, stress_reader, NULL) == 0);
+  for (int i = 0; i < STRESS_READERS; i++) CHECK(pthread_create(&r[i], NULL, stress_reader, &st.reading[i]) == 0);
   for (int i = 0; i < STRESS_WRITERS; i++) pthread_join(w[i], NULL);
   for (int i = 0; i < STRESS_READERS; i++) pthread_join(r[i], NULL);
   if (atomic_load(&st.gave_up)) {
