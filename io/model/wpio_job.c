@@ -107,15 +107,16 @@ void wpio_job_clear(struct wpio_job *job) {
  * the ranks to come, a pack), and faulting its fresh pages in one by one cost ~1.5x as much (~3.5
  * against ~2.1 us a page on the 2-core VM). Only whole pages inside the range, only for large ones. */
 static void populate(char *p, size_t len) {
-  static long page;
   if (len < POPULATE_MIN) return;
-  if (!page) page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0) page = 4096;
   uintptr_t lo = ((uintptr_t)p + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
   uintptr_t hi = ((uintptr_t)p + len) & ~((uintptr_t)page - 1);
   if (hi > lo) (void)madvise((void *)lo, hi - lo, MADV_POPULATE_WRITE);
 }
 
-int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
+/* Room for `want` elements, the new part made present when `fill` (a reservation that is written). */
+static int vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want, int fill) {
   void **v = vec_v;
   if (want <= *cap) return 0;
   size_t old_cap = *cap;
@@ -129,13 +130,21 @@ int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
   if (!p) return -1;
   *v = p;
   *cap = ncap;
-  populate((char *)p + old_cap * elem_size, (want - old_cap) * elem_size); /* what was asked for, not the doubling */
+  if (fill) populate((char *)p + old_cap * elem_size, (want - old_cap) * elem_size); /* what was asked for, not the doubling */
   return 0;
+}
+
+int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
+  return vec_reserve(vec_v, cap, elem_size, want, 1);
+}
+
+int wpio_vec_reserve_hint(void *vec_v, size_t *cap, size_t elem_size, size_t want) {
+  return vec_reserve(vec_v, cap, elem_size, want, 0);
 }
 
 void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size) {
   if (*n == SIZE_MAX) return NULL;
-  if (wpio_vec_reserve(vec_v, cap, elem_size, *n + 1) != 0) return NULL;
+  if (vec_reserve(vec_v, cap, elem_size, *n + 1, 0) != 0) return NULL;
   char *elem = (char *)*(void **)vec_v + *n * elem_size;
   memset(elem, 0, elem_size);
   (*n)++;

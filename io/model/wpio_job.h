@@ -290,6 +290,10 @@ void *wpio_vec_grow(void *vec_v, size_t *n, size_t *cap, size_t elem_size);
 /* Makes room for `want` elements in total (n unchanged). 0 or -1 (OOM / overflow). */
 int wpio_vec_reserve(void *vec_v, size_t *cap, size_t elem_size, size_t want);
 #define WPIO_VEC_RESERVE(vec, want) wpio_vec_reserve(&(vec).v, &(vec).cap, sizeof(*(vec).v), (want))
+/* The same for an estimate that may overshoot: the new part is left to fault in as it is written
+ * (WPIO_VEC_RESERVE makes a large one present at once, for reservations that are filled). */
+int wpio_vec_reserve_hint(void *vec_v, size_t *cap, size_t elem_size, size_t want);
+#define WPIO_VEC_RESERVE_HINT(vec, want) wpio_vec_reserve_hint(&(vec).v, &(vec).cap, sizeof(*(vec).v), (want))
 
 /* Attributes: set (replacing an existing key) a string or integer root attribute. 0 or -1 (OOM). */
 int wpio_job_set_attr(struct wpio_job *job, const char *key, const char *value);

@@ -95,7 +95,8 @@ static const struct option options[] = {
       "wprof_step, so a rank killed mid-window loses at most this much (spills wait 19x their own "
       "cost when longer: at most 5 % of the run), and a stop's spill leaves the lite scopes out while "
       "the spill's copy of them, or before one the session's start, is younger than this (a rank "
-      "killed within this of its start recovers none); 0: spills at stops only, each with the lite scopes"},
+      "whose stops all came within this of its start recovers none); 0: spills at stops only, each "
+      "with the lite scopes"},
      "an integer in 0..86400000", parse_int, format_int, FIELD(spill_interval_ms), 0, 86400000, NULL, NULL},
     {{"WPROF_OVERWRITE", "overwrite", "boolean", "0",
       "replace an existing file at the report path that is not a wprof report"},

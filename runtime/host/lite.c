@@ -20,10 +20,10 @@
 #define LITE_HASH_SLOTS (2 * LITE_MAX_SCOPES)
 
 /* One (thread, scope). Only the owning thread writes; collect reads the statistics and histogram
- * concurrently, so those go through relaxed atomics (plain moves on x86-64). A begin/end pair touches
- * the first cache line and one line of counters: with many scopes each call misses the cache, so
- * everything the hot path reads is in that line (the session mark too), and the counters of the
- * group the last duration fell in are reached from it without the 59-pointer table. */
+ * concurrently, so those go through relaxed atomics (plain moves on x86-64). With many scopes each
+ * call misses the cache, so everything the hot path reads is in the first line (the session mark
+ * too): a begin/end pair whose duration falls in the same group as the last touches that line and one
+ * line of counters; one that falls in another group also reads the second line. */
 struct lite_slot {
   uint32_t depth;   /* recursion depth: only the outermost begin/end is timed */
   uint32_t session; /* lite_session its counts belong to; the owner resets them first */

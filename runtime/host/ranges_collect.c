@@ -243,7 +243,7 @@ int wpr_ranges_collect(struct wpio_job *job, int32_t rank, int32_t from_window) 
   mi.first = job->ranges.n, mi.expected = rows_expected(from_window);
   if (mi.expected == 0 && (mi.expected = rows_present(t, from_window)) > 0)
     (void)wpio_strtab_reserve(&job->names, job->names.n + mi.expected); /* a name per row at most */
-  (void)WPIO_VEC_RESERVE(job->ranges, job->ranges.n + mi.expected); /* a hint: pushing grows it too */
+  (void)WPIO_VEC_RESERVE_HINT(job->ranges, job->ranges.n + mi.expected); /* pushing grows it too */
   for (; t && rc == WPROF_OK; t = t->next) {
     rc = merge_thread_rows(job, &mi, rank, __atomic_load_n(&t->rows, __ATOMIC_ACQUIRE), from_window);
     if (rc == WPROF_OK) rc = merge_thread_gpu(job, &mi, rank, t, from_window);

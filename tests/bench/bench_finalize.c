@@ -176,17 +176,24 @@ static void machine_state(const char *dir) {
   double page_us[TRIES], file_us[TRIES];
   static char block[4096];
   char path[512];
+  long page = sysconf(_SC_PAGESIZE) > 0 ? sysconf(_SC_PAGESIZE) : 4096;
   snprintf(path, sizeof path, "%s/probe", dir);
   for (int t = 0; t < TRIES; t++) {
-    char *p = mmap(NULL, (size_t)PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) return;
+    char *p = mmap(NULL, (size_t)PAGES * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      perror("bench_finalize: machine probe: mmap");
+      return;
+    }
     double t0 = now_us();
-    for (int i = 0; i < PAGES; i++) p[(size_t)i * 4096] = 1;
+    for (int i = 0; i < PAGES; i++) p[(size_t)i * (size_t)page] = 1;
     page_us[t] = (now_us() - t0) / PAGES;
-    munmap(p, (size_t)PAGES * 4096);
+    munmap(p, (size_t)PAGES * (size_t)page);
     t0 = now_us();
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0) return;
+    if (fd < 0) {
+      perror("bench_finalize: machine probe: open");
+      return;
+    }
     ssize_t wrote = write(fd, block, sizeof block);
     close(fd);
     unlink(path);

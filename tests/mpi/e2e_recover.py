@@ -1,8 +1,9 @@
 """Crash spills and `wprof recover`, on 4 ranks.
   crash:  rank 2 is killed with SIGKILL after its first window (mpirun then tears the job down);
           `wprof recover` rebuilds a report holding every rank's spilled window; no lite scopes, as
-          every stop came within WPROF_SPILL_INTERVAL_MS (10 s) of the start (they are lost like
-          the open window); with WPROF_SPILL_INTERVAL_MS=0 every stop's frame has them.
+          every stop came within WPROF_SPILL_INTERVAL_MS (an hour here: the default 10 s would
+          depend on the machine's speed) of the start (they are lost like the open window); with
+          WPROF_SPILL_INTERVAL_MS=0 every stop's frame has them.
   keep:   a good run with WPROF_KEEP_SPILLS=1 and the timeline: the spills stay (rank 0's with
           appended frames), and the report recovered from them has the same windows, ranges, lite,
           timeline, MPI and straggler rows as the real one (nothing spilled is lost; with
@@ -72,19 +73,19 @@ def check_spilled_window(f, rank, with_lite):
 
 
 def crash():
-    crash_with(None)
+    crash_with("3600000")
     shutil.rmtree(spills)
     crash_with("0")
 
 
 def crash_with(interval_ms):
-    job_env = env if interval_ms is None else dict(env, WPROF_SPILL_INTERVAL_MS=interval_ms)
+    job_env = dict(env, WPROF_SPILL_INTERVAL_MS=interval_ms)
     rc, _, err, took = run_mpi(4, [APP, "--iters", str(ITERS), "--windows", "3", "--kill-rank", "2"], env=job_env)
     check(rc != 0, "the job died")
     check(not os.path.exists(out), "no report was written")
     names = sorted(os.listdir(spills))
     check(names == [f"rank-{r}.wpb" for r in range(4)], f"one spill per rank, nothing else (got {names})")
-    rep = os.path.join(tmp, "recovered.h5" if interval_ms is None else "recovered0.h5")
+    rep = os.path.join(tmp, f"recovered{interval_ms}.h5")
     rc, text, err = recover(spills, rep)
     check(rc == 0, f"wprof recover exits 0 (got {rc})")
     check("missing: none; corrupt: none" in text, "recover says every rank was recovered")

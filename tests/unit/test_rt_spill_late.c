@@ -5,7 +5,8 @@
  * windows from 0 again: its spills hold its own ranges only, never the first session's rows of the
  * same window numbers (whole or appended). Lite scopes are not per window: a stop's frame leaves them
  * out while the frames' copy of them, or with none yet the session's start, is younger than
- * WPROF_SPILL_INTERVAL_MS: the first session (default 10 s) spills none, so a rank killed in it would
+ * WPROF_SPILL_INTERVAL_MS: the first session (an hour: the default 10 s would depend on the machine's
+ * speed) spills none, so a rank killed in it would
  * recover no /lite; with the interval 0 every stop's frame has them (the second session); with 1 s
  * (the third) the first stop leaves them out, a stop past the interval has them, and the next stop,
  * within the interval of that copy, leaves them out again. The spill's `created` attribute is the
@@ -118,6 +119,7 @@ int main(void) {
   setenv("WPROF_BACKEND", "host", 1);
   setenv("WPROF_KEEP_SPILLS", "1", 1);
   setenv("WPROF_LOG", "error", 1);
+  setenv("WPROF_SPILL_INTERVAL_MS", "3600000", 1);
   OK(wprof_init() == WPROF_OK);
 
   time_t began = time(NULL);
