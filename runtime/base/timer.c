@@ -1,9 +1,10 @@
 /* TSC calibration: a multiplier (ns per tick, 32.32 fixed point) measured against CLOCK_MONOTONIC
  * over at least 2 ms (from the library's load to wprof_init), and an anchor pair that maps tick
- * readings onto the node's CLOCK_MONOTONIC timebase. */
+ * readings onto the node's CLOCK_MONOTONIC timebase; and the UTC text of a wall-clock time. */
 #include "timer.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
@@ -90,3 +91,19 @@ static void timer_calibrate(void) {
 }
 
 void wpr_timer_init(void) { pthread_once(&timer_once, timer_calibrate); }
+
+/* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC, what strftime gives of gmtime_r), computed: glibc's gmtime_r
+ * reads the time zone file at a process's first call (~55 us of a rank's first spill), and UTC needs
+ * none. Days since 1970-01-01 to a civil date by H. Hinnant's days-to-civil algorithm. */
+void wpr_utc_text(time_t t, char *buf, size_t len) {
+  int64_t secs = (int64_t)t, days = secs / 86400, rem = secs % 86400;
+  if (rem < 0) rem += 86400, days--;
+  int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  int64_t doe = z - era * 146097;                                    /* [0, 146096] */
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2);
+  snprintf(buf, len, "%lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)year, (long long)month, (long long)day,
+           (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
+}

@@ -28,6 +28,10 @@ void wpr_timer_set_test_offset(int64_t ns);
  * sleeps out the rest). Called by wprof_init and wprof_scope_id. */
 void wpr_timer_init(void);
 
+/* t as "YYYY-MM-DDTHH:MM:SSZ" in UTC, the text strftime("%Y-%m-%dT%H:%M:%SZ") gives of gmtime_r, without
+ * gmtime_r (its first call in a process reads the time zone file). */
+void wpr_utc_text(time_t t, char *buf, size_t len);
+
 static inline uint64_t wpr_mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

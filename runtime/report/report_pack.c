@@ -18,6 +18,7 @@
 #include "ranges.h"
 #include "stragglers.h"
 #include "timeline.h"
+#include "timer.h"
 #include "wpio_wire.h"
 
 /* The command line, read once: a process's /proc/self/cmdline does not change. */
@@ -137,22 +138,6 @@ static int collect_local(struct wpr_session *s, struct wpio_job *job, const stru
   return collect_timeline(s, job, clock); /* last: the backend's collect may have read more GPU records */
 }
 
-/* t as "YYYY-MM-DDTHH:MM:SSZ" (UTC, what strftime gives of gmtime_r), computed: glibc's gmtime_r
- * reads the time zone file at a process's first call (~55 us of a rank's first spill), and UTC needs
- * none. Days since 1970-01-01 to a civil date by H. Hinnant's days-to-civil algorithm. */
-static void utc_text(time_t t, char *buf, size_t len) {
-  int64_t secs = (int64_t)t, days = secs / 86400, rem = secs % 86400;
-  if (rem < 0) rem += 86400, days--;
-  int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;                                    /* [0, 146096] */
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-  int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = yoe + era * 400 + (month <= 2);
-  snprintf(buf, len, "%lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)year, (long long)month, (long long)day,
-           (long long)(rem / 3600), (long long)(rem / 60 % 60), (long long)(rem % 60));
-}
-
 void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
   char text[4096];
   const struct option_value *v = option_values(&s->cfg);
@@ -164,7 +149,7 @@ void wpr_report_set_attrs(struct wpr_session *s, struct wpio_job *job) {
     if (is_int) wpio_job_set_attr_int(job, wpr_option_at(i)->attr, ival);
     else wpio_job_set_attr(job, wpr_option_at(i)->attr, v ? v[i].text : text);
   }
-  utc_text(time(NULL), text, sizeof text);
+  wpr_utc_text(time(NULL), text, sizeof text);
   wpio_job_set_attr(job, "created", text);
   wpio_job_set_attr(job, "wprof_version", WPROF_VERSION_STRING);
   wpio_job_set_attr_int(job, "schema_version", WPIO_SCHEMA_VERSION);

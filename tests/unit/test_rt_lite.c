@@ -2,7 +2,7 @@
  * the registry's dedup, the enable switch, and percentiles of the collected histogram against an
  * exact sort of controlled durations (fed through the same recording path as wprof_scope_end), and a
  * new session's histogram after durations in one, two and many powers of two (each way a slot keeps
- * its groups). */
+ * its groups). Also the clock's UTC text (wpr_utc_text) against gmtime_r + strftime. */
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -277,6 +277,25 @@ static void check_groups_and_session(void) {
   wpio_job_free(&job);
 }
 
+/* wpr_utc_text is strftime's text of gmtime_r, from year 1 to 9999 and before 1970 too. */
+static void check_utc_text(void) {
+  static const int64_t fixed[] = {0, -1, 86399, 86400, 951782400 /* 2000-02-29 */, 4107542399 /* 2100-02-28T23:59:59 */,
+                                  -62135596800 /* 0001-01-01 */, 253402300799 /* 9999-12-31T23:59:59 */};
+  uint64_t seed = 0x2545F4914F6CDD1Dull;
+  int bad = 0;
+  for (int i = 0; i < 200000 + 8 && bad < 5; i++) {
+    seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+    time_t t = i < 8 ? (time_t)fixed[i] : (time_t)(-62135596800 + (int64_t)(seed % 315537897600ull));
+    struct tm tm;
+    char want[64] = "", got[64] = "";
+    if (!gmtime_r(&t, &tm)) continue;
+    strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    wpr_utc_text(t, got, sizeof got);
+    if (strcmp(want, got) != 0) bad++;
+    EXPECT(strcmp(want, got) == 0, "utc text of %lld: %s, strftime %s", (long long)t, got, want);
+  }
+}
+
 int main(void) {
   wpr_timer_init();
   check_registry();
@@ -286,6 +305,7 @@ int main(void) {
   check_recursion_and_invalid();
   check_percentiles();
   check_groups_and_session();
+  check_utc_text();
   printf("lite: %d failures\n", wptest_failures());
   return wptest_failures() ? 1 : 0;
 }
