@@ -101,7 +101,10 @@ if check(s is not None, "summary/lite has work"):
     check(s["ranks_present"] == NP and s["calls"] == NP * ITERS * WINDOWS, "summary work: all ranks, all calls")
     check(s["slowest_rank"] == NP - 1, f"slowest rank is {NP - 1} (got {s['slowest_rank']})")
     if NP > 1:
-        check(s["imbalance"] > 1.2, f"imbalance shows (got {s['imbalance']:.2f})")
+        # rank 1 spins twice as long as rank 0: 400/300 = 1.33 at np 2 (more at higher np); a rank 0
+        # descheduled in its spins on a loaded machine measured 1.18 once, so the bound leaves room
+        # while balanced ranks (1.0) still fail it
+        check(s["imbalance"] > 1.1, f"imbalance shows (got {s['imbalance']:.2f})")
 summary_ranges = {(x["name"].decode() if isinstance(x["name"], bytes) else x["name"]): x for x in rows(f, "summary/ranges")}
 check("step" in summary_ranges and summary_ranges["step"]["calls"] == NP * WINDOWS * 3, "summary/ranges step calls")
 f.close()
