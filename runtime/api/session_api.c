@@ -371,6 +371,7 @@ void wpr_finalize_from_mpi(void) {
     wpr_report_defer_next(0);
   }
   wpr_finish_handover();
+  if (wpr_report_start()) wpr_phase_say(); /* rank 0's deferred write, beside PMPI_Finalize */
 }
 
 void wpr_after_mpi_finalize(void) {

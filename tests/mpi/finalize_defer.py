@@ -4,7 +4,8 @@ it hard; finalize_defer_app on 2 ranks, WPROF_START=init, finalized by the MPI_F
   signals    MPI_THREAD_SINGLE and a SIGALRM handler firing every 200 us through finalize: the write
              goes on a thread beside PMPI_Finalize (said at debug level), and its report is complete.
   no_thread  a preloaded shim refuses every thread libwprof starts (as at a thread limit): the report
-             is written before PMPI_Finalize instead, complete all the same.
+             is written before PMPI_Finalize instead, complete all the same, and rank 0 still says
+             its phases.
   sessions   WPROF_MAX_ITERS=2, WPROF_META=run=1: a first session finalized by the app, then
              WPROF_META=run=2 and wprof_set_window_iters(0, 4) before a second one, which MPI_Finalize
              finalizes beside PMPI_Finalize into <output>.2.h5: each report carries its own session's
@@ -51,6 +52,7 @@ else:
     check("shim: a thread of libwprof refused" in text, "the shim refused wprof's thread")
     check(not beside, "no thread: the report written before PMPI_Finalize")
 check(f"report written to {out}" in text, "the report was said to be written")
+check("wprof[rank 0]: debug: phases: " in text, "rank 0 said its phases (bench_finalize reads them)")
 check(not os.path.exists(os.path.join(os.path.dirname(out), "defer.h5.spill")) and
       not [n for n in os.listdir(os.path.dirname(out)) if "spill" in n], "the crash spills are removed")
 
