@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "wprof/wprof.h"
 #include "clock_exchange.h"
@@ -77,7 +78,27 @@ static void finish_report(struct report_task *t) {
   wpio_job_free(&t->job);
 }
 
+/* The writer's head start for PMPI_Finalize: it waits this long, or until PMPI_Finalize returns,
+ * before it writes. PMPI_Finalize does its own work first (Open MPI 4.1: ~3 ms of disconnecting and
+ * unmapping at np 2), then mostly waits for the other ranks (~40 ms); a writer that ran at once shared
+ * the cores with that first part and delayed the whole job's finalize by ~1.4 ms at np 2 on 2 cores,
+ * where one that waited 5 ms delayed it by nothing measurable (docs/benchmarks.md). An MPI whose
+ * finalize is shorter wakes the writer as it returns: the write then simply follows it. */
+#define WRITER_HEAD_START_MS 5
+static pthread_mutex_t head_start_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t head_start_over; /* made on CLOCK_MONOTONIC by wpr_report_start */
+static int finalize_returned;
+
 static void *write_in_background(void *arg) {
+  struct timespec until;
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_nsec += WRITER_HEAD_START_MS * 1000000L;
+  until.tv_sec += until.tv_nsec / 1000000000L;
+  until.tv_nsec %= 1000000000L;
+  pthread_mutex_lock(&head_start_lock);
+  while (!finalize_returned && pthread_cond_timedwait(&head_start_over, &head_start_lock, &until) == 0) {
+  }
+  pthread_mutex_unlock(&head_start_lock);
   finish_report(arg);
   return NULL;
 }
@@ -109,11 +130,30 @@ static int write_job(struct wpr_session *s, struct report_task *t, int64_t wait_
 
 void wpr_report_defer_next(int on) { defer_next = on; }
 
+/* No thread: the deferred write done at once, before PMPI_Finalize. 1. */
+static int write_now(void) {
+  WPR_DEBUG("the report: no thread for its write, written before PMPI_Finalize");
+  finish_report(writing);
+  release_task(writing);
+  writing = NULL;
+  return 1;
+}
+
 /* Started only now, not as the gather ends: on a busy node the thread took the core rank 0 needed for
  * the teardown before PMPI_Finalize (a median 1.4 ms of rank 0's wall time at np 2 on two cores),
  * while during PMPI_Finalize rank 0 mostly waits. Without a thread it is done here, at once. */
 int wpr_report_start(void) {
   if (!writing || writer_started) return 0;
+  static int cond_made;
+  if (!cond_made) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    cond_made = pthread_cond_init(&head_start_over, &attr) == 0;
+    pthread_condattr_destroy(&attr);
+    if (!cond_made) return write_now();
+  }
+  finalize_returned = 0;
   sigset_t all, old; /* the application's signals stay with its own threads */
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -123,17 +163,19 @@ int wpr_report_start(void) {
     WPR_DEBUG("the report: its write goes on beside PMPI_Finalize");
     return 0;
   }
-  WPR_DEBUG("the report: no thread for its write, written before PMPI_Finalize");
-  finish_report(writing);
-  release_task(writing);
-  writing = NULL;
-  return 1;
+  return write_now();
 }
 
 int wpr_report_join(void) {
   if (!writing) return 0;
   struct wpr_phase_mark mark = wpr_phase_begin();
-  if (writer_started) pthread_join(writer, NULL);
+  if (writer_started) {
+    pthread_mutex_lock(&head_start_lock); /* PMPI_Finalize is over: no more head start */
+    finalize_returned = 1;
+    pthread_cond_signal(&head_start_over);
+    pthread_mutex_unlock(&head_start_lock);
+    pthread_join(writer, NULL);
+  }
   else finish_report(writing); /* not started: done here (wpr_report_start follows every deferral) */
   wpr_phase_end(WPR_PH_WRITE_JOIN, mark);
   release_task(writing);
