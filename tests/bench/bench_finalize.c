@@ -2,8 +2,8 @@
  * ranges per rank, finalize with the gather and the HDF5 report) at np 2, 4 and 8: the same program
  * with wprof (finalize_app_wprof, its default settings) and without (finalize_app_plain), in turn,
  * PAIRS paired runs, median of the differences of rank 0's time from main to the end of MPI_Finalize.
- * A third run in each turn, with WPROF_LOG=debug, gives the phases below (its lines cost ~1 ms at np 2
- * on two cores, so it is kept out of the added time and shown on its own). Targets: Darshan's
+ * A third run in each turn, with WPROF_LOG=debug, gives the phases below: the added time is wprof's as
+ * a user runs it, and what the debug lines add is printed on its own. Targets: Darshan's
  * added time as measured by the issue's authors (+5/+10/+20 ms at np 2/4/8; Darshan is not packaged
  * here to measure it in the same run), and half of that as the stretch target. Beside it: the added CPU
  * time per rank (user + sys of the whole job, mpiexec included, with minus without, over np), the added
