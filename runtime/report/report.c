@@ -175,8 +175,9 @@ int wpr_report_join(void) {
     pthread_cond_signal(&head_start_over);
     pthread_mutex_unlock(&head_start_lock);
     pthread_join(writer, NULL);
+  } else {
+    finish_report(writing); /* not started: done here (wpr_report_start follows every deferral) */
   }
-  else finish_report(writing); /* not started: done here (wpr_report_start follows every deferral) */
   wpr_phase_end(WPR_PH_WRITE_JOIN, mark);
   release_task(writing);
   writing = NULL;
