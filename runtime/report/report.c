@@ -139,9 +139,9 @@ static int write_now(void) {
   return 1;
 }
 
-/* Started only now, not as the gather ends: on a busy node the thread took the core rank 0 needed for
- * the teardown before PMPI_Finalize (a median 1.4 ms of rank 0's wall time at np 2 on two cores),
- * while during PMPI_Finalize rank 0 mostly waits. Without a thread it is done here, at once. */
+/* Started only now, not as the gather ends, so that its head start (above) counts from PMPI_Finalize's
+ * start and rank 0's teardown has the core to itself (a thread started earlier took it: 1.3-1.4 ms of
+ * rank 0's wall time at np 2 on two cores). Without a thread the write is done here, at once. */
 int wpr_report_start(void) {
   if (!writing || writer_started) return 0;
   static int cond_made;
@@ -265,6 +265,6 @@ int wpr_report_finalize(struct wpr_session *s) {
   uint64_t t_end = wpr_mono_ns();
   WPR_DEBUG("finalize: clock exchange + pack %.3f ms, gather %.3f ms, report %.3f ms%s", (double)(t_packed - t0) / 1e6,
             (double)(t_gathered - t_packed) / 1e6, (double)(t_end - t_gathered) / 1e6,
-            writing ? " (its write is left for a thread beside PMPI_Finalize)" : "");
+            writing ? " (its write deferred to the MPI_Finalize wrapper)" : "");
   return status;
 }

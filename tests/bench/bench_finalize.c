@@ -276,7 +276,7 @@ int main(int argc, char **argv) {
            "per rank\n", nps[k], cm);
     printf("BENCH added CPU time per rank, np %d (median of %d pairs)|%.1f ms|-|-|-|info\n", nps[k], pairs, cm);
     double ap = bench_median(added_post, pairs);
-    printf("np %d: added wall time without PMPI_Init's own time (from MPI_Init's return, plus wprof_init): "
+    printf("np %d: added wall time without PMPI_Init's own time (from MPI_Init's return, plus wprof_init as the turn's debug run timed it): "
            "%.1f ms\n", nps[k], ap);
     printf("BENCH added wall time without PMPI_Init's spread, np %d (median of %d pairs)|%.1f ms|-|-|-|info\n",
            nps[k], pairs, ap);
