@@ -6,6 +6,9 @@ it hard; finalize_defer_app on 2 ranks, WPROF_START=init, finalized by the MPI_F
   no_thread  a preloaded shim refuses every thread libwprof starts (as at a thread limit): the report
              is written before PMPI_Finalize instead, complete all the same, and rank 0 still says
              its phases.
+  slow_start the shim stretches libwprof's timed waits by 120 s, as if the writer's head start for
+             PMPI_Finalize were that long: the MPI_Finalize wrapper wakes it once PMPI_Finalize
+             returns, so the job still ends within seconds, its report complete.
   sessions   WPROF_MAX_ITERS=2, WPROF_META=run=1: a first session finalized by the app, then
              WPROF_META=run=2 and wprof_set_window_iters(0, 4) before a second one, which MPI_Finalize
              finalizes beside PMPI_Finalize into <output>.2.h5: each report carries its own session's
@@ -26,7 +29,7 @@ SCOPES = 500
 STEPS = 3
 
 ap = argparse.ArgumentParser()
-ap.add_argument("case", choices=["signals", "no_thread", "sessions"])
+ap.add_argument("case", choices=["signals", "no_thread", "slow_start", "sessions"])
 ap.add_argument("--app", required=True)
 ap.add_argument("--shim", required=True)
 args = ap.parse_args()
@@ -35,13 +38,13 @@ first = os.path.join(scratch_dir(), "defer.h5")
 out = first
 env = {"WPROF_OUTPUT": first, "WPROF_START": "init", "WPROF_BACKEND": "host", "WPROF_LOG": "debug"}
 argv = [args.app, out]
-if args.case == "no_thread":
-    env["LD_PRELOAD"] = args.shim
+if args.case in ("no_thread", "slow_start"):
+    env.update({"LD_PRELOAD": args.shim, "FINALIZE_DEFER_SHIM": args.case})
 if args.case == "sessions":
     env.update({"WPROF_MAX_ITERS": "2", "WPROF_META": "run=1"})
     out = first[:-len(".h5")] + ".2.h5"
     argv = [args.app, out, "sessions"]
-rc, so, se, _ = run_mpi(NP, argv, env)
+rc, so, se, took = run_mpi(NP, argv, env, timeout=300)
 text = so + se
 check(rc == 0, f"the job succeeded (exit {rc})")
 check("report there after MPI_Finalize" in text, "rank 0: the report was there when MPI_Finalize returned")
@@ -51,6 +54,9 @@ if args.case != "no_thread":
 else:
     check("shim: a thread of libwprof refused" in text, "the shim refused wprof's thread")
     check(not beside, "no thread: the report written before PMPI_Finalize")
+if args.case == "slow_start":
+    check("shim: libwprof's timed wait stretched by 120 s" in text, "the shim stretched the writer's head start")
+    check(took < 60, f"the writer was woken when PMPI_Finalize returned: the job took {took:.1f} s, not 120+")
 check(f"report written to {out}" in text, "the report was said to be written")
 check("wprof[rank 0]: debug: phases: " in text, "rank 0 said its phases (bench_finalize reads them)")
 check(not os.path.exists(os.path.join(os.path.dirname(out), "defer.h5.spill")) and
