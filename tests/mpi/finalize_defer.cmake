@@ -7,8 +7,11 @@ add_executable(finalize_defer_app ${CMAKE_CURRENT_LIST_DIR}/finalize_defer_app.c
 target_link_libraries(finalize_defer_app PRIVATE wprof MPI::MPI_C)
 add_library(finalize_defer_shim MODULE ${CMAKE_CURRENT_LIST_DIR}/finalize_defer_shim.c)
 target_link_libraries(finalize_defer_shim PRIVATE ${CMAKE_DL_LIBS})
+add_library(finalize_defer_slow_shim MODULE ${CMAKE_CURRENT_LIST_DIR}/finalize_defer_slow_shim.c)
+target_link_libraries(finalize_defer_slow_shim PRIVATE ${CMAKE_DL_LIBS})
 foreach(case signals no_thread slow_start sessions)
   wprof_add_py_test(finalize_defer_${case} mpi ${CMAKE_CURRENT_LIST_DIR}/finalize_defer.py ${case}
-                    --app $<TARGET_FILE:finalize_defer_app> --shim $<TARGET_FILE:finalize_defer_shim>)
+                    --app $<TARGET_FILE:finalize_defer_app> --shim $<TARGET_FILE:finalize_defer_shim>
+                    --slow-shim $<TARGET_FILE:finalize_defer_slow_shim>)
   set_tests_properties(finalize_defer_${case} PROPERTIES PROCESSORS 2)
 endforeach()

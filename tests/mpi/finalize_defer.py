@@ -6,7 +6,7 @@ it hard; finalize_defer_app on 2 ranks, WPROF_START=init, finalized by the MPI_F
   no_thread  a preloaded shim refuses every thread libwprof starts (as at a thread limit): the report
              is written before PMPI_Finalize instead, complete all the same, and rank 0 still says
              its phases.
-  slow_start the shim stretches libwprof's timed waits by 120 s, as if the writer's head start for
+  slow_start a second shim stretches libwprof's timed waits by 120 s, as if the writer's head start for
              PMPI_Finalize were that long: the MPI_Finalize wrapper wakes it once PMPI_Finalize
              returns, so the job still ends within seconds, its report complete.
   sessions   WPROF_MAX_ITERS=2, WPROF_META=run=1: a first session finalized by the app, then
@@ -32,6 +32,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("case", choices=["signals", "no_thread", "slow_start", "sessions"])
 ap.add_argument("--app", required=True)
 ap.add_argument("--shim", required=True)
+ap.add_argument("--slow-shim", required=True)
 args = ap.parse_args()
 
 first = os.path.join(scratch_dir(), "defer.h5")
@@ -39,7 +40,9 @@ out = first
 env = {"WPROF_OUTPUT": first, "WPROF_START": "init", "WPROF_BACKEND": "host", "WPROF_LOG": "debug"}
 argv = [args.app, out]
 if args.case in ("no_thread", "slow_start"):
-    env.update({"LD_PRELOAD": args.shim, "FINALIZE_DEFER_SHIM": args.case})
+    # before what is preloaded already (the sanitizer runs keep Open MPI's modules loaded that way)
+    shim = args.shim if args.case == "no_thread" else args.slow_shim
+    env["LD_PRELOAD"] = shim + (":" + os.environ["LD_PRELOAD"] if os.environ.get("LD_PRELOAD") else "")
 if args.case == "sessions":
     env.update({"WPROF_MAX_ITERS": "2", "WPROF_META": "run=1"})
     out = first[:-len(".h5")] + ".2.h5"
